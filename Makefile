@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test services lint typecheck env clean
+.PHONY: demo test services lint typecheck env clean bench-hotspots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+bench-hotspots: $(STAMP)
+	$(BIN)/python benchmarks/bench_hotspots.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

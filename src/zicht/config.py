@@ -63,8 +63,11 @@ class StatsConfig:
             raise ConfigError(f"stats.k must be at least 1, got {self.k}")
         if self.permutations < 0:
             raise ConfigError(f"stats.permutations must be 0 or more, got {self.permutations}")
-        if not 0 < self.alpha < 1:
-            raise ConfigError(f"stats.alpha must lie between 0 and 1, got {self.alpha}")
+        if not 0 < self.alpha <= 0.10:
+            raise ConfigError(
+                f"stats.alpha must lie in (0, 0.10] (the widest hot-spot bin is 90 %), "
+                f"got {self.alpha}"
+            )
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ class DemoConfig:
     resolution: int = 9
     seed: int = 20221
     geodata: Path = field(default_factory=default_geodata_dir)
-    stats: StatsConfig = field(default_factory=StatsConfig)
+    # 9,999 permutations: with ~1,200 cells, FDR needs pseudo p-values below the
+    # floor of 1/1,000 that 999 permutations can give.
+    stats: StatsConfig = field(default_factory=lambda: StatsConfig(permutations=9999))
     rules: DisclosureRules = field(default_factory=DisclosureRules)
 
     def __post_init__(self) -> None:
