@@ -1,0 +1,583 @@
+"""What each map layer shows: classes, colours, legend entries and tooltip texts.
+
+A *theme* is one way to colour one published geography: an indicator as a classed choropleth,
+the hot-spot classes, or the Local Moran quadrants. Themes are computed once from the release
+and drawn twice, by the HTML map and by the static PNGs, so both show the same classes.
+
+Texts here are raw; they are HTML-escaped where they are written into a page.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import mapclassify
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_hex
+
+from zicht._errors import ConfigError, SchemaError
+from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED, IndicatorMeta
+
+__all__ = [
+    "GEOGRAPHY_TITLES",
+    "STATUS_MERGED",
+    "LegendEntry",
+    "MapOptions",
+    "Theme",
+    "choropleth_theme",
+    "format_value",
+    "hotspot_method_text",
+    "label_theme",
+    "title_with_unit",
+]
+
+STATUS_MERGED = "merged"
+KNOWN_STATUSES = (STATUS_PUBLISHED, STATUS_SUPPRESSED, STATUS_MERGED)
+
+GEOGRAPHY_TITLES = {
+    "h3": "H3 cells",
+    "region": "Regions",
+    "buurt": "Buurten",
+    "wijk": "Wijken",
+    "gemeente": "Gemeenten",
+    "park": "Parks",
+}
+
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    # Fisher-Jenks is the exact, deterministic optimum of natural breaks.
+    "natural_breaks": mapclassify.FisherJenks,
+    "fisher_jenks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+}
+
+# Sequential ColorBrewer and viridis-family maps that stay ordered for the common forms of
+# colour-vision deficiency (ColorBrewer's "colorblind safe" flag).
+PALETTES = (
+    "YlOrRd",
+    "YlOrBr",
+    "OrRd",
+    "YlGnBu",
+    "PuBu",
+    "Blues",
+    "Purples",
+    "viridis",
+    "cividis",
+)
+
+NO_VALUE_COLOUR = "#ffffff"
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the maps classify and draw a release.
+
+    Parameters
+    ----------
+    scheme
+        mapclassify scheme for the indicator choropleths: ``"quantiles"`` (default),
+        ``"natural_breaks"`` (Fisher-Jenks, deterministic), ``"fisher_jenks"`` or
+        ``"equal_interval"``.
+    k
+        Number of classes (2–9); fewer when the data hold fewer distinct values.
+    palette
+        A colour-blind-safe sequential palette: one of ``PALETTES``.
+    simplify_m
+        Tolerance in metres for simplifying area boundaries before they are written; shared
+        edges stay shared (``shapely.coverage_simplify``). ``0`` keeps every vertex.
+
+    Examples
+    --------
+    >>> MapOptions(scheme="natural_breaks", k=4).k
+    4
+    """
+
+    scheme: str = "quantiles"
+    k: int = 5
+    palette: str = "YlOrRd"
+    simplify_m: float = 5.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.scheme not in SCHEMES:
+            problems.append(f"scheme must be one of {sorted(SCHEMES)}, got {self.scheme!r}")
+        if not 2 <= self.k <= 9:
+            problems.append(f"k must be between 2 and 9, got {self.k}")
+        if self.palette not in PALETTES:
+            problems.append(
+                f"palette must be a colour-blind-safe one of {list(PALETTES)}, got {self.palette!r}"
+            )
+        if not (self.simplify_m >= 0 and math.isfinite(self.simplify_m)):
+            problems.append(f"simplify_m must be a finite number >= 0, got {self.simplify_m}")
+        if problems:
+            raise ConfigError("invalid map options: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One swatch of a legend.
+
+    Parameters
+    ----------
+    colour
+        Fill colour (``#rrggbb``).
+    label
+        Raw text next to the swatch.
+    """
+
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One colouring of one published geography.
+
+    Parameters
+    ----------
+    key
+        Unique short key, also used in the HTML (``"t0"``, ``"t1"`` …).
+    geography
+        Name of the release layer.
+    column
+        The column the theme shows (an indicator, ``hotspot_label`` or ``moran_label``).
+    title
+        Raw title, e.g. ``"Vacant addresses (%)"``.
+    kind
+        ``"choropleth"``, ``"hotspot"`` or ``"moran"``.
+    entries
+        Legend swatches, in class order.
+    class_index
+        Per feature: the index into ``entries``; ``-1`` when the feature has no value.
+    value_text
+        Per feature: the raw text of its value for the tooltip; empty when not published.
+    note
+        Raw method line for the legend (scheme, or test and correction).
+    """
+
+    key: str
+    geography: str
+    column: str
+    title: str
+    kind: str
+    entries: tuple[LegendEntry, ...]
+    class_index: np.ndarray
+    value_text: tuple[str, ...]
+    note: str
+
+
+def format_value(value: float, kind: str, unit: str) -> str:
+    """Format a published value with its unit for tooltips and legends.
+
+    Parameters
+    ----------
+    value
+        The value; missing values give ``"no value"``.
+    kind
+        ``"count"`` (whole numbers with a thin thousands separator) or ``"rate"``.
+    unit
+        Unit text; ``%`` and ``‰`` follow the number without a space.
+
+    Returns
+    -------
+    str
+        For example ``"1 250 addresses"`` (thin space) or ``"12.5%"``.
+
+    Examples
+    --------
+    >>> format_value(12.345, "rate", "%")
+    '12.3%'
+    >>> format_value(25, "count", "addresses")
+    '25 addresses'
+    """
+    if value is None or pd.isna(value):
+        return "no value"
+    number = _format_number(float(value), kind)
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit in ("%", "‰") else f"{number} {unit}"
+
+
+def _format_number(value: float, kind: str) -> str:
+    if kind == "count" or value == 0:
+        return f"{round(value):,}".replace(",", "\u202f")
+    magnitude = abs(value)
+    decimals = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 0.1 else 3
+    return f"{value:,.{decimals}f}".replace(",", "\u202f")
+
+
+def _palette(name: str, k: int) -> list[str]:
+    cmap = mpl.colormaps[name]
+    # Skip the palest and darkest ends: white-ish classes vanish on a white page.
+    positions = np.linspace(0.12, 0.92, k) if k > 1 else np.array([0.6])
+    return [to_hex(cmap(p)) for p in positions]
+
+
+def choropleth_theme(
+    key: str,
+    geography: str,
+    frame: pd.DataFrame,
+    meta: IndicatorMeta,
+    options: MapOptions,
+) -> Theme:
+    """Classify one indicator of one geography.
+
+    Only published features take part in the classification; others get class ``-1``.
+
+    Parameters
+    ----------
+    key
+        Theme key.
+    geography
+        Release layer name.
+    frame
+        The release layer (``status`` and the indicator column).
+    meta
+        The indicator.
+    options
+        Scheme, number of classes and palette.
+
+    Returns
+    -------
+    Theme
+        The classified indicator.
+    """
+    published = (frame["status"] == STATUS_PUBLISHED).to_numpy()
+    values = pd.to_numeric(frame[meta.column], errors="coerce").astype("float64").to_numpy()
+    has_value = published & np.isfinite(values)
+    class_index = np.full(len(frame), -1, dtype=np.int64)
+    entries: list[LegendEntry] = []
+    observed = values[has_value]
+    distinct = np.unique(observed)
+    if len(distinct) == 1:
+        class_index[has_value] = 0
+        label = format_value(distinct[0], meta.kind, meta.unit)
+        entries.append(LegendEntry(_palette(options.palette, 1)[0], label))
+    elif len(distinct) > 1:
+        k = min(options.k, len(distinct))
+        with warnings.catch_warnings():
+            # mapclassify warns when ties make fewer classes than asked; we report the classes
+            # it made.
+            warnings.simplefilter("ignore")
+            classifier = SCHEMES[options.scheme](observed, k=k)
+        bins = np.asarray(classifier.bins, dtype="float64")
+        yb = np.asarray(classifier.yb, dtype=np.int64)
+        used = np.unique(yb)
+        # Drop empty classes (equal intervals, ties) so every swatch describes real areas.
+        renumber = {int(old): new for new, old in enumerate(used)}
+        class_index[has_value] = [renumber[int(b)] for b in yb]
+        colours = _palette(options.palette, len(used))
+        for new, old in enumerate(used):
+            in_class = observed[yb == old]
+            low = format_value(in_class.min(), meta.kind, "")
+            high = format_value(min(bins[old], in_class.max()), meta.kind, "")
+            text = low if low == high else f"{low} – {high}"
+            entries.append(LegendEntry(colours[new], f"{text}{_unit_suffix(meta.unit)}"))
+    value_text = tuple(
+        format_value(v, meta.kind, meta.unit) if ok else ""
+        for v, ok in zip(values, published, strict=True)
+    )
+    scheme_name = options.scheme.replace("_", " ")
+    note = f"{scheme_name.capitalize()}, {len(entries)} classes of published values"
+    return Theme(
+        key=key,
+        geography=geography,
+        column=meta.column,
+        title=title_with_unit(meta),
+        kind="choropleth",
+        entries=tuple(entries),
+        class_index=class_index,
+        value_text=value_text,
+        note=note,
+    )
+
+
+def title_with_unit(meta: IndicatorMeta) -> str:
+    """Return an indicator's title with its unit, e.g. ``"Vacancy (rate, %)"``.
+
+    Parameters
+    ----------
+    meta
+        The indicator.
+
+    Returns
+    -------
+    str
+        ``"title (unit)"``; a unit joins a parenthesis that ends the title.
+
+    Examples
+    --------
+    >>> title_with_unit(IndicatorMeta("n", "Vacant addresses", "addresses"))
+    'Vacant addresses (addresses)'
+    >>> title_with_unit(IndicatorMeta("r", "Vacancy (rate)", "%", "rate"))
+    'Vacancy (rate, %)'
+    """
+    if not meta.unit:
+        return meta.title
+    if meta.title.endswith(")"):
+        return f"{meta.title[:-1]}, {meta.unit})"
+    return f"{meta.title} ({meta.unit})"
+
+
+def _unit_suffix(unit: str) -> str:
+    if not unit:
+        return ""
+    return unit if unit in ("%", "‰") else f" {unit}"
+
+
+# label -> (colour, legend text). Red/blue ColorBrewer RdBu: hot/cold stay apart for the common
+# colour-vision deficiencies, and deeper colours mean more confidence, as in ArcGIS Pro.
+GI_CLASSES: dict[str, tuple[str, str]] = {
+    "hot_99": ("#b2182b", "Hot spot, 99 % confidence"),
+    "hot_95": ("#ef8a62", "Hot spot, 95 % confidence"),
+    "hot_90": ("#fddbc7", "Hot spot, 90 % confidence"),
+    "not_significant": ("#f7f7f7", "Not significant"),
+    "cold_90": ("#d1e5f0", "Cold spot, 90 % confidence"),
+    "cold_95": ("#67a9cf", "Cold spot, 95 % confidence"),
+    "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
+    "isolated": ("#bababa", "Isolated: no neighbours, not tested"),
+}
+MORAN_CLASSES: dict[str, tuple[str, str]] = {
+    "HH": ("#d7191c", "High–high cluster"),
+    "HL": ("#fdae61", "High–low outlier"),
+    "LH": ("#abd9e9", "Low–high outlier"),
+    "LL": ("#2c7bb6", "Low–low cluster"),
+    "not_significant": ("#f7f7f7", "Not significant"),
+    "isolated": ("#bababa", "Isolated: no neighbours, not tested"),
+}
+_MORAN_ALIASES = {
+    "high-high": "HH",
+    "high_high": "HH",
+    "high-low": "HL",
+    "high_low": "HL",
+    "low-high": "LH",
+    "low_high": "LH",
+    "low-low": "LL",
+    "low_low": "LL",
+    "hh": "HH",
+    "hl": "HL",
+    "lh": "LH",
+    "ll": "LL",
+}
+NOT_PUBLISHABLE_LABEL = "not publishable"
+_ALWAYS_SHOWN = {
+    "hotspot": ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99"),
+    "moran": ("HH", "HL", "LH", "LL", "not_significant"),
+}
+
+
+def _normalise_label(label: str) -> str:
+    text = str(label).strip()
+    return _MORAN_ALIASES.get(text.lower(), text)
+
+
+def label_kind(labels: pd.Series, column: str, metadata_method: str) -> str:
+    """Decide whether a label column holds Gi* classes or Local Moran quadrants.
+
+    Parameters
+    ----------
+    labels
+        Labels of published features.
+    column
+        ``hotspot_label`` or ``moran_label``.
+    metadata_method
+        The ``method`` recorded in the release metadata, if any.
+
+    Returns
+    -------
+    str
+        ``"hotspot"`` or ``"moran"``.
+    """
+    found = {_normalise_label(v) for v in labels.dropna().astype("str")}
+    if found & {"HH", "HL", "LH", "LL"} or column.startswith("moran"):
+        return "moran"
+    if found & {"hot_99", "hot_95", "hot_90", "cold_90", "cold_95", "cold_99"}:
+        return "hotspot"
+    return "moran" if "moran" in metadata_method.lower() else "hotspot"
+
+
+def label_theme(
+    key: str,
+    geography: str,
+    frame: pd.DataFrame,
+    column: str,
+    q_column: str,
+    kind: str,
+    note: str,
+) -> Theme:
+    """Colour hot-spot classes or Local Moran quadrants.
+
+    Parameters
+    ----------
+    key
+        Theme key.
+    geography
+        Release layer name.
+    frame
+        The release layer with ``status``, ``column`` and optionally ``q_column``.
+    column
+        Label column.
+    q_column
+        Column of the adjusted p-values (q-values), shown in tooltips when present.
+    kind
+        ``"hotspot"`` (Gi* confidence classes) or ``"moran"`` (quadrants).
+    note
+        Method line for the legend.
+
+    Returns
+    -------
+    Theme
+        The classes.
+
+    Raises
+    ------
+    SchemaError
+        If a published feature carries a label the map does not know.
+    """
+    classes = GI_CLASSES if kind == "hotspot" else MORAN_CLASSES
+    published = (frame["status"] == STATUS_PUBLISHED).to_numpy()
+    labels = [_normalise_label(v) if isinstance(v, str) else "" for v in frame[column].tolist()]
+    unknown = sorted({lab for lab, ok in zip(labels, published, strict=True) if ok} - set(classes))
+    unknown = [u for u in unknown if u not in ("", NOT_PUBLISHABLE_LABEL)]
+    if unknown:
+        raise SchemaError(
+            f"layer {geography!r}, column {column!r}: labels {unknown} are not known to the map; "
+            f"expected one of {list(classes)}"
+        )
+    present = {lab for lab, ok in zip(labels, published, strict=True) if ok}
+    shown = [c for c in classes if c in _ALWAYS_SHOWN[kind] or c in present]
+    position = {label: i for i, label in enumerate(shown)}
+    q_values = (
+        pd.to_numeric(frame[q_column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if q_column in frame
+        else np.full(len(frame), np.nan)
+    )
+    class_index = np.full(len(frame), -1, dtype=np.int64)
+    value_text: list[str] = []
+    for i, (label, ok) in enumerate(zip(labels, published, strict=True)):
+        if not ok or label not in position:
+            value_text.append("")
+            continue
+        class_index[i] = position[label]
+        text = classes[label][1]
+        if math.isfinite(q_values[i]) and label != "isolated":
+            text += f" ({_format_q(q_values[i])})"
+        value_text.append(text)
+    title = "Hot spots (Getis-Ord Gi*)" if kind == "hotspot" else "Local Moran's I quadrants"
+    return Theme(
+        key=key,
+        geography=geography,
+        column=column,
+        title=title,
+        kind=kind,
+        entries=tuple(LegendEntry(*classes[label]) for label in shown),
+        class_index=class_index,
+        value_text=tuple(value_text),
+        note=note,
+    )
+
+
+def _format_q(q: float) -> str:
+    return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
+
+
+_METHOD_NAMES = {
+    "gi_star": "Gi*",
+    "gi*": "Gi*",
+    "getis_ord": "Gi*",
+    "g_local": "Gi*",
+    "local_moran": "Local Moran's I",
+    "moran": "Local Moran's I",
+    "moran_local": "Local Moran's I",
+}
+_FDR_NAMES = {"fdr", "fdr_bh", "bh", "benjamini_hochberg", "benjamini-hochberg"}
+
+
+def hotspot_method_text(
+    settings: Mapping[str, Any] | None, default_method: str, tested: str | None = None
+) -> str:
+    """Describe the test behind a hot-spot layer, e.g. ``"Gi*, 999 permutations, FDR q < 0.05"``.
+
+    Parameters
+    ----------
+    settings
+        The release's ``metadata["hotspot"]`` as :mod:`zicht.hotspots` records it
+        (``method``, ``permutations``, ``correction``, ``alpha``, ``weights``, ``k``);
+        missing keys are left out.
+    default_method
+        Method name to use when ``settings`` names none.
+    tested
+        Title of the tested indicator, if known.
+
+    Returns
+    -------
+    str
+        One line for the legend.
+
+    Examples
+    --------
+    >>> hotspot_method_text(
+    ...     {"method": "gi_star", "permutations": 999, "correction": "fdr_bh", "alpha": 0.05},
+    ...     "gi_star",
+    ... )
+    'Gi*, 999 permutations, FDR q < 0.05'
+    """
+    settings = settings or {}
+    method = str(settings.get("method") or default_method)
+    parts = [_METHOD_NAMES.get(method.strip().lower().replace(" ", "_"), method)]
+    permutations = settings.get("permutations")
+    if permutations:
+        parts.append(f"{int(permutations)} permutations")
+    elif "permutations" in settings:
+        parts.append("analytic p-values")
+    alpha = settings.get("alpha")
+    alpha_text = f"{float(alpha):g}" if isinstance(alpha, int | float) else None
+    correction = str(settings.get("correction") or "").strip().lower()
+    if alpha_text is not None:
+        if correction in _FDR_NAMES:
+            parts.append(f"FDR q < {alpha_text}")
+        elif correction == "bonferroni":
+            parts.append(f"Bonferroni p < {alpha_text}")
+        else:
+            parts.append(f"p < {alpha_text}")
+    elif correction in _FDR_NAMES:
+        parts.append("FDR-adjusted")
+    elif correction and correction != "none":
+        parts.append(f"{correction} correction")
+    weights = settings.get("weights")
+    if weights:
+        k = settings.get("k")
+        parts.append(f"weights: {weights}" + (f" (k = {k})" if k not in (None, "") else ""))
+    if tested:
+        parts.append(f"tested: {tested}")
+    return ", ".join(parts)
+
+
+def check_statuses(frame: pd.DataFrame, geography: str) -> list[str]:
+    """List problems with the ``status`` column of a release layer.
+
+    Parameters
+    ----------
+    frame
+        A release layer.
+    geography
+        Its name, for the message.
+
+    Returns
+    -------
+    list of str
+        Empty when every status is known.
+    """
+    unknown = sorted(set(frame["status"].astype("str")) - set(KNOWN_STATUSES))
+    if unknown:
+        return [
+            f"layer {geography!r}: status values {unknown} are unknown "
+            f"(expected {list(KNOWN_STATUSES)})"
+        ]
+    return []

@@ -1,0 +1,201 @@
+"""The exported map as a person sees it: headless Chromium, networking off.
+
+Needs Debian's ``chromium`` and the Python ``playwright`` package (never ``playwright
+install``); skipped with the reason when either is missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_maps import XSS, make_release, municipality_release
+from zicht._map_browser import browser_unavailable_reason, launch_chromium, open_offline
+from zicht.maps import write_map
+
+_REASON = browser_unavailable_reason()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
+]
+
+
+@pytest.fixture(scope="module")
+def release():
+    return make_release(rings=3)[0]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def page(release, browser, tmp_path_factory):
+    path = write_map(release, tmp_path_factory.mktemp("browser") / "risk_map.html")
+    with open_offline(path, browser=browser) as seen:
+        dialogs: list[str] = []
+        seen.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        seen.page.wait_for_selector("path.zicht-area", state="attached", timeout=10_000)
+        seen.dialogs = dialogs  # type: ignore[attr-defined]
+        yield seen
+
+
+def counts(page) -> dict[str, int]:
+    return {
+        status: page.locator(f"path.zicht-{status}").count()
+        for status in ("published", "suppressed", "merged")
+    }
+
+
+def hover_centre_of(page, selector: str) -> str:
+    """Hover the first matching element whose centre is not covered; return the tooltip."""
+    paths = page.locator(selector)
+    for i in range(paths.count()):
+        box = paths.nth(i).bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        on_top = page.evaluate(
+            "([x, y, i, sel]) => document.elementFromPoint(x, y) === "
+            "document.querySelectorAll(sel)[i]",
+            [x, y, i, selector],
+        )
+        if not on_top:
+            continue
+        # Leave the last feature and let its tooltip fade out (Leaflet removes it after 200 ms).
+        page.mouse.move(1, 1)
+        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
+        page.mouse.move(x, y)
+        tooltip = page.locator(".leaflet-tooltip")
+        tooltip.wait_for(state="visible", timeout=3_000)
+        return tooltip.inner_text()
+    raise AssertionError(f"no uncovered element matches {selector}")
+
+
+def test_opens_offline_without_errors_or_requests(page):
+    assert page.blocked == []
+    assert page.failed == []
+    assert page.errors == []
+    assert page.dialogs == []
+
+
+def test_draws_every_published_feature(page, release):
+    statuses = release.layers["h3"]["status"].value_counts().to_dict()
+    assert counts(page.page) == {
+        "published": statuses["published"],
+        "suppressed": statuses["suppressed"],
+        "merged": 0,
+    }
+    drawn = page.page.eval_on_selector_all(
+        "path.zicht-area", "paths => paths.filter(p => p.getBBox().width > 0).length"
+    )
+    assert drawn == len(release.layers["h3"])
+    assert page.page.locator("path.zicht-context-buurt").count() == 2
+    assert page.page.locator("path.zicht-context-parks").count() == 2
+
+
+def test_legend_footer_and_layer_control(page, release):
+    p = page.page
+    assert p.locator("#zicht-legend").is_visible()
+    visible = p.locator(".zicht-legend-theme:not([hidden])")
+    assert visible.count() == 1
+    assert "Hot spots" in visible.inner_text()
+    assert "Gi*, 999 permutations, FDR q < 0.05" in visible.inner_text()
+    assert "Data date: 2024-01-01" in p.locator("#zicht-legend").inner_text()
+    assert "run run-0042" in p.locator("#zicht-footer").inner_text()
+    control = p.locator(".leaflet-control-layers")
+    assert control.is_visible()
+    themes = sum(len(r.indicators) + ("hotspot_label" in f) for r, f in _layers(release))
+    assert control.locator("input[type=radio]").count() == themes
+    assert control.locator("input[type=checkbox]").count() == 2  # buurt outlines, parks
+
+
+def _layers(release):
+    return [(release, frame) for frame in release.layers.values()]
+
+
+def test_hover_shows_the_tooltip(page, release):
+    frame = release.layers["h3"]
+    text = hover_centre_of(page.page, "path.zicht-published")
+    assert "Hot spots (Getis-Ord Gi*):" in text
+    assert "Units: " in text
+    assert any(code in text for code in frame["area_id"])
+    assert "q = " in text or "q < " in text or "Not significant" in text
+    text = hover_centre_of(page.page, "path.zicht-suppressed")
+    assert "Not publishable: fewer than 10 units" in text
+    assert "Units: < 10" in text
+    assert "%" not in text and "confidence" not in text
+
+
+def test_hostile_names_show_as_text(page):
+    p = page.page
+    scripts_before = p.locator("script").count()
+    text = hover_centre_of(p, "path.zicht-context-parks")
+    assert XSS in text
+    assert p.locator(".leaflet-tooltip script").count() == 0
+    assert p.locator("script").count() == scripts_before
+    assert page.dialogs == []
+
+
+def test_switching_theme_switches_legend_and_features(page, release):
+    p = page.page
+    p.get_by_label("Buurten: Vacancy rate (%)").check()
+    buurt = release.layers["buurt"]
+    assert counts(p)["published"] == int(np.sum(buurt["status"] == "published"))
+    visible = p.locator(".zicht-legend-theme:not([hidden])")
+    assert visible.count() == 1
+    assert "Buurten: Vacancy rate (%)" in visible.inner_text()
+    p.get_by_label("H3 cells: Hot spots (Getis-Ord Gi*)").check()
+    assert counts(p)["published"] == int(np.sum(release.layers["h3"]["status"] == "published"))
+    assert page.errors == []
+
+
+def test_municipality_sized_map_draws_everything(browser, tmp_path):
+    release = municipality_release()
+    path = write_map(release, tmp_path / "ede_sized.html")
+    with open_offline(path, browser=browser) as seen:
+        seen.page.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+        statuses = release.layers["h3"]["status"].value_counts().to_dict()
+        assert counts(seen.page) == {
+            "published": statuses["published"],
+            "suppressed": statuses["suppressed"],
+            "merged": 0,
+        }
+        assert seen.page.locator("path.zicht-context-buurt").count() == 71
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_harness_sees_network_requests(browser, tmp_path):
+    # The checks above mean something only if a page that needs the network fails them.
+    path = tmp_path / "cdn.html"
+    path.write_text(
+        '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/x.js"></script>'
+        '</head><body><img src="images/layers.png"></body></html>',
+        encoding="utf-8",
+    )
+    with open_offline(path, browser=browser) as seen:
+        assert "https://cdn.jsdelivr.net/npm/x.js" in seen.blocked
+        assert any(url.endswith("images/layers.png") for url in seen.blocked)
+        assert seen.failed and seen.errors
+
+
+@pytest.mark.slow
+def test_demo_map_passes_offline(browser, tmp_path):
+    # The demo's own map, as `make demo` writes it, opened as a municipality would.
+    from zicht.config import DemoConfig
+    from zicht.pipeline import run_demo
+
+    result = run_demo(DemoConfig(), tmp_path)
+    path = result.paths["map"]
+    assert path.stat().st_size < 5_000_000
+    h3_statuses = result.release.layers["h3"]["status"].value_counts().to_dict()
+    with open_offline(path, browser=browser) as seen:
+        p = seen.page
+        p.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+        assert counts(p)["published"] == h3_statuses.get("published", 0)
+        assert counts(p)["suppressed"] == h3_statuses.get("suppressed", 0)
+        assert p.locator("#zicht-legend").is_visible()
+        assert p.locator(".leaflet-control-layers").is_visible()
+        text = hover_centre_of(p, "path.zicht-published")
+        assert "Units: " in text
