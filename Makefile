@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test services lint typecheck env clean bench-hotspots
+.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ typecheck: $(STAMP)
 
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py
+
+# The README's picture: the demo map opened offline in headless Chromium.
+screenshot: demo
+	$(BIN)/python -c "from zicht.maps import screenshot_map; screenshot_map('out/demo/risk_map.html', 'docs/img/risk_map.png', width=1280, height=860)"
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
