@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+
+pytest_plugins = ["postgis_fixtures"]
+
+# CLI messages are checked as text: a wide console keeps rich from wrapping them.
+os.environ.setdefault("COLUMNS", "250")
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 

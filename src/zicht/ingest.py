@@ -1,14 +1,20 @@
-"""Reading sources: the only module that touches files.
+"""Reading and writing sources: the only module that touches files and databases.
 
 Every reader returns a GeoDataFrame in RD New (EPSG:28992) together with a
 :class:`LayerReport` that says what was read, repaired or set to missing. A CRS is never
-guessed: a source without one must be read with an explicit ``assume_crs``.
+guessed: a source without one must be read with an explicit ``assume_crs``. Every reader
+validates its layer once (:func:`zicht._validate.validate_layer`): all problems are
+collected and raised together, or, with ``repair=True``, fixed and counted.
+
+Sources are file paths (GeoPackage, shapefile, ``zip://`` shapefile, GeoJSON, TopoJSON,
+GML, CSV, GeoParquet file or partitioned directory) or PostgreSQL connection URLs
+(``postgresql://user@host:port/db``) with ``layer=`` naming the table.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,111 +23,196 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from zicht._errors import CRSError, InputError, SchemaError
-from zicht._validate import Problems, check_codes
+from zicht._errors import InputError, SchemaError
+from zicht._partitions import PointPartition, iter_point_partitions, read_addresses_dask
+from zicht._postgis import (
+    is_database_url,
+    read_postgis_layer,
+    redact_url,
+    write_postgis_layer,
+)
+from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
+from zicht.schemas import (
+    ADDRESSES,
+    PARCELS,
+    PARK_AREAS,
+    PARK_POINTS,
+    RD_NEW,
+    boundary_schema,
+)
 
 __all__ = [
+    "BAG_LAYERS",
     "CBS_SENTINELS",
     "RD_NEW",
     "LayerReport",
+    "PointPartition",
+    "iter_point_partitions",
+    "read_addresses",
+    "read_addresses_dask",
     "read_boundaries",
+    "read_parcels",
     "read_parks",
     "repair_geometries",
+    "write_layer",
 ]
 
-RD_NEW = "EPSG:28992"
 #: CBS writes these negative numbers for secret or missing figures.
 CBS_SENTINELS = (-99999999, -99999997, -99999995, -99999994, -99999993)
 
+#: The BAG point layers that hold addresses, and the object type each one holds.
+BAG_LAYERS = {
+    "verblijfsobjecten": "verblijfsobject",
+    "ligplaatsen": "ligplaats",
+    "standplaatsen": "standplaats",
+}
+_OBJECT_TYPES = {
+    "VBO": "verblijfsobject",
+    "LIG": "ligplaats",
+    "STA": "standplaats",
+    "Verblijfsobject": "verblijfsobject",
+    "Ligplaats": "ligplaats",
+    "Standplaats": "standplaats",
+}
+#: The gebruiksdoel flag columns of the NLExtract "bagadresplus" layout, in BAG order.
+_USE_FLAGS = (
+    "woonfunctie",
+    "bijeenkomstfunctie",
+    "celfunctie",
+    "gezondheidszorgfunctie",
+    "industriefunctie",
+    "kantoorfunctie",
+    "logiesfunctie",
+    "onderwijsfunctie",
+    "sportfunctie",
+    "winkelfunctie",
+    "overige_gebruiksfunctie",
+)
 
-@dataclass
-class LayerReport:
-    """What happened while reading one layer.
-
-    Attributes
-    ----------
-    layer
-        Name of the layer.
-    source
-        Path it was read from.
-    rows_read
-        Number of rows in the source.
-    repaired
-        Number of invalid geometries repaired with ``make_valid``.
-    sentinels
-        Per column, how many CBS sentinel values became missing.
-    notes
-        Free-text remarks (e.g. an assumed CRS).
-    """
-
-    layer: str
-    source: str
-    rows_read: int
-    repaired: int = 0
-    sentinels: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        """Return the report as a JSON-serialisable dict."""
-        return {
-            "layer": self.layer,
-            "source": self.source,
-            "rows_read": self.rows_read,
-            "repaired": self.repaired,
-            "sentinels": dict(self.sentinels),
-            "notes": list(self.notes),
-        }
+#: GDAL reads a Kadastrale Kaart perceel as its label point unless told which geometry
+#: element is the parcel; this template names ``begrenzingPerceel``.
+_KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
+  <GMLFeatureClass>
+    <Name>Perceel</Name>
+    <ElementPath>Perceel</ElementPath>
+    <GeomPropertyDefn>
+      <Name>begrenzingPerceel</Name><ElementPath>begrenzingPerceel</ElementPath>
+      <Type>Polygon</Type>
+    </GeomPropertyDefn>
+    <SRSName>urn:ogc:def:crs:EPSG::28992</SRSName>
+    <PropertyDefn><Name>identificatie</Name><ElementPath>identificatie</ElementPath>
+      <Type>String</Type></PropertyDefn>
+    <PropertyDefn><Name>kadastrale_gemeente</Name>
+      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|kadastraleGemeente|KadastraleGemeente|waarde</ElementPath>
+      <Type>String</Type></PropertyDefn>
+    <PropertyDefn><Name>sectie</Name>
+      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|sectie</ElementPath>
+      <Type>String</Type></PropertyDefn>
+    <PropertyDefn><Name>perceelnummer</Name>
+      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|perceelnummer</ElementPath>
+      <Type>Integer</Type></PropertyDefn>
+    <PropertyDefn><Name>kadastrale_grootte_m2</Name>
+      <ElementPath>kadastraleGrootte|TypeOppervlak|waarde</ElementPath>
+      <Type>Real</Type></PropertyDefn>
+  </GMLFeatureClass>
+</GMLFeatureClassList>
+"""
 
 
-def _read_vector(path: str | Path, layer: str | None) -> gpd.GeoDataFrame:
-    """Read any vector file GDAL knows; TopoJSON needs GDAL's ``TopoJSON:`` prefix."""
-    text = str(path)
-    if text.endswith(".parquet"):
-        return gpd.read_parquet(text)
+def _source_name(source: str | Path) -> str:
+    return redact_url(str(source)) if is_database_url(source) else str(source)
+
+
+def _is_parquet(source: str | Path) -> bool:
+    path = Path(str(source))
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return True
+    return path.is_dir() and any(path.rglob("*.parquet"))
+
+
+def _read_vector(
+    source: str | Path,
+    layer: str | None,
+    *,
+    what: str,
+    sql: str | None = None,
+    columns: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read any vector source; the geometry column is always called ``geometry``."""
+    frame = _read_vector_any(source, layer, what=what, sql=sql, columns=columns)
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    return frame
+
+
+def _read_vector_any(
+    source: str | Path,
+    layer: str | None,
+    *,
+    what: str,
+    sql: str | None = None,
+    columns: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read any vector source; errors become one :class:`InputError` naming it."""
+    text = str(source)
     try:
-        return pyogrio.read_dataframe(text, layer=layer)
-    except pyogrio.errors.DataSourceError:
-        if text.lower().endswith((".json", ".topojson")) and not text.startswith("TopoJSON:"):
-            return pyogrio.read_dataframe(f"TopoJSON:{text}", layer=layer)
+        if is_database_url(text):
+            return read_postgis_layer(text, table=layer, sql=sql)
+        if _is_parquet(text):
+            return _read_geoparquet(Path(text), columns)
+        if text.lower().endswith(".gml") and _is_kadastrale_kaart(text):
+            return _read_kadastrale_kaart(text)
+        try:
+            return pyogrio.read_dataframe(text, layer=layer)
+        except pyogrio.errors.DataSourceError:
+            if text.lower().endswith((".json", ".topojson")) and not text.startswith("TopoJSON:"):
+                return pyogrio.read_dataframe(f"TopoJSON:{text}", layer=layer)
+            raise
+    except InputError:
         raise
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise InputError(f"cannot read {what} from {_source_name(source)}: {exc}") from exc
 
 
-def repair_geometries(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """Repair invalid polygons with the ``structure`` method of ``make_valid``.
-
-    The default ``linework`` method fails on quantised CBS TopoJSON ("mixed-dimension
-    overlay"); ``structure`` with ``keep_collapsed=False`` repairs them into polygons.
-
-    Parameters
-    ----------
-    frame
-        Polygon layer; not modified.
-
-    Returns
-    -------
-    tuple of (GeoDataFrame, int)
-        The repaired copy and the number of geometries that were repaired.
-    """
-    geoms = frame.geometry.array
-    invalid = ~shapely.is_valid(geoms)
-    n_invalid = int(invalid.sum())
-    if n_invalid == 0:
-        return frame.copy(), 0
-    repaired = np.asarray(geoms, dtype=object).copy()
-    fixed = shapely.make_valid(repaired[invalid], method="structure", keep_collapsed=False)
-    # make_valid can return a collection holding stray lines; keep the polygonal part.
-    fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
-    repaired[invalid] = fixed
-    out = frame.copy()
-    out = out.set_geometry(gpd.GeoSeries(repaired, index=frame.index, crs=frame.crs))
-    return out, n_invalid
+def _read_geoparquet(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file, or a folder of them file by file (encodings may differ)."""
+    if path.is_file():
+        return gpd.read_parquet(path, columns=columns)
+    files = sorted(path.rglob("*.parquet"))
+    frames = [gpd.read_parquet(f, columns=columns) for f in files]
+    crs = {f.crs.to_string() if f.crs else None for f in frames}
+    if len(crs) > 1:
+        raise InputError(f"the files in {path} declare different CRSs: {sorted(map(str, crs))}")
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
 
 
-def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
+def _is_kadastrale_kaart(path: str) -> bool:
+    with Path(path).open("rb") as fh:
+        head = fh.read(4096)
+    return b"brkkadastralekaart" in head and b"Perceel" in Path(path).read_bytes()[:200_000]
+
+
+def _read_kadastrale_kaart(path: str) -> gpd.GeoDataFrame:
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "perceel.gfs"
+        template.write_text(_KADASTRALE_KAART_GFS, encoding="utf-8")
+        return pyogrio.read_dataframe(
+            path, layer="Perceel", GFS_TEMPLATE=str(template), WRITE_GFS="NO"
+        )
+
+
+def _assume_crs(
+    frame: gpd.GeoDataFrame, assume_crs: str | None, report: LayerReport
+) -> gpd.GeoDataFrame:
+    if frame.crs is None and assume_crs is not None:
+        report.notes.append(f"source declares no CRS; assumed {assume_crs}")
+        return frame.set_crs(assume_crs)
+    return frame
 
 
 def _replace_sentinels(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -153,94 +244,341 @@ def read_boundaries(
     Parameters
     ----------
     path
-        GeoPackage, shapefile, GeoJSON, TopoJSON or GeoParquet file.
+        GeoPackage, shapefile (also ``zip://…zip``), GeoJSON, TopoJSON, GeoParquet, or a
+        PostgreSQL URL with ``layer=`` the table.
     level
         ``"gemeente"``, ``"wijk"`` or ``"buurt"``; codes must match its pattern.
     layer
-        Layer name inside a multi-layer file.
+        Layer (or table) name inside a multi-layer source.
     code_column, name_column
         Source columns holding the CBS code and the area name.
     assume_crs
         CRS to assign when the source declares none (e.g. ``"EPSG:4326"`` for the CBS
         2014 TopoJSON). Without it, a source with no CRS is refused.
     repair
-        Repair invalid geometries (and count them) instead of refusing them.
+        Repair invalid geometries with ``make_valid`` and drop empty ones (both counted)
+        instead of refusing them.
     code_prefix
         Keep only areas whose code starts with this (e.g. ``"BU0228"`` for Ede).
 
     Returns
     -------
     tuple of (GeoDataFrame, LayerReport)
-        Columns ``code``, ``name``, the other source attributes, and ``geometry``.
+        Columns ``code``, ``name``, the other source attributes (CBS sentinel values set
+        to missing and counted), and ``geometry``.
 
     Raises
     ------
     InputError
-        If the file cannot be read or the selection is empty.
+        If the source cannot be read or the selection is empty.
     CRSError
-        If the source has no CRS and none is assumed.
+        If the source has no CRS and none is assumed, or its coordinates contradict it.
     SchemaError
         If the code or name column is missing, codes are malformed or duplicated.
+    GeometryError
+        If geometries are invalid, empty or outside the Netherlands and ``repair`` is off.
+
+    Examples
+    --------
+    >>> from zicht.config import default_geodata_dir
+    >>> wijken, report = read_boundaries(
+    ...     default_geodata_dir() / "cbs" / "wijken_gemeenten_2022.gpkg",
+    ...     level="wijk", layer="NLD_dist", code_prefix="WK0228")
+    >>> len(wijken), report.rows_read
+    (17, 3340)
     """
-    try:
-        frame = _read_vector(path, layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise InputError(f"cannot read {level} boundaries from {path}: {exc}") from exc
-    report = LayerReport(layer=level, source=str(path), rows_read=len(frame))
-    problems = Problems(f"{level} boundaries ({path})")
+    frame = _read_vector(path, layer, what=f"{level} boundaries")
+    report = LayerReport(layer=level, source=_source_name(path), rows_read=len(frame))
+    problems = Problems(f"{level} boundaries ({_source_name(path)})")
     for col in (code_column, name_column):
         if col not in frame.columns:
             problems.add(f"missing column {col!r}; columns are {list(frame.columns)}")
     problems.raise_if_any(SchemaError)
-    if frame.crs is None:
-        if assume_crs is None:
-            raise CRSError(
-                f"{level} boundaries ({path}) declare no CRS; pass assume_crs= "
-                "(e.g. 'EPSG:4326') if you know it"
-            )
-        frame = frame.set_crs(assume_crs)
-        report.notes.append(f"source declares no CRS; assumed {assume_crs}")
+    frame = _assume_crs(frame, assume_crs, report)
     frame = frame.rename(columns={code_column: "code", name_column: "name"})
     frame["code"] = frame["code"].astype("str").str.strip()
     if code_prefix is not None:
         frame = frame[frame["code"].str.startswith(code_prefix)]
         if frame.empty:
-            raise InputError(f"no {level} in {path} has a code starting with {code_prefix!r}")
-    check_codes(frame["code"], level, problems)
-    dupes = frame["code"][frame["code"].duplicated()].unique()
-    if len(dupes):
-        problems.add(f"{len(dupes)} duplicate codes, e.g. {list(dupes[:3])}")
-    problems.raise_if_any(SchemaError)
-    frame, sentinels = _replace_sentinels(frame)
-    report.sentinels = sentinels
-    frame = frame.to_crs(RD_NEW)
-    if repair:
-        frame, report.repaired = repair_geometries(frame)
+            raise InputError(
+                f"no {level} in {_source_name(path)} has a code starting with {code_prefix!r}"
+            )
+    frame, report = validate_layer(
+        frame, boundary_schema(level), source=_source_name(path), repair=repair, report=report
+    )
+    frame, report.sentinels = _replace_sentinels(frame)
     frame = frame.reset_index(drop=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=RD_NEW), report
 
 
-def read_parks(path: str | Path) -> tuple[gpd.GeoDataFrame, LayerReport]:
-    """Read holiday-park locations (the ``parks.json`` list of records) into RD New.
+def _bag_geopackage(path: str | Path, layers: tuple[str, ...] | None) -> gpd.GeoDataFrame:
+    """Read and stack the BAG point layers of a GeoPackage, tagging each object type."""
+    present = [str(name) for name, _ in pyogrio.list_layers(str(path))]
+    wanted = list(layers) if layers is not None else [n for n in BAG_LAYERS if n in present]
+    if not wanted:
+        raise InputError(
+            f"{path} holds none of the BAG layers {list(BAG_LAYERS)}; its layers are "
+            f"{present}; pass layers= or id_column="
+        )
+    parts = []
+    for name in wanted:
+        part = _read_vector(path, name, what="addresses")
+        part["object_type"] = BAG_LAYERS.get(name, name)
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
+
+
+def _nlextract_csv(path: str | Path) -> gpd.GeoDataFrame:
+    """Read an NLExtract BAG address CSV (``;``-separated, RD New x/y)."""
+    try:
+        table = pd.read_csv(path, sep=";", dtype="str", keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read addresses from {path}: {exc}") from exc
+    problems = Problems(f"addresses ({path})")
+    id_col = next((c for c in ("nummeraanduiding", "nummeraanduiding_id") if c in table), None)
+    if id_col is None:
+        problems.add("missing column 'nummeraanduiding' (or 'nummeraanduiding_id')")
+    for col in ("x", "y"):
+        if col not in table:
+            problems.add(f"missing column {col!r} (RD New coordinates)")
+    problems.raise_if_any(SchemaError)
+    if "verblijfsobjectgebruiksdoel" in table:
+        use = table["verblijfsobjectgebruiksdoel"]
+    elif all(flag in table for flag in _USE_FLAGS):
+        flags = table[list(_USE_FLAGS)].eq("1")
+        use = flags.apply(lambda row: ",".join(f for f in _USE_FLAGS if row[f]), axis=1)
+        use = use.str.replace("_", " ").replace("", pd.NA)
+    else:
+        use = pd.Series(pd.NA, index=table.index, dtype="str")
+    kind_col = next((c for c in ("object_type", "typeadresseerbaarobject") if c in table), None)
+    kind = table[kind_col].map(_OBJECT_TYPES) if kind_col else pd.Series(pd.NA, index=table.index)
+    x = pd.to_numeric(table["x"].str.replace(",", "."), errors="coerce").to_numpy()
+    y = pd.to_numeric(table["y"].str.replace(",", "."), errors="coerce").to_numpy()
+    geometry = shapely.points(np.column_stack([x, y]))
+    geometry[~(np.isfinite(x) & np.isfinite(y))] = None
+    frame = table.drop(columns=["x", "y"]).assign(
+        address_id=table[str(id_col)], object_type=kind.astype("str"), gebruiksdoel=use
+    )
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=RD_NEW)
+
+
+def read_addresses(
+    source: str | Path,
+    *,
+    layout: str | None = None,
+    layers: tuple[str, ...] | None = None,
+    id_column: str | None = None,
+    assume_crs: str | None = None,
+    repair: bool = False,
+    columns: list[str] | None = None,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read BAG addresses (points) into RD New.
 
     Parameters
     ----------
-    path
-        JSON list of records with ``park``, ``latitude``, ``longitude`` and
-        ``geocode_status``; or any vector file with a ``park_id`` and ``name`` column.
+    source
+        A BAG GeoPackage (layers ``verblijfsobjecten``, ``ligplaatsen``,
+        ``standplaatsen``), an NLExtract CSV (``;``-separated, RD New ``x``/``y``), a
+        GeoParquet file or partitioned directory, or a PostgreSQL URL (``layers=`` one
+        table).
+    layout
+        ``"gpkg"``, ``"nlextract"``, ``"parquet"`` or ``"postgis"``; guessed from the
+        source when None.
+    layers
+        BAG layers to read from a GeoPackage (default: every one present), or the one
+        table of a database.
+    id_column
+        Source column holding the address id; by default ``nummer_id`` (GeoPackage),
+        ``nummeraanduiding`` (CSV) or ``address_id``.
+    assume_crs
+        CRS for a source that declares none.
+    repair
+        Swap latitude/longitude back and keep locations outside the Netherlands (both
+        counted) instead of refusing them.
+    columns
+        Columns to read from GeoParquet (saves memory on large sets).
 
     Returns
     -------
     tuple of (GeoDataFrame, LayerReport)
-        Points with ``park_id``, ``name``, ``place``, ``geocode_status``, ``osm_type`` and
-        ``location_trusted`` (False where only the place centre was found).
+        ``address_id`` (string), ``object_type`` (``verblijfsobject``, ``ligplaats``,
+        ``standplaats``), ``gebruiksdoel`` (comma-separated BAG uses; missing where the
+        layout has none), the other source columns, and point geometry (empty where the
+        source has no location; the join reports those rows).
+
+    Raises
+    ------
+    InputError, SchemaError, CRSError, GeometryError
+        As :func:`zicht._validate.validate_layer`, each listing every problem at once.
+
+    Examples
+    --------
+    >>> from zicht.config import default_geodata_dir
+    >>> addresses, report = read_addresses(default_geodata_dir() / "bag" / "bagadres-full.csv")
+    >>> len(addresses), addresses["object_type"].value_counts()["ligplaats"]
+    (99, np.int64(7))
+    """
+    text = str(source)
+    layout = layout or (
+        "postgis"
+        if is_database_url(text)
+        else "parquet"
+        if _is_parquet(text)
+        else "nlextract"
+        if text.lower().endswith((".csv", ".txt"))
+        else "gpkg"
+    )
+    if layout == "nlextract":
+        frame = _nlextract_csv(source)
+        default_id = "address_id"
+    elif layout == "gpkg":
+        frame = _bag_geopackage(source, layers)
+        default_id = "nummer_id" if "nummer_id" in frame else "identificatie"
+    elif layout in ("parquet", "postgis"):
+        table = layers[0] if layers else None
+        frame = _read_vector(source, table, what="addresses", columns=columns)
+        default_id = "address_id"
+    else:
+        raise InputError(
+            f"unknown address layout {layout!r}; use gpkg, nlextract, parquet, postgis"
+        )
+    report = LayerReport(layer="addresses", source=_source_name(source), rows_read=len(frame))
+    frame = _assume_crs(frame, assume_crs, report)
+    id_col = id_column or default_id
+    if id_col in frame and id_col != "address_id":
+        frame = frame.drop(columns=[c for c in ("address_id",) if c in frame])
+        frame = frame.rename(columns={id_col: "address_id"})
+    if "address_id" in frame:
+        frame["address_id"] = frame["address_id"].astype("str")
+    for col in ("object_type", "gebruiksdoel"):
+        if col not in frame and "address_id" in frame:
+            frame[col] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    frame, report = validate_layer(
+        frame, ADDRESSES, source=_source_name(source), repair=repair, report=report
+    )
+    return frame, report
+
+
+def read_parcels(
+    source: str | Path,
+    *,
+    layer: str | None = None,
+    id_column: str = "identificatie",
+    assume_crs: str | None = None,
+    repair: bool = False,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read BRK parcels (polygons) into RD New.
+
+    Parameters
+    ----------
+    source
+        A GeoPackage of parcel polygons, a Kadastrale Kaart v5 GML (``Perceel`` features;
+        the polygon ``begrenzingPerceel`` is read, not the label point), a GeoParquet file,
+        or a PostgreSQL URL with ``layer=`` the table.
+    layer
+        Layer or table name.
+    id_column
+        Source column holding the parcel id (``identificatie`` in BRK).
+    assume_crs
+        CRS for a source that declares none.
+    repair
+        Repair invalid polygons with ``make_valid`` and keep empty ones (both counted;
+        a join reports empty parcels as not joined) instead of refusing them.
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, LayerReport)
+        ``parcel_id`` (string), the source attributes, polygon geometry.
+
+    Raises
+    ------
+    InputError, SchemaError, CRSError, GeometryError
+        As :func:`zicht._validate.validate_layer`.
+
+    Examples
+    --------
+    >>> from zicht.config import default_geodata_dir
+    >>> parcels, _ = read_parcels(default_geodata_dir() / "brk" / "kadastralekaart_perceel.gml")
+    >>> len(parcels), parcels.geom_type.unique().tolist()
+    (11, ['Polygon'])
+    """
+    frame = _read_vector(source, layer, what="parcels")
+    report = LayerReport(layer="parcels", source=_source_name(source), rows_read=len(frame))
+    frame = _assume_crs(frame, assume_crs, report)
+    if id_column in frame:
+        frame = frame.rename(columns={id_column: "parcel_id"})
+        frame["parcel_id"] = frame["parcel_id"].astype("str")
+    return validate_layer(frame, PARCELS, source=_source_name(source), repair=repair, report=report)
+
+
+def read_parks(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    id_column: str = "park_id",
+    name_column: str = "name",
+    assume_crs: str | None = None,
+    repair: bool = False,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read holiday parks, as points (``parks.json``) or as boundaries, into RD New.
+
+    Parameters
+    ----------
+    path
+        The ``parks.json`` list of records (``park``, ``latitude``, ``longitude``,
+        ``geocode_status``); or any vector source (file or PostgreSQL URL) of park
+        polygons or points with an id and a name column.
+    layer
+        Layer or table name in a vector source.
+    id_column, name_column
+        Source columns of the park id and name in a vector source.
+    assume_crs
+        CRS for a vector source that declares none.
+    repair
+        Repair invalid park polygons (counted) instead of refusing them.
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, LayerReport)
+        From ``parks.json``: points with ``park_id``, ``name``, ``place``,
+        ``geocode_status``, ``osm_type`` and ``location_trusted`` (False where only the
+        place centre was found). From a vector source: ``park_id``, ``name``, the other
+        attributes, and polygons (or points).
 
     Raises
     ------
     InputError
-        If the file cannot be read or holds no parks.
+        If the source cannot be read or holds no parks.
+    SchemaError
+        If required columns are missing or park ids repeat.
     """
-    path = Path(path)
+    text = str(path)
+    if is_database_url(text) or not text.lower().endswith(".json") or _is_geojson(text):
+        frame = _read_vector(path, layer, what="parks")
+        report = LayerReport(layer="parks", source=_source_name(path), rows_read=len(frame))
+        frame = _assume_crs(frame, assume_crs, report)
+        frame = frame.rename(columns={id_column: "park_id", name_column: "name"})
+        if "park_id" in frame:
+            frame["park_id"] = frame["park_id"].astype("str")
+        points = bool(len(frame)) and bool((frame.geom_type == "Point").all())
+        schema = PARK_POINTS if points else PARK_AREAS
+        return validate_layer(
+            frame, schema, source=_source_name(path), repair=repair, report=report
+        )
+    return _read_park_records(Path(path))
+
+
+def _is_geojson(path: str) -> bool:
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(512).lstrip()
+    except OSError:
+        return False
+    return head.startswith(b"{")
+
+
+def _read_park_records(path: Path) -> tuple[gpd.GeoDataFrame, LayerReport]:
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -259,6 +597,7 @@ def read_parks(path: str | Path) -> tuple[gpd.GeoDataFrame, LayerReport]:
     problems.raise_if_any(SchemaError)
     report = LayerReport(layer="parks", source=str(path), rows_read=rows_read)
     if n_identical:
+        report.dropped["repeated verbatim"] = n_identical
         report.notes.append(f"{n_identical} record(s) repeated verbatim; kept once")
     lat = pd.to_numeric(table["latitude"], errors="coerce")
     lon = pd.to_numeric(table["longitude"], errors="coerce")
@@ -278,12 +617,65 @@ def read_parks(path: str | Path) -> tuple[gpd.GeoDataFrame, LayerReport]:
         },
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4326",
-    ).to_crs(RD_NEW)
+    )
+    frame, report = validate_layer(frame, PARK_POINTS, source=str(path), report=report)
     n_untrusted = int((~frame["location_trusted"]).sum())
     report.notes.append(f"{n_untrusted} parks located only at a place centre (not trusted)")
-    dupes = frame["park_id"][frame["park_id"].duplicated()].unique()
-    if len(dupes):
-        raise SchemaError(
-            f"parks ({path}): {len(dupes)} park ids used twice, e.g. {list(dupes[:3])}"
-        )
     return frame, report
+
+
+def write_layer(
+    frame: gpd.GeoDataFrame,
+    target: str | Path,
+    *,
+    layer: str,
+    if_exists: str = "fail",
+    h3_as_string: bool = True,
+) -> str:
+    """Write a layer to a GeoPackage, a GeoParquet file or a PostGIS table.
+
+    Parameters
+    ----------
+    frame
+        Layer to write; not modified.
+    target
+        ``.gpkg`` or ``.parquet`` path, or a PostgreSQL URL.
+    layer
+        Layer name in the GeoPackage, or ``[schema.]table`` in the database.
+    if_exists
+        ``"fail"``, ``"replace"`` or ``"append"``.
+    h3_as_string
+        Write ``h3_r*`` columns as hexadecimal strings (the export form) rather than
+        64-bit integers.
+
+    Returns
+    -------
+    str
+        Where the layer went (path, or table name).
+
+    Raises
+    ------
+    InputError
+        If the target exists and ``if_exists="fail"``, or cannot be written.
+    """
+    out = frame.copy()
+    if h3_as_string:
+        from zicht.index import h3_to_str
+
+        for col in [c for c in out.columns if str(c).startswith("h3_r")]:
+            out[col] = h3_to_str(out[col])
+    text = str(target)
+    if is_database_url(text):
+        return write_postgis_layer(out, text, table=layer, if_exists=if_exists)
+    path = Path(text)
+    if path.exists() and if_exists == "fail" and path.suffix.lower() != ".gpkg":
+        raise InputError(f"{path} exists; pass if_exists='replace'")
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        out.to_parquet(path)
+        return str(path)
+    existing = [str(n) for n, _ in pyogrio.list_layers(str(path))] if path.exists() else []
+    if layer in existing and if_exists == "fail":
+        raise InputError(f"{path} already holds layer {layer!r}; pass if_exists='replace'")
+    mode = "a" if if_exists == "append" and layer in existing else "w"
+    out.to_file(path, layer=layer, driver="GPKG", mode=mode)
+    return f"{path}:{layer}"

@@ -1,0 +1,232 @@
+"""Reading large partitioned point sets as arrays, for :mod:`zicht.ingest`.
+
+Private plumbing of the ingest stage (the only stage that reads files): a national
+address set is read one GeoParquet file at a time as coordinate arrays, without making
+a shapely object per row, and checked as it goes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import shapely
+from pyproj import CRS, Transformer
+
+from zicht._errors import CRSError, GeometryError, InputError, SchemaError
+from zicht._validate import Problems
+from zicht.schemas import NL_BOUNDS_RD, RD_NEW
+
+if TYPE_CHECKING:
+    import dask_geopandas
+
+__all__ = ["PointPartition", "iter_point_partitions", "read_addresses_dask"]
+
+
+@dataclass
+class PointPartition:
+    """One partition of a large point set, as arrays (no shapely objects).
+
+    Attributes
+    ----------
+    name
+        The partition's file name.
+    attributes
+        The non-geometry columns asked for.
+    x, y
+        RD New coordinates; NaN where the row has no location.
+    present
+        Rows that have a geometry at all.
+    """
+
+    name: str
+    attributes: pd.DataFrame
+    x: np.ndarray
+    y: np.ndarray
+    present: np.ndarray
+
+
+def _geoparquet_crs(path: Path, column: str) -> CRS | None:
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}"))
+    spec = geo.get("columns", {}).get(column, {})
+    if "crs" not in spec:
+        return CRS.from_user_input("OGC:CRS84")  # the GeoParquet default
+    return None if spec["crs"] is None else CRS.from_user_input(spec["crs"])
+
+
+def _arrow_points(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and presence of a GeoArrow point or WKB column, without shapely objects."""
+    array = column.combine_chunks()
+    present = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_struct(array.type):
+        x = np.asarray(array.field("x").to_numpy(zero_copy_only=False), dtype=float).copy()
+        y = np.asarray(array.field("y").to_numpy(zero_copy_only=False), dtype=float).copy()
+    else:
+        geoms = shapely.from_wkb(array.to_numpy(zero_copy_only=False))
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        points = shapely.get_type_id(geoms) == 0
+        xy = shapely.get_coordinates(geoms[points])
+        if len(xy):
+            x[points], y[points] = xy[:, 0], xy[:, 1]
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    x[~present] = np.nan
+    y[~present] = np.nan
+    return x, y, present
+
+
+def iter_point_partitions(
+    source: str | Path,
+    *,
+    columns: list[str] | None = None,
+    id_column: str = "address_id",
+    assume_crs: str | None = None,
+    repair: bool = False,
+) -> Iterator[PointPartition]:
+    """Read a partitioned GeoParquet point set one file at a time, as coordinate arrays.
+
+    The light way to read a national address set: no shapely objects are made, and
+    memory holds one partition at a time. Checked up front, over all partitions: a CRS
+    is declared (or assumed), ids are unique; per partition: coordinates fit the CRS,
+    locations lie in the Netherlands (or ``repair`` keeps them).
+
+    Parameters
+    ----------
+    source
+        A GeoParquet file or a folder of them (read in sorted order).
+    columns
+        Attribute columns to keep (default: ``id_column`` only).
+    id_column
+        Column of the unit ids; must be unique over all partitions.
+    assume_crs
+        CRS for files that declare none.
+    repair
+        Keep locations outside the Netherlands instead of refusing them.
+
+    Yields
+    ------
+    PointPartition
+        Attributes and RD New coordinates of one file.
+
+    Raises
+    ------
+    InputError, SchemaError, CRSError, GeometryError
+        As :func:`zicht._validate.validate_layer`.
+    """
+    path = Path(source)
+    files = [path] if path.is_file() else sorted(path.glob("*.parquet"))
+    if not files:
+        raise InputError(f"no GeoParquet files in {path}")
+    columns = list(dict.fromkeys([id_column, *(columns or [])]))
+    seen: list[pa.Array] = []
+    for file in files:
+        meta = pq.read_schema(file).metadata or {}
+        geometry = json.loads(meta.get(b"geo", b"{}")).get("primary_column", "geometry")
+        crs = _geoparquet_crs(file, geometry)
+        if crs is None:
+            if assume_crs is None:
+                raise CRSError(f"addresses ({file}) declare no CRS; pass assume_crs=")
+            crs = CRS.from_user_input(assume_crs)
+        table = pq.read_table(file, columns=[*columns, geometry])
+        x, y, present = _arrow_points(table.column(geometry))
+        if crs.to_epsg() != 28992:
+            tf = Transformer.from_crs(crs, RD_NEW, always_xy=True)
+            x, y = (np.asarray(v) for v in tf.transform(x, y))
+        problems = Problems(f"addresses ({file})")
+        _check_point_arrays(x, y, crs, problems, repair)
+        problems.raise_if_any()
+        if id_column in table.column_names:
+            seen.extend(table.column(id_column).chunks)
+        attributes = table.drop_columns([geometry]).to_pandas()
+        if len(attributes) == 0:
+            continue
+        yield PointPartition(file.name, attributes, x, y, present)
+    _check_unique_ids(pa.chunked_array(seen), id_column, path)
+
+
+def _check_unique_ids(ids: pa.ChunkedArray, id_column: str, path: Path) -> None:
+    """Refuse ids that repeat over all partitions (checked once every file is read)."""
+    n_rows = len(ids)
+    if n_rows == 0:
+        raise InputError(f"addresses ({path}): the layer is empty (0 rows)")
+    n_null = ids.null_count
+    present = ids.drop_null().combine_chunks()
+    # Sorting and comparing neighbours is several times faster than hashing 10⁷ strings.
+    ordered = present.take(pc.array_sort_indices(present))
+    repeats = pc.equal(ordered.slice(1), ordered.slice(0, max(len(ordered) - 1, 0)))
+    if n_null or (len(ordered) > 1 and pc.any(repeats).as_py()):
+        dupes = ordered.slice(1).filter(repeats).unique()
+        n_distinct = len(pc.unique(present))
+        raise SchemaError(
+            f"addresses ({path}): column {id_column!r}: {n_null} rows have no id and "
+            f"{n_rows - n_null - n_distinct} rows repeat an id, e.g. "
+            f"{[str(v) for v in dupes[:3].to_pylist()]}; ids must be present and unique "
+            "over all partitions"
+        )
+
+
+def _check_point_arrays(
+    x: np.ndarray, y: np.ndarray, crs: CRS, problems: Problems, repair: bool
+) -> None:
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return
+    xmin, xmax = np.min(x[finite]), np.max(x[finite])
+    ymin, ymax = np.min(y[finite]), np.max(y[finite])
+    if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
+        problems.add(
+            f"geometry: coordinates span x {xmin:.6g}…{xmax:.6g}, y {ymin:.6g}…{ymax:.6g}, "
+            f"degrees, but the file declares {crs.to_string()}; declare EPSG:4326",
+            CRSError,
+        )
+        return
+    bx0, by0, bx1, by1 = NL_BOUNDS_RD
+    outside = finite & ~((x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1))
+    if outside.any() and not repair:
+        problems.add(
+            f"geometry: {int(outside.sum())} rows lie outside the Netherlands; check the "
+            "CRS, or pass repair=True to keep them (they then join no area)",
+            GeometryError,
+        )
+
+
+def read_addresses_dask(
+    source: str | Path, *, columns: list[str] | None = None
+) -> dask_geopandas.GeoDataFrame:
+    """Open a partitioned GeoParquet address set lazily with dask-geopandas.
+
+    Parameters
+    ----------
+    source
+        A GeoParquet file or folder of them (one dask partition per file).
+    columns
+        Columns to read (the geometry is always read).
+
+    Returns
+    -------
+    dask_geopandas.GeoDataFrame
+        Lazy; compute it on the local scheduler or on a ``dask.distributed`` cluster.
+
+    Raises
+    ------
+    InputError
+        If dask-geopandas is not installed (``pip install "zicht[dask]"``).
+    """
+    try:
+        import dask_geopandas
+    except ImportError as exc:  # pragma: no cover - the dask extra
+        raise InputError('the dask path needs dask-geopandas: pip install "zicht[dask]"') from exc
+    path = Path(source)
+    files = [str(path)] if path.is_file() else [str(f) for f in sorted(path.glob("*.parquet"))]
+    if not files:
+        raise InputError(f"no GeoParquet files in {path}")
+    return dask_geopandas.read_parquet(files, columns=columns)
