@@ -1,23 +1,63 @@
-"""Writing a :class:`~zicht.publish.Release` to files: GeoPackage, CSV and manifest.
+"""Writing a :class:`~zicht.publish.Release` to files: the release bundle.
 
 Like the map writer, these functions accept only a ``Release``, so nothing that skipped
-disclosure control can be written.
+disclosure control can be written. The bundle (one folder) holds:
+
+* ``release.gpkg`` — one layer per published geography (status per feature: published,
+  merged, suppressed; features that are not published carry no value) and the public
+  context layers (``context_*``);
+* ``<layer>.csv`` — the same tables without geometry;
+* ``region_pieces.csv`` — which H3 cell parts (cell × buurt) make up each region;
+* ``manifest.json`` — rules, thresholds, inputs with hashes, versions, seeds, time, and
+  for every layer the unit key ``zicht check`` uses;
+* ``disclosure_report.md`` — what was merged, suppressed, rounded or hidden, in numbers.
+
+Two files are *not* for publication and are written outside the bundle by
+:func:`write_internal_files`: the unit-level file ``zicht check`` needs and the audit log,
+whose per-feature reasons can themselves disclose (a share above the group limit).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import h3.api.basic_int as h3i
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from zicht.publish import Release
+from zicht._errors import DisclosureError
+from zicht.publish import Release, UnitTable
 
-__all__ = ["file_sha256", "write_release"]
+__all__ = [
+    "disclosure_report",
+    "file_sha256",
+    "internal_dir_for",
+    "write_internal_files",
+    "write_release",
+]
+
+_VERSIONED = (
+    "zicht",
+    "geopandas",
+    "shapely",
+    "pandas",
+    "numpy",
+    "h3",
+    "libpysal",
+    "spopt",
+    "esda",
+    "pyproj",
+)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -32,7 +72,7 @@ def file_sha256(path: str | Path) -> str:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set):
         return [_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
@@ -41,8 +81,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - optional packages
+            continue
+    return out
+
+
+def _require_release(release: object, what: str) -> Release:
+    if not isinstance(release, Release):
+        raise TypeError(
+            f"{what} accepts only a zicht.publish.Release, got {type(release).__name__}"
+        )
+    return release
+
+
+def internal_dir_for(out_dir: str | Path) -> Path:
+    """Return the folder for the files that stay inside the secure environment.
+
+    A sibling of the release folder named ``<release>_internal`` (``out/demo`` →
+    ``out/demo_internal``), never inside it.
+    """
+    out = Path(out_dir)
+    return out.parent / f"{out.name}_internal"
+
+
 def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
-    """Write the release bundle: ``release.gpkg``, one CSV per layer, ``manifest.json``.
+    """Write the release bundle (see the module docstring).
 
     Parameters
     ----------
@@ -60,10 +128,16 @@ def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
     ------
     TypeError
         If ``release`` is not a :class:`Release`.
+    DisclosureError
+        If the release publishes several layers that were not protected against
+        differencing (made without the unit table).
     """
-    if not isinstance(release, Release):
-        raise TypeError(
-            f"write_release accepts only a zicht.publish.Release, got {type(release).__name__}"
+    release = _require_release(release, "write_release")
+    if not release.differencing_verified:
+        raise DisclosureError(
+            "this release publishes several layers that were not protected against "
+            "differencing (publish_release was called without the unit table); pass "
+            "units= to publish_release, or publish one layer"
         )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -77,21 +151,281 @@ def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
         written[f"csv:{name}"] = csv
     for name, frame in release.context.items():
         frame.to_file(gpkg, layer=f"context_{name}", driver="GPKG")
-    manifest = {
-        "metadata": _jsonable(dict(release.metadata)),
-        "rules": asdict(release.rules),
-        "indicators": [asdict(m) for m in release.indicators],
-        "layers": {
-            name: {
-                "features": len(frame),
-                "published": int((frame["status"] == "published").sum()),
-                "suppressed": int((frame["status"] == "suppressed").sum()),
-            }
-            for name, frame in release.layers.items()
-        },
-        "context_layers": sorted(release.context),
-    }
+    if release.regions is not None:
+        pieces = out / "region_pieces.csv"
+        release.regions.to_csv(pieces, index=False)
+        written["region_pieces"] = pieces
+    report = out / "disclosure_report.md"
+    report.write_text(disclosure_report(release), encoding="utf-8")
+    written["disclosure_report"] = report
+    manifest = _manifest(release, written)
     manifest_path = out / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     written["manifest"] = manifest_path
     return written
+
+
+def _manifest(release: Release, written: dict[str, Path]) -> dict[str, Any]:
+    disclosure = dict(release.disclosure)
+    unit_keys = dict(disclosure.get("unit_keys", {}))
+    layers = {}
+    for name, frame in release.layers.items():
+        status = frame["status"]
+        layers[name] = {
+            "csv": f"{name}.csv",
+            "features": len(frame),
+            "published": int((status == "published").sum()),
+            "merged": int((status == "merged").sum()),
+            "suppressed": int((status == "suppressed").sum()),
+            "rounded": release.rules.is_rounded(name),
+            "unit_key": unit_keys.get(name, ""),
+        }
+    metadata = dict(release.metadata)
+    seeds = {
+        k: v
+        for k, v in {
+            "units": metadata.get("seed"),
+            "hotspot_permutations": (metadata.get("hotspot") or {}).get("seed"),
+        }.items()
+        if v is not None
+    }
+    return _jsonable(
+        {
+            "format": "zicht-release/1",
+            "created": metadata.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
+            "written": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            "seeds": seeds,
+            "metadata": metadata,
+            "inputs": metadata.get("inputs", {}),
+            "rules": asdict(release.rules),
+            "indicators": _indicator_entries(release),
+            "numerators": disclosure.get("numerators", {}),
+            "company_column": disclosure.get("company_column"),
+            "piece_keys": disclosure.get("piece_keys", []),
+            "layers": layers,
+            "context_layers": sorted(release.context),
+            "disclosure": {k: v for k, v in disclosure.items() if k not in ("unit_keys",)},
+            "files": {
+                role: {"path": p.name, "sha256": file_sha256(p)}
+                for role, p in written.items()
+                if p.is_file()
+            },
+        }
+    )
+
+
+def _indicator_entries(release: Release) -> list[dict[str, Any]]:
+    links = {x["column"]: x for x in dict(release.disclosure).get("links", [])}
+    out = []
+    for meta in release.indicators:
+        link = links.get(meta.column, {})
+        out.append(
+            {
+                **asdict(meta),
+                "role": link.get("role", "value"),
+                "count_column": link.get("count"),
+                "base_column": link.get("base", "n_units"),
+                "per": link.get("per", 100.0),
+                "smoothing": link.get("smoothing"),
+            }
+        )
+    return out
+
+
+def disclosure_report(release: Release) -> str:
+    """Write the public report of what disclosure control did, in numbers (Markdown).
+
+    Parameters
+    ----------
+    release
+        The checked statistics.
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
+    release = _require_release(release, "disclosure_report")
+    rules = release.rules
+    d = dict(release.disclosure)
+    lines = [
+        "# Disclosure report",
+        "",
+        f"Run `{release.metadata.get('run_id', '?')}`, "
+        f"zicht {release.metadata.get('zicht_version', '?')}, "
+        f"created {release.metadata.get('created', '?')}.",
+        "",
+        "## Rules applied",
+        "",
+        f"- threshold: every published value rests on at least **{rules.min_units} units**;",
+        f"- rounding: counts rounded to multiples of **{rules.rounding_base}** on every layer "
+        f"except {', '.join(rules.exact_layers) or 'none'} (exact); rates from unrounded "
+        f"figures, {rules.rate_decimals} decimal(s);",
+        f"- small counts (1 to {rules.min_units - 1}): "
+        + (
+            "shown rounded, with the rate of the rounded figures;"
+            if rules.small_count == "round"
+            else "not shown;"
+        ),
+        f"- group disclosure: shares above **{rules.group_max_pct:g} %** are not published"
+        + (f" (nor below {100 - rules.group_max_pct:g} %)" if rules.group_low else "")
+        + ";",
+        f"- company-based indicators: at least {rules.min_companies} companies; dominance "
+        f"({rules.dominance_n}, {rules.dominance_pct:g} %);",
+        "- secondary protection: no suppressed value can be derived from published totals "
+        "(residuals and interval propagation, see docs/publication.md);",
+        "- hot-spot statistics: classes on published features; z, p and q "
+        + (
+            f"rounded ({rules.z_decimals} and {rules.p_decimals} decimals) and only where the "
+            "whole Gi* window is published."
+            if rules.hotspot_scores == "rounded"
+            else "not published."
+        ),
+        "",
+        "## Differencing",
+        "",
+        f"{'Verified' if release.differencing_verified else 'NOT verified'}: "
+        f"{d.get('differencing_note', '')}.",
+        "",
+    ]
+    regions = d.get("regions")
+    if regions:
+        lines += [
+            "## Regions",
+            "",
+            f"- method: `{regions['method']}`; {regions['occupied_cells']:,} occupied H3 cells "
+            f"(res {d.get('resolution')}), {regions['occupied_pieces']:,} occupied cell parts "
+            f"(cell × buurt), {regions['pieces']:,} parts in all with the empty ground;",
+            f"- **{regions['regions_with_units']:,} regions** with units "
+            f"({regions['single_cell_regions']:,} single cells), median "
+            f"{regions['median_units']:g} units;",
+            "- regions nesting in: "
+            + ", ".join(f"{k.replace('_code', '')} {v:,}" for k, v in regions["by_level"].items())
+            + ";",
+            f"- below the threshold after merging (suppressed): {regions['below_threshold']:,};",
+            f"- built in {regions['seconds']} s ({regions['merge_rounds']} merge rounds).",
+            "",
+        ]
+    lines += [
+        "## Layers",
+        "",
+        "| layer | features | published | merged | suppressed | counts |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, frame in release.layers.items():
+        status = frame["status"]
+        lines.append(
+            f"| {name} | {len(frame):,} | {int((status == 'published').sum()):,} | "
+            f"{int((status == 'merged').sum()):,} | {int((status == 'suppressed').sum()):,} | "
+            f"{'rounded' if rules.is_rounded(name) else 'exact'} |"
+        )
+    indicators = d.get("indicators") or {}
+    if indicators:
+        lines += [
+            "",
+            "## Indicator values (all layers of the nested family)",
+            "",
+            "| count | exact | rounded (small count) | hidden (group/companies) "
+            "| secondary: rate from rounded | secondary: hidden |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for col, s in indicators.items():
+            lines.append(
+                f"| {col} | {s['values_published_exact']:,} | {s['rounded_small_count']:,} "
+                f"| {s['hidden_primary']:,} | {s['secondary_rounded']:,} "
+                f"| {s['secondary_hidden']:,} |"
+            )
+    lines += [
+        "",
+        "Secondary suppressions of populations: "
+        f"{d.get('secondary_population_suppressions', 0):,}. "
+        f"Hot-spot scores withheld on published features (window not fully published): "
+        f"{d.get('hotspot_scores_withheld', 0):,}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_internal_files(
+    release: Release, units: UnitTable, out_dir: str | Path
+) -> dict[str, Path]:
+    """Write the files that must stay inside the secure environment.
+
+    ``units.parquet`` (one row per unit: ``unit_id``, ``x``, ``y`` in EPSG:28992,
+    ``h3_cell``, the area codes, ``region_id``, the numerator columns, the company) is what
+    ``zicht check --units`` reads; ``audit.csv`` is the per-feature audit log.
+
+    Parameters
+    ----------
+    release
+        The release the units were published in.
+    units
+        The unit table given to :func:`~zicht.publish.publish_release`.
+    out_dir
+        A folder outside the release folder (see :func:`internal_dir_for`).
+
+    Returns
+    -------
+    dict of str to Path
+        ``units`` and ``audit``.
+
+    Raises
+    ------
+    DisclosureError
+        If ``out_dir`` is a release folder or lies inside one.
+    """
+    release = _require_release(release, "write_internal_files")
+    out = Path(out_dir)
+    for parent in [out, *out.parents]:
+        if (parent / "manifest.json").is_file() and (parent / "release.gpkg").is_file():
+            raise DisclosureError(
+                f"{out} lies inside the release folder {parent}: unit-level data must stay "
+                "out of it"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    frame = units.frame
+    keys = [units.cell, *units.areas.values()]
+    has = frame[keys].notna().all(axis=1)
+    rows = frame[has]
+    table = pd.DataFrame(index=range(len(rows)))
+    table["unit_id"] = (
+        rows[units.unit_id].astype(str).to_numpy()
+        if units.unit_id
+        else [f"U{i}" for i in range(len(rows))]
+    )
+    if isinstance(rows, gpd.GeoDataFrame) and rows.geometry.name in rows:
+        points = rows.geometry
+        table["x"] = points.x.to_numpy()
+        table["y"] = points.y.to_numpy()
+    cells = pd.to_numeric(rows[units.cell]).astype("int64")
+    hex_of = {c: h3i.int_to_str(int(c)) for c in cells.unique()}
+    table["h3_cell"] = cells.map(hex_of).to_numpy()
+    for col in [*units.areas.values(), *units.extra.values()]:
+        table[col] = rows[col].astype(str).fillna("").to_numpy() if col in rows else ""
+    for col in units.extra.values():
+        table[col] = table[col].replace({"nan": "", "<NA>": ""})
+    if release.regions is not None:
+        piece_keys = [c for c in release.regions.columns if c != "region_id"]
+        lookup = release.regions.set_index(piece_keys)["region_id"]
+        index = pd.MultiIndex.from_frame(table[piece_keys])
+        table["region_id"] = lookup.reindex(index).fillna("").to_numpy()
+    for col in sorted(set(dict(release.disclosure).get("numerators", {}).values())):
+        table[col] = pd.to_numeric(rows[col]).astype("int64").to_numpy()
+    if units.company:
+        table["company_id"] = rows[units.company].astype(str).to_numpy()
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    meta = {
+        "kind": "zicht units for zicht check",
+        "not_for_publication": True,
+        "release_run_id": str(release.metadata.get("run_id", "")),
+        "unit_keys": dict(release.disclosure).get("unit_keys", {}),
+    }
+    arrow = arrow.replace_schema_metadata(
+        {**(arrow.schema.metadata or {}), b"zicht": json.dumps(meta).encode()}
+    )
+    units_path = out / "units.parquet"
+    pq.write_table(arrow, units_path)
+    audit_path = out / "audit.csv"
+    release.audit.to_csv(audit_path, index=False)
+    return {"units": units_path, "audit": audit_path}

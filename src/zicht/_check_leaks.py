@@ -1,0 +1,609 @@
+"""Differencing attacks for :mod:`zicht.check`, written apart from the publisher.
+
+Nothing here imports from zicht: the checker must not trust the code it checks. Units are
+grouped into *atoms* (units that lie in the same published feature of every layer); a
+feature is a set of atoms. Three attacks are run on a quantity (population or the count of
+an indicator), given which features' values the attacker knows exactly:
+
+* **pairs** — for every pair of layers, every known feature minus the known features of the
+  other layer that lie inside it, and the union of the features a straddling feature
+  touches minus everything known inside that union;
+* **laminar family** — when the known features of all layers (after dropping features that
+  are exact sums of smaller known ones) are nested or disjoint, every derivable set is a
+  union of *residual blocks* (a feature minus its largest known sub-features), so checking
+  the blocks is complete;
+* **interval propagation** — every feature's count is known as an interval (exact, a
+  rounding interval, or ``[0, n]``); intervals are narrowed through every published sum
+  until stable, and any count that collapses to a small value is a leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Atoms", "Finding", "laminar_blocks", "pair_differences", "propagate_intervals"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A derivable set of units whose value breaks a rule."""
+
+    attack: str
+    layers: str
+    features: str
+    units: int
+    value: int
+    what: str
+
+
+@dataclass
+class Atoms:
+    """Units grouped by their feature in every layer.
+
+    Attributes
+    ----------
+    keys
+        One column per layer with the feature id of each atom (``""``: in no published
+        feature of that layer).
+    n
+        Units per atom.
+    values
+        Named per-atom sums (indicator counts).
+    """
+
+    keys: pd.DataFrame
+    n: np.ndarray
+    values: dict[str, np.ndarray]
+
+    @classmethod
+    def from_units(cls, membership: pd.DataFrame, values: dict[str, np.ndarray]) -> Atoms:
+        """Group units (rows of ``membership``) into atoms."""
+        codes = [pd.factorize(membership[c])[0] for c in membership.columns]
+        if not codes:
+            return cls(membership.iloc[:0], np.zeros(0, dtype=np.int64), {})
+        key = pd.MultiIndex.from_arrays(codes) if len(codes) > 1 else pd.Index(codes[0])
+        atom = pd.factorize(key)[0]
+        uniq, where = np.unique(atom, return_index=True)
+        keys = membership.iloc[where].reset_index(drop=True)
+        n = np.bincount(atom, minlength=len(uniq)).astype(np.int64)
+        sums = {
+            name: np.bincount(atom, weights=v, minlength=len(uniq)).astype(np.int64)
+            for name, v in values.items()
+        }
+        return cls(keys=keys, n=n, values=sums)
+
+
+def _features(keys: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Feature code of every atom (``-1`` where none) and the feature ids."""
+    codes, ids = pd.factorize(keys)
+    codes = codes.astype(np.int64)
+    empty = ids.get_indexer([""])
+    if len(empty) and empty[0] >= 0:
+        codes[codes == empty[0]] = -1
+    return codes, ids
+
+
+def _check(
+    q: np.ndarray,
+    n: np.ndarray,
+    min_units: int,
+    group_pct: float | None,
+    group_low: bool,
+) -> np.ndarray:
+    bad = (q >= 1) & (q < min_units)
+    if group_pct is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(n > 0, 100.0 * q / np.maximum(n, 1), 0.0)
+        bad |= (n > 0) & (share > group_pct)
+        if group_low:
+            bad |= (n > 0) & (share < 100.0 - group_pct)
+    return bad
+
+
+def pair_differences(
+    atoms: Atoms,
+    layer_a: str,
+    layer_b: str,
+    known: dict[str, set[str]],
+    quantity: str,
+    *,
+    min_units: int,
+    group_pct: float | None = None,
+    group_low: bool = False,
+) -> tuple[list[Finding], int]:
+    """Contained and cover differences between two layers.
+
+    Returns the findings and the number of differences tried.
+    """
+    q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
+    frame = pd.DataFrame(
+        {
+            "a": atoms.keys[layer_a].to_numpy(),
+            "b": atoms.keys[layer_b].to_numpy(),
+            "n": atoms.n,
+            "q": q_all,
+        }
+    )
+    frame = frame[(frame["a"] != "") | (frame["b"] != "")]
+    pair = frame.groupby(["a", "b"], sort=False)[["n", "q"]].sum().reset_index()
+    findings: list[Finding] = []
+    tried = 0
+    for this, other in (("a", "b"), ("b", "a")):
+        names = (layer_a, layer_b) if this == "a" else (layer_b, layer_a)
+        known_this = pd.Index(sorted(known.get(names[0], set())))
+        known_other = pd.Index(sorted(known.get(names[1], set())))
+        found, count = _contained(pair, this, other, known_this, known_other)
+        tried += count
+        found2, count2 = _covers(pair, this, other, known_this, known_other)
+        tried += count2
+        for frame_x, attack in (
+            (found, "feature minus the features inside it"),
+            (found2, "features around a straddling feature minus what lies inside"),
+        ):
+            if frame_x.empty:
+                continue
+            bad = _check(
+                frame_x["q"].to_numpy(), frame_x["n"].to_numpy(), min_units, group_pct, group_low
+            ) & (frame_x["n"].to_numpy() > 0)
+            for label, nn, qq in zip(
+                frame_x.index[bad],
+                frame_x["n"].to_numpy()[bad],
+                frame_x["q"].to_numpy()[bad],
+                strict=True,
+            ):
+                findings.append(
+                    Finding(
+                        attack, f"{names[0]} / {names[1]}", str(label), int(nn), int(qq), quantity
+                    )
+                )
+    return findings, tried
+
+
+def _contained(
+    pair: pd.DataFrame, this: str, other: str, known_this: pd.Index, known_other: pd.Index
+) -> tuple[pd.DataFrame, int]:
+    """Each known feature minus the known features of the other layer that lie inside it."""
+    rows = pair[pair[other] != ""]
+    spread = rows.groupby(other)[this].agg(["nunique", "first"])
+    blank = set(pair.loc[pair[this] == "", other])
+    inside = spread[(spread["nunique"] == 1) & ~spread.index.isin(list(blank))]
+    inside = inside[inside.index.isin(known_other) & (inside["first"] != "")]
+    if inside.empty:
+        return pd.DataFrame(columns=["n", "q"]), 0
+    sub = pair[pair[other].isin(inside.index)].groupby(this)[["n", "q"]].sum()
+    total = pair[pair[this] != ""].groupby(this)[["n", "q"]].sum()
+    cand = sub.index[sub.index.isin(known_this)]
+    rest = total.loc[cand] - sub.loc[cand]
+    return rest, len(cand)
+
+
+def _covers(
+    pair: pd.DataFrame, this: str, other: str, known_this: pd.Index, known_other: pd.Index
+) -> tuple[pd.DataFrame, int]:
+    """Subtract what is known inside the features a straddling feature touches."""
+    rows = pair[pair[other] != ""]
+    touch = rows[[other, this]].drop_duplicates()
+    keys = touch[other].to_numpy()
+    spread = pd.DataFrame(
+        {
+            "size": pd.Series(1, index=touch.index).groupby(keys).sum(),
+            "blank": (touch[this] == "").groupby(keys).any(),
+        }
+    )
+    straddle = spread[(spread["size"] > 1) & ~spread["blank"] & spread.index.isin(known_other)]
+    if straddle.empty:
+        return pd.DataFrame(columns=["n", "q"]), 0
+    cover = touch[touch[other].isin(straddle.index)].rename(columns={other: "s", this: "a"})
+    all_known = cover["a"].isin(known_this).groupby(cover["s"].to_numpy()).all()
+    cover = cover[cover["s"].isin(all_known.index[all_known])]
+    if cover.empty:
+        return pd.DataFrame(columns=["n", "q"]), 0
+    total = pair[pair[this] != ""].groupby(this)[["n", "q"]].sum()
+    # known other-layer features wholly inside one feature of this layer
+    single = spread[(spread["size"] == 1) & ~spread["blank"] & spread.index.isin(known_other)]
+    sub = (
+        pair[pair[other].isin(single.index)].groupby(this)[["n", "q"]].sum()
+        if len(single)
+        else pd.DataFrame(columns=["n", "q"], dtype="int64")
+    )
+    per_a = total.join(sub.add_suffix("_sub")).fillna(0)
+    per_a["n"] -= per_a["n_sub"]
+    per_a["q"] -= per_a["q_sub"]
+    x = cover.join(per_a[["n", "q"]], on="a").groupby("s")[["n", "q"]].sum()
+    # straddling known features whose cover lies inside this cover (the feature itself too)
+    size = cover.groupby("s").size()
+    pairs = cover.merge(
+        touch[touch[other].isin(straddle.index)].rename(columns={other: "t", this: "a"}), on="a"
+    )
+    shared = pairs.groupby(["s", "t"]).size()
+    t = shared.index.get_level_values("t")
+    inside = shared[shared.to_numpy() == size.reindex(t).to_numpy()]
+    value = pair[pair[other].isin(straddle.index)].groupby(other)[["n", "q"]].sum()
+    minus = value.reindex(inside.index.get_level_values("t")).set_index(
+        inside.index.get_level_values("s")
+    )
+    x = x.sub(minus.groupby(level=0).sum(), fill_value=0)
+    x.index = [f"around {s}" for s in x.index]
+    return x, len(x)
+
+
+def _incidence(
+    atoms: Atoms, known: dict[str, set[str]]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(feature, atom) pairs of the known features of all layers; feature labels."""
+    feats: list[np.ndarray] = []
+    atom_ids: list[np.ndarray] = []
+    labels: list[str] = []
+    base = 0
+    for layer in atoms.keys.columns:
+        names = known.get(layer, set())
+        if not names:
+            continue
+        codes, ids = _features(atoms.keys[layer])
+        ok_ids = np.flatnonzero(ids.isin(list(names)))
+        mapping = np.full(len(ids), -1, dtype=np.int64)
+        mapping[ok_ids] = base + np.arange(len(ok_ids))
+        labels.extend(f"{layer}:{ids[i]}" for i in ok_ids)
+        base += len(ok_ids)
+        has = codes >= 0
+        f = np.full(len(codes), -1, dtype=np.int64)
+        f[has] = mapping[codes[has]]
+        keep = f >= 0
+        feats.append(f[keep])
+        atom_ids.append(np.flatnonzero(keep))
+    if not feats:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), labels
+    return np.concatenate(feats), np.concatenate(atom_ids), labels
+
+
+def laminar_blocks(
+    atoms: Atoms,
+    known: dict[str, set[str]],
+    quantity: str,
+    *,
+    min_units: int,
+    group_pct: float | None = None,
+    group_low: bool = False,
+) -> tuple[list[Finding], dict[str, int]]:
+    """Check every residual block when the known features form a laminar family.
+
+    Returns the findings and figures: features, duplicates and redundant features
+    dropped, crossing pairs left (``0`` means the check was complete), blocks checked.
+    """
+    q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
+    feat, atom, labels = _incidence(atoms, known)
+    stats = {"features": len(labels), "duplicates": 0, "redundant": 0, "crossing": 0, "blocks": 0}
+    if len(feat) == 0:
+        return [], stats
+    n_feat = len(labels)
+    size = np.bincount(feat, minlength=n_feat)
+    # Identical features carry the same value: keep the first of each.
+    order = np.lexsort((atom, feat))
+    feat, atom = feat[order], atom[order]
+    sig = pd.Series(atom).groupby(feat).apply(lambda s: hash(s.to_numpy().tobytes()))
+    dup = sig.duplicated().reindex(range(n_feat), fill_value=False).to_numpy()
+    stats["duplicates"] = int(dup.sum())
+    alive = ~dup
+    keep = alive[feat]
+    feat, atom = feat[keep], atom[keep]
+    sub_of = _containment(feat, atom, size)
+    crossing = _crossing(feat, atom, size, sub_of)
+    if crossing:
+        redundant = _redundant({f for pair in crossing for f in pair}, sub_of, size, feat, atom)
+        stats["redundant"] = len(redundant)
+        if redundant:
+            keep = ~np.isin(feat, list(redundant))
+            feat, atom = feat[keep], atom[keep]
+            sub_of = _containment(feat, atom, size)
+            crossing = _crossing(feat, atom, size, sub_of)
+    stats["crossing"] = len(crossing)
+    if crossing:
+        return [], stats
+    # Each atom belongs to the block of the smallest known feature holding it.
+    order = np.lexsort((feat, size[feat], atom))
+    feat_s, atom_s = feat[order], atom[order]
+    first = np.r_[True, atom_s[1:] != atom_s[:-1]]
+    owner = pd.Series(feat_s[first], index=atom_s[first])
+    has_sub = pd.Series(sub_of).groupby(level=1).size() if len(sub_of) else pd.Series(dtype=int)
+    block_n = pd.Series(atoms.n[owner.index], index=owner.index).groupby(owner.to_numpy()).sum()
+    block_q = pd.Series(q_all[owner.index], index=owner.index).groupby(owner.to_numpy()).sum()
+    parents = block_n.index[block_n.index.isin(has_sub.index)]
+    stats["blocks"] = len(parents)
+    bad = _check(
+        block_q[parents].to_numpy(), block_n[parents].to_numpy(), min_units, group_pct, group_low
+    )
+    # Blocks that are empty are fine; features with no known sub-feature are their own block.
+    findings = [
+        Finding(
+            "residual of a published total (laminar family)",
+            "all layers",
+            labels[f],
+            int(block_n[f]),
+            int(block_q[f]),
+            quantity,
+        )
+        for f in parents[bad]
+    ]
+    return findings, stats
+
+
+def _containment(feat: np.ndarray, atom: np.ndarray, size: np.ndarray) -> pd.Series:
+    """Pairs ``(small, big)`` of known features with small ⊊ big (index), value unused."""
+    frame = pd.DataFrame({"f": feat, "a": atom})
+    pairs = frame.merge(frame, on="a", suffixes=("_s", "_b"))
+    pairs = pairs[pairs["f_s"] != pairs["f_b"]]
+    shared = pairs.groupby(["f_s", "f_b"]).size()
+    small = shared.index.get_level_values(0).to_numpy()
+    big = shared.index.get_level_values(1).to_numpy()
+    inside = (shared.to_numpy() == size[small]) & (size[small] < size[big])
+    return pd.Series(True, index=shared.index[inside]).rename_axis(["small", "big"])
+
+
+def _crossing(
+    feat: np.ndarray, atom: np.ndarray, size: np.ndarray, sub_of: pd.Series
+) -> list[tuple[int, int]]:
+    frame = pd.DataFrame({"f": feat, "a": atom})
+    pairs = frame.merge(frame, on="a", suffixes=("_s", "_b"))
+    pairs = pairs[pairs["f_s"] < pairs["f_b"]][["f_s", "f_b"]].drop_duplicates()
+    nested = set(sub_of.index)
+    return [
+        (int(a), int(b))
+        for a, b in zip(pairs["f_s"], pairs["f_b"], strict=True)
+        if (a, b) not in nested and (b, a) not in nested
+    ]
+
+
+def _redundant(
+    candidates: set[int], sub_of: pd.Series, size: np.ndarray, feat: np.ndarray, atom: np.ndarray
+) -> set[int]:
+    """Features that are exactly the disjoint union of known features inside them."""
+    if len(sub_of) == 0:
+        return set()
+    subs = pd.Series(sub_of.index.get_level_values(0), index=sub_of.index.get_level_values(1))
+    nested = set(sub_of.index)
+    atoms_of = pd.Series(atom).groupby(feat).apply(lambda s: set(s.to_numpy().tolist()))
+    out = set()
+    for f in candidates:
+        if f not in subs.index:
+            continue
+        inner = np.atleast_1d(subs.loc[f]).tolist()
+        maximal = [g for g in inner if not any((g, h) in nested for h in inner if h != g)]
+        covered: set[int] = set()
+        total = 0
+        for g in maximal:
+            covered |= atoms_of[g]
+            total += len(atoms_of[g])
+        if total == size[f] and len(covered) == size[f]:
+            out.add(f)
+    return out
+
+
+def propagate_intervals(
+    atoms: Atoms,
+    features: pd.DataFrame,
+    quantity: str,
+    *,
+    min_units: int,
+    group_pct: float,
+    group_low: bool,
+    max_rounds: int = 500,
+) -> tuple[list[Finding], int]:
+    """Narrow every count through every published sum; report what collapses.
+
+    ``features`` has ``layer``, ``area_id``, ``lo``, ``hi`` (the count interval the
+    attacker reads from the feature) and ``n_hi`` (an upper bound on its population).
+    """
+    q_true = atoms.values[quantity]
+    cons_parts: list[np.ndarray] = []
+    atom_parts: list[np.ndarray] = []
+    row_of = pd.Series(
+        np.arange(len(features)),
+        index=pd.MultiIndex.from_frame(features[["layer", "area_id"]].astype(str)),
+    )
+    for layer in features["layer"].unique():
+        ids = atoms.keys[layer].to_numpy().astype(str)
+        key = pd.MultiIndex.from_arrays([np.full(len(ids), layer), ids])
+        rows = row_of.reindex(key).to_numpy()
+        ok = ~np.isnan(rows)
+        cons_parts.append(rows[ok].astype(np.int64))
+        atom_parts.append(np.flatnonzero(ok))
+    cons = np.concatenate(cons_parts) if cons_parts else np.empty(0, dtype=np.int64)
+    part = np.concatenate(atom_parts) if atom_parts else np.empty(0, dtype=np.int64)
+    m = len(features)
+    n_atoms = len(atoms.n)
+    atom_hi = np.full(n_atoms, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    np.minimum.at(atom_hi, part, features["n_hi"].to_numpy(dtype=np.int64)[cons])
+    lo = np.zeros(n_atoms, dtype=np.int64)
+    hi = atom_hi.copy()
+    f_lo = features["lo"].to_numpy(dtype=np.int64).copy()
+    f_hi = features["hi"].to_numpy(dtype=np.int64).copy()
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):  # noqa: B007
+        s_lo = np.bincount(cons, weights=lo[part], minlength=m).astype(np.int64)
+        s_hi = np.bincount(cons, weights=hi[part], minlength=m).astype(np.int64)
+        new_f_lo = np.maximum(f_lo, s_lo)
+        new_f_hi = np.minimum(f_hi, s_hi)
+        new_lo = lo.copy()
+        new_hi = hi.copy()
+        np.maximum.at(new_lo, part, new_f_lo[cons] - (s_hi[cons] - hi[part]))
+        np.minimum.at(new_hi, part, new_f_hi[cons] - (s_lo[cons] - lo[part]))
+        if (
+            np.array_equal(new_lo, lo)
+            and np.array_equal(new_hi, hi)
+            and np.array_equal(new_f_lo, f_lo)
+            and np.array_equal(new_f_hi, f_hi)
+        ):
+            break
+        lo, hi, f_lo, f_hi = new_lo, new_hi, new_f_lo, new_f_hi
+    findings: list[Finding] = []
+    n_true = atoms.n
+    pinned = (lo == hi) & (lo >= 1) & (lo < min_units)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        group = lo > group_pct / 100.0 * atom_hi
+        if group_low:
+            group |= hi < (100.0 - group_pct) / 100.0 * np.maximum(n_true, 0)
+    for a in np.flatnonzero(pinned | group):
+        where = ", ".join(
+            f"{c}={v}" for c, v in atoms.keys.iloc[a].items() if isinstance(v, str) and v
+        )
+        what = "count pinned by published sums" if pinned[a] else "group share derivable"
+        findings.append(
+            Finding(
+                f"interval propagation: {what}",
+                "all layers",
+                where,
+                int(n_true[a]),
+                int(q_true[a]),
+                quantity,
+            )
+        )
+    f_pinned = (f_lo == f_hi) & (f_lo >= 1) & (f_lo < min_units)
+    f_group = f_lo > group_pct / 100.0 * features["n_hi"].to_numpy()
+    for i in np.flatnonzero(f_pinned | f_group):
+        row = features.iloc[i]
+        what = "count pinned by published sums" if f_pinned[i] else "group share derivable"
+        findings.append(
+            Finding(
+                f"interval propagation: {what}",
+                str(row["layer"]),
+                str(row["area_id"]),
+                int(row.get("n_true", -1)),
+                int(f_lo[i]),
+                quantity,
+            )
+        )
+    return findings, rounds
+
+
+def exact_search(
+    atoms: Atoms,
+    known: dict[str, set[str]],
+    quantity: str,
+    *,
+    min_units: int,
+    max_atoms: int = 600,
+    max_nodes: int = 200_000,
+) -> tuple[list[Finding], dict[str, int]]:
+    """Find every derivable union of atoms whose value is from 1 to ``min_units - 1``.
+
+    A union of atoms is derivable when its indicator vector lies in the span of the known
+    features. First every atom that a known feature pins down alone (the feature minus
+    atoms already pinned) is settled; then, per connected group of what is left, the null
+    space of the features is computed and every union of small atoms (total below the
+    threshold) is tested. Groups larger than ``max_atoms`` and searches beyond
+    ``max_nodes`` are counted as not searched.
+    """
+    q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
+    feat, atom, labels = _incidence(atoms, known)
+    stats = {"pinned_atoms": 0, "groups": 0, "searched": 0, "skipped": 0, "candidates": 0}
+    findings: list[Finding] = []
+    if len(feat) == 0:
+        return findings, stats
+    n_atoms = len(atoms.n)
+    settled = np.zeros(n_atoms, dtype=bool)
+    while True:
+        open_edge = ~settled[atom]
+        left = np.bincount(feat[open_edge], minlength=len(labels))
+        single = np.flatnonzero(left == 1)
+        if len(single) == 0:
+            break
+        hit = open_edge & np.isin(feat, single)
+        settled[np.unique(atom[hit])] = True
+    stats["pinned_atoms"] = int(settled.sum())
+    # an atom is only a leak when it is not itself inside nothing known (always true here)
+    small = settled & (q_all >= 1) & (q_all < min_units)
+    for a in np.flatnonzero(small):
+        findings.append(
+            Finding(
+                "exact: pinned by published totals",
+                "all layers",
+                _atom_label(atoms, int(a)),
+                int(atoms.n[a]),
+                int(q_all[a]),
+                quantity,
+            )
+        )
+    open_edge = ~settled[atom]
+    f_open, a_open = feat[open_edge], atom[open_edge]
+    if len(f_open) == 0:
+        return findings, stats
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    fa = np.unique(f_open)
+    aa = np.unique(a_open)
+    fi = np.searchsorted(fa, f_open)
+    ai = np.searchsorted(aa, a_open)
+    graph = sparse.coo_matrix(
+        (np.ones(len(fi)), (fi, len(fa) + ai)), shape=(len(fa) + len(aa),) * 2
+    )
+    _, comp = connected_components(graph, directed=False)
+    atom_comp = comp[len(fa) :]
+    for c in np.unique(atom_comp):
+        members = aa[atom_comp == c]
+        stats["groups"] += 1
+        if len(members) > max_atoms:
+            stats["skipped"] += 1
+            continue
+        local = np.searchsorted(aa, members)
+        rows = np.flatnonzero(np.isin(ai, local))
+        f_ids = np.unique(fi[rows])
+        matrix = np.zeros((len(f_ids), len(members)))
+        matrix[np.searchsorted(f_ids, fi[rows]), np.searchsorted(local, ai[rows])] = 1.0
+        _, sv, vt = np.linalg.svd(matrix)
+        rank = int((sv > 1e-9).sum())
+        null = vt[rank:].T  # atoms × null dimension
+        q = q_all[members]
+        cand = np.flatnonzero((q >= 1) & (q < min_units))
+        nodes, hits = _dfs(cand, q, null, min_units, max_nodes)
+        stats["searched"] += 1
+        stats["candidates"] += nodes
+        if nodes >= max_nodes:
+            stats["skipped"] += 1
+        for chosen in hits:
+            where = " + ".join(_atom_label(atoms, members[i]) for i in chosen[:3])
+            findings.append(
+                Finding(
+                    "exact: union derivable from published totals",
+                    "all layers",
+                    where,
+                    int(atoms.n[members[chosen]].sum()),
+                    int(q[chosen].sum()),
+                    quantity,
+                )
+            )
+    return findings, stats
+
+
+def _dfs(
+    cand: np.ndarray, q: np.ndarray, null: np.ndarray, limit: int, max_nodes: int
+) -> tuple[int, list[list[int]]]:
+    """Unions of candidate atoms with a total below ``limit`` orthogonal to the null space."""
+    hits: list[list[int]] = []
+    nodes = 0
+    if null.shape[1] == 0:
+        return 0, [[int(i)] for i in cand]
+    vec = null[cand]
+    stack: list[tuple[int, list[int], int, np.ndarray]] = [(0, [], 0, np.zeros(null.shape[1]))]
+    while stack and nodes < max_nodes:
+        start, chosen, total, acc = stack.pop()
+        for j in range(start, len(cand)):
+            t = total + int(q[cand[j]])
+            if t >= limit:
+                continue
+            nodes += 1
+            new = acc + vec[j]
+            picked = [*chosen, int(cand[j])]
+            if np.abs(new).max() < 1e-7:
+                hits.append(picked)
+                if len(hits) >= 20:
+                    return nodes, hits
+            stack.append((j + 1, picked, t, new))
+    return nodes, hits
+
+
+def _atom_label(atoms: Atoms, a: int) -> str:
+    return ", ".join(f"{c}={v}" for c, v in atoms.keys.iloc[a].items() if isinstance(v, str) and v)

@@ -1,0 +1,263 @@
+"""`zicht check`: the independent checker passes clean releases and catches leaky ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import typer
+from typer.testing import CliRunner
+
+import zicht._publish_units as publish_units
+from disclosure_fixtures import METAS, make_area, publish_area, write_bundle
+from zicht._disclosure import HIDDEN, IndicatorProtection
+from zicht.check import check_release
+from zicht.cli_check import register
+from zicht.publish import DisclosureRules, LayerInput, publish_release
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    area = make_area(11, n_units=700)
+    release = publish_area(area)
+    folder, units = write_bundle(release, area, tmp_path_factory.mktemp("clean"))
+    return area, release, folder, units
+
+
+def _copy(folder, tmp_path):
+    target = tmp_path / "release"
+    shutil.copytree(folder, target)
+    return target
+
+
+def _tamper(folder, layer, change):
+    """Apply ``change`` to a layer in both the GeoPackage and the CSV."""
+    frame = gpd.read_file(folder / "release.gpkg", layer=layer)
+    frame = change(frame)
+    frame.to_file(folder / "release.gpkg", layer=layer, driver="GPKG")
+    pd.DataFrame(frame.drop(columns="geometry")).to_csv(folder / f"{layer}.csv", index=False)
+
+
+def _checks(report):
+    return {v.check for v in report.violations}
+
+
+def test_a_clean_release_passes_and_says_what_it_tried(clean):
+    _, _, folder, units = clean
+    report = check_release(folder, units)
+    assert report.ok, report.to_text()
+    text = report.to_text()
+    assert "differencing between 10 pairs of layers" in text
+    assert "interval propagation" in text
+    assert "complete" in text
+    assert text.rstrip().endswith("RESULT: PASS")
+
+
+def test_a_value_on_a_feature_that_is_not_published_is_caught(clean, tmp_path):
+    _, _, folder, units = clean
+    leaky = _copy(folder, tmp_path)
+
+    def reveal(frame):
+        merged = frame.index[frame["status"] == "merged"][0]
+        frame.loc[merged, "n_vacant"] = 5
+        return frame
+
+    _tamper(leaky, "h3", reveal)
+    assert "no value unless published" in _checks(check_release(leaky, units))
+
+
+def test_a_small_count_read_from_an_exact_rate_is_caught(clean, tmp_path):
+    _area, _release, folder, units = clean
+    leaky = _copy(folder, tmp_path)
+    truth = pd.read_parquet(units)
+    per_region = truth.groupby("region_id").agg(n=("vacant", "size"), k=("vacant", "sum"))
+    small = per_region[(per_region["k"] >= 1) & (per_region["k"] < 10)].index
+
+    def exact_rates(frame):
+        rows = frame["area_id"].isin(small)
+        k = per_region["k"].reindex(frame["area_id"]).to_numpy()
+        n = per_region["n"].reindex(frame["area_id"]).to_numpy()
+        frame.loc[rows, "rate_vacant_pct"] = np.round(100 * k / n, 1)[rows.to_numpy()]
+        return frame
+
+    _tamper(leaky, "region", exact_rates)
+    report = check_release(leaky, units)
+    assert "small count shown exactly" in _checks(report)
+
+
+def test_a_cell_below_the_threshold_published_is_caught(clean, tmp_path):
+    _, _, folder, units = clean
+    leaky = _copy(folder, tmp_path)
+    truth = pd.read_parquet(units)["h3_cell"].value_counts()
+
+    def publish_small(frame):
+        row = frame.index[frame["area_id"].map(truth).fillna(0).between(1, 9)][0]
+        frame.loc[row, "status"] = "published"
+        frame.loc[row, "n_units"] = 5
+        return frame
+
+    _tamper(leaky, "h3", publish_small)
+    report = check_release(leaky, units)
+    assert "threshold" in _checks(report)
+
+
+def test_group_disclosure_is_caught(tmp_path):
+    area = make_area(12, n_units=500, rate_vacant=0.96)
+    release = publish_area(area, DisclosureRules(group_max_pct=100))
+    folder, units = write_bundle(release, area, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["rules"]["group_max_pct"] = 90.0  # the rules the user must work under
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert "group disclosure" in _checks(check_release(folder, units))
+
+
+def test_differencing_between_h3_cells_and_buurten_is_caught(tmp_path):
+    """A naive release: every H3 cell and every buurt, each passing the threshold alone.
+
+    In this toy area a buurt minus the cells that lie in it, plus and minus the cells that
+    straddle it, leaves 3 units (found by brute force over the null space as well).
+    """
+    area = make_area(1, n_units=800, n_buurten=10, clustered=False)
+    _, units = write_bundle(publish_area(area), area, tmp_path / "good")
+    frames = {}
+    cells = area.units.assign(cell=area.units["h3_r9"].astype("int64"))
+    from disclosure_fixtures import hexagons
+
+    for name, key, geoms in (
+        ("h3", "cell", None),
+        ("buurt", "buurt_code", area.buurten),
+    ):
+        g = cells.groupby(key)
+        stats = pd.DataFrame(
+            {"n_units": g.size(), "n_vacant": g["vacant"].sum(), "n_mismatch": g["mismatch"].sum()}
+        )
+        stats["rate_vacant_pct"] = 100 * stats["n_vacant"] / stats["n_units"]
+        stats["rate_mismatch_pct"] = 100 * stats["n_mismatch"] / stats["n_units"]
+        if name == "h3":
+            frame = hexagons(stats.index.to_numpy())
+            frame = frame.join(stats.reset_index(drop=True))
+        else:
+            frame = geoms.merge(stats, left_on="area_id", right_index=True)
+        frames[name] = frame
+    naive = publish_release([LayerInput(n, f) for n, f in frames.items()], METAS)
+    assert not naive.differencing_verified
+    # write it anyway, as a careless writer would
+    object.__setattr__(
+        naive,
+        "disclosure",
+        {
+            **dict(naive.disclosure),
+            "differencing_verified": True,
+            "unit_keys": {"h3": "h3_cell", "buurt": "buurt_code"},
+            "numerators": {"n_vacant": "vacant", "n_mismatch": "mismatch"},
+        },
+    )
+    from zicht.export import write_release
+
+    folder = tmp_path / "naive"
+    write_release(naive, folder)
+    report = check_release(folder, units)
+    found = [v for v in report.violations if v.check == "differencing"]
+    assert any("n_units = 3 on 3 units" in v.detail for v in found), report.to_text()
+
+
+def test_a_release_without_secondary_protection_is_caught(tmp_path, monkeypatch):
+    def none(tree, count, state, **_):
+        state = state.copy()
+        state[~tree.published] = HIDDEN
+        return IndicatorProtection(state=state, actions=[], rounds=0)
+
+    area = make_area(13, n_units=2500, n_buurten=10, rate_vacant=0.03, clustered=False)
+    protected = publish_area(area)
+    monkeypatch.setattr(publish_units, "protect_indicator", none)
+    bare = publish_area(area)
+    changed = sum(
+        s["secondary_rounded"] + s["secondary_hidden"]
+        for s in protected.disclosure["indicators"].values()
+    )
+    folder, units = write_bundle(bare, area, tmp_path / "bare")
+    report = check_release(folder, units)
+    if changed:  # the protection had work to do: without it, the checker finds the leak
+        assert "differencing" in _checks(report), report.to_text()
+    good, good_units = write_bundle(protected, area, tmp_path / "good")
+    assert check_release(good, good_units).ok
+
+
+def test_unit_data_inside_the_release_folder_is_caught(clean, tmp_path):
+    _, _, folder, units = clean
+    leaky = _copy(folder, tmp_path)
+    shutil.copy(units, leaky / "units.parquet")
+    report = check_release(leaky, leaky / "units.parquet")
+    assert "release folder" in _checks(report)
+
+
+def test_the_same_area_with_other_boundaries_is_attacked_across_releases(tmp_path):
+    area = make_area(14, n_units=900, n_buurten=4)
+    first = publish_release(
+        area.layers(("buurt",)), METAS, units=area.unit_table(), metadata={"run_id": "v1"}
+    )
+    one, units = write_bundle(first, area, tmp_path / "v1")
+    # version 2: one buurt loses the few units nearest its neighbour
+    b = area.buurten.copy()
+    code = area.units["buurt_code"].value_counts().index[0]
+    target = b.index[b["area_id"] == code][0]
+    mine = area.units[area.units["buurt_code"] == code]
+    other = area.units[area.units["buurt_code"] != code]
+    d = np.array([other.distance(p).min() for p in mine.geometry])
+    moved = mine.index[np.argsort(d)[:3]]
+    cut = shapely.union_all(area.units.loc[moved].geometry.buffer(0.5).to_numpy())
+    b.loc[target, "geometry"] = b.loc[target, "geometry"].difference(cut)
+    receiver = b.index[b["area_id"] == area.units.loc[other.index[0], "buurt_code"]][0]
+    b.loc[receiver, "geometry"] = b.loc[receiver, "geometry"].union(cut)
+    units2 = area.units.copy()
+    units2.loc[moved, "buurt_code"] = b.loc[receiver, "area_id"]
+    units2 = units2.rename(columns={"buurt_code": "buurt_v2"})
+    units2["wijk_v2"] = "WK" + units2["buurt_v2"].str.slice(2, 8)
+    units2["gem_v2"] = units2["gemeente_code"]
+    from zicht.publish import UnitTable
+
+    second = publish_release(
+        [LayerInput("buurt", b)],
+        METAS,
+        units=UnitTable(
+            units2, areas={"buurt": "buurt_v2", "wijk": "wijk_v2", "gemeente": "gem_v2"}
+        ),
+        metadata={"run_id": "v2"},
+    )
+    from zicht.export import write_release
+
+    two = tmp_path / "v2"
+    write_release(second, two)
+    assert check_release(one, units).ok
+    report = check_release(one, units, against=[two])
+    assert "differencing" in _checks(report), report.to_text()
+    assert any("different boundaries" in n for n in report.notes)
+
+
+def test_cli_exit_codes(clean, tmp_path):
+    _, _, folder, units = clean
+    app = typer.Typer()
+    register(app)
+
+    @app.command()
+    def version() -> None:  # a second command keeps Typer in multi-command mode
+        """Print nothing."""
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["check", str(folder), "--units", str(units)])
+    assert ok.exit_code == 0, ok.output
+    assert "RESULT: PASS" in ok.output
+    leaky = _copy(folder, tmp_path)
+    shutil.copy(units, leaky / "units.parquet")
+    bad = runner.invoke(
+        app, ["check", str(leaky), "--units", str(units), "--json", str(tmp_path / "r.json")]
+    )
+    assert bad.exit_code == 1
+    assert json.loads((tmp_path / "r.json").read_text())["ok"] is False
+    missing = runner.invoke(app, ["check", str(tmp_path / "nowhere"), "--units", str(units)])
+    assert missing.exit_code == 3
