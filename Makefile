@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots
+.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots national bench-join bench-publish
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ typecheck: $(STAMP)
 
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py
+
+# The synthetic national address set (about 8.8 million points, one GeoParquet file per
+# province) in data/national/ (gitignored); regenerated when the generator changes.
+national: data/national/manifest.json
+
+data/national/manifest.json: src/zicht/national.py geodata/cbs/wijken_gemeenten_2022.gpkg | $(STAMP)
+	$(BIN)/python -m zicht.national data/national --workers 2
+
+# zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
+bench-join: national
+	$(BIN)/python benchmarks/bench_join.py --data data/national
+
+# The whole country at H3 res 9 merged into publishable regions; last line is RESULT ...
+bench-publish: national
+	$(BIN)/python benchmarks/bench_publish.py --data data/national
 
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo

@@ -6,14 +6,20 @@ Every :class:`~zicht.ZichtError` becomes a one-line message and its own exit cod
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from zicht import __version__
 from zicht._errors import ZichtError
+from zicht.cli_check import register as register_check
+from zicht.cli_parks import parks_app
+
+if TYPE_CHECKING:
+    from zicht.pipeline import RunResult
 
 app = typer.Typer(
     name="zicht",
@@ -21,11 +27,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(parks_app, name="parks")
+register_check(app)
 console = Console(stderr=True)
 
 
 def _fail(exc: ZichtError) -> None:
-    console.print(f"[bold red]error[/]: {exc}")
+    console.print(f"[bold red]error[/]: {escape(str(exc))}")
     raise typer.Exit(code=exc.exit_code)
 
 
@@ -39,26 +47,51 @@ def version() -> None:
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/demo"),
     config: Annotated[
-        Path | None, typer.Option(help="TOML file with demo settings (optional).")
+        Path | None,
+        typer.Option(help="TOML file with demo settings (default: the shipped geodata/demo.toml)."),
     ] = None,
 ) -> None:
     """Run the whole pipeline on the shipped data for gemeente Ede (GM0228)."""
-    from zicht.config import DemoConfig, load_config
+    from zicht.config import load_config
     from zicht.pipeline import run_demo
 
     try:
-        settings = load_config(config) if config else DemoConfig()
+        settings = load_config(config) if config else None
         with console.status("running the zicht demo on the shipped data …"):
             result = run_demo(settings, out)
     except ZichtError as exc:
         _fail(exc)
         return
+    _report(result, out, "zicht demo")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
+    out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/run"),
+) -> None:
+    """Run the whole pipeline from one TOML file (see docs/configuration.md)."""
+    from zicht.config import load_config
+    from zicht.pipeline import run as run_pipeline
+
+    try:
+        settings = load_config(config)
+        with console.status(f"running zicht on {config} …"):
+            result = run_pipeline(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    _report(result, out, "zicht run")
+
+
+def _report(result: RunResult, out: Path, title: str) -> None:
     summary = result.summary
-    table = Table(title=f"zicht demo — {summary['study_area']} — run {summary['run_id']}")
+    units = "units (synthetic)" if summary["synthetic_note"] else "units"
+    table = Table(title=f"{title} — {summary['study_area']} — run {summary['run_id']}")
     table.add_column("what")
     table.add_column("count", justify="right")
-    table.add_row("addresses in (synthetic)", f"{summary['units_in']:,}")
-    table.add_row("addresses joined", f"{summary['units_joined']:,}")
+    table.add_row(f"{units} in", f"{summary['units_in']:,}")
+    table.add_row("joined", f"{summary['units_joined']:,}")
     for reason, n in summary["units_not_joined"].items():
         table.add_row(f"not joined: {reason}", f"{n:,}")
     for name, layer in summary["layers"].items():
@@ -68,10 +101,20 @@ def demo(
             f"{layer['suppressed']:,}",
         )
     for label, n in sorted(summary["hotspot_cells"].items()):
-        table.add_row(f"h3 cells labelled {label}", f"{n:,}")
+        table.add_row(f"h3 cells labelled {label or 'not tested'}", f"{n:,}")
+    for name, comp in summary.get("composite", {}).items():
+        table.add_row(f"{name}: composite ranks unstable", f"{comp['n_unstable']:,}")
+    screen = summary.get("proxy_screen")
+    table.add_row(
+        "proxy screen: flagged", "not run" if screen is None else f"{screen['flagged']:,}"
+    )
+    table.add_row("register fields to write", f"{len(summary.get('register_to_be_written', [])):,}")
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     console.print(table)
-    console.print(f"[dim]{summary['synthetic_note']}[/]")
+    for comp in summary.get("composite", {}).values():
+        console.print(f"[yellow]{comp['verdict']}[/]")
+    if summary["synthetic_note"]:
+        console.print(f"[dim]{summary['synthetic_note']}[/]")
     typer.echo(f"Outputs written to {out.resolve()}:")
     for role, path in sorted(result.paths.items()):
         typer.echo(f"  {role:<16} {path}")

@@ -1,8 +1,11 @@
 """The pipeline: one call per stage, nothing else.
 
-``run_demo`` reads the shipped real data for one gemeente, generates the synthetic
-unit-level data, joins, computes indicators and hot spots, applies disclosure control and
-writes the release, the map and a run summary.
+:func:`run` runs everything a TOML configuration describes: it reads the boundaries, the
+parks and the unit table (synthetic in every shipped run), joins units to H3 cells and
+buurten, computes the declared indicators per area, tests hot spots, applies disclosure
+control, builds the composite index from the published values, screens the indicators for
+proxies of protected groups, and writes the release, the map, the run report and the
+algorithm-register draft. :func:`run_demo` runs the shipped demo configuration.
 """
 
 from __future__ import annotations
@@ -10,96 +13,243 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from zicht import __version__
-from zicht.config import DemoConfig
-from zicht.export import file_sha256, write_release
+from zicht._errors import ProfilingError
+from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, load_config
+from zicht.export import file_sha256, internal_dir_for, write_internal_files, write_release
+from zicht.guard import ProxyScreen, check_names, read_reference_shares, screen_proxies
 from zicht.hotspots import gi_star
-from zicht.index import JoinReport, cells_to_polygons, h3_to_str, join_units
-from zicht.indicators import IndicatorSpec, compute_indicators, indicator_columns
+from zicht.index import JoinReport, assign_areas, cells_to_polygons, h3_to_str, join_units
+from zicht.indicators import (
+    CompositeResult,
+    IndicatorSpec,
+    composite_columns,
+    composite_index,
+    compute_indicators,
+    indicator_columns,
+    write_catalogue,
+)
+from zicht.indicators.composite import COMPOSITE_COLUMNS
 from zicht.ingest import LayerReport, read_boundaries, read_parks
-from zicht.maps import write_map
-from zicht.publish import LayerInput, Release, publish_release
+from zicht.maps import MapOptions, write_map
+from zicht.publish import IndicatorMeta, LayerInput, Release, UnitTable, publish_release
+from zicht.register import RunRecord, register_draft, write_register, write_run_manifest
+from zicht.run_report import write_run_report
 from zicht.smoothing import smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
-from zicht.weights import h3_graph
+from zicht.weights import h3_graph, polygon_graph
 
-__all__ = ["DEMO_INDICATORS", "DemoResult", "run_demo"]
+__all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "run", "run_demo"]
 
-DEMO_INDICATORS = [
-    IndicatorSpec(
-        id="registration_mismatch",
-        title="Registration mismatch",
-        numerator="registration_mismatch",
-        description="Addresses where the registered residents do not match the dwelling.",
-    ),
-    IndicatorSpec(
-        id="vacant",
-        title="Vacancy",
-        numerator="vacant",
-        description="Addresses with no registered resident for a long time.",
-    ),
-]
-
-#: The indicator whose rate the hot-spot statistics test.
-HOTSPOT_INDICATOR = "registration_mismatch"
+#: Area key column of the units per published layer (``h3`` is set by the resolution).
+_LAYER_KEYS = {"buurt": "buurt_code", "wijk": "wijk_area_code"}
 
 
 @dataclass
-class DemoResult:
-    """What a demo run produced.
+class RunResult:
+    """What a run produced.
 
     Attributes
     ----------
     release
         The published statistics.
     summary
-        Counts in, joined, published, suppressed, and the time taken.
+        Counts in, joined, published, suppressed, composite stability, and the time taken.
     paths
         Every file written, by role.
+    record
+        Everything the report and the register draft were made from.
     """
 
     release: Release
     summary: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
+    record: RunRecord | None = None
 
 
-def _read_inputs(config: DemoConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerReport]]:
-    geodata = config.geodata
+#: The old name of :class:`RunResult`.
+DemoResult = RunResult
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerReport]]:
+    inputs = config.inputs
     digits = config.gemeente[2:]
-    wijken, r_wijk = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="wijk",
-        layer="NLD_dist",
-        code_prefix=f"WK{digits}",
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    reports: list[LayerReport] = []
+    for level, spec, prefix in (
+        ("wijk", inputs.wijken, f"WK{digits}"),
+        ("gemeente", inputs.gemeenten, config.gemeente),
+        ("buurt", inputs.buurten, f"BU{digits}"),
+    ):
+        frame, report = read_boundaries(
+            inputs.resolve(spec.path),
+            level=level,
+            layer=spec.layer or None,
+            code_column=spec.code_column,
+            name_column=spec.name_column,
+            assume_crs=spec.assume_crs or None,
+            code_prefix=prefix,
+        )
+        layers[level] = frame
+        reports.append(report)
+    parks, r_parks = read_parks(inputs.resolve(inputs.parks.path))
+    # Every park (also across the border) is a feature for distances; the map shows those
+    # inside the gemeente.
+    layers["all_parks"] = parks
+    area = layers["gemeente"].geometry.union_all()
+    layers["parks"] = parks[parks.within(area)].reset_index(drop=True)
+    reports.append(r_parks)
+    return layers, reports
+
+
+def _read_units(
+    config: RunConfig, layers: Mapping[str, gpd.GeoDataFrame]
+) -> tuple[gpd.GeoDataFrame, list[LayerReport]]:
+    units_in = config.inputs.units
+    if units_in.source == "synthetic":
+        addresses = synthesize_addresses(
+            layers["wijk"], layers["parks"], seed=units_in.seed, buurten=layers["buurt"]
+        )
+        signals = synthesize_risk_signals(addresses, seed=units_in.seed + 1)
+        return addresses.join(signals.drop(columns="address_id")), []
+    from zicht.ingest import read_addresses, read_parcels
+
+    path = config.inputs.resolve(units_in.path)
+    if units_in.level == "address":
+        frame, report = read_addresses(
+            path,
+            layout=units_in.layout or None,
+            layers=(units_in.layer,) if units_in.layer else None,
+            id_column=units_in.id_column or None,
+            assume_crs=units_in.assume_crs or None,
+        )
+    else:
+        frame, report = read_parcels(
+            path,
+            layer=units_in.layer or None,
+            id_column=units_in.id_column or "identificatie",
+            assume_crs=units_in.assume_crs or None,
+        )
+        # A parcel is counted where it lies: at a point guaranteed inside it.
+        frame = frame.set_geometry(frame.geometry.representative_point())
+    return frame, [report]
+
+
+# --- indicators per area ---------------------------------------------------------------------
+
+
+def _needs(specs: tuple[IndicatorSpec, ...], what: str) -> bool:
+    if what == "centre":
+        return any(not s.counted and s.at == "centre" for s in specs)
+    return any(s.smoothing == "eb_spatial" for s in specs)
+
+
+def _area_boundaries(name: str, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    return layers[name][["code", "name", "geometry"]].set_index("code")
+
+
+def _compute_layer(
+    name: str,
+    config: RunConfig,
+    joined: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> pd.DataFrame:
+    specs = list(config.indicators)
+    features = {"parks": layers["all_parks"]}
+    key = f"h3_r{config.resolution}" if name == "h3" else _LAYER_KEYS[name]
+    keyed = joined[joined[key].notna()]
+    if name == "h3":
+        keyed = keyed.assign(**{key: keyed[key].astype("int64")})
+    centres = graph = None
+    if name == "h3":
+        cells = pd.Series(np.unique(keyed[key].to_numpy(dtype="int64")))
+        cells.index = cells.to_numpy()
+        if _needs(config.indicators, "centre"):
+            centres = cells_to_polygons(cells).centroid
+        if _needs(config.indicators, "graph"):
+            graph = h3_graph(cells.to_numpy(), k=config.stats.k)
+    else:
+        areas = _area_boundaries(name, layers)
+        present = areas.loc[areas.index.isin(keyed[key].unique())]
+        if _needs(config.indicators, "centre"):
+            centres = present.geometry.representative_point()
+        if _needs(config.indicators, "graph"):
+            graph = polygon_graph(present)
+    stats = compute_indicators(
+        keyed,
+        key,
+        specs,
+        features=features,
+        centres=centres,
+        graph=graph,
+        min_base=config.rules.min_units,
     )
-    gemeenten, r_gem = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="gemeente",
-        layer="NLD_muni",
-        code_prefix=config.gemeente,
+    if name == "h3":
+        stats.index = stats.index.astype("int64")
+    return stats
+
+
+def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    spec = config.hotspot_spec()
+    if spec.kind in ("rate", "share"):
+        base = per_cell[spec.base_column]
+        ok = base > 0
+        per = 100.0 if spec.kind == "share" else float(spec.per)
+        method = config.stats.rate
+        # Rates on a handful of units are 0 % or 100 % by chance: test the global
+        # empirical-Bayes smoothed rate (spatial EB would borrow from the same neighbours
+        # that Gi* sums, and so inflate its significance).
+        tested = smooth_rates(per_cell.loc[ok, spec.count_column], base[ok], method=method, per=per)
+        column = spec.rate_column
+    else:
+        tested = per_cell[spec.value_column].dropna()
+        method = "value"
+        column = spec.value_column
+    graph = h3_graph(tested.index.to_numpy(dtype="int64"), k=config.stats.k)
+    hot = gi_star(
+        tested,
+        graph,
+        permutations=config.stats.permutations,
+        seed=config.stats.seed,
+        alpha=config.stats.alpha,
+        correction=config.stats.correction,
     )
-    # The CBS 2014 TopoJSON declares no CRS; its coordinates are WGS84 longitude/latitude.
-    buurten, r_buurt = read_boundaries(
-        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix=f"BU{digits}",
+    result = hot.frame[["z", "p", "q", "bin", "label"]].rename(
+        columns={
+            "z": "hotspot_z",
+            "p": "hotspot_p",
+            "q": "hotspot_q",
+            "bin": "hotspot_bin",
+            "label": "hotspot_label",
+        }
     )
-    parks, r_parks = read_parks(geodata / "parks" / "parks.json")
-    area = gemeenten.geometry.union_all()
-    parks = parks[parks.within(area)].reset_index(drop=True)
-    layers = {"wijk": wijken, "gemeente": gemeenten, "buurt": buurten, "parks": parks}
-    return layers, [r_wijk, r_gem, r_buurt, r_parks]
+    out = per_cell.join(result)
+    # Cells left out of the test (no denominator) carry no label.
+    out["hotspot_label"] = (
+        out["hotspot_label"].astype("object").where(out["hotspot_label"].notna(), "")
+    )
+    settings = {
+        **hot.settings,
+        "indicator": column,
+        "indicator_id": spec.id,
+        "rate": method,
+        "layer": "h3",
+        "k": config.stats.k,
+    }
+    return out, settings
 
 
 def _h3_layer(stats: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
@@ -110,138 +260,406 @@ def _h3_layer(stats: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=cells_to_polygons(cells).to_numpy(), crs=28992)
 
 
-def _buurt_layer(stats: pd.DataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    frame = buurten[["code", "name", "geometry"]].merge(
+def _polygon_layer(
+    stats: pd.DataFrame, boundaries: gpd.GeoDataFrame, metas: list[IndicatorMeta]
+) -> gpd.GeoDataFrame:
+    frame = boundaries[["code", "name", "geometry"]].merge(
         stats, left_on="code", right_index=True, how="left"
     )
     frame = frame.rename(columns={"code": "area_id", "name": "area_name"})
-    counts = [c for c in stats.columns if not c.startswith("rate_")]
+    # An area without units has zero counts; its other values stay missing.
+    counts = ["n_units", *(m.column for m in metas if m.kind == "count")]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=28992)
 
 
-def run_demo(config: DemoConfig | None = None, out_dir: str | Path = "out/demo") -> DemoResult:
-    """Run the whole pipeline on the shipped data for one gemeente (default Ede).
+def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
+    """Return the joined units with a 0/1 column per counted indicator and denominator."""
+    from zicht.indicators import evaluate_filter
+
+    columns: dict[str, np.ndarray] = {}
+    numerators: dict[str, str] = {}
+    for spec in config.indicators:
+        if not spec.counted:
+            continue
+        base = (
+            np.ones(len(joined), dtype=bool)
+            if spec.denominator is None
+            else np.asarray(evaluate_filter(spec.denominator, joined), dtype=bool)
+        )
+        hit = np.asarray(evaluate_filter(spec.numerator, joined), dtype=bool) & base
+        columns[f"_count_{spec.id}"] = hit
+        numerators[spec.count_column] = f"_count_{spec.id}"
+        if spec.denominator is not None:
+            columns[f"_base_{spec.id}"] = base
+            numerators[spec.base_column] = f"_base_{spec.id}"
+    extra = {"wijk": "wijk_area_code"} if "wijk_area_code" in joined else {}
+    return UnitTable(
+        frame=joined.assign(**columns),
+        cell=f"h3_r{config.resolution}",
+        # buurt codes name their wijk and gemeente, so these levels nest; the published
+        # wijk layer (2022 boundaries, by location) does not, and splits the regions.
+        areas={"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"},
+        extra=extra,
+        numerators=numerators,
+        unit_id="address_id" if "address_id" in joined else None,
+    )
+
+
+# --- composite and proxy screen --------------------------------------------------------------
+
+
+def _published_values(release: Release, layer: str, columns: Mapping[str, str]) -> pd.DataFrame:
+    frame = release.layers[layer]
+    published = frame[frame["status"] == "published"]
+    return pd.DataFrame(
+        {
+            name: pd.to_numeric(published[col], errors="coerce").to_numpy()
+            for name, col in columns.items()
+        },
+        index=pd.Index(published["area_id"].astype("str"), name="area_id"),
+    ).astype("float64")
+
+
+def _composites(
+    config: RunConfig, release: Release
+) -> tuple[dict[str, CompositeResult], dict[str, pd.DataFrame], list[str]]:
+    """Build the composite of every published layer from its *published* values only."""
+    by_id = {s.id: s for s in config.indicators}
+    columns = {c.indicator: by_id[c.indicator].value_column for c in config.composite.components}
+    results: dict[str, CompositeResult] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    for name in release.layers:
+        values = _published_values(release, name, columns)
+        rankable = int(np.isfinite(values.to_numpy()).all(axis=1).sum())
+        if rankable < 3:
+            notes.append(f"{name}: only {rankable} area(s) have every component; not ranked")
+            frames[name] = pd.DataFrame(columns=list(COMPOSITE_COLUMNS), dtype="float64")
+            continue
+        result = composite_index(values, config.composite)
+        results[name] = result
+        frames[name] = result.frame[list(COMPOSITE_COLUMNS)]
+    return results, frames, notes
+
+
+def _proxy_screen(
+    config: RunConfig,
+    release: Release,
+    joined: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> ProxyScreen | None:
+    guard = config.guard
+    if not guard.enabled:
+        return None
+    path = config.inputs.resolve(guard.reference)
+    reference = read_reference_shares(path, area_column=guard.area_column, columns=guard.columns)
+    columns = {s.id: s.value_column for s in config.indicators}
+    if guard.level in release.layers:
+        if config.composite.enabled:
+            columns["composite_score"] = "composite_score"
+        values = _published_values(release, guard.level, columns)
+    else:
+        # Not a published layer: computed here, areas below the threshold left out, and
+        # nothing but the correlations reported.
+        stats = _compute_layer(guard.level, config, joined, layers)
+        stats = stats[stats["n_units"] >= config.rules.min_units]
+        values = pd.DataFrame(
+            {i: stats[c].to_numpy() for i, c in columns.items()},
+            index=pd.Index(stats.index.astype("str"), name="area_id"),
+        )
+    screen = screen_proxies(
+        values,
+        reference,
+        threshold=guard.threshold,
+        min_areas=guard.min_areas,
+        level=guard.level,
+        source=str(guard.reference),
+    )
+    flagged = screen.flagged
+    if guard.fail_on_proxy and len(flagged):
+        pairs = "; ".join(
+            f"{r.indicator} ~ {r.reference}: rho = {r.rho:.2f}" for r in flagged.itertuples()
+        )
+        raise ProfilingError(
+            f"proxy screen: {len(flagged)} indicator(s) correlate with a protected group's "
+            f"share at |rho| >= {guard.threshold:g} ({pairs}); guard.fail_on_proxy is set, "
+            "so nothing was written"
+        )
+    return screen
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _run_id(config: RunConfig) -> str:
+    key = f"zicht:{config.gemeente}:{config.seed}:{config.source_sha256}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:12]
+
+
+def _indicator_notes(config: RunConfig) -> dict[str, Any]:
+    """Per published column: purpose and follow-up steps, for legends and tooltips."""
+    notes: dict[str, Any] = {}
+    for spec in config.indicators:
+        for meta in spec.metas():
+            notes[meta.column] = {
+                "indicator": spec.id,
+                "title": spec.title,
+                "description": spec.description,
+                "method": spec.method_text(),
+                "purpose": spec.purpose,
+                "follow_up": list(spec.follow_up),
+            }
+    return notes
+
+
+def run(config: RunConfig, out_dir: str | Path) -> RunResult:
+    """Run the whole pipeline that ``config`` describes and write every output.
 
     Parameters
     ----------
     config
-        Settings; defaults to :class:`DemoConfig()`.
+        The configuration, e.g. from :func:`zicht.config.load_config`.
+    out_dir
+        Folder for the outputs (created if needed).
+
+    Returns
+    -------
+    RunResult
+        The release, the run summary, the paths written and the run record.
+
+    Raises
+    ------
+    ConfigError, ProfilingError, InputError, DisclosureError
+        As the stages raise them; nothing is written before every check has passed.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    layers, read_reports = _read_inputs(config)
+    units, unit_reports = _read_units(config, layers)
+    check_names(
+        [("unit table column", str(c)) for c in units.columns if c != "geometry"],
+        subject="unit table (remove protected columns from the extract: data minimisation)",
+    )
+    joined_all, join_report = join_units(units, layers["buurt"], resolution=config.resolution)
+    joined = joined_all[joined_all["joined"]]
+    if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
+        joined = joined.assign(
+            wijk_area_code=assign_areas(joined, layers["wijk"], prefix="wijk_area")[
+                "wijk_area_code"
+            ]
+        )
+
+    metas = indicator_columns(list(config.indicators))
+    stats_by_layer = {
+        name: _compute_layer(name, config, joined, layers) for name in config.map.layers
+    }
+    masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats_by_layer.items()}
+    hotspot: dict[str, Any] | None = None
+    if "h3" in stats_by_layer:
+        stats_by_layer["h3"], hotspot = _hotspots(config, stats_by_layer["h3"])
+    frames = {
+        name: _h3_layer(stats, config.resolution)
+        if name == "h3"
+        else _polygon_layer(stats, layers[name], metas)
+        for name, stats in stats_by_layer.items()
+    }
+
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    synthetic = config.inputs.units.source == "synthetic"
+    run_id = _run_id(config)
+    all_reports = [*read_reports, *unit_reports]
+    metadata = _metadata(config, run_id, created, all_reports, join_report, hotspot)
+    context = {
+        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
+            columns={"code": "area_id", "name": "area_name"}
+        ),
+        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
+    }
+
+    # Disclosure control aggregates the unit table itself (regions nested in buurten,
+    # protection against differencing between the layers; see docs/publication.md).
+    unit_table = _unit_table(config, joined)
+
+    def publish(extra: Mapping[str, pd.DataFrame], extra_metas: list[IndicatorMeta]) -> Release:
+        inputs = []
+        for name, frame in frames.items():
+            if name in extra:
+                frame = frame.merge(extra[name], left_on="area_id", right_index=True, how="left")
+            inputs.append(LayerInput(name, frame, hotspot_k=config.stats.k))
+        return publish_release(
+            inputs,
+            [*metas, *extra_metas],
+            rules=config.rules,
+            context=context,
+            metadata=metadata,
+            units=unit_table,
+        )
+
+    release = publish({}, [])
+    composites: dict[str, CompositeResult] = {}
+    if config.composite.enabled:
+        # The composite combines values that passed disclosure control, then everything
+        # is published again with the composite columns under the same rules.
+        composites, composite_frames, notes = _composites(config, release)
+        metadata["composite"] = {
+            "title": config.composite.title,
+            "columns": list(COMPOSITE_COLUMNS),
+            "layers": {name: r.to_dict() for name, r in composites.items()},
+            "notes": notes,
+        }
+        release = publish(composite_frames, composite_columns(config.composite))
+    screen = _proxy_screen(config, release, joined, layers)
+
+    record = RunRecord(
+        config=config,
+        release=release,
+        run_id=run_id,
+        created=created,
+        study_area_name=str(layers["gemeente"]["name"].iloc[0]),
+        synthetic=synthetic,
+        units={
+            "rows_in": join_report.rows_in,
+            "joined": join_report.joined,
+            "not_joined": dict(join_report.not_joined),
+            "level": config.inputs.units.level,
+            "source": "synthetic" if synthetic else str(config.inputs.units.path),
+        },
+        hotspot=hotspot,
+        composites=composites,
+        proxy_screen=screen,
+        masked=masked,
+        inputs={r.layer: r.to_dict() for r in all_reports},
+    )
+    paths = _write_outputs(record, out)
+    # The unit-level file for `zicht check` and the audit log stay outside the release.
+    internal = write_internal_files(release, unit_table, internal_dir_for(out))
+    paths.update({f"internal_{role}": path for role, path in internal.items()})
+    summary = _summary(record, join_report, time.perf_counter() - started)
+    paths["summary"] = _write_json(out / "run_summary.json", summary)
+    paths["run_manifest"] = write_run_manifest(record, paths, out)
+    return RunResult(release=release, summary=summary, paths=paths, record=record)
+
+
+def _metadata(
+    config: RunConfig,
+    run_id: str,
+    created: str,
+    reports: list[LayerReport],
+    join_report: JoinReport,
+    hotspot: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Provenance carried into every output file of the release."""
+    synthetic = config.inputs.units.source == "synthetic"
+    boundaries = ", ".join(Path(r.source).name for r in reports[:3])
+    metadata: dict[str, Any] = {
+        "run_id": run_id,
+        "title": config.run_title,
+        "zicht_version": __version__,
+        "created": created,
+        "study_area": config.gemeente,
+        "data_date": f"boundaries: {boundaries}; "
+        + ("synthetic units generated at run time" if synthetic else "units from a file"),
+        "synthetic": synthetic,
+        "synthetic_note": SYNTHETIC_NOTE if synthetic else "",
+        "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
+        "join": join_report.to_dict(),
+        "question": asdict(config.question),
+        "indicator_notes": _indicator_notes(config),
+        "config": {"source": config.source, "sha256": config.source_sha256},
+    }
+    if hotspot is not None:
+        metadata["hotspot"] = dict(hotspot)
+    return metadata
+
+
+def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
+    """Write the register draft, the report and the catalogue first, then the release and map."""
+    config = record.config
+    release = record.release
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    paths.update(write_register(record, out))
+    paths["report"] = write_run_report(record, out)
+    paths["indicators"] = write_catalogue(
+        out / "indicators.md", config.indicators, config.composite, source=config.source
+    )
+    if record.proxy_screen is not None:
+        paths["proxy_screen"] = _write_json(
+            out / "proxy_screen.json", record.proxy_screen.to_dict()
+        )
+    paths["config"] = _write_json(out / "config.json", config.to_dict())
+    paths.update(write_release(release, out))
+    options = MapOptions(
+        scheme=config.map.scheme,
+        k=config.map.k,
+        palette=config.map.palette,
+        simplify_m=config.map.simplify_m,
+    )
+    tiles = None if config.map.tiles == "none" else config.map.tiles
+    paths["map"] = write_map(release, out / "risk_map.html", tiles=tiles, options=options)
+    return paths
+
+
+def run_demo(config: RunConfig | None = None, out_dir: str | Path = "out/demo") -> RunResult:
+    """Run the shipped demo configuration (``geodata/demo.toml``, gemeente Ede).
+
+    Parameters
+    ----------
+    config
+        Settings; defaults to the shipped demo configuration.
     out_dir
         Folder for the outputs.
 
     Returns
     -------
-    DemoResult
+    RunResult
         The release, the run summary and the paths written.
     """
-    config = config or DemoConfig()
-    started = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-
-    layers, read_reports = _read_inputs(config)
-    buurten = layers["buurt"]
-    addresses = synthesize_addresses(
-        layers["wijk"], layers["parks"], seed=config.seed, buurten=buurten
-    )
-    signals = synthesize_risk_signals(addresses, seed=config.seed + 1)
-    units, join_report = join_units(
-        addresses.join(signals.drop(columns="address_id")), buurten, resolution=config.resolution
-    )
-    joined = units[units["joined"]]
-
-    h3_col = f"h3_r{config.resolution}"
-    per_cell = compute_indicators(joined, h3_col, DEMO_INDICATORS)
-    per_buurt = compute_indicators(joined, "buurt_code", DEMO_INDICATORS)
-
-    graph = h3_graph(per_cell.index.to_numpy(dtype="int64"), k=config.stats.k)
-    # Rates on a handful of addresses are 0 % or 100 % by chance: test the global
-    # empirical-Bayes smoothed rate (spatial EB would borrow from the same neighbours
-    # that Gi* sums, and so inflate its significance).
-    spec = next(s for s in DEMO_INDICATORS if s.id == HOTSPOT_INDICATOR)
-    tested = smooth_rates(
-        per_cell[spec.count_column], per_cell["n_units"], method="eb_global", per=100.0
-    )
-    hot = gi_star(
-        tested,
-        graph,
-        permutations=config.stats.permutations,
-        seed=config.stats.seed,
-        alpha=config.stats.alpha,
-        correction=config.stats.correction,
-    )
-    per_cell = per_cell.join(
-        hot.frame[["z", "p", "q", "bin", "label"]].rename(
-            columns={
-                "z": "hotspot_z",
-                "p": "hotspot_p",
-                "q": "hotspot_q",
-                "bin": "hotspot_bin",
-                "label": "hotspot_label",
-            }
-        )
-    )
-
-    run_id = uuid.uuid5(uuid.NAMESPACE_URL, f"zicht-demo:{config.gemeente}:{config.seed}").hex[:12]
-    metadata = {
-        "run_id": run_id,
-        "zicht_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "study_area": config.gemeente,
-        "data_date": "CBS wijken 2022, CBS buurten 2014; synthetic units generated at run time",
-        "synthetic": True,
-        "synthetic_note": SYNTHETIC_NOTE,
-        "hotspot": {**hot.settings, "indicator": spec.rate_column, "layer": "h3"},
-        "inputs": {r.layer: {**r.to_dict(), "sha256": file_sha256(r.source)} for r in read_reports},
-        "join": join_report.to_dict(),
-    }
-    release = publish_release(
-        [
-            LayerInput("h3", _h3_layer(per_cell, config.resolution)),
-            LayerInput("buurt", _buurt_layer(per_buurt, buurten)),
-        ],
-        indicator_columns(DEMO_INDICATORS),
-        rules=config.rules,
-        context={
-            "buurt": buurten[["code", "name", "geometry"]].rename(
-                columns={"code": "area_id", "name": "area_name"}
-            ),
-            "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
-        },
-        metadata=metadata,
-    )
-    paths = write_release(release, out)
-    paths["map"] = write_map(release, out / "risk_map.html")
-    summary = _summary(release, join_report, config, time.perf_counter() - started)
-    summary_path = out / "run_summary.json"
-    summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
-    paths["summary"] = summary_path
-    return DemoResult(release=release, summary=summary, paths=paths)
+    return run(config or load_config(DEMO_CONFIG_PATH), out_dir)
 
 
-def _summary(
-    release: Release, join_report: JoinReport, config: DemoConfig, seconds: float
-) -> dict[str, Any]:
+def _sha(source: str) -> str | None:
+    path = Path(source)
+    return file_sha256(path) if path.is_file() else None
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def _summary(record: RunRecord, join_report: JoinReport, seconds: float) -> dict[str, Any]:
+    release = record.release
     layers = {}
     for name, frame in release.layers.items():
         layers[name] = {
             "features": len(frame),
             "published": int((frame["status"] == "published").sum()),
-            "suppressed": int((frame["status"] == "suppressed").sum()),
+            # no value of its own: suppressed, or merged into a publishable region
+            "suppressed": int((frame["status"] != "published").sum()),
+            "merged": int((frame["status"] == "merged").sum()),
         }
-    h3 = release.layers["h3"]
-    published = h3[h3["status"] == "published"]
+    hotspot_cells: dict[str, int] = {}
+    if "h3" in release.layers and "hotspot_label" in release.layers["h3"]:
+        h3 = release.layers["h3"]
+        published = h3[h3["status"] == "published"]
+        counts = published["hotspot_label"].astype("str").value_counts()
+        hotspot_cells = {str(k): int(v) for k, v in counts.items()}
+    screen = record.proxy_screen
     return {
-        "run_id": release.metadata["run_id"],
-        "study_area": config.gemeente,
+        "run_id": record.run_id,
+        "study_area": record.config.gemeente,
         "units_in": join_report.rows_in,
         "units_joined": join_report.joined,
         "units_not_joined": dict(join_report.not_joined),
         "join_balanced": join_report.balanced,
         "layers": layers,
-        "hotspot_cells": published["hotspot_label"].value_counts().to_dict(),
-        "rules": asdict(config.rules),
+        "hotspot_cells": hotspot_cells,
+        "composite": {name: r.summary for name, r in record.composites.items()},
+        "proxy_screen": None if screen is None else {"flagged": int(screen.table["flagged"].sum())},
+        "register_to_be_written": register_draft(record)["_zicht"]["to_be_written"],
+        "rules": asdict(record.config.rules),
         "seconds": round(seconds, 2),
-        "synthetic_note": SYNTHETIC_NOTE,
+        "synthetic_note": SYNTHETIC_NOTE if record.synthetic else "",
     }

@@ -1,0 +1,150 @@
+"""The composite index: normalisation, weights, aggregation and Monte Carlo rank intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zicht import ConfigError
+from zicht.indicators import Component, CompositeSpec, UncertaintySpec, composite_index
+from zicht.indicators.composite import (
+    COMPOSITE_COLUMNS,
+    aggregate,
+    composite_columns,
+    normalise,
+)
+
+FAST = UncertaintySpec(draws=200, seed=7)
+
+
+def _spec(*components: Component, **kwargs) -> CompositeSpec:
+    return CompositeSpec(
+        components=components, uncertainty=kwargs.pop("uncertainty", FAST), **kwargs
+    )
+
+
+def test_normalisations_by_hand():
+    x = np.array([[1.0, 10.0], [2.0, 10.0], [4.0, 10.0]])
+    assert normalise(x, "min_max")[:, 0].tolist() == [0.0, 1 / 3, 1.0]
+    z = normalise(x, "z_score")[:, 0]
+    assert z.mean() == pytest.approx(0)
+    assert z.std() == pytest.approx(1)
+    assert normalise(x, "rank")[:, 0].tolist() == pytest.approx([1 / 3, 2 / 3, 1.0])
+    # a constant column carries no information
+    assert normalise(x, "min_max")[:, 1].tolist() == [0.0, 0.0, 0.0]
+    assert normalise(x, "z_score")[:, 1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_aggregations_by_hand():
+    x = np.array([[0.0, 1.0], [1.0, 1.0], [0.5, 0.0]])
+    assert aggregate(x, np.array([0.25, 0.75]), "additive").tolist() == [0.75, 1.0, 0.125]
+    geo = aggregate(x, np.array([0.5, 0.5]), "geometric")
+    # columns rescaled to [1, 100]: row 0 is (1, 100), row 1 (100, 100), row 2 (50.5, 1)
+    assert geo.tolist() == pytest.approx([10.0, 100.0, np.sqrt(50.5)])
+
+
+def test_ranks_and_score_with_given_weights_and_direction():
+    frame = pd.DataFrame(
+        {"rate": [10.0, 20.0, 30.0, 40.0], "distance": [400.0, 300.0, 200.0, 100.0]},
+        index=["a", "b", "c", "d"],
+    )
+    spec = _spec(
+        Component("rate", weight=3.0), Component("distance", invert=True), weighting="given"
+    )
+    out = composite_index(frame, spec).frame
+    assert out["composite_rank"].tolist() == [4, 3, 2, 1]
+    assert out["composite_score"].tolist() == pytest.approx([0.0, 100 / 3, 200 / 3, 100.0])
+
+
+def test_concordant_components_give_exact_ranks():
+    values = np.arange(1.0, 21.0)
+    frame = pd.DataFrame({"a": values, "b": values**2, "c": np.sqrt(values)})
+    result = composite_index(frame, _spec(Component("a"), Component("b"), Component("c")))
+    out = result.frame
+    # every normalisation, aggregation and weight keeps this order
+    assert (out["composite_rank_lo"] == out["composite_rank_hi"]).all()
+    assert (out["composite_rank_lo"] == out["composite_rank"]).all()
+    assert out["composite_rank_unstable"].sum() == 0
+    assert result.summary["verdict"].startswith("Stable")
+
+
+def test_conflicting_components_swing_widely_and_say_so():
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0, 1, 60)
+    frame = pd.DataFrame({"a": a, "b": 1 - a + rng.normal(0, 0.05, 60)})
+    result = composite_index(
+        frame,
+        _spec(
+            Component("a"),
+            Component("b"),
+            uncertainty=UncertaintySpec(draws=300, seed=1, weight_spread=0.9),
+        ),
+    )
+    assert result.summary["share_unstable"] > 0.25
+    assert "swing widely" in result.summary["verdict"]
+    out = result.frame
+    assert (out["composite_rank_lo"] <= out["composite_rank_hi"]).all()
+    assert result.correlations.loc["a", "b"] < -0.9
+
+
+def test_monte_carlo_is_reproducible_and_seeded():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.uniform(0, 1, (30, 3)), columns=["a", "b", "c"])
+    spec = _spec(Component("a"), Component("b"), Component("c"))
+    first = composite_index(frame, spec).frame
+    again = composite_index(frame, spec).frame
+    pd.testing.assert_frame_equal(first, again)
+    other = composite_index(
+        frame,
+        _spec(
+            Component("a"),
+            Component("b"),
+            Component("c"),
+            uncertainty=UncertaintySpec(draws=200, seed=8),
+        ),
+    ).frame
+    assert not first["composite_rank_median"].equals(other["composite_rank_median"])
+
+
+def test_sensitivity_shares_and_leave_one_out():
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(rng.uniform(0, 1, (40, 3)), columns=["a", "b", "c"])
+    result = composite_index(frame, _spec(Component("a"), Component("b"), Component("c")))
+    sens = result.sensitivity
+    total = sens["normalisation"] + sens["aggregation"] + sens["weights_and_interactions"]
+    assert total == pytest.approx(1.0, abs=1e-3)
+    assert set(sens["leave_one_out"]) == {"a", "b", "c"}
+    assert result.settings["nominal_weights"] == pytest.approx([1 / 3] * 3, abs=1e-6)
+    assert result.to_dict()["summary"]["n_areas"] == 40
+
+
+def test_areas_with_a_missing_component_are_not_ranked():
+    frame = pd.DataFrame({"a": [1.0, 2, 3, np.nan], "b": [1.0, 2, 3, 4]}, index=list("wxyz"))
+    result = composite_index(frame, _spec(Component("a"), Component("b")))
+    assert result.frame.loc["z", list(COMPOSITE_COLUMNS)].isna().all()
+    assert result.settings["n_areas_not_ranked"] == 1
+    with pytest.raises(ConfigError, match="at least 3"):
+        composite_index(frame.iloc[:2], _spec(Component("a"), Component("b")))
+
+
+def test_spec_validation_names_the_allowed_values():
+    with pytest.raises(ConfigError, match="min_max"):
+        CompositeSpec(components=(Component("a"), Component("b")), normalisation="minmax")
+    with pytest.raises(ConfigError, match="at least two"):
+        CompositeSpec(components=(Component("a"),))
+    with pytest.raises(ConfigError, match="more than once"):
+        CompositeSpec(components=(Component("a"), Component("a")))
+    with pytest.raises(ConfigError, match="positive"):
+        Component("a", weight=0)
+    with pytest.raises(ConfigError, match="draws"):
+        UncertaintySpec(draws=5)
+    with pytest.raises(ConfigError, match="subset"):
+        UncertaintySpec(normalisations=("log",))
+
+
+def test_composite_columns_are_neither_counts_nor_rates():
+    metas = composite_columns(_spec(Component("a"), Component("b")))
+    assert [m.column for m in metas] == list(COMPOSITE_COLUMNS)
+    assert {m.kind for m in metas} == {"index", "rank", "flag"}
+    assert "5th" in metas[2].title and "95th" in metas[3].title
