@@ -277,6 +277,8 @@ def footer_html(release: Release) -> str:
 
 
 CSS = """
+.leaflet-control-layers-expanded { max-height: 45vh; max-width: 340px; overflow-y: auto;
+  font-size: 12px; }
 .zicht-legend { position: absolute; z-index: 1000; left: 10px; bottom: 30px; max-width: 320px;
   max-height: calc(100% - 120px); overflow: auto; padding: 8px 10px; border-radius: 4px;
   background: rgba(255, 255, 255, 0.94); box-shadow: 0 1px 5px rgba(0, 0, 0, 0.4);
