@@ -377,6 +377,7 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     bands = [_text(v) for v in frame["n_units_band"]]
     statuses = geography.statuses.tolist()
     regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
+    extras = composite_texts(frame)
     properties = []
     for i, status in enumerate(statuses):
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
@@ -384,6 +385,8 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
         if status == STATUS_PUBLISHED:
             prop["c"] = [int(t.class_index[i]) for t in geography.themes]
             prop["t"] = [html.escape(t.value_text[i]) for t in geography.themes]
+            if extras is not None and extras[i]:
+                prop["x"] = html.escape(extras[i])
         elif status == STATUS_MERGED and regions and regions[i]:
             prop["r"] = html.escape(regions[i])
         properties.append(script_json(prop))
@@ -410,6 +413,24 @@ def context_features_json(layer: ContextLayer, script_json: Any) -> str:
         for code, name in zip(layer.ids, layer.names, strict=True)
     ]
     return _features_json(layer.web_geometry, properties)
+
+
+def composite_texts(frame: pd.DataFrame) -> list[str] | None:
+    """Per feature: "Composite rank 3 (90 % interval 1–7)", or None without a composite."""
+    columns = ("composite_rank", "composite_rank_lo", "composite_rank_hi")
+    if not all(c in frame for c in columns):
+        return None
+    out = []
+    unstable = frame.get("composite_rank_unstable")
+    for i, (rank, lo, hi) in enumerate(zip(*(frame[c] for c in columns), strict=True)):
+        if pd.isna(rank):
+            out.append("")
+            continue
+        text = f"Composite rank {int(rank)} (90 % interval {int(lo)}–{int(hi)})"
+        if unstable is not None and unstable.iloc[i] == 1:
+            text += ": unstable"
+        out.append(text)
+    return out
 
 
 def css_name(name: str) -> str:

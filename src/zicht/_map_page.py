@@ -77,6 +77,7 @@ var {{ this.get_name() }} = (function (map) {
     let text = p.h;
     if (p.s === "published") {
       text += "<br>" + theme.title + ": " + p.t[theme.j];
+      if (p.x) { text += "<br>" + p.x; }
     } else {
       text += "<br><i>" + (config.statusText[p.s] || config.statusText.suppressed) + "</i>";
       if (p.r) { text += "<br>" + config.regionLabel + ": " + p.r; }
@@ -227,7 +228,7 @@ def legend_html(prepared: PreparedRelease, release: Release) -> str:
                 f'<section class="zicht-legend-theme" data-theme="{theme.key}"{hidden}>'
                 f"<h3>{escape(geography.title)}: {escape(theme.title)}</h3>"
                 f'<ul>{"".join(rows)}</ul><p class="zicht-method">{escape(theme.note)}</p>'
-                "</section>"
+                f"{_indicator_note(metadata, theme.column)}</section>"
             )
     lines = []
     if metadata.get("data_date"):
@@ -250,6 +251,25 @@ def legend_html(prepared: PreparedRelease, release: Release) -> str:
         + "".join(f'<p class="zicht-meta">{line}</p>' for line in lines)
         + "</details>"
     )
+
+
+def _indicator_note(metadata: Mapping[str, Any], column: str) -> str:
+    """Purpose and suggested follow-up steps of an indicator, from the release metadata."""
+    notes = metadata.get("indicator_notes")
+    note = notes.get(column) if isinstance(notes, Mapping) else None
+    if not isinstance(note, Mapping):
+        return ""
+    html_parts = []
+    if note.get("purpose"):
+        html_parts.append(f'<p class="zicht-purpose">Purpose: {escape(note["purpose"])}</p>')
+    steps = [s for s in note.get("follow_up") or [] if s]
+    if steps:
+        items = "".join(f"<li>{escape(s)}</li>" for s in steps)
+        html_parts.append(
+            '<details class="zicht-follow-up"><summary>Suggested follow-up where high'
+            f"</summary><ul>{items}</ul></details>"
+        )
+    return "".join(html_parts)
 
 
 def provenance(release: Release) -> str:

@@ -205,7 +205,7 @@ def format_value(value: float, kind: str, unit: str) -> str:
 
 
 def _format_number(value: float, kind: str) -> str:
-    if kind == "count" or value == 0:
+    if kind in ("count", "rank", "flag") or value == 0:
         return f"{round(value):,}".replace(",", "\u202f")
     magnitude = abs(value)
     decimals = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 0.1 else 3
