@@ -172,10 +172,6 @@ def test_nlextract_csv_layouts(name, geodata):
     from conftest import GEODATA
 
     path = GEODATA / "bag" / name
-    if not path.exists():
-        path = GEODATA.parents[1] / "shared" / "sources" / "bag-samples" / name
-        if not path.exists():
-            pytest.skip(f"{name} not available")
     addresses, report = read_addresses(path)
     assert len(addresses) == 99 and report.missing_location == 0
     assert addresses.crs.to_epsg() == 28992
