@@ -248,7 +248,10 @@ def _zicht_version() -> str:
 
 def _base_settings(
     method: str,
+    statistic: str,
     graph: Graph,
+    values: Any,
+    p: np.ndarray,
     *,
     permutations: int,
     seed: int | None,
@@ -256,10 +259,10 @@ def _base_settings(
     correction: str,
     alpha: float,
     variable: str | None,
-    rate: dict[str, Any] | None,
-    n_tests: int,
 ) -> dict[str, Any]:
+    """Record everything a result depends on; shared by every local statistic."""
     spec = graph_spec(graph)
+    n_tests = int((~np.isnan(p)).sum())
     return {
         "method": method,
         "weights": spec["weights"],
@@ -272,11 +275,13 @@ def _base_settings(
         "alternative": alternative,
         "correction": correction,
         "alpha": float(alpha),
-        "variable": variable,
-        "rate": rate,
+        "variable": _variable_name(values, variable),
+        "rate": rate_description(values),
+        "statistic": statistic,
         "n_units": spec["n_units"],
-        "n_tests": int(n_tests),
+        "n_tests": n_tests,
         "n_isolated": spec["n_isolated"],
+        "p_floor": _check_resolution(permutations, alternative, correction, alpha, n_tests),
         "zicht_version": _zicht_version(),
     }
 
@@ -470,19 +475,16 @@ def gi_star(
     )
     settings = _base_settings(
         "gi_star",
+        "Getis-Ord Gi* (Ord & Getis 1995), focal unit included",
         graph,
+        values,
+        p,
         permutations=permutations,
         seed=seed_used,
         alternative=alternative,
         correction=correction,
         alpha=alpha,
-        variable=_variable_name(values, variable),
-        rate=rate_description(values),
-        n_tests=int((~np.isnan(p)).sum()),
-    )
-    settings["statistic"] = "Getis-Ord Gi* (Ord & Getis 1995), focal unit included"
-    settings["p_floor"] = _check_resolution(
-        permutations, alternative, correction, alpha, settings["n_tests"]
+        variable=variable,
     )
     settings["self_weight"] = "graph self-loop or 1"
     return HotspotResult(frame=frame, settings=settings)
@@ -656,19 +658,16 @@ def local_moran(
     )
     settings = _base_settings(
         "local_moran",
+        "local Moran's I (Anselin 1995)",
         graph,
+        values,
+        p,
         permutations=permutations,
         seed=seed_used,
         alternative=alternative,
         correction=correction,
         alpha=alpha,
-        variable=_variable_name(values, variable),
-        rate=rate_description(values),
-        n_tests=int((~np.isnan(p)).sum()),
-    )
-    settings["statistic"] = "local Moran's I (Anselin 1995)"
-    settings["p_floor"] = _check_resolution(
-        permutations, alternative, correction, alpha, settings["n_tests"]
+        variable=variable,
     )
     settings["weights_transform"] = transform
     settings["moments"] = null
