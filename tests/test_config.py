@@ -20,7 +20,7 @@ from zicht.indicators import Component, IndicatorSpec
 
 def test_defaults():
     config = DemoConfig()
-    assert config.gemeente == "GM0228"
+    assert config.gemeente == ("GM0228",)
     assert config.resolution == 9
     assert config.stats.correction == "fdr_bh"
     assert config.rules.min_units == 10
@@ -65,7 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_demo_config_is_shipped_and_complete():
     config = load_config(DEMO_CONFIG_PATH)
-    assert config.gemeente == "GM0228"
+    assert config.gemeente == ("GM0228",)
     assert [s.id for s in config.indicators] == [
         "registration_mismatch",
         "vacant",
@@ -110,7 +110,7 @@ resolution = 13
 permutation = 99
 correction = "holm"
 [map]
-layers = ["h3", "gemeente"]
+layers = ["h3", "districts"]
 [[indicators]]
 id = "vacant"
 title = "Vacancy"
@@ -124,7 +124,7 @@ kind = "ratio"
     for text in (
         "'permutation'",
         "'holm'",
-        "'gemeente'",
+        "'districts'",
         "'equal'",
         "allowed: ['is', 'equals'",
     ):
@@ -186,15 +186,37 @@ numerator = { column = "nationaliteit", not_equals = "NL" }
     assert info.value.exit_code == 8
 
 
-def test_unsupported_unit_tables_are_refused_with_the_allowed_levels():
+def test_unit_table_settings_are_checked():
     from zicht.config import UnitsInput
 
-    with pytest.raises(ConfigError, match=r"'company'.*allowed levels"):
-        UnitsInput(source="file", level="company", path=Path("x.gpkg"))
     with pytest.raises(ConfigError, match="needs a path"):
         UnitsInput(source="file")
     with pytest.raises(ConfigError, match="addresses only"):
         UnitsInput(level="parcel")
+    with pytest.raises(ConfigError, match="'households'"):
+        UnitsInput(source="file", level="households", path=Path("x.gpkg"))
+    assert UnitsInput(source="file", level="company", path=Path("x.gpkg")).level == "company"
+
+
+def test_a_study_area_of_several_gemeenten_is_a_list_of_codes(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('gemeente = ["GM0228", "GM0203"]\n')
+    config = load_config(path)
+    assert config.gemeente == ("GM0228", "GM0203")
+    assert config.study_area == "GM0228+GM0203"
+    path.write_text('gemeente = "GM0228"\n')
+    assert load_config(path).gemeente == ("GM0228",)
+    for bad in ('["GM0228", "GM0228"]', '["GM0228", "0203"]', "[]"):
+        path.write_text(f"gemeente = {bad}\n")
+        with pytest.raises(ConfigError, match="gemeente"):
+            load_config(path)
+
+
+def test_a_park_layer_needs_park_boundaries(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[map]\nlayers = ["park", "gemeente"]\n')
+    with pytest.raises(ConfigError, match=r"park_areas"):
+        load_config(path)
 
 
 def test_every_key_is_in_the_reference_and_the_committed_page_is_current():

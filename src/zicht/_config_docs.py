@@ -17,6 +17,7 @@ from zicht.config import (
     InputsConfig,
     Link,
     MapConfig,
+    ParkAreasInput,
     ParksInput,
     QuestionCard,
     RegisterConfig,
@@ -103,6 +104,7 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
         '`code_column = "statcode"`, `name_column = "statnaam"`, `assume_crs = "EPSG:4326"`.',
     ),
     ("[inputs.parks]", ParksInput, ""),
+    ("[inputs.park_areas]", ParkAreasInput, ""),
     ("[inputs.units]", UnitsInput, ""),
     (
         "[[indicators]]",

@@ -24,12 +24,13 @@ def check_command(
         Path, typer.Argument(help="Release folder (manifest.json, release.gpkg, CSVs).")
     ],
     units: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--units",
-            help="Unit-level Parquet file written outside the release (…_internal/units.parquet).",
+            help="Unit-level Parquet file written outside the release (default: "
+            "<release_dir>_internal/units.parquet, where `zicht run` writes it).",
         ),
-    ],
+    ] = None,
     against: Annotated[
         list[Path] | None,
         typer.Option(
@@ -52,7 +53,17 @@ def check_command(
     Prints what was tried and every violation; exits 1 on any violation.
     """
     from zicht.check import check_release
+    from zicht.export import internal_dir_for
 
+    if units is None:
+        units = internal_dir_for(release_dir) / "units.parquet"
+        if not units.is_file():
+            typer.echo(
+                f"error: no --units given and {units} does not exist; pass the unit-level "
+                "file that `zicht run` wrote outside the release",
+                err=True,
+            )
+            raise typer.Exit(code=EXIT_UNREADABLE)
     try:
         report = check_release(release_dir, units, against=list(against or []), min_units=min_units)
     except (OSError, ValueError, KeyError) as exc:

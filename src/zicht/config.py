@@ -72,7 +72,7 @@ REVIEW_STATUSES = (
     "not_required",
 )
 UNIT_SOURCES = ("synthetic", "file")
-LAYERS = ("h3", "buurt", "wijk")
+LAYERS = ("h3", "buurt", "wijk", "gemeente", "park")
 TILES = ("none", "pdok", "osm")
 REGISTER_STATUSES = ("In ontwikkeling", "In gebruik", "Buiten gebruik")
 PUBLICATION_CATEGORIES = ("Impactvolle algoritmes", "Overige algoritmes", "Hoog-risico AI-systeem")
@@ -250,6 +250,37 @@ class ParksInput:
 
 
 @dataclass(frozen=True)
+class ParkAreasInput:
+    """Holiday-park boundaries (polygons), e.g. a version derived by ``zicht parks derive``.
+
+    With them every unit gets the ``park_id`` of the park it lies in (missing outside
+    parks; indicators can filter on it, e.g. ``denominator = { column = "park_id",
+    missing = false }``), and ``map.layers`` may hold ``"park"``: one feature per park,
+    published only where the park passes the rules on its own.
+
+    Parameters
+    ----------
+    path
+        Vector file or PostgreSQL URL of the park polygons, relative to
+        ``inputs.geodata`` (``""``: none).
+    layer
+        Layer or table name (``""`` for the default).
+    id_column, name_column
+        Columns of the park id and name.
+    """
+
+    path: Path = Path()
+    layer: str = ""
+    id_column: str = "park_id"
+    name_column: str = "name"
+
+    @property
+    def enabled(self) -> bool:
+        """True when a path is set."""
+        return str(self.path) not in ("", ".")
+
+
+@dataclass(frozen=True)
 class UnitsInput:
     """The confidential unit table.
 
@@ -259,8 +290,10 @@ class UnitsInput:
         ``"synthetic"`` (generated from ``seed``; every shipped run) or ``"file"``.
     level
         What a unit is: ``"address"``, ``"parcel"``, ``"person"`` or ``"company"``. Files
-        are read for ``address`` (``zicht.ingest.read_addresses``) and ``parcel``
-        (``read_parcels``, at each parcel's representative point).
+        are read by ``zicht.ingest.read_addresses``, ``read_parcels`` (at each parcel's
+        representative point) or ``read_units`` (persons at the address where they live,
+        companies at their business address: one row each). Every counted indicator of a
+        company run follows the company rules (``min_companies``, dominance).
     seed
         Seed of the synthetic generator (signals use ``seed + 1``).
     path
@@ -271,7 +304,8 @@ class UnitsInput:
     layer
         Layer or table name (``""`` for the default).
     id_column
-        Column with the unit id (``""`` for the reader's default).
+        Column with the unit id (``""`` for the reader's default: ``address_id``,
+        ``identificatie``, ``person_id`` or ``company_id``).
     assume_crs
         CRS of a file that declares none.
     """
@@ -294,15 +328,8 @@ class UnitsInput:
                 f"the synthetic generator makes addresses only, not {self.level!r}; "
                 "use source = 'file' for other unit levels"
             )
-        if self.source == "file":
-            if str(self.path) in ("", "."):
-                problems.append("source = 'file' needs a path to the unit table")
-            if self.level in ("person", "company"):
-                problems.append(
-                    f"reading a {self.level!r} unit table is not supported in this version "
-                    "(zicht.ingest reads address and parcel tables); allowed levels for "
-                    "source = 'file': ['address', 'parcel']"
-                )
+        if self.source == "file" and str(self.path) in ("", "."):
+            problems.append("source = 'file' needs a path to the unit table")
         _allowed(problems, "layout", self.layout, ("", "gpkg", "nlextract", "parquet"))
         if problems:
             raise _problems_error("", problems)
@@ -325,6 +352,8 @@ class InputsConfig:
         CBS buurt boundaries (the areas units are joined to).
     parks
         Holiday-park locations (context layer and ``features = "parks"``).
+    park_areas
+        Holiday-park boundaries (none by default; needed for the ``"park"`` layer).
     units
         The unit table.
     """
@@ -350,6 +379,7 @@ class InputsConfig:
         )
     )
     parks: ParksInput = field(default_factory=ParksInput)
+    park_areas: ParkAreasInput = field(default_factory=ParkAreasInput)
     units: UnitsInput = field(default_factory=UnitsInput)
 
     def resolve(self, path: Path | str) -> Path:
@@ -470,7 +500,8 @@ class MapConfig:
         Map and report title (``""``: made from the gemeente).
     layers
         Published geographies, finest first: a subset of ``"h3"``, ``"buurt"``,
-        ``"wijk"``. The hot-spot test needs ``"h3"``.
+        ``"wijk"``, ``"gemeente"`` and ``"park"`` (needs ``[inputs.park_areas]``). The
+        hot-spot test runs on ``"h3"`` when it is published.
     scheme
         Classification of the choropleths: ``"quantiles"``, ``"natural_breaks"``,
         ``"fisher_jenks"`` or ``"equal_interval"``.
@@ -601,7 +632,8 @@ class RunConfig:
     title
         Title of the run (``""``: made from the gemeente).
     gemeente
-        CBS code of the study area (default Ede, ``GM0228``).
+        CBS code of the study area (default Ede, ``GM0228``), or a list of codes for a
+        region of several gemeenten (e.g. the Veluwe); the outputs name them all.
     resolution
         H3 resolution of the hexagon layer (7–12).
     question
@@ -628,7 +660,9 @@ class RunConfig:
     Examples
     --------
     >>> RunConfig().gemeente
-    'GM0228'
+    ('GM0228',)
+    >>> RunConfig(gemeente=("GM0228", "GM0203")).study_area
+    'GM0228+GM0203'
     >>> RunConfig(resolution=14)
     Traceback (most recent call last):
     ...
@@ -636,7 +670,7 @@ class RunConfig:
     """
 
     title: str = ""
-    gemeente: str = "GM0228"
+    gemeente: tuple[str, ...] = ("GM0228",)
     resolution: int = 9
     question: QuestionCard = field(default_factory=QuestionCard)
     inputs: InputsConfig = field(default_factory=InputsConfig)
@@ -658,12 +692,26 @@ class RunConfig:
         problems: list[str] = []
         if not 7 <= self.resolution <= 12:
             problems.append(f"resolution must be 7 to 12, got {self.resolution}")
-        if not (
-            isinstance(self.gemeente, str)
-            and self.gemeente.startswith("GM")
-            and len(self.gemeente) == 6
-        ):
-            problems.append(f"gemeente must be a CBS code like 'GM0228', got {self.gemeente!r}")
+        if isinstance(self.gemeente, str):
+            object.__setattr__(self, "gemeente", (self.gemeente,))
+        elif not isinstance(self.gemeente, tuple):
+            object.__setattr__(self, "gemeente", tuple(self.gemeente))
+        bad = [
+            code
+            for code in self.gemeente
+            if not (isinstance(code, str) and code.startswith("GM") and len(code) == 6)
+        ]
+        if bad or not self.gemeente:
+            problems.append(
+                f"gemeente must be a CBS code like 'GM0228' or a list of them, got "
+                f"{list(self.gemeente)!r}"
+            )
+        elif len(set(self.gemeente)) != len(self.gemeente):
+            problems.append(f"gemeente lists a code twice: {list(self.gemeente)!r}")
+        if "park" in self.map.layers and not self.inputs.park_areas.enabled:
+            problems.append(
+                "map.layers holds 'park' but [inputs.park_areas] names no park boundaries"
+            )
         problems += self._indicator_problems()
         if problems:
             raise _problems_error("", problems)
@@ -718,7 +766,12 @@ class RunConfig:
     @property
     def run_title(self) -> str:
         """The run title, or one made from the gemeente."""
-        return self.title or self.map.title or f"zicht risk map {self.gemeente}"
+        return self.title or self.map.title or f"zicht risk map {self.study_area}"
+
+    @property
+    def study_area(self) -> str:
+        """The gemeente code, or the codes joined by ``+`` for a region of several."""
+        return "+".join(self.gemeente)
 
     def hotspot_spec(self) -> IndicatorSpec:
         """Return the indicator the hot-spot test runs on."""

@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from zicht._errors import InputError, SchemaError
+from zicht._errors import ConfigError, InputError, SchemaError
 from zicht._partitions import PointPartition, iter_point_partitions, read_addresses_dask
 from zicht._postgis import (
     is_database_url,
@@ -34,9 +34,11 @@ from zicht._postgis import (
 from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
 from zicht.schemas import (
     ADDRESSES,
+    COMPANIES,
     PARCELS,
     PARK_AREAS,
     PARK_POINTS,
+    PERSONS,
     RD_NEW,
     boundary_schema,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "read_boundaries",
     "read_parcels",
     "read_parks",
+    "read_units",
     "repair_geometries",
     "write_layer",
 ]
@@ -237,7 +240,7 @@ def read_boundaries(
     name_column: str = "name",
     assume_crs: str | None = None,
     repair: bool = True,
-    code_prefix: str | None = None,
+    code_prefix: str | tuple[str, ...] | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Read CBS boundaries (gemeente, wijk or buurt) into RD New.
 
@@ -510,6 +513,70 @@ def read_parcels(
         frame = frame.rename(columns={id_column: "parcel_id"})
         frame["parcel_id"] = frame["parcel_id"].astype("str")
     return validate_layer(frame, PARCELS, source=_source_name(source), repair=repair, report=report)
+
+
+def read_units(
+    source: str | Path,
+    level: str,
+    *,
+    layer: str | None = None,
+    id_column: str | None = None,
+    assume_crs: str | None = None,
+    repair: bool = False,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read a person or company unit table (points) into RD New.
+
+    One row per person (located at the address where the person lives) or per company
+    (at its business address), with a unique id and the attribute columns indicators filter
+    on. CBS sentinel values in numeric columns (``-99999999`` …) become missing and are
+    counted in the report.
+
+    Parameters
+    ----------
+    source
+        A GeoParquet file or folder, a GeoPackage, or a PostgreSQL URL (``layer=`` the
+        table).
+    level
+        ``"person"`` or ``"company"``.
+    layer
+        Layer or table name.
+    id_column
+        Source column holding the unit id; by default ``person_id`` or ``company_id``.
+    assume_crs
+        CRS for a source that declares none.
+    repair
+        Keep locations outside the Netherlands (counted) instead of refusing them.
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, LayerReport)
+        ``person_id`` or ``company_id`` (string), the source attributes and point
+        geometry (empty where the source has no location; the join reports those rows).
+
+    Raises
+    ------
+    ConfigError
+        If ``level`` is not ``"person"`` or ``"company"``.
+    InputError, SchemaError, CRSError, GeometryError
+        As :func:`zicht._validate.validate_layer`: an empty layer, no CRS, duplicate or
+        missing ids, other geometry than points, each listing every problem at once.
+    """
+    schemas = {"person": PERSONS, "company": COMPANIES}
+    if level not in schemas:
+        raise ConfigError(f"unit level must be 'person' or 'company', got {level!r}")
+    schema = schemas[level]
+    frame = _read_vector(source, layer, what=schema.name)
+    report = LayerReport(layer=schema.name, source=_source_name(source), rows_read=len(frame))
+    frame = _assume_crs(frame, assume_crs, report)
+    id_col = id_column or schema.id_column
+    if id_col != schema.id_column and id_col in frame:
+        frame = frame.drop(columns=[c for c in (schema.id_column,) if c in frame])
+        frame = frame.rename(columns={id_col: schema.id_column})
+    if schema.id_column in frame:
+        ids = frame[schema.id_column]
+        frame[schema.id_column] = ids.astype("str").where(ids.notna(), None)
+    frame, report.sentinels = _replace_sentinels(frame)
+    return validate_layer(frame, schema, source=_source_name(source), repair=repair, report=report)
 
 
 def read_parks(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from zicht import __version__
-from zicht._errors import ProfilingError
+from zicht._errors import InputError, ProfilingError
 from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, load_config
 from zicht.export import file_sha256, internal_dir_for, write_internal_files, write_release
 from zicht.guard import ProxyScreen, check_names, read_reference_shares, screen_proxies
@@ -51,8 +51,21 @@ from zicht.weights import h3_graph, polygon_graph
 
 __all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "run", "run_demo"]
 
+#: The id column of each unit level, as the readers name it.
+_UNIT_IDS = {
+    "address": "address_id",
+    "parcel": "parcel_id",
+    "person": "person_id",
+    "company": "company_id",
+}
+
 #: Area key column of the units per published layer (``h3`` is set by the resolution).
-_LAYER_KEYS = {"buurt": "buurt_code", "wijk": "wijk_area_code"}
+_LAYER_KEYS = {
+    "buurt": "buurt_code",
+    "wijk": "wijk_area_code",
+    "gemeente": "gemeente_code",
+    "park": "park_id",
+}
 
 
 @dataclass
@@ -86,13 +99,13 @@ DemoResult = RunResult
 
 def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerReport]]:
     inputs = config.inputs
-    digits = config.gemeente[2:]
+    digits = tuple(code[2:] for code in config.gemeente)
     layers: dict[str, gpd.GeoDataFrame] = {}
     reports: list[LayerReport] = []
     for level, spec, prefix in (
-        ("wijk", inputs.wijken, f"WK{digits}"),
+        ("wijk", inputs.wijken, tuple(f"WK{d}" for d in digits)),
         ("gemeente", inputs.gemeenten, config.gemeente),
-        ("buurt", inputs.buurten, f"BU{digits}"),
+        ("buurt", inputs.buurten, tuple(f"BU{d}" for d in digits)),
     ):
         frame, report = read_boundaries(
             inputs.resolve(spec.path),
@@ -105,6 +118,30 @@ def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[L
         )
         layers[level] = frame
         reports.append(report)
+    missing = sorted(set(config.gemeente) - set(layers["gemeente"]["code"].astype("str")))
+    if missing:
+        raise InputError(
+            f"gemeente {missing} not found in {inputs.resolve(inputs.gemeenten.path)}; "
+            "check the CBS codes in the configuration"
+        )
+    if inputs.park_areas.enabled:
+        spec = inputs.park_areas
+        areas, r_areas = read_parks(
+            inputs.resolve(spec.path),
+            layer=spec.layer or None,
+            id_column=spec.id_column,
+            name_column=spec.name_column,
+        )
+        inside = areas[areas.intersects(layers["gemeente"].geometry.union_all())]
+        if inside.empty:
+            raise InputError(
+                f"none of the {len(areas)} park areas in {r_areas.source} lies in the study "
+                f"area {config.study_area}"
+            )
+        layers["park"] = inside[["park_id", "name", "geometry"]].assign(
+            code=inside["park_id"].astype("str")
+        )
+        reports.append(r_areas)
     parks, r_parks = read_parks(inputs.resolve(inputs.parks.path))
     # Every park (also across the border) is a feature for distances; the map shows those
     # inside the gemeente.
@@ -125,7 +162,7 @@ def _read_units(
         )
         signals = synthesize_risk_signals(addresses, seed=units_in.seed + 1)
         return addresses.join(signals.drop(columns="address_id")), []
-    from zicht.ingest import read_addresses, read_parcels
+    from zicht.ingest import read_addresses, read_parcels, read_units
 
     path = config.inputs.resolve(units_in.path)
     if units_in.level == "address":
@@ -136,7 +173,7 @@ def _read_units(
             id_column=units_in.id_column or None,
             assume_crs=units_in.assume_crs or None,
         )
-    else:
+    elif units_in.level == "parcel":
         frame, report = read_parcels(
             path,
             layer=units_in.layer or None,
@@ -145,6 +182,14 @@ def _read_units(
         )
         # A parcel is counted where it lies: at a point guaranteed inside it.
         frame = frame.set_geometry(frame.geometry.representative_point())
+    else:
+        frame, report = read_units(
+            path,
+            units_in.level,
+            layer=units_in.layer or None,
+            id_column=units_in.id_column or None,
+            assume_crs=units_in.assume_crs or None,
+        )
     return frame, [report]
 
 
@@ -293,7 +338,13 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
         if spec.denominator is not None:
             columns[f"_base_{spec.id}"] = base
             numerators[spec.base_column] = f"_base_{spec.id}"
-    extra = {"wijk": "wijk_area_code"} if "wijk_area_code" in joined else {}
+    extra = {
+        name: column
+        for name, column in (("wijk", "wijk_area_code"), ("park", "park_id"))
+        if column in joined
+    }
+    level = config.inputs.units.level
+    unit_id = _UNIT_IDS[level] if _UNIT_IDS[level] in joined else None
     return UnitTable(
         frame=joined.assign(**columns),
         cell=f"h3_r{config.resolution}",
@@ -302,7 +353,9 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
         areas={"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"},
         extra=extra,
         numerators=numerators,
-        unit_id="address_id" if "address_id" in joined else None,
+        unit_id=unit_id,
+        # one row per company: the company rules weigh each company's contribution
+        company=unit_id if level == "company" else None,
     )
 
 
@@ -393,7 +446,7 @@ def _proxy_screen(
 
 
 def _run_id(config: RunConfig) -> str:
-    key = f"zicht:{config.gemeente}:{config.seed}:{config.source_sha256}"
+    key = f"zicht:{config.study_area}:{config.seed}:{config.source_sha256}"
     return uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:12]
 
 
@@ -443,6 +496,10 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     )
     joined_all, join_report = join_units(units, layers["buurt"], resolution=config.resolution)
     joined = joined_all[joined_all["joined"]]
+    if "park" in layers:
+        from zicht.parks import assign_points_to_parks
+
+        joined = joined.assign(park_id=assign_points_to_parks(joined, layers["park"]))
     if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
         joined = joined.assign(
             wijk_area_code=assign_areas(joined, layers["wijk"], prefix="wijk_area")[
@@ -516,7 +573,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         release=release,
         run_id=run_id,
         created=created,
-        study_area_name=str(layers["gemeente"]["name"].iloc[0]),
+        study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
         synthetic=synthetic,
         units={
             "rows_in": join_report.rows_in,
@@ -557,7 +614,7 @@ def _metadata(
         "title": config.run_title,
         "zicht_version": __version__,
         "created": created,
-        "study_area": config.gemeente,
+        "study_area": config.study_area,
         "data_date": f"boundaries: {boundaries}; "
         + ("synthetic units generated at run time" if synthetic else "units from a file"),
         "synthetic": synthetic,
@@ -649,7 +706,7 @@ def _summary(record: RunRecord, join_report: JoinReport, seconds: float) -> dict
     screen = record.proxy_screen
     return {
         "run_id": record.run_id,
-        "study_area": record.config.gemeente,
+        "study_area": record.config.study_area,
         "units_in": join_report.rows_in,
         "units_joined": join_report.joined,
         "units_not_joined": dict(join_report.not_joined),

@@ -155,7 +155,7 @@ class RunRecord:
     @property
     def area_label(self) -> str:
         """The gemeente as ``"Ede (GM0228)"``."""
-        code = self.config.gemeente
+        code = self.config.study_area
         return f"{self.study_area_name} ({code})" if self.study_area_name else code
 
 
@@ -399,7 +399,7 @@ def register_draft(record: RunRecord) -> dict[str, Any]:
     reg = config.register
     card = config.question
     organisation = reg.organisation or card.problem_owner
-    name = reg.name or f"Risicokaart ondermijning {record.study_area_name or config.gemeente}"
+    name = reg.name or f"Risicokaart ondermijning {record.study_area_name or config.study_area}"
     n = len(config.indicators)
     description = (
         f"Dit algoritme maakt een kaart van {record.area_label} met {n} "
@@ -446,7 +446,7 @@ def register_draft(record: RunRecord) -> dict[str, Any]:
         "standard_version": STANDARD_VERSION,
         "source_id": "",
         "tags": "ondermijning, preventie, risicokaart, Zicht op Ondermijning, "
-        + (record.study_area_name or config.gemeente),
+        + (record.study_area_name or config.study_area),
     }
     draft["_zicht"] = {
         "note": (

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 __all__ = [
     "ADDRESSES",
     "BOUNDARIES",
+    "COMPANIES",
     "NL_BOUNDS_RD",
     "NL_BOUNDS_WGS84",
     "PARCELS",
     "PARK_AREAS",
     "PARK_POINTS",
+    "PERSONS",
     "RD_NEW",
     "LayerSchema",
     "boundary_schema",
@@ -96,6 +98,19 @@ ADDRESSES = LayerSchema(
 
 #: BRK parcels (kadastrale percelen).
 PARCELS = LayerSchema(name="parcels", id_column="parcel_id", required=())
+
+#: Persons (one row each, at the address where they live).
+PERSONS = LayerSchema(
+    name="persons", id_column="person_id", geometry_types=("Point",), points_may_lack_location=True
+)
+
+#: Companies (one row each, at their business address).
+COMPANIES = LayerSchema(
+    name="companies",
+    id_column="company_id",
+    geometry_types=("Point",),
+    points_may_lack_location=True,
+)
 
 #: Holiday-park boundaries.
 PARK_AREAS = LayerSchema(name="park areas", id_column="park_id", required=("name",))

@@ -311,13 +311,22 @@ class IndicatorSpec:
             ``count``: the count; ``rate``/``share``: the count, the raw rate and the
             smoothed rate when asked for; ``density``/``proximity``: the value.
         """
+        # Company units: every count and rate follows the company rules (minimum number of
+        # companies, dominance).
+        basis = "companies" if self.unit_level == "company" else "units"
         if self.kind == "count":
-            return [IndicatorMeta(self.count_column, self.title, self.unit_plural, "count")]
+            return [
+                IndicatorMeta(self.count_column, self.title, self.unit_plural, "count", basis=basis)
+            ]
         if self.kind in ("rate", "share"):
             word = "share" if self.kind == "share" else "rate"
             out = [
-                IndicatorMeta(self.count_column, self.title, self.unit_plural, "count"),
-                IndicatorMeta(self.rate_column, f"{self.title} ({word})", self.rate_unit, "rate"),
+                IndicatorMeta(
+                    self.count_column, self.title, self.unit_plural, "count", basis=basis
+                ),
+                IndicatorMeta(
+                    self.rate_column, f"{self.title} ({word})", self.rate_unit, "rate", basis=basis
+                ),
             ]
             if self.smoothed_column:
                 text = _SMOOTHING_TEXT[self.smoothing]
@@ -327,6 +336,7 @@ class IndicatorSpec:
                         f"{self.title} ({word}, {text})",
                         self.rate_unit,
                         "rate",
+                        basis=basis,
                     )
                 )
             return out
