@@ -223,3 +223,19 @@ def test_park_areas_outside_the_study_area_are_refused(tmp_path):
     )
     with pytest.raises(InputError, match="none of the 1 park areas"):
         run(config, tmp_path / "out")
+
+
+def test_zicht_check_finds_the_units_file_beside_the_release(company_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from zicht.cli import app
+
+    _, out = company_run
+    result = CliRunner().invoke(app, ["check", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "RESULT: PASS" in result.output
+    lonely = tmp_path / "release"
+    lonely.mkdir()
+    result = CliRunner().invoke(app, ["check", str(lonely)])
+    assert result.exit_code == 3
+    assert "no --units given" in result.output
