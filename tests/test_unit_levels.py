@@ -140,7 +140,15 @@ def test_a_person_run_counts_persons(tmp_path):
     frame.to_parquet(tmp_path / "persons.parquet")
     spec = IndicatorSpec("dropout", "Dropout", "dropout", unit_level="person")
     config = _config(tmp_path / "persons.parquet", "person", [spec])
+    units = replace(config.inputs.units, synthetic=True)
+    config = replace(config, inputs=replace(config.inputs, units=units))
     result = run(config, tmp_path / "out")
+    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    assert '"synthetic": true' in manifest
+    assert "persons.parquet is declared synthetic" in manifest
+    assert "declared synthetic" in (tmp_path / "out" / "risk_map.html").read_text(
+        encoding="utf-8"
+    )
     buurt = result.release.layers["buurt"]
     assert buurt.loc[buurt["status"] == "published", "n_units"].sum() > 0
     assert "persons" in (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")

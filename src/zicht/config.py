@@ -308,6 +308,9 @@ class UnitsInput:
         ``identificatie``, ``person_id`` or ``company_id``).
     assume_crs
         CRS of a file that declares none.
+    synthetic
+        For ``"file"``: declare that the file holds synthetic units (a worked example, a
+        test extract); every output is then labelled synthetic, as with ``"synthetic"``.
     """
 
     source: str = "synthetic"
@@ -318,6 +321,7 @@ class UnitsInput:
     layer: str = ""
     id_column: str = ""
     assume_crs: str = ""
+    synthetic: bool = False
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -767,6 +771,12 @@ class RunConfig:
     def run_title(self) -> str:
         """The run title, or one made from the gemeente."""
         return self.title or self.map.title or f"zicht risk map {self.study_area}"
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the unit data are synthetic (generated, or a file declared so)."""
+        units = self.inputs.units
+        return units.source == "synthetic" or units.synthetic
 
     @property
     def study_area(self) -> str:

@@ -523,7 +523,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     }
 
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    synthetic = config.inputs.units.source == "synthetic"
+    synthetic = config.synthetic
     run_id = _run_id(config)
     all_reports = [*read_reports, *unit_reports]
     metadata = _metadata(config, run_id, created, all_reports, join_report, hotspot)
@@ -580,7 +580,9 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
             "joined": join_report.joined,
             "not_joined": dict(join_report.not_joined),
             "level": config.inputs.units.level,
-            "source": "synthetic" if synthetic else str(config.inputs.units.path),
+            "source": "synthetic"
+            if config.inputs.units.source == "synthetic"
+            else str(config.inputs.units.path),
         },
         hotspot=hotspot,
         composites=composites,
@@ -607,7 +609,8 @@ def _metadata(
     hotspot: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """Provenance carried into every output file of the release."""
-    synthetic = config.inputs.units.source == "synthetic"
+    synthetic = config.synthetic
+    generated = config.inputs.units.source == "synthetic"
     boundaries = ", ".join(Path(r.source).name for r in reports[:3])
     metadata: dict[str, Any] = {
         "run_id": run_id,
@@ -616,9 +619,15 @@ def _metadata(
         "created": created,
         "study_area": config.study_area,
         "data_date": f"boundaries: {boundaries}; "
-        + ("synthetic units generated at run time" if synthetic else "units from a file"),
+        + (
+            "synthetic units generated at run time"
+            if generated
+            else "synthetic units from a file"
+            if synthetic
+            else "units from a file"
+        ),
         "synthetic": synthetic,
-        "synthetic_note": SYNTHETIC_NOTE if synthetic else "",
+        "synthetic_note": _synthetic_note(config),
         "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
         "join": join_report.to_dict(),
         "question": asdict(config.question),
@@ -676,6 +685,20 @@ def run_demo(config: RunConfig | None = None, out_dir: str | Path = "out/demo") 
     return run(config or load_config(DEMO_CONFIG_PATH), out_dir)
 
 
+def _synthetic_note(config: RunConfig) -> str:
+    """Return the label every output of a synthetic run carries ("" for real data)."""
+    units = config.inputs.units
+    if units.source == "synthetic":
+        return SYNTHETIC_NOTE
+    if units.synthetic:
+        return (
+            f"SYNTHETIC DATA: the unit table {Path(units.path).name} is declared synthetic "
+            "([inputs.units] synthetic = true): it was generated, not extracted, and no "
+            f"record describes a real {units.level}."
+        )
+    return ""
+
+
 def _sha(source: str) -> str | None:
     path = Path(source)
     return file_sha256(path) if path.is_file() else None
@@ -718,5 +741,5 @@ def _summary(record: RunRecord, join_report: JoinReport, seconds: float) -> dict
         "register_to_be_written": register_draft(record)["_zicht"]["to_be_written"],
         "rules": asdict(record.config.rules),
         "seconds": round(seconds, 2),
-        "synthetic_note": SYNTHETIC_NOTE if record.synthetic else "",
+        "synthetic_note": _synthetic_note(record.config),
     }

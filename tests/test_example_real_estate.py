@@ -1,0 +1,144 @@
+"""The real-estate example (Apeldoorn, synthetic units): the planted hot spot is published.
+
+Generates the synthetic units into a temporary folder, runs ``examples/real_estate/config.toml``
+once and checks the files the run wrote: the planted cluster of vacancy and unexplained
+purchases shows as significant (Benjamini-Hochberg) hot-spot cells in the published H3 layer
+and its buurt tops the published rates, a control area far away shows nothing, nothing below
+the disclosure rules is published, ``zicht check`` passes and the map is offline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from zicht._map_assets import find_network_references
+from zicht.check import check_release
+from zicht.config import load_config
+from zicht.pipeline import run
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "real_estate"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("real_estate_generate", EXAMPLE / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("real_estate")
+    planted = _load_generator().generate(tmp / "data")
+    config = load_config(EXAMPLE / "config.toml")
+    units = dataclasses.replace(config.inputs.units, path=str(tmp / "data" / "units.parquet"))
+    config = dataclasses.replace(config, inputs=dataclasses.replace(config.inputs, units=units))
+    out = tmp / "out"
+    result = run(config, out)
+    return {"planted": planted, "config": config, "out": out, "result": result}
+
+
+def _published_h3(out: Path) -> gpd.GeoDataFrame:
+    h3 = gpd.read_file(out / "release.gpkg", layer="h3")
+    return h3[h3["status"] == "published"]
+
+
+def _within(frame: gpd.GeoDataFrame, place: dict) -> gpd.GeoDataFrame:
+    x, y = place["centre_rd"]
+    centres = frame.geometry.centroid
+    return frame[np.hypot(centres.x - x, centres.y - y) <= place["radius_m"]]
+
+
+def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(example, tmp_path):
+    planted = example["planted"]
+    assert planted["synthetic"] is True
+    inside = planted["plant"]["realised"]
+    outside = planted["background"]["realised"]
+    assert inside["vacant_pct"] > 3 * outside["vacant_pct"]
+    assert (
+        inside["unexplained_among_purchases_pct"] > 4 * outside["unexplained_among_purchases_pct"]
+    )
+    units = gpd.read_parquet(Path(planted["paths"][0]))
+    assert units.crs.to_epsg() == 28992
+    assert not (units["purchase_unexplained"] & ~units["purchased_recently"]).any()
+    again = _load_generator().generate(tmp_path)
+    assert again["plant"] == planted["plant"]
+    assert gpd.read_parquet(tmp_path / "units.parquet").equals(units)
+
+
+def test_the_planted_cluster_is_a_published_hot_spot_after_fdr(example):
+    manifest = json.loads((example["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metadata"]["hotspot"]["correction"] == "fdr_bh"
+    published = _published_h3(example["out"])
+    plant = _within(published, example["planted"]["plant"])
+    control = _within(published, example["planted"]["control"])
+    assert len(plant) >= 5 and len(control) >= 3  # both places have published cells to test
+    hot_in_plant = plant[plant["hotspot_bin"] > 0]
+    # Without the plant (multipliers 1) this circle holds at most one hot cell: demand many,
+    # and at least half of the published cells of the circle.
+    assert len(hot_in_plant) >= 4, plant[["area_id", "hotspot_label"]]
+    assert len(hot_in_plant) >= 0.5 * len(plant)
+    assert set(hot_in_plant["hotspot_label"]) <= {"hot_95", "hot_99"}
+    assert not (control["hotspot_bin"] > 0).any()
+    # Most published hot cells lie at the plant: the background yields few false positives.
+    hot = published[published["hotspot_bin"] > 0]
+    assert len(hot_in_plant) >= 0.5 * len(hot)
+
+
+def test_the_buurt_of_the_plant_tops_the_published_rates(example):
+    buurt = pd.read_csv(example["out"] / "buurt.csv")
+    published = buurt[buurt["status"] == "published"]
+    code = example["planted"]["plant"]["buurt"]
+    control = example["planted"]["control"]["buurt"]
+    for column in ("rate_purchase_unexplained_eb_global_pct", "rate_vacant_eb_global_pct"):
+        top = published.nlargest(3, column)["area_id"].tolist()
+        assert code in top, (column, top)
+        assert control not in top
+
+
+def test_nothing_below_the_rules_is_published(example):
+    out = example["out"]
+    rules = example["config"].rules
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts = ["n_units", *(m["column"] for m in manifest["indicators"] if m["role"] == "count")]
+    truth = pd.read_parquet(out.parent / "out_internal" / "units.parquet")
+    true_base = truth.groupby("h3_cell")["_base_purchase_unexplained"].sum()
+    for layer in ("h3", "region", "buurt"):
+        frame = pd.read_csv(out / f"{layer}.csv")
+        published = frame[frame["status"] == "published"]
+        assert len(published) > 0
+        assert (published["n_units"] >= rules.min_units).all()
+        for column in counts:
+            values = published[column].dropna()
+            assert (values % rules.rounding_base == 0).all(), (layer, column)
+        values = [c for c in frame.columns if c.startswith(("n_", "rate_", "composite_"))]
+        values = [c for c in values if c not in ("n_units_band", "n_cells")]
+        hidden = frame[frame["status"] != "published"]
+        assert hidden[values].isna().all().all(), layer
+        if layer == "h3":
+            assert hidden["hotspot_bin"].isna().all()
+            # The rate over recent purchases rests on at least min_units purchases.
+            rated = published[published["rate_purchase_unexplained_pct"].notna()]
+            assert (true_base.reindex(rated["area_id"]).fillna(0) >= rules.min_units).all()
+
+
+def test_zicht_check_passes(example):
+    out = example["out"]
+    report = check_release(out, out.parent / "out_internal" / "units.parquet")
+    assert report.ok, report.to_text(limit=20)
+
+
+def test_the_map_is_offline(example):
+    html = (example["out"] / "risk_map.html").read_text(encoding="utf-8")
+    assert len(html) > 10_000
+    assert find_network_references(html) == []
+    assert "synthetic" in html.lower()
