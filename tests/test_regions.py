@@ -178,3 +178,23 @@ def test_regions_conserve_units_and_nest(counts, split, threshold, method):
     assert not cut & set(per_buurt[per_buurt >= threshold].index) or any(
         per_buurt[per_buurt < threshold] > 0
     )
+
+
+def test_two_regions_sharing_their_smallest_cell_get_distinct_ids():
+    """A coarse cell split between two buurten can start two regions of one wijk."""
+    from zicht.regions import _region_table
+
+    cell = h3i.latlng_to_cell(52.04, 5.67, 7)
+    other = h3i.latlng_to_cell(52.10, 5.60, 7)
+    pieces = pd.DataFrame(
+        {
+            "region": [0, 0, 1, 1],
+            "cell": np.array([cell, other, cell, other], dtype=np.uint64).astype(np.int64),
+            "n_units": [5, 6, 7, 8],
+            "buurt_code": ["BU02280101", "BU02280102", "BU02280103", "BU02280104"],
+            "wijk_code": ["WK022801"] * 4,
+        }
+    )
+    table = _region_table(pieces, ("buurt_code", "wijk_code"))
+    assert table["region_id"].is_unique
+    assert table["region_id"].str.startswith("WK022801-").all()

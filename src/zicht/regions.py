@@ -630,8 +630,12 @@ def _region_table(frame: pd.DataFrame, nest: tuple[str, ...]) -> pd.DataFrame:
     table["level"] = level.astype("str")
     cell_hex = [h3i.int_to_str(int(c)) for c in table["min_cell"]]
     prefix = nest_code.fillna("NL").replace("", "NL").astype("str")
-    table["region_id"] = [f"{p}-{c}" for p, c in zip(prefix, cell_hex, strict=True)]
-    if table["region_id"].duplicated().any():  # pragma: no cover - min cells are unique
+    ids = pd.Series([f"{p}-{c}" for p, c in zip(prefix, cell_hex, strict=True)], index=table.index)
+    # A coarse cell split between buurten can be the smallest cell of two regions that
+    # cross buurten of the same wijk: number those in the (deterministic) region order.
+    repeat = ids.groupby(ids).cumcount()
+    table["region_id"] = ids.where(repeat == 0, ids + "." + (repeat + 1).astype("str"))
+    if table["region_id"].duplicated().any():  # pragma: no cover - numbered above
         raise DisclosureError("region ids are not unique")
     return table.drop(columns="min_cell")
 
