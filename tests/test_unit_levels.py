@@ -146,9 +146,7 @@ def test_a_person_run_counts_persons(tmp_path):
     manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert '"synthetic": true' in manifest
     assert "persons.parquet is declared synthetic" in manifest
-    assert "declared synthetic" in (tmp_path / "out" / "risk_map.html").read_text(
-        encoding="utf-8"
-    )
+    assert "declared synthetic" in (tmp_path / "out" / "risk_map.html").read_text(encoding="utf-8")
     buurt = result.release.layers["buurt"]
     assert buurt.loc[buurt["status"] == "published", "n_units"].sum() > 0
     assert "persons" in (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")
@@ -247,3 +245,27 @@ def test_zicht_check_finds_the_units_file_beside_the_release(company_run, tmp_pa
     result = CliRunner().invoke(app, ["check", str(lonely)])
     assert result.exit_code == 3
     assert "no --units given" in result.output
+
+
+def test_a_hot_spot_test_on_rates_that_smoothing_flattens_says_so(tmp_path):
+    """Every cell has exactly the same rate: EB gives every cell the mean; the run says so."""
+    rng = np.random.default_rng(5)
+    # 64 groups of 30 persons, 400 m apart (each in its own H3 cell), one dropout per group.
+    gx, gy = np.meshgrid(np.arange(8) * 400.0, np.arange(8) * 400.0)
+    centres = np.c_[gx.ravel(), gy.ravel()] + np.asarray(EDE) - 1_400.0
+    xy = np.repeat(centres, 30, axis=0) + rng.normal(0.0, 5.0, size=(64 * 30, 2))
+    n = len(xy)
+    frame = gpd.GeoDataFrame(
+        {"person_id": [f"p{i}" for i in range(n)], "dropout": np.arange(n) % 30 == 0},
+        geometry=shapely.points(xy),
+        crs=28992,
+    )
+    frame.to_parquet(tmp_path / "persons.parquet")
+    spec = IndicatorSpec("dropout", "Dropout", "dropout", unit_level="person")
+    config = _config(tmp_path / "persons.parquet", "person", [spec])
+    with pytest.warns(UserWarning, match="vary no more than chance"):
+        result = run(config, tmp_path / "out")
+    assert "vary no more than chance" in result.release.metadata["hotspot"]["note"]
+    assert "vary no more than chance" in (tmp_path / "out" / "report.md").read_text(
+        encoding="utf-8"
+    )

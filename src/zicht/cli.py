@@ -95,10 +95,13 @@ def _report(result: RunResult, out: Path, title: str) -> None:
     for reason, n in summary["units_not_joined"].items():
         table.add_row(f"not joined: {reason}", f"{n:,}")
     for name, layer in summary["layers"].items():
+        merged = layer.get("merged", 0)
         table.add_row(f"{name}: published", f"{layer['published']:,}")
+        if merged:
+            table.add_row(f"{name}: merged into publishable regions", f"{merged:,}")
         table.add_row(
             f"{name}: suppressed (< {summary['rules']['min_units']} units)",
-            f"{layer['suppressed']:,}",
+            f"{layer['suppressed'] - merged:,}",
         )
     for label, n in sorted(summary["hotspot_cells"].items()):
         table.add_row(f"h3 cells labelled {label or 'not tested'}", f"{n:,}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -249,6 +250,7 @@ def _compute_layer(
 
 def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     spec = config.hotspot_spec()
+    note = ""
     if spec.kind in ("rate", "share"):
         base = per_cell[spec.base_column]
         ok = base > 0
@@ -259,6 +261,13 @@ def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, 
         # that Gi* sums, and so inflate its significance).
         tested = smooth_rates(per_cell.loc[ok, spec.count_column], base[ok], method=method, per=per)
         column = spec.rate_column
+        if method.startswith("eb") and len(tested) > 1 and np.ptp(tested.to_numpy()) == 0:
+            note = (
+                f"the cells' {spec.id} rates vary no more than chance would make them, so "
+                f"{method} smoothing gives every cell the overall rate and Gi* cannot find a "
+                "hot spot; test the raw rate (stats.rate = 'raw') or a coarser resolution"
+            )
+            warnings.warn(note, UserWarning, stacklevel=2)
     else:
         tested = per_cell[spec.value_column].dropna()
         method = "value"
@@ -288,6 +297,7 @@ def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, 
     )
     settings = {
         **hot.settings,
+        **({"note": note} if note else {}),
         "indicator": column,
         "indicator_id": spec.id,
         "rate": method,

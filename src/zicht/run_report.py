@@ -34,6 +34,21 @@ _RATE_TEXT = {
 }
 
 
+_AREA_WORDS = {
+    "h3": "H3 cells",
+    "region": "publishable regions",
+    "buurt": "buurten",
+    "wijk": "wijken",
+    "gemeente": "gemeenten",
+    "park": "holiday parks",
+}
+
+
+def _area_words(record: RunRecord) -> str:
+    names = [_AREA_WORDS.get(n, n) for n in record.release.layers]
+    return ", ".join(names) if names else "none"
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip() or "—"
 
@@ -179,6 +194,7 @@ def _hotspots(record: RunRecord) -> list[str]:
         "",
         f"Published cells by class: {counts or 'none'}.",
         "",
+        *([f"**Note:** {hs['note']}", ""] if hs.get("note") else []),
     ]
 
 
@@ -282,7 +298,7 @@ def run_report(record: RunRecord) -> str:
     lines += [
         "## Prevention, not investigation",
         "",
-        "This run describes areas: H3 cells and neighbourhoods. No output names an address, "
+        f"This run describes areas: {_area_words(record)}. No output names an address, "
         "parcel, person or company, and zicht has no way to list the riskiest ones. The "
         "suggested follow-up steps are courses of action for the municipality (how it "
         "tenders, permits, informs and inspects), not actions against people.",
