@@ -1,0 +1,210 @@
+"""The care-providers example end to end: synthetic companies in Apeldoorn, company rules.
+
+Generates the unit table into a temporary folder with ``examples/care_providers/generate.py``,
+runs ``examples/care_providers/config.toml`` on it and reads back what the run *wrote*: the
+planted cluster of convicted providers with high claims must show in the published shares,
+the control buurt must not; the buurt with only two convicted providers must not publish its
+conviction figure (company rule) while its other figures are published; no published company
+figure may rest on fewer than ``min_companies`` companies or fail the dominance rule; nothing
+below the thresholds is published, ``zicht check`` passes and the map is offline.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from zicht._map_assets import find_network_references
+from zicht.check import check_release
+from zicht.config import load_config
+from zicht.pipeline import run
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "care_providers"
+LAYERS = ("region", "buurt")
+#: Published count column → the unit column it counts.
+FLAGS = {
+    "n_conviction": ["conviction"],
+    "n_claims_high": ["claims_high"],
+    "n_conviction_high_claims": ["conviction", "claims_high"],
+}
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("care_generate", EXAMPLE / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def care(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("care")
+    planted = _load_generator().generate(tmp / "data")
+    config = load_config(EXAMPLE / "config.toml")
+    units = replace(config.inputs.units, path=tmp / "data" / "units.parquet")
+    config = replace(config, inputs=replace(config.inputs, units=units))
+    result = run(config, tmp / "out")
+    out = tmp / "out"
+    layers = {name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str}) for name in LAYERS}
+    audit = pd.read_csv(result.paths["internal_audit"], dtype=str).fillna("")
+    return {
+        "tmp": tmp,
+        "out": out,
+        "planted": planted,
+        "config": config,
+        "result": result,
+        "layers": layers,
+        "audit": audit,
+        "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8")),
+    }
+
+
+def _published(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["status"] == "published"]
+
+
+def test_the_generator_is_synthetic_deterministic_and_one_row_per_company(care, tmp_path):
+    again = _load_generator().generate(tmp_path / "again")
+    first = gpd.read_parquet(care["tmp"] / "data" / "units.parquet")
+    second = gpd.read_parquet(tmp_path / "again" / "units.parquet")
+    pd.testing.assert_frame_equal(pd.DataFrame(first), pd.DataFrame(second))
+    assert again["planted"] == care["planted"]["planted"]
+    assert first.crs.to_epsg() == 28992
+    assert set(first.geom_type) == {"Point"}
+    assert first["company_id"].is_unique
+    assert first["synthetic"].all() and care["planted"]["synthetic"] is True
+    norm = care["planted"]["sector_norm"]["claims_per_client_keur"]
+    per_client = first["claims_keur"] / first["clients"]
+    assert (first["claims_high"] == (per_client > norm)).all()
+    assert care["manifest"]["company_column"] == "company_id"
+
+
+def test_the_planted_cluster_shows_in_the_published_shares(care):
+    planted, control = care["planted"]["planted"], care["planted"]["control"]
+    buurt = _published(care["layers"]["buurt"]).set_index("area_id")
+    code = planted["buurt_code"]
+    # Small counts are published rounded to 5 (with the share of the rounded figures), so a
+    # background buurt with 3 of 18 providers above the norm shows 5 of 20 = 25 %.
+    for column, factor in (("share_conviction_pct", 3.0), ("share_claims_high_pct", 1.5)):
+        shares = buurt[column].dropna()
+        assert shares.idxmax() == code, column
+        assert shares[code] >= factor * shares.drop(code).max(), column
+    assert buurt.loc[code, "share_conviction_high_claims_pct"] > 0
+    # The published share agrees with what was planted: exact, or (a count below the
+    # threshold) the share of the figures rounded to 5.
+    truth = planted["buurt"]
+    base = care["config"].rules.rounding_base
+
+    def rounded(x: int) -> int:
+        return base * int(np.floor(x / base + 0.5))
+
+    allowed = {
+        round(100 * truth["conviction"] / truth["providers"], 1),
+        round(100 * rounded(truth["conviction"]) / rounded(truth["providers"]), 1),
+    }
+    assert buurt.loc[code, "share_conviction_pct"] in allowed
+    # The control buurt is published and shows no such concentration.
+    assert control["buurt_code"] in buurt.index
+    assert buurt.loc[control["buurt_code"], "share_conviction_pct"] < 10.0
+    assert (
+        buurt.loc[control["buurt_code"], "share_claims_high_pct"]
+        < buurt.loc[code, "share_claims_high_pct"] / 1.5
+    )
+
+
+def test_two_convicted_providers_are_not_published_but_the_area_is(care):
+    few = care["planted"]["few_convicted"]
+    assert few["buurt"]["conviction"] == 2
+    buurt = care["layers"]["buurt"].set_index("area_id")
+    row = buurt.loc[few["buurt_code"]]
+    assert row["status"] == "published"
+    assert row["n_units"] >= care["config"].rules.min_units
+    assert np.isnan(row["n_conviction"]) and np.isnan(row["share_conviction_pct"])
+    # Other figures of the same buurt are published (no company has both signals there).
+    assert row["share_conviction_high_claims_pct"] == 0.0
+    audit = care["audit"]
+    reasons = audit[
+        (audit["layer"] == "buurt")
+        & (audit["area_id"] == few["buurt_code"])
+        & (audit["indicator"] == "n_conviction")
+    ]["reason"]
+    assert len(reasons) == 1
+    assert "compan" in reasons.iloc[0] or "dominance" in reasons.iloc[0]
+
+
+def _units_with_flags(care) -> pd.DataFrame:
+    """The publisher's area keys per company, joined to the generated flags by id."""
+    internal = pd.read_parquet(care["result"].paths["internal_units"])
+    generated = gpd.read_parquet(care["tmp"] / "data" / "units.parquet")
+    flags = pd.DataFrame(generated.drop(columns="geometry")).set_index("company_id")
+    return internal.join(flags, on="company_id", validate="one_to_one")
+
+
+def test_no_published_company_figure_rests_on_too_few_companies(care):
+    rules = care["config"].rules
+    units = _units_with_flags(care)
+    keys = {"buurt": "buurt_code", "region": "region_id"}
+    checked = 0
+    for name, frame in care["layers"].items():
+        published = _published(frame).set_index("area_id")
+        for column, flags in FLAGS.items():
+            hit = units[flags].all(axis=1)
+            # Each company contributes 0 or 1: the contributors are the companies with the flag.
+            contributors = hit.groupby(units[keys[name]]).sum()
+            shown = published[column].dropna()
+            nonzero = shown[shown > 0].index
+            k = contributors.reindex(nonzero, fill_value=0)
+            assert (k >= rules.min_companies).all(), (name, column, k[k < 3].to_dict())
+            # Dominance with 0/1 contributions: the two largest make 2/k of the value.
+            assert (100.0 * np.minimum(k, rules.dominance_n) / k <= rules.dominance_pct).all()
+            # And a figure below the company minimum is never shown as non-zero anywhere.
+            few = contributors[(contributors > 0) & (contributors < rules.min_companies)].index
+            few = few.intersection(published.index)
+            assert published.loc[few, column].isna().all(), (name, column)
+            checked += len(nonzero) + len(few)
+    assert checked > 0
+
+
+def test_nothing_below_the_thresholds_is_published(care):
+    rules, manifest = care["config"].rules, care["manifest"]
+    units = _units_with_flags(care)
+    for name, frame in care["layers"].items():
+        published = _published(frame)
+        assert len(published) > 0, name
+        assert (published["n_units"] >= rules.min_units).all(), name
+        key = "buurt_code" if name == "buurt" else "region_id"
+        true_n = units.groupby(key).size().reindex(published["area_id"], fill_value=0)
+        assert (true_n >= rules.min_units).all(), name
+        counts = [c for c in ("n_units", *manifest["numerators"]) if c in frame]
+        for column in counts:
+            values = published[column].dropna().to_numpy()
+            assert (values % rules.rounding_base == 0).all(), (name, column)
+        declared = ["n_units", *(m["column"] for m in manifest["indicators"])]
+        hidden = frame[frame["status"] != "published"]
+        assert hidden[[c for c in declared if c in frame]].isna().all().all(), name
+    # Buurten with fewer than min_units providers are never published.
+    buurt = care["layers"]["buurt"].set_index("area_id")
+    n = units.groupby("buurt_code").size().reindex(buurt.index, fill_value=0)
+    small = n[n < rules.min_units].index
+    assert len(small) > 0
+    assert (buurt.loc[small, "status"] != "published").all()
+
+
+def test_zicht_check_passes(care):
+    report = check_release(care["out"], care["result"].paths["internal_units"])
+    assert report.ok, report.to_text(limit=20)
+
+
+def test_the_map_is_offline_and_says_the_data_are_synthetic(care):
+    html = (care["out"] / "risk_map.html").read_text(encoding="utf-8")
+    assert len(html) > 10_000
+    assert find_network_references(html) == []
+    assert "SYNTHETIC" in (care["out"] / "report.md").read_text(encoding="utf-8").upper()
