@@ -621,3 +621,22 @@ def test_method_text(settings, expected):
 )
 def test_format_value(value, kind, unit, text):
     assert format_value(value, kind, unit) == text
+
+
+def test_without_hot_spots_the_map_opens_on_the_first_rate_not_its_count(small, tmp_path):
+    from dataclasses import replace
+
+    release, _ = small
+    layers = {
+        name: frame.drop(columns=[c for c in frame if c.startswith("hotspot_")])
+        for name, frame in release.layers.items()
+    }
+    notes = {"n_vacant": {"indicator": "vacant"}, "pct_vacant": {"indicator": "vacant"}}
+    for metadata in (release.metadata, {**release.metadata, "indicator_notes": notes}):
+        plain = replace(release, layers=layers, metadata=metadata)
+        page = write_map(plain, tmp_path / "plain.html").read_text(encoding="utf-8")
+        shown = re.findall(r'<section class="zicht-legend-theme" data-theme="(t\d+)">', page)
+        assert len(shown) == 1
+        # the shown legend section is the vacancy rate of the H3 layer, and so is the layer
+        section = page.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
+        assert section.startswith("<h3>H3 cells: Vacancy rate (%)</h3>")

@@ -122,12 +122,19 @@ var {{ this.get_name() }} = (function (map) {
       el.hidden = el.dataset.theme !== key;
     });
   }
-  // Fit the study area into the part of the map the legend leaves free.
-  const legend = document.getElementById("zicht-legend");
-  const size = map.getSize();
-  const left = legend && legend.offsetWidth + 30 < size.x / 2 ? legend.offsetWidth + 20 : 10;
-  map.fitBounds(config.bounds,
-                {paddingTopLeft: [left, 10], paddingBottomRight: [10, 24], animate: false});
+  // Fit the study area into the part of the map the legend and the layer list leave free.
+  // Fitted once now and again when the page's later scripts have added the layer list.
+  function fit() {
+    const size = map.getSize();
+    const legend = document.getElementById("zicht-legend");
+    const list = document.querySelector(".leaflet-control-layers");
+    const left = legend && legend.offsetWidth + 30 < size.x / 2 ? legend.offsetWidth + 20 : 10;
+    const right = list && list.offsetWidth + 30 < size.x / 3 ? list.offsetWidth + 20 : 10;
+    map.fitBounds(config.bounds,
+                  {paddingTopLeft: [left, 10], paddingBottomRight: [right, 24], animate: false});
+  }
+  fit();
+  setTimeout(fit, 0);
   map.on("baselayerchange", (event) => {
     if (event.layer.zichtTheme) { showLegend(event.layer.zichtTheme); }
   });
@@ -197,10 +204,13 @@ def escape(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def legend_html(prepared: PreparedRelease, release: Release) -> str:
-    """Return the legend: one section per theme (the first shown), data date, synthetic note."""
+def legend_html(prepared: PreparedRelease, release: Release, default: str | None = None) -> str:
+    """Return the legend: one section per theme, data date, synthetic note.
+
+    The section of theme ``default`` (a theme key; the first theme when None) is shown.
+    """
     metadata = release.metadata
-    default = prepared.themes[0].key
+    default = default or prepared.themes[0].key
     sections = []
     for geography in prepared.geographies:
         statuses = set(geography.statuses)

@@ -214,7 +214,8 @@ def build_map(
     figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
     figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
     figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
-    figure.html.add_child(Element(legend_html(prepared, release)), name="zicht_legend")
+    default = _default_theme(prepared.themes, release)
+    figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
     figure.html.add_child(Element(footer_html(release)), name="zicht_footer")
 
     setup = _Setup(
@@ -230,7 +231,6 @@ def build_map(
             control=True,
             max_zoom=tile_spec["max_zoom"],
         ).add_to(fmap)
-    default = prepared.themes[0]
     for theme in prepared.themes:
         _layer_for_theme(setup, prepared, theme, show=theme is default).add_to(fmap)
     for context in prepared.context:
@@ -239,6 +239,29 @@ def build_map(
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _stable_ids(figure)
     return fmap
+
+
+def _default_theme(themes: tuple[Theme, ...] | list[Theme], release: Release) -> Theme:
+    """Choose the theme shown when the map opens.
+
+    A hot-spot (or Local Moran) classification if there is one; otherwise, on the finest
+    geography, the headline value of the first indicator (its smoothed rate, else its rate or
+    value) rather than its count.
+    """
+    labels = [t for t in themes if t.kind != "choropleth"]
+    if labels:
+        return labels[0]
+    first = [t for t in themes if t.geography == themes[0].geography]
+    kinds = {m.column: m.kind for m in release.indicators}
+    notes = release.metadata.get("indicator_notes") or {}
+    owner = {c: (n.get("indicator") if isinstance(n, Mapping) else None) for c, n in notes.items()}
+    lead = owner.get(first[0].column)
+    if lead is None:  # no notes: the first rate of the finest geography
+        rates = [t for t in first if kinds.get(t.column) == "rate"]
+        return rates[0] if rates else first[0]
+    group = [t for t in first if owner.get(t.column) == lead]
+    rates = [t for t in group if kinds.get(t.column) == "rate"]
+    return rates[-1] if rates else group[0]
 
 
 def _layer_for_theme(
