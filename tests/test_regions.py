@@ -198,3 +198,26 @@ def test_two_regions_sharing_their_smallest_cell_get_distinct_ids():
     table = _region_table(pieces, ("buurt_code", "wijk_code"))
     assert table["region_id"].is_unique
     assert table["region_id"].str.startswith("WK022801-").all()
+
+
+def test_a_feature_kept_whole_becomes_one_region():
+    cell = h3i.latlng_to_cell(52.04, 5.66, 9)
+    ring = sorted(h3i.grid_disk(cell, 1))
+    pieces = pd.DataFrame(
+        {
+            "cell": np.array(ring, dtype=np.uint64).astype(np.int64),
+            "buurt_code": "BU1",
+            "n_units": 40,
+            "park": ["P", "P", "P", "", "", "Q", ""],
+        }
+    )
+    plain = build_regions(pieces, min_units=10, nest=["buurt_code"])
+    assert len(plain.regions) == 7
+    plan = build_regions(pieces, min_units=10, nest=["buurt_code"], whole="park")
+    region_of = plan.pieces.set_index("cell")["region_id"]
+    park_p = region_of.loc[pieces.loc[pieces["park"] == "P", "cell"]].unique()
+    assert len(park_p) == 1
+    assert plan.regions.loc[park_p[0], "n_units"] == 120
+    assert len(plan.regions) == 5
+    with pytest.raises(SchemaError, match="whole"):
+        build_regions(pieces, min_units=10, nest=["buurt_code"], whole="nope")

@@ -269,3 +269,59 @@ def test_a_hot_spot_test_on_rates_that_smoothing_flattens_says_so(tmp_path):
     assert "vary no more than chance" in (tmp_path / "out" / "report.md").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_park_cut_by_a_buurt_boundary_is_published_whole(tmp_path):
+    """Without a buurt layer regions do not stop at buurt boundaries; a park is one region."""
+    from zicht.ingest import read_boundaries
+
+    geodata = InputsConfig().geodata
+    buurten, _ = read_boundaries(
+        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
+        level="buurt",
+        code_column="statcode",
+        name_column="statnaam",
+        assume_crs="EPSG:4326",
+        code_prefix="BU0228",
+    )
+    home = buurten[buurten.contains(shapely.Point(EDE))].iloc[0]
+    edge = home.geometry.boundary.interpolate(0.25, normalized=True)
+    park = edge.buffer(200.0)
+    assert buurten.intersects(park).sum() >= 2  # the park straddles a buurt boundary
+    parks = gpd.GeoDataFrame({"park_id": ["CUT"], "name": ["Cut park"]}, geometry=[park], crs=28992)
+    parks.to_file(tmp_path / "parks.gpkg")
+    rng = np.random.default_rng(2)
+    inside = shapely.points(rng.uniform(-140, 140, size=(400, 2)) + np.array([edge.x, edge.y]))
+    inside = inside[shapely.contains(park, inside)][:120]
+    around = _points(EDE, 300, rng, 1_500.0)
+    points = np.r_[inside, around[~shapely.contains(park, around)]]
+    n = len(points)
+    frame = gpd.GeoDataFrame(
+        {
+            "address_id": [f"a{i}" for i in range(n)],
+            "object_type": "verblijfsobject",
+            "gebruiksdoel": "woonfunctie",
+            "mismatch": np.arange(n) % 4 == 0,
+        },
+        geometry=points,
+        crs=28992,
+    )
+    frame.to_parquet(tmp_path / "units.parquet")
+    spec = IndicatorSpec("mismatch", "Mismatch", "mismatch")
+    config = _config(
+        tmp_path / "units.parquet",
+        "address",
+        [spec],
+        park_areas=ParkAreasInput(path=tmp_path / "parks.gpkg"),
+        map=MapConfig(layers=("park", "gemeente")),
+        rules=DisclosureRules(min_units=50),
+    )
+    run(config, tmp_path / "out")
+    park_layer = gpd.read_file(tmp_path / "out" / "release.gpkg", layer="park")
+    row = park_layer.set_index("area_id").loc["CUT"]
+    assert row["status"] == "published"
+    assert row["n_units"] == 120
+    assert row["rate_mismatch_pct"] == pytest.approx(25.0, abs=0.5)
+    regions = pd.read_csv(tmp_path / "out" / "region.csv")
+    assert (regions["n_units"] >= 50).all()
+    _check(tmp_path / "out")

@@ -79,7 +79,14 @@ def publish_units(
     if extra_cols:
         table[_NEST0] = table[area_cols[0]].str.cat([table[c] for c in extra_cols], sep=_SEP)
     pieces = _pieces(table, nest, area_cols, extra_cols, by_name, area_names, options, resolution)
-    plan = build_regions(pieces, min_units=rules.min_units, nest=nest, options=options)
+    whole = _whole_keys(pieces, units)
+    plan = build_regions(
+        pieces.assign(_whole=whole) if whole is not None else pieces,
+        min_units=rules.min_units,
+        nest=nest,
+        options=options,
+        whole="_whole" if whole is not None else None,
+    )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
     tree, index = _tree(table, plan, area_names, area_cols, by_name, rules)
@@ -371,6 +378,22 @@ def _pieces(
     # A cell occupied only by park units still gets an empty non-park piece.
     empty = cover[fresh].assign(n_units=0)
     return pd.concat([pieces, empty[pieces.columns]], ignore_index=True)
+
+
+def _whole_keys(pieces: pd.DataFrame, units: UnitTable) -> np.ndarray | None:
+    """Per piece, the key of the feature it must stay whole with ("" for none)."""
+    names = list(units.extra)
+    unknown = [w for w in units.whole if w not in names]
+    if unknown:
+        raise SchemaError(f"UnitTable.whole names {unknown}, which are not in extra {names}")
+    if not units.whole:
+        return None
+    parts = pieces[_NEST0].astype("str").str.split(_SEP, regex=False)
+    keys = pd.Series("", index=pieces.index, dtype="object")
+    for name in units.whole:
+        part = parts.str[1 + names.index(name)].fillna("")
+        keys = keys.where(part == "", name + "=" + part)
+    return keys.to_numpy()
 
 
 def _region_of_units(table: pd.DataFrame, plan: RegionPlan, nest0: str) -> np.ndarray:

@@ -244,14 +244,18 @@ def build_map(
 def _default_theme(themes: tuple[Theme, ...] | list[Theme], release: Release) -> Theme:
     """Choose the theme shown when the map opens.
 
-    A hot-spot (or Local Moran) classification if there is one; otherwise, on the finest
-    geography, the headline value of the first indicator (its smoothed rate, else its rate or
-    value) rather than its count.
+    A hot-spot (or Local Moran) classification if there is one; otherwise, on the first
+    geography the run asked for (else the finest), the headline value of the first
+    indicator (its smoothed rate, else its rate or value) rather than its count.
     """
     labels = [t for t in themes if t.kind != "choropleth"]
     if labels:
         return labels[0]
-    first = [t for t in themes if t.geography == themes[0].geography]
+    # The geography the run asked for first (``metadata["map_layers"]``), else the finest.
+    asked = [str(g) for g in release.metadata.get("map_layers") or []]
+    present = {t.geography for t in themes}
+    lead_geography = next((g for g in asked if g in present), themes[0].geography)
+    first = [t for t in themes if t.geography == lead_geography]
     kinds = {m.column: m.kind for m in release.indicators}
     notes = release.metadata.get("indicator_notes") or {}
     owner = {c: (n.get("indicator") if isinstance(n, Mapping) else None) for c, n in notes.items()}

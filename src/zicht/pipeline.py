@@ -359,9 +359,15 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
         frame=joined.assign(**columns),
         cell=f"h3_r{config.resolution}",
         # buurt codes name their wijk and gemeente, so these levels nest; the published
-        # wijk layer (2022 boundaries, by location) does not, and splits the regions.
-        areas={"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"},
+        # wijk layer (2022 boundaries, by location) does not, and splits the regions. A
+        # park run without a buurt layer lets regions cross buurt boundaries, so that a
+        # park cut by one is still one region.
+        areas={"gemeente": "gemeente_code"}
+        if "park" in config.map.layers and "buurt" not in config.map.layers
+        else {"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"},
         extra=extra,
+        # a park is one region where it passes the rules, so its values are exact
+        whole=("park",) if "park" in extra else (),
         numerators=numerators,
         unit_id=unit_id,
         # one row per company: the company rules weigh each company's contribution
@@ -643,6 +649,7 @@ def _metadata(
         "question": asdict(config.question),
         "indicator_notes": _indicator_notes(config),
         "config": {"source": config.source, "sha256": config.source_sha256},
+        "map_layers": list(config.map.layers),
     }
     if hotspot is not None:
         metadata["hotspot"] = dict(hotspot)

@@ -298,6 +298,11 @@ class UnitTable:
         "park_id"}``); regions are split along them so they can be published too.
     numerators
         Count column → unit column, where it is not ``column`` without ``n_``.
+    whole
+        Names of ``extra`` layers whose features are kept whole when regions are built
+        (e.g. ``("park",)``): the regions of a feature become one region, so a feature
+        that passes the rules is published with exact values rather than as a sum of
+        rounded regions.
     company
         Column with the company of every unit (company-based indicators).
     unit_id
@@ -315,6 +320,7 @@ class UnitTable:
     )
     extra: Mapping[str, str] = field(default_factory=dict)
     numerators: Mapping[str, str] = field(default_factory=dict)
+    whole: tuple[str, ...] = ()
     company: str | None = None
     unit_id: str | None = None
 

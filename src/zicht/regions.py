@@ -487,6 +487,7 @@ def build_regions(
     min_units: int,
     nest: Sequence[str] = ("buurt_code", "wijk_code", "gemeente_code"),
     options: RegionOptions | None = None,
+    whole: str | None = None,
 ) -> RegionPlan:
     """Merge pieces into regions of at least ``min_units`` units nested in the ``nest`` areas.
 
@@ -502,6 +503,11 @@ def build_regions(
         Area code columns, finest first; each must nest in the next.
     options
         Method and settings; defaults to :class:`RegionOptions()`.
+    whole
+        Column of ``pieces`` naming a feature to keep whole (e.g. a park; ``""`` for none):
+        after the merge within the finest nest level, the regions of one feature in one
+        finest nest area become one region, so a feature inside one area is exactly one
+        region (split the finest level by the feature, so no region mixes it with others).
 
     Returns
     -------
@@ -530,6 +536,8 @@ def build_regions(
     if min_units < 1:
         raise DisclosureError(f"min_units must be at least 1, got {min_units}")
     _validate_pieces(pieces, nest)
+    if whole is not None and whole not in pieces:
+        raise SchemaError(f"pieces lack the column {whole!r} named by whole=")
     started = time.perf_counter()
     frame = pieces.sort_values(["cell", nest[0]], kind="stable").reset_index(drop=True)
     cells_all = frame["cell"].to_numpy(dtype=np.int64)
@@ -560,10 +568,12 @@ def build_regions(
     regions_before = int((state.size > 0).sum())
     if not occupied.all():
         _flood_fill_empty(state, edge_p, edge_q, groups[0], occupied)
-    for col, group in zip(nest, groups, strict=True):
+    for level, (col, group) in enumerate(zip(nest, groups, strict=True)):
         before = len(state.size)
         _merge_small(state, edge_p, edge_q, group, min_units, centroid_xy)
         merges[col] = before - len(state.size)
+        if level == 0 and whole is not None:
+            merges[f"whole:{whole}"] = _merge_whole(state, frame[whole].to_numpy(), group)
     # Empty patches left over inside an occupied group join their nearest region.
     _absorb_empty_patches(state, groups[0], centroid_xy)
     frame["region"] = state.labels
@@ -582,6 +592,16 @@ def build_regions(
         seconds=time.perf_counter() - started,
         merges=merges,
     )
+
+
+def _merge_whole(state: _Labels, feature: np.ndarray, group: np.ndarray) -> int:
+    """Join the regions of every feature (non-empty key) per group; return the joins made."""
+    keyed = pd.DataFrame({"key": feature, "group": group, "region": state.labels})
+    keyed = keyed[keyed["key"].astype("str") != ""].drop_duplicates()
+    first = keyed.groupby(["key", "group"], sort=False)["region"].transform("min").to_numpy()
+    other = keyed["region"].to_numpy()
+    join = first != other
+    return state.merge(first[join], other[join])
 
 
 def _absorb_empty_patches(state: _Labels, group: np.ndarray, centroid_xy: np.ndarray) -> None:
