@@ -126,12 +126,12 @@ def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[L
             "check the CBS codes in the configuration"
         )
     if inputs.park_areas.enabled:
-        spec = inputs.park_areas
+        park_areas = inputs.park_areas
         areas, r_areas = read_parks(
-            inputs.resolve(spec.path),
-            layer=spec.layer or None,
-            id_column=spec.id_column,
-            name_column=spec.name_column,
+            inputs.resolve(park_areas.path),
+            layer=park_areas.layer or None,
+            id_column=park_areas.id_column,
+            name_column=park_areas.name_column,
         )
         inside = areas[areas.intersects(layers["gemeente"].geometry.union_all())]
         if inside.empty:
