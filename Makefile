@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots national bench-join bench-publish
+.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots national bench-join bench-publish \
+	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,31 @@ bench-publish: national
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo
 	$(BIN)/python -c "from zicht.maps import screenshot_map; screenshot_map('out/demo/risk_map.html', 'docs/img/risk_map.png', width=1280, height=860)"
+
+# The worked examples (examples/<theme>/): each generates its synthetic units, runs its
+# config on the shipped boundaries and attacks its own release with `zicht check`.
+EXAMPLES := holiday_parks real_estate drugs care_providers youth
+
+examples: $(addprefix example-,$(EXAMPLES))
+
+# Holiday parks: first derive the park boundaries of the seven Veluwe gemeenten (saved as
+# version v1 of a fresh park store, so the target can run again).
+example-holiday_parks: $(STAMP)
+	rm -rf examples/holiday_parks/data/store
+	$(BIN)/zicht parks derive --source synthetic --out examples/holiday_parks/data/derive \
+		--store examples/holiday_parks/data/store/parks.gpkg
+	$(BIN)/python examples/holiday_parks/generate.py
+	$(BIN)/zicht run examples/holiday_parks/config.toml --out out/examples/holiday_parks
+	$(BIN)/zicht check out/examples/holiday_parks
+
+example-real_estate example-drugs example-care_providers example-youth: example-%: $(STAMP)
+	$(BIN)/python examples/$*/generate.py
+	$(BIN)/zicht run examples/$*/config.toml --out out/examples/$*
+	$(BIN)/zicht check out/examples/$*
+
+# The gallery's pictures (docs/examples.md): every example's map opened offline in Chromium.
+gallery: examples services
+	$(BIN)/python scripts/gallery.py $(EXAMPLES)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

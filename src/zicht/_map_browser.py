@@ -192,8 +192,21 @@ def _file_url_path(url: str) -> str:
     return unquote(urlparse(url).path)
 
 
+#: Centre the page's Leaflet map (folium names it ``map_<id>``) on ``[lat, lon, zoom]``.
+_SET_VIEW = """([lat, lon, zoom]) => {
+  const name = Object.keys(window).find((k) => k.startsWith("map_") && window[k] instanceof L.Map);
+  if (!name) { throw new Error("no Leaflet map on the page"); }
+  window[name].setView([lat, lon], zoom, {animate: false});
+}"""
+
+
 def screenshot_map(
-    html_path: str | Path, png_path: str | Path, *, width: int = 1200, height: int = 800
+    html_path: str | Path,
+    png_path: str | Path,
+    *,
+    width: int = 1200,
+    height: int = 800,
+    focus: tuple[float, float, int] | None = None,
 ) -> Path:
     """Save a screenshot of a map file as it opens offline in headless Chromium.
 
@@ -205,6 +218,9 @@ def screenshot_map(
         Output PNG; parent folders are created.
     width, height
         Viewport size in CSS pixels.
+    focus
+        ``(longitude, latitude, zoom)`` to centre the view on before the picture is taken
+        (e.g. a detail around a hot spot); ``None`` keeps the view the page opens with.
 
     Returns
     -------
@@ -225,6 +241,10 @@ def screenshot_map(
     out.parent.mkdir(parents=True, exist_ok=True)
     with open_offline(html_path, width=width, height=height) as seen:
         seen.page.wait_for_selector("path.zicht-area", state="attached", timeout=10_000)
+        if focus is not None:
+            lon, lat, zoom = focus
+            seen.page.evaluate(_SET_VIEW, [lat, lon, zoom])
+            seen.page.wait_for_timeout(300)
         problems = seen.blocked + seen.failed + seen.errors
         if problems:
             raise InputError(f"the map did not open cleanly offline: {problems[:5]}")

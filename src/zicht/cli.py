@@ -115,9 +115,10 @@ def _report(result: RunResult, out: Path, title: str) -> None:
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     console.print(table)
     for comp in summary.get("composite", {}).values():
-        console.print(f"[yellow]{comp['verdict']}[/]")
+        console.print(f"[yellow]{escape(comp['verdict'])}[/]")
     if summary["synthetic_note"]:
-        console.print(f"[dim]{summary['synthetic_note']}[/]")
+        # the note quotes config keys such as [inputs.units]: text, not markup
+        console.print(f"[dim]{escape(summary['synthetic_note'])}[/]")
     typer.echo(f"Outputs written to {out.resolve()}:")
     for role, path in sorted(result.paths.items()):
         typer.echo(f"  {role:<16} {path}")
