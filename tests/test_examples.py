@@ -1,0 +1,68 @@
+"""Every worked example is complete: config, README, generator, make target, gallery entry.
+
+Each example's own test (``tests/test_example_<theme>.py``) runs it and checks the planted
+pattern; this file checks that the set is whole and that the gallery shows every one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from zicht.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+THEMES = ("holiday_parks", "real_estate", "drugs", "care_providers", "youth")
+
+
+def test_the_examples_folder_holds_exactly_the_five_themes():
+    found = sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir())
+    assert found == sorted(THEMES)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_an_example_has_a_valid_config_a_generator_and_a_test(theme):
+    folder = ROOT / "examples" / theme
+    config = load_config(folder / "config.toml")
+    assert config.question.question.strip()
+    assert config.question.problem_owner.strip()
+    assert config.inputs.units.source == "file"
+    # The unit table is the one the example's generator writes.
+    assert config.inputs.resolve(config.inputs.units.path).resolve() == (
+        folder / "data" / "units.parquet"
+    )
+    for spec in config.indicators:
+        assert spec.purpose.strip(), f"{theme}: indicator {spec.id} has no purpose"
+        assert spec.follow_up, f"{theme}: indicator {spec.id} has no follow-up steps"
+    source = (folder / "generate.py").read_text(encoding="utf-8")
+    assert "def generate(" in source
+    assert "synthetic" in source.lower()
+    assert (ROOT / "tests" / f"test_example_{theme}.py").is_file()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_an_example_readme_answers_the_questions_a_municipality_asks(theme):
+    text = (ROOT / "examples" / theme / "README.md").read_text(encoding="utf-8").lower()
+    for needed in ("question", "problem owner", "indicator", "rule", "follow-up", "synthetic"):
+        assert needed in text, f"{theme}/README.md does not mention {needed!r}"
+    assert f"make example-{theme}" in text
+
+
+def test_make_examples_runs_every_theme():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    listed = re.search(r"^EXAMPLES\s*:=\s*(.+)$", makefile, flags=re.MULTILINE)
+    assert listed is not None
+    assert sorted(listed.group(1).split()) == sorted(THEMES)
+    for theme in THEMES:
+        assert f"example-{theme}" in makefile
+
+
+def test_the_gallery_shows_every_example_with_its_picture():
+    page = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
+    for theme in THEMES:
+        for picture in (f"{theme}.png", f"{theme}_detail.png"):
+            assert f"img/examples/{picture}" in page
+            assert (ROOT / "docs" / "img" / "examples" / picture).stat().st_size > 10_000
+        assert f"../examples/{theme}/README.md" in page
