@@ -640,3 +640,27 @@ def test_without_hot_spots_the_map_opens_on_the_first_rate_not_its_count(small, 
         # the shown legend section is the vacancy rate of the H3 layer, and so is the layer
         section = page.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
         assert section.startswith("<h3>H3 cells: Vacancy rate (%)</h3>")
+
+
+def test_the_rank_interval_in_tooltips_is_the_one_the_run_used(small):
+    from dataclasses import replace
+
+    from zicht._map_layers import _rank_interval, composite_texts
+
+    frame = pd.DataFrame(
+        {
+            "composite_rank": [3.0, np.nan],
+            "composite_rank_lo": [1.0, np.nan],
+            "composite_rank_hi": [7.0, np.nan],
+            "composite_rank_unstable": [1.0, np.nan],
+        }
+    )
+    assert composite_texts(frame, 0.8) == ["Composite rank 3 (80 % interval 1–7): unstable", ""]
+    release, _ = small
+    settings = {"settings": {"uncertainty": {"interval": 0.8}}}
+    recorded = replace(
+        release, metadata={**release.metadata, "composite": {"layers": {"h3": settings}}}
+    )
+    assert _rank_interval(recorded, "h3") == 0.8
+    assert _rank_interval(recorded, "buurt") == 0.9
+    assert _rank_interval(release, "h3") == 0.9

@@ -79,6 +79,8 @@ class Geography:
         Simplified, quantised WGS84 geometry aligned to ``frame``.
     themes
         The ways to colour it.
+    rank_interval
+        Central share of the composite's rank interval, for the tooltips (0.90 → "90 %").
     """
 
     name: str
@@ -86,6 +88,7 @@ class Geography:
     frame: gpd.GeoDataFrame
     web_geometry: np.ndarray
     themes: tuple[Theme, ...]
+    rank_interval: float = 0.90
 
     @property
     def statuses(self) -> pd.Series:
@@ -321,6 +324,7 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
                 frame=frame,
                 web_geometry=to_web_geometry(frame, options.simplify_m),
                 themes=tuple(themes),
+                rank_interval=_rank_interval(release, name),
             )
         )
     study = shapely.union_all(
@@ -377,7 +381,7 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     bands = [_text(v) for v in frame["n_units_band"]]
     statuses = geography.statuses.tolist()
     regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
-    extras = composite_texts(frame)
+    extras = composite_texts(frame, geography.rank_interval)
     properties = []
     for i, status in enumerate(statuses):
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
@@ -415,18 +419,30 @@ def context_features_json(layer: ContextLayer, script_json: Any) -> str:
     return _features_json(layer.web_geometry, properties)
 
 
-def composite_texts(frame: pd.DataFrame) -> list[str] | None:
+def _rank_interval(release: Release, layer: str) -> float:
+    """Return the composite's rank-interval share on ``layer`` as recorded (default 0.90)."""
+    composite = release.metadata.get("composite")
+    layers = composite.get("layers") if isinstance(composite, Mapping) else None
+    entry = layers.get(layer) if isinstance(layers, Mapping) else None
+    try:
+        return float(entry["settings"]["uncertainty"]["interval"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return 0.90
+
+
+def composite_texts(frame: pd.DataFrame, interval: float = 0.90) -> list[str] | None:
     """Per feature: "Composite rank 3 (90 % interval 1–7)", or None without a composite."""
     columns = ("composite_rank", "composite_rank_lo", "composite_rank_hi")
     if not all(c in frame for c in columns):
         return None
     out = []
+    share = f"{interval * 100:.0f} %"
     unstable = frame.get("composite_rank_unstable")
     for i, (rank, lo, hi) in enumerate(zip(*(frame[c] for c in columns), strict=True)):
         if pd.isna(rank):
             out.append("")
             continue
-        text = f"Composite rank {int(rank)} (90 % interval {int(lo)}–{int(hi)})"
+        text = f"Composite rank {int(rank)} ({share} interval {int(lo)}–{int(hi)})"
         if unstable is not None and unstable.iloc[i] == 1:
             text += ": unstable"
         out.append(text)
