@@ -25,6 +25,7 @@ import shapely
 
 from zicht._map_assets import find_network_references
 from zicht.config import default_geodata_dir, load_config
+from zicht.export import internal_dir_for
 from zicht.ingest import read_boundaries
 from zicht.parks import (
     DeriveRule,
@@ -202,6 +203,11 @@ def test_every_park_that_passes_on_its_own_is_published_with_values(example):
     cut = smallest_part[(smallest_part > 0) & (smallest_part < rules.min_units)].index
     cut = cut.intersection(n[n >= rules.min_units].index)
     assert (parks.loc[cut, "status"] != "published").all(), parks.loc[cut, "status"]
+    # the internal audit log names the cause
+    audit = pd.read_csv(internal_dir_for(example["out"]) / "audit.csv", dtype=str)
+    reasons = audit[audit["layer"] == "park"].set_index("area_id")["reason"]
+    for park in cut:
+        assert "lies in 2 areas of gemeente_code" in reasons[park], reasons[park]
 
 
 def test_the_gemeente_level_is_published_and_holds_the_planted_park(example):

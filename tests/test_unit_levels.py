@@ -204,6 +204,9 @@ def test_a_study_area_of_two_gemeenten_and_a_park_layer(tmp_path):
     assert park.loc["BIG", "rate_mismatch_pct"] == pytest.approx(50.0, abs=5.0)
     assert park.loc["SMALL", "status"] != "published"
     assert pd.isna(park.loc["SMALL", "n_units"])
+    audit = pd.read_csv(internal_dir_for(tmp_path / "out") / "audit.csv")
+    small = audit[(audit["layer"] == "park") & (audit["area_id"] == "SMALL")]
+    assert small["reason"].str.contains("fewer than 10 units").all() and len(small) == 1
     gemeente = gpd.read_file(tmp_path / "out" / "release.gpkg", layer="gemeente")
     assert set(gemeente["area_id"]) == {"GM0228", "GM0203"}
     _check(tmp_path / "out")

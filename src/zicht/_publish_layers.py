@@ -481,8 +481,26 @@ def _extra_layer(
     node_bases = dict.fromkeys(bases, tree.n_units)
     counts = _inherited(ids, per, keys, table, node_states, node_bases, numerators, bases, n)
     out = _feature_frame(name, layer, source, ids, published, merged, n, counts, links, rules)
+    # A feature whose units lie in several areas of the coarsest level (a park cut by a
+    # gemeente boundary) cannot be whole: its regions stop at that boundary.
+    coarsest = index.levels[-1][1] if index.levels else None
+    spans = (
+        table[keys != ""].groupby(col)[coarsest].nunique().reindex(ids, fill_value=0).to_numpy()
+        if coarsest in table
+        else np.zeros(len(ids), dtype=np.int64)
+    )
     for i in np.flatnonzero(~published):
-        if merged[i]:
+        if merged[i] and spans[i] > 1:
+            why = (
+                f"a region crosses its boundary: it lies in {spans[i]} areas of "
+                f"{coarsest}, and regions stop at their boundaries"
+            )
+        elif merged[i] and n[i] < rules.min_units:
+            why = (
+                f"fewer than {rules.min_units} units: they are merged into a region with "
+                "units around it"
+            )
+        elif merged[i]:
             why = "a region crosses its boundary"
         else:
             why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
