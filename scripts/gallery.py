@@ -81,7 +81,7 @@ def _layer_rows(summary: dict) -> list[str]:
         merged = layer.get("merged", 0)
         rows.append(
             f"| {name} | {layer['features']:,} | {layer['published']:,} | {merged:,} | "
-            f"{layer['suppressed'] - merged:,} |"
+            f"{layer['suppressed']:,} |"
         )
     return rows
 

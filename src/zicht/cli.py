@@ -101,7 +101,7 @@ def _report(result: RunResult, out: Path, title: str) -> None:
             table.add_row(f"{name}: merged into publishable regions", f"{merged:,}")
         table.add_row(
             f"{name}: suppressed (< {summary['rules']['min_units']} units)",
-            f"{layer['suppressed'] - merged:,}",
+            f"{layer['suppressed']:,}",
         )
     for label, n in sorted(summary["hotspot_cells"].items()):
         table.add_row(f"h3 cells labelled {label or 'not tested'}", f"{n:,}")

@@ -733,9 +733,11 @@ def _summary(record: RunRecord, join_report: JoinReport, seconds: float) -> dict
         layers[name] = {
             "features": len(frame),
             "published": int((frame["status"] == "published").sum()),
-            # no value of its own: suppressed, or merged into a publishable region
-            "suppressed": int((frame["status"] != "published").sum()),
+            # merged: published only through the region that holds it; suppressed: no
+            # value anywhere; withheld: either (no value of its own)
             "merged": int((frame["status"] == "merged").sum()),
+            "suppressed": int((frame["status"] == "suppressed").sum()),
+            "withheld": int((frame["status"] != "published").sum()),
         }
     hotspot_cells: dict[str, int] = {}
     if "h3" in release.layers and "hotspot_label" in release.layers["h3"]:
