@@ -236,3 +236,33 @@ def test_every_key_is_in_the_reference_and_the_committed_page_is_current():
                 assert type(nested) in documented, f"{cls.__name__}.{f.name} is not documented"
     committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert committed == page, "docs/configuration.md is out of date; run: python -m zicht.config"
+
+
+def test_a_density_of_confidential_points_is_refused(tmp_path):
+    path = tmp_path / "c.toml"
+    body = """
+[[indicators]]
+id = "incidents_nearby"
+title = "Incidents nearby"
+numerator = "drug_incident"
+kind = "density"
+"""
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=r"\['drug_incident'\] that are not declared public"):
+        load_config(path)
+    path.write_text('[inputs.units]\npublic_columns = ["drug_incident"]\n' + body)
+    assert load_config(path).indicators[0].id == "incidents_nearby"
+    # averaging over a confidential selection of units is refused too
+    path.write_text(
+        """
+[[indicators]]
+id = "park_distance"
+title = "Distance to a park"
+numerator = "location_trusted"
+kind = "proximity"
+features = "parks"
+denominator = "convicted"
+"""
+    )
+    with pytest.raises(ConfigError, match="convicted"):
+        load_config(path)

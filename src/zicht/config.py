@@ -37,6 +37,7 @@ from typing import Any
 from zicht._config_toml import MISSING, Collector, build, resolve_geodata
 from zicht._errors import ConfigError, ProfilingError
 from zicht.indicators.composite import CompositeSpec
+from zicht.indicators.filters import filter_columns
 from zicht.indicators.specs import UNIT_LEVELS, IndicatorSpec
 from zicht.publish import DisclosureRules
 
@@ -311,6 +312,13 @@ class UnitsInput:
     synthetic
         For ``"file"``: declare that the file holds synthetic units (a worked example, a
         test extract); every output is then labelled synthetic, as with ``"synthetic"``.
+    public_columns
+        Unit-table columns that hold public facts (the BAG use and object type, or flags
+        derived from public data only). Only these may select the points of a ``density``
+        or ``proximity`` indicator with ``features = "units"``, or the units it averages
+        over: a density or distance is published as computed, without the disclosure
+        control counts get, so a density of confidential points (incidents, convictions)
+        would show where they are. Use a rate for those.
     """
 
     source: str = "synthetic"
@@ -322,6 +330,7 @@ class UnitsInput:
     id_column: str = ""
     assume_crs: str = ""
     synthetic: bool = False
+    public_columns: tuple[str, ...] = ("gebruiksdoel", "object_type")
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -737,6 +746,7 @@ class RunConfig:
                     f"table ([inputs.units] level) holds {level!r} units; the disclosure "
                     "threshold rests on one population, so run each unit level separately"
                 )
+        problems += self._unprotected_places()
         unknown = [c.indicator for c in self.composite.components if c.indicator not in ids]
         if unknown:
             problems.append(
@@ -747,6 +757,27 @@ class RunConfig:
                 f"stats.indicator = {self.stats.indicator!r} is not a declared indicator; "
                 f"declared: {ids}"
             )
+        return problems
+
+    def _unprotected_places(self) -> list[str]:
+        """List densities and distances that rest on unit columns not declared public."""
+        public = set(self.inputs.units.public_columns)
+        problems = []
+        for spec in self.indicators:
+            if spec.counted:
+                continue
+            read = filter_columns(spec.numerator) if spec.features == "units" else []
+            if spec.denominator is not None:
+                read += filter_columns(spec.denominator)
+            private = sorted(set(read) - public)
+            if private:
+                problems.append(
+                    f"indicator {spec.id!r} ({spec.kind}) reads unit columns {private} that "
+                    "are not declared public: a density or distance is published without "
+                    "disclosure control, so it may rest only on public facts. Use kind = "
+                    "'rate' for confidential ones, or list the columns in [inputs.units] "
+                    f"public_columns if they are public (now: {sorted(public)})"
+                )
         return problems
 
     def _guard(self) -> None:
