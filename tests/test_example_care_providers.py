@@ -11,23 +11,20 @@ below the thresholds is published, ``zicht check`` passes and the map is offline
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from dataclasses import replace
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
-from zicht._map_assets import find_network_references
-from zicht.check import check_release
-from zicht.config import load_config
-from zicht.pipeline import run
+from example_support import (
+    assert_check_passes,
+    assert_offline_synthetic_map,
+    load_generator,
+    run_example,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "care_providers"
 LAYERS = ("region", "buurt")
 #: Published count column → the unit column it counts.
 FLAGS = {
@@ -37,22 +34,11 @@ FLAGS = {
 }
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("care_generate", EXAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def care(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("care")
-    planted = _load_generator().generate(tmp / "data")
-    config = load_config(EXAMPLE / "config.toml")
-    units = replace(config.inputs.units, path=tmp / "data" / "units.parquet")
-    config = replace(config, inputs=replace(config.inputs, units=units))
-    result = run(config, tmp / "out")
-    out = tmp / "out"
+    run = run_example("care_providers", tmp)
+    planted, config, result, out = run["planted"], run["config"], run["result"], run["out"]
     layers = {name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str}) for name in LAYERS}
     audit = pd.read_csv(result.paths["internal_audit"], dtype=str).fillna("")
     return {
@@ -72,7 +58,7 @@ def _published(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_the_generator_is_synthetic_deterministic_and_one_row_per_company(care, tmp_path):
-    again = _load_generator().generate(tmp_path / "again")
+    again = load_generator("care_providers").generate(tmp_path / "again")
     first = gpd.read_parquet(care["tmp"] / "data" / "units.parquet")
     second = gpd.read_parquet(tmp_path / "again" / "units.parquet")
     pd.testing.assert_frame_equal(pd.DataFrame(first), pd.DataFrame(second))
@@ -199,12 +185,9 @@ def test_nothing_below_the_thresholds_is_published(care):
 
 
 def test_zicht_check_passes(care):
-    report = check_release(care["out"], care["result"].paths["internal_units"])
-    assert report.ok, report.to_text(limit=20)
+    assert_check_passes(care["out"])
 
 
 def test_the_map_is_offline_and_says_the_data_are_synthetic(care):
-    html = (care["out"] / "risk_map.html").read_text(encoding="utf-8")
-    assert len(html) > 10_000
-    assert find_network_references(html) == []
+    assert_offline_synthetic_map(care["out"])
     assert "SYNTHETIC" in (care["out"] / "report.md").read_text(encoding="utf-8").upper()

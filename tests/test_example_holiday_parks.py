@@ -9,8 +9,6 @@ wrote, not in-memory intermediates.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 import json
 import re
 import subprocess
@@ -23,8 +21,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from example_support import example_config, load_generator
 from zicht._map_assets import find_network_references
-from zicht.config import default_geodata_dir, load_config
+from zicht.config import default_geodata_dir
 from zicht.export import internal_dir_for
 from zicht.ingest import read_boundaries
 from zicht.parks import (
@@ -35,15 +34,6 @@ from zicht.parks import (
 )
 from zicht.pipeline import run
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "holiday_parks"
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("holiday_parks_generate", EXAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def _value_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c.startswith(("n_", "rate_")) and c != "n_units_band"]
@@ -52,7 +42,7 @@ def _value_columns(frame: pd.DataFrame) -> list[str]:
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("holiday_parks")
-    gen = _load_generator()
+    gen = load_generator("holiday_parks")
     seed = gen.DEFAULT_SEED
     codes = sorted(gen.GEMEENTEN)
     # Step 1, as `zicht parks derive --source synthetic --out DIR` does it (cli_parks.derive).
@@ -65,13 +55,7 @@ def example(tmp_path_factory):
     # Step 2: the generator, on the same seed and gemeenten.
     planted = gen.generate(tmp / "data", seed=seed, gemeenten=codes)
     # Step 3: the example's configuration with the inputs in tmp.
-    config = load_config(EXAMPLE / "config.toml")
-    inputs = dataclasses.replace(
-        config.inputs,
-        units=dataclasses.replace(config.inputs.units, path=tmp / "data" / "units.parquet"),
-        park_areas=dataclasses.replace(config.inputs.park_areas, path=boundaries),
-    )
-    config = dataclasses.replace(config, inputs=inputs)
+    config = example_config("holiday_parks", tmp / "data" / "units.parquet", park_areas=boundaries)
     out = tmp / "out"
     run(config, out)
     parks = gpd.read_file(out / "release.gpkg", layer="park")
@@ -136,7 +120,7 @@ def test_generator_is_deterministic_synthetic_and_writes_the_contract(example, t
     realised = planted["realised_pct_of_addresses"]["registration_mismatch"]
     assert realised["planted"] > 3 * realised["park"]
     # deterministic: a second run with the same seed writes the same table and plant
-    gen = _load_generator()
+    gen = load_generator("holiday_parks")
     again = gen.generate(tmp_path, seed=planted["seed"], gemeenten=planted["gemeenten"])
     assert again["park"] == planted["park"]
     pd.testing.assert_frame_equal(

@@ -9,8 +9,6 @@ the disclosure rules is published, ``zicht check`` passes and the map is offline
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -19,32 +17,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zicht._map_assets import find_network_references
-from zicht.check import check_release
-from zicht.config import load_config
-from zicht.pipeline import run
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "real_estate"
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("real_estate_generate", EXAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from example_support import (
+    assert_check_passes,
+    assert_offline_synthetic_map,
+    load_generator,
+    run_example,
+)
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("real_estate")
-    planted = _load_generator().generate(tmp / "data")
-    config = load_config(EXAMPLE / "config.toml")
-    units = dataclasses.replace(config.inputs.units, path=str(tmp / "data" / "units.parquet"))
-    config = dataclasses.replace(config, inputs=dataclasses.replace(config.inputs, units=units))
-    out = tmp / "out"
-    result = run(config, out)
-    return {"planted": planted, "config": config, "out": out, "result": result}
+    return run_example("real_estate", tmp_path_factory.mktemp("real_estate"))
 
 
 def _published_h3(out: Path) -> gpd.GeoDataFrame:
@@ -70,7 +53,7 @@ def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(exampl
     units = gpd.read_parquet(Path(planted["paths"][0]))
     assert units.crs.to_epsg() == 28992
     assert not (units["purchase_unexplained"] & ~units["purchased_recently"]).any()
-    again = _load_generator().generate(tmp_path)
+    again = load_generator("real_estate").generate(tmp_path)
     assert again["plant"] == planted["plant"]
     assert gpd.read_parquet(tmp_path / "units.parquet").equals(units)
 
@@ -132,13 +115,8 @@ def test_nothing_below_the_rules_is_published(example):
 
 
 def test_zicht_check_passes(example):
-    out = example["out"]
-    report = check_release(out, out.parent / "out_internal" / "units.parquet")
-    assert report.ok, report.to_text(limit=20)
+    assert_check_passes(example["out"])
 
 
 def test_the_map_is_offline(example):
-    html = (example["out"] / "risk_map.html").read_text(encoding="utf-8")
-    assert len(html) > 10_000
-    assert find_network_references(html) == []
-    assert "synthetic" in html.lower()
+    assert_offline_synthetic_map(example["out"])

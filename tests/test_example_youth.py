@@ -9,10 +9,7 @@ must load nothing over the network.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from dataclasses import replace
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -20,35 +17,22 @@ import pandas as pd
 import pytest
 import shapely
 
-from zicht._map_assets import find_network_references
-from zicht.check import check_release
-from zicht.config import load_config
-from zicht.pipeline import run
+from example_support import (
+    assert_check_passes,
+    assert_offline_synthetic_map,
+    load_generator,
+    run_example,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "youth"
 LAYERS = ("h3", "region", "buurt")
 RATE = "rate_school_dropout_eb_global_pct"
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("youth_generate", EXAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def youth(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("youth")
-    planted = _load_generator().generate(tmp / "data")
-    config = load_config(EXAMPLE / "config.toml")
-    units = replace(config.inputs.units, path=tmp / "data" / "units.parquet")
-    config = replace(config, inputs=replace(config.inputs, units=units))
-    # The shipped config's 9,999 permutations are kept: with about 780 tested cells,
-    # Benjamini-Hochberg needs p-values below the 1/1,000 floor of 999 permutations.
-    result = run(config, tmp / "out")
-    out = tmp / "out"
+    run = run_example("youth", tmp)
+    planted, config, result, out = run["planted"], run["config"], run["result"], run["out"]
     layers = {name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str}) for name in LAYERS}
     return {
         "tmp": tmp,
@@ -76,7 +60,7 @@ def _value_columns(frame: pd.DataFrame, manifest: dict) -> list[str]:
 
 
 def test_the_generator_is_synthetic_deterministic_and_free_of_protected_columns(youth, tmp_path):
-    again = _load_generator().generate(tmp_path / "again")
+    again = load_generator("youth").generate(tmp_path / "again")
     first = gpd.read_parquet(youth["tmp"] / "data" / "units.parquet")
     second = gpd.read_parquet(tmp_path / "again" / "units.parquet")
     pd.testing.assert_frame_equal(pd.DataFrame(first), pd.DataFrame(second))
@@ -167,14 +151,11 @@ def test_published_areas_rest_on_enough_persons_and_small_areas_are_not_publishe
 
 
 def test_zicht_check_passes(youth):
-    report = check_release(youth["out"], youth["result"].paths["internal_units"])
-    assert report.ok, report.to_text(limit=20)
+    assert_check_passes(youth["out"])
 
 
 def test_the_map_is_offline_and_says_the_data_are_synthetic(youth):
-    html = (youth["out"] / "risk_map.html").read_text(encoding="utf-8")
-    assert len(html) > 10_000
-    assert find_network_references(html) == []
+    assert_offline_synthetic_map(youth["out"])
     assert "SYNTHETIC" in (youth["out"] / "report.md").read_text(encoding="utf-8").upper()
 
 

@@ -1,0 +1,85 @@
+"""Shared steps of the worked-example tests (``tests/test_example_<theme>.py``).
+
+Each example is run as a user runs it: its own generator writes the synthetic units, its own
+``config.toml`` is loaded, only the unit file (and, for parks, the boundaries) points into
+the test's temporary folder, and :func:`zicht.pipeline.run` writes the release.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from zicht._map_assets import find_network_references
+from zicht.check import check_release
+from zicht.config import RunConfig, load_config
+from zicht.export import internal_dir_for
+from zicht.pipeline import RunResult, run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def example_dir(theme: str) -> Path:
+    """Return ``examples/<theme>``."""
+    return ROOT / "examples" / theme
+
+
+def load_generator(theme: str) -> ModuleType:
+    """Import ``examples/<theme>/generate.py`` by its path (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"{theme}_generate", example_dir(theme) / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def example_config(theme: str, units: Path, **inputs: Any) -> RunConfig:
+    """Load the example's config with the unit file (and other ``inputs`` fields) replaced.
+
+    ``inputs`` maps an ``[inputs]`` table to the path it should read, e.g.
+    ``park_areas=Path(...)``.
+    """
+    config = load_config(example_dir(theme) / "config.toml")
+    changes: dict[str, Any] = {
+        "units": dataclasses.replace(config.inputs.units, path=units),
+        **{
+            name: dataclasses.replace(getattr(config.inputs, name), path=path)
+            for name, path in inputs.items()
+        },
+    }
+    return dataclasses.replace(config, inputs=dataclasses.replace(config.inputs, **changes))
+
+
+def run_example(theme: str, tmp: Path, **generate: Any) -> dict[str, Any]:
+    """Generate the units into ``tmp/data``, run the example's config into ``tmp/out``.
+
+    Returns
+    -------
+    dict
+        ``planted`` (what the generator returned), ``config``, ``out`` and ``result``.
+    """
+    planted = load_generator(theme).generate(tmp / "data", **generate)
+    config = example_config(theme, tmp / "data" / "units.parquet")
+    out = tmp / "out"
+    result: RunResult = run(config, out)
+    return {"planted": planted, "config": config, "out": out, "result": result}
+
+
+def assert_check_passes(out: Path) -> None:
+    """``zicht check`` on the release and the units file written beside it finds nothing."""
+    report = check_release(out, internal_dir_for(out) / "units.parquet")
+    assert report.ok, report.to_text(limit=20)
+
+
+def assert_offline_synthetic_map(out: Path) -> str:
+    """The map exists, loads nothing from the network and says the data are synthetic."""
+    html = (out / "risk_map.html").read_text(encoding="utf-8")
+    assert len(html) > 10_000
+    assert find_network_references(html) == []
+    assert "SYNTHETIC DATA" in html
+    return html
