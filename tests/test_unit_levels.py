@@ -328,3 +328,16 @@ def test_a_park_cut_by_a_buurt_boundary_is_published_whole(tmp_path):
     regions = pd.read_csv(tmp_path / "out" / "region.csv")
     assert (regions["n_units"] >= 50).all()
     _check(tmp_path / "out")
+
+
+def test_the_study_area_is_read_as_the_run_reads_it():
+    from zicht.config import DEMO_CONFIG_PATH
+    from zicht.pipeline import read_study_area
+
+    area = read_study_area(DEMO_CONFIG_PATH)
+    assert set(area) >= {"gemeente", "wijk", "buurt", "parks", "all_parks"}
+    assert area["gemeente"]["code"].tolist() == ["GM0228"]
+    assert area["buurt"]["code"].str.startswith("BU0228").all()
+    assert area["wijk"]["code"].str.startswith("WK0228").all()
+    assert len(area["parks"]) < len(area["all_parks"])
+    assert {f.crs.to_epsg() for f in area.values()} == {28992}

@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht.ingest import read_boundaries
+from zicht.config import load_config
+from zicht.pipeline import read_study_area
 from zicht.synthetic import sample_points_in_polygon
 
 HERE = Path(__file__).resolve().parent
-GEODATA = HERE.parent.parent / "geodata"
 DEFAULT_OUT = HERE / "data"
 DEFAULT_SEED = 20250200
 
@@ -85,17 +85,14 @@ SYNTHETIC_LABEL = (
 )
 
 
-def _read_buurten(geodata: Path) -> gpd.GeoDataFrame:
-    """Return the CBS 2014 buurten of the study area (EPSG:28992) with their 2024 population."""
-    buurten, _ = read_boundaries(
-        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix=f"BU{GEMEENTE[2:]}",
-    )
-    population = pd.read_csv(geodata / "cbs" / "buurt_population_2024.csv")
+def _read_buurten() -> gpd.GeoDataFrame:
+    """Return the CBS 2014 buurten of the study area (EPSG:28992) with their 2024 population.
+
+    The buurten are those of this example's ``config.toml``, read as ``zicht run`` reads them.
+    """
+    config = load_config(HERE / "config.toml")
+    buurten = read_study_area(config)["buurt"]
+    population = pd.read_csv(config.inputs.resolve("cbs/buurt_population_2024.csv"))
     weights = population.set_index("nhood_id")["population"]
     buurten["population"] = buurten["code"].map(weights).fillna(0.0)
     return buurten.sort_values("code").reset_index(drop=True)
@@ -118,9 +115,7 @@ def _points_near(
     return out[:n]
 
 
-def generate(
-    out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, geodata: Path = GEODATA
-) -> dict:
+def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
     """Write the synthetic care providers and what was planted.
 
     Parameters
@@ -129,8 +124,6 @@ def generate(
         Folder for ``units.parquet`` and ``planted.json`` (created if needed).
     seed
         Seed of every random draw; the same seed gives the same files.
-    geodata
-        The shipped open data folder.
 
     Returns
     -------
@@ -138,7 +131,7 @@ def generate(
         The content of ``planted.json`` (plants, control, sector norm, counts per buurt).
     """
     rng = np.random.default_rng(seed)
-    buurten = _read_buurten(geodata)
+    buurten = _read_buurten()
     geoms = buurten.set_index("code").geometry
 
     # The sector norm from a synthetic national reference sample of comparable providers.

@@ -44,8 +44,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from zicht.config import default_geodata_dir
-from zicht.ingest import read_boundaries, read_parks
+from zicht.config import load_config
+from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, sample_points_in_polygon, synthesize_addresses
 
 GEMEENTE = "GM0203"
@@ -81,36 +81,17 @@ CONTROL_BUURT = "BU02036070"
 CONTROL_RADIUS_M = 1500.0
 
 
-def _read_geodata(
-    geodata: Path,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Series]:
-    """Read the real wijken, buurten, parks and buurt population of the study area."""
-    digits = GEMEENTE[2:]
-    wijken, _ = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="wijk",
-        layer="NLD_dist",
-        code_prefix=f"WK{digits}",
-    )
-    buurten, _ = read_boundaries(
-        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix=f"BU{digits}",
-    )
-    gemeenten, _ = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="gemeente",
-        layer="NLD_muni",
-        code_prefix=GEMEENTE,
-    )
-    parks, _ = read_parks(geodata / "parks" / "parks.json")
-    parks = parks[parks.within(gemeenten.geometry.union_all())].reset_index(drop=True)
-    population = pd.read_csv(geodata / "cbs" / "buurt_population_2024.csv")
+def _read_geodata() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Series]:
+    """Read the real wijken, buurten, parks and buurt population of the study area.
+
+    The boundaries and park locations come from this example's ``config.toml``, read as
+    ``zicht run`` reads them, so the units land on the areas the run publishes.
+    """
+    config = load_config(HERE / "config.toml")
+    area = read_study_area(config)
+    population = pd.read_csv(config.inputs.resolve("cbs/buurt_population_2024.csv"))
     population = population.set_index("nhood_id")["population"]
-    return wijken, buurten, parks, population
+    return area["wijk"], area["buurt"], area["parks"], population
 
 
 def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -157,7 +138,7 @@ def _farmsteads(
     return xy, sheds
 
 
-def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> dict:
+def generate(out_dir: Path, seed: int = SEED) -> dict:
     """Write ``units.parquet`` and ``planted.json`` to ``out_dir``.
 
     Parameters
@@ -166,8 +147,6 @@ def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> di
         Folder to write to (created if needed).
     seed
         Seed of every random draw; the same seed gives the same files.
-    geodata
-        The shipped ``geodata/`` folder (default: the one zicht ships).
 
     Returns
     -------
@@ -176,7 +155,7 @@ def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> di
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    wijken, buurten, parks, population = _read_geodata(Path(geodata or default_geodata_dir()))
+    wijken, buurten, parks, population = _read_geodata()
     addresses = synthesize_addresses(
         wijken, parks, seed=seed, buurten=buurten, buurt_population=population
     )

@@ -38,8 +38,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from zicht.config import default_geodata_dir
-from zicht.ingest import read_boundaries, read_parks
+from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses
 
 GEMEENTE = "GM0200"
@@ -65,34 +64,6 @@ PLANT_PURCHASED_X = 1.5
 PLANT_UNEXPLAINED_X = 7.0
 
 
-def _read_geodata(geodata: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Read the real wijken, buurten and parks of the study area (as the pipeline does)."""
-    digits = GEMEENTE[2:]
-    wijken, _ = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="wijk",
-        layer="NLD_dist",
-        code_prefix=f"WK{digits}",
-    )
-    buurten, _ = read_boundaries(
-        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix=f"BU{digits}",
-    )
-    gemeenten, _ = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="gemeente",
-        layer="NLD_muni",
-        code_prefix=GEMEENTE,
-    )
-    parks, _ = read_parks(geodata / "parks" / "parks.json")
-    parks = parks[parks.within(gemeenten.geometry.union_all())].reset_index(drop=True)
-    return wijken, buurten, parks
-
-
 def _densest_point(xy: np.ndarray, candidates: np.ndarray, radius: float) -> np.ndarray:
     """Return the candidate point with the most points of ``xy`` within ``radius``."""
     tree = cKDTree(xy)
@@ -104,7 +75,7 @@ def _probability(use: np.ndarray, table: dict[str, float], other: float) -> np.n
     return np.array([table.get(u, other) for u in use], dtype=float)
 
 
-def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> dict:
+def generate(out_dir: Path, seed: int = SEED) -> dict:
     """Write ``units.parquet`` and ``planted.json`` to ``out_dir``.
 
     Parameters
@@ -113,8 +84,6 @@ def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> di
         Folder to write to (created if needed).
     seed
         Seed of every random draw; the same seed gives the same files.
-    geodata
-        The shipped ``geodata/`` folder (default: the one zicht ships).
 
     Returns
     -------
@@ -123,7 +92,9 @@ def generate(out_dir: Path, seed: int = SEED, geodata: Path | None = None) -> di
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    wijken, buurten, parks = _read_geodata(Path(geodata or default_geodata_dir()))
+    # the real boundaries and park locations of the study area, as `zicht run` reads them
+    area = read_study_area(HERE / "config.toml")
+    wijken, buurten, parks = area["wijk"], area["buurt"], area["parks"]
     addresses = synthesize_addresses(wijken, parks, seed=seed, buurten=buurten)
     rng = np.random.default_rng(seed + 1)
 

@@ -45,11 +45,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht.ingest import read_boundaries
+from zicht.config import load_config
+from zicht.pipeline import read_study_area
 from zicht.synthetic import synthesize_addresses
 
 HERE = Path(__file__).resolve().parent
-GEODATA = HERE.parent.parent / "geodata"
 DEFAULT_OUT = HERE / "data"
 DEFAULT_SEED = 20250228
 
@@ -81,26 +81,6 @@ def _logit(p: float) -> float:
 
 def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _read_areas(geodata: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Return the 2022 wijken and the 2014 buurten of the study area (EPSG:28992)."""
-    digits = GEMEENTE[2:]
-    wijken, _ = read_boundaries(
-        geodata / "cbs" / "wijken_gemeenten_2022.gpkg",
-        level="wijk",
-        layer="NLD_dist",
-        code_prefix=f"WK{digits}",
-    )
-    buurten, _ = read_boundaries(
-        geodata / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix=f"BU{digits}",
-    )
-    return wijken, buurten
 
 
 def _households(
@@ -141,9 +121,7 @@ def _households(
     return pd.concat(rows, ignore_index=True)
 
 
-def generate(
-    out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, geodata: Path = GEODATA
-) -> dict:
+def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
     """Write the synthetic persons and what was planted.
 
     Parameters
@@ -152,8 +130,6 @@ def generate(
         Folder for ``units.parquet`` and ``planted.json`` (created if needed).
     seed
         Seed of every random draw; the same seed gives the same files.
-    geodata
-        The shipped open data folder.
 
     Returns
     -------
@@ -161,8 +137,11 @@ def generate(
         The content of ``planted.json`` (plant, control, rates, counts, paths).
     """
     rng = np.random.default_rng(seed)
-    wijken, buurten = _read_areas(geodata)
-    population = pd.read_csv(geodata / "cbs" / "buurt_population_2024.csv")
+    # the 2022 wijken and 2014 buurten of this example's config, as `zicht run` reads them
+    config = load_config(HERE / "config.toml")
+    area = read_study_area(config)
+    wijken, buurten = area["wijk"], area["buurt"]
+    population = pd.read_csv(config.inputs.resolve("cbs/buurt_population_2024.csv"))
     weights = population.set_index("nhood_id")["population"]
     no_parks = gpd.GeoDataFrame(
         {"park_id": pd.Series([], dtype="str"), "location_trusted": pd.Series([], dtype=bool)},

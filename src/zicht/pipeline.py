@@ -50,7 +50,7 @@ from zicht.smoothing import smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
 from zicht.weights import h3_graph, polygon_graph
 
-__all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "run", "run_demo"]
+__all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "read_study_area", "run", "run_demo"]
 
 #: The id column of each unit level, as the readers name it.
 _UNIT_IDS = {
@@ -151,6 +151,36 @@ def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[L
     layers["parks"] = parks[parks.within(area)].reset_index(drop=True)
     reports.append(r_parks)
     return layers, reports
+
+
+def read_study_area(config: RunConfig | str | Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read the public layers of a configuration's study area, as :func:`run` reads them.
+
+    For generators of synthetic units and notebooks that need the same boundaries as the run.
+
+    Parameters
+    ----------
+    config
+        The run configuration (its ``gemeente`` and ``[inputs]``), or the path of its TOML
+        file.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        In EPSG:28992: ``"gemeente"``, ``"wijk"`` and ``"buurt"`` (``code``, ``name``, the
+        source attributes), ``"parks"`` (park locations inside the study area),
+        ``"all_parks"`` (every park location) and, with ``[inputs.park_areas]``, ``"park"``
+        (the park boundaries in the study area).
+
+    Raises
+    ------
+    InputError, SchemaError, CRSError, GeometryError
+        As the readers of :mod:`zicht.ingest`.
+    """
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    layers, _ = _read_inputs(config)
+    return layers
 
 
 def _read_units(
