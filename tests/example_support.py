@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from zicht._map_assets import find_network_references
 from zicht.check import check_release
@@ -61,13 +66,28 @@ def run_example(theme: str, tmp: Path, **generate: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``planted`` (what the generator returned), ``config``, ``out`` and ``result``.
+        ``planted`` (what the generator returned), ``config``, ``tmp``, ``out``, ``result``,
+        ``manifest`` (the release's ``manifest.json``) and ``layers`` (every published layer
+        as read back from its CSV, ``area_id`` as text).
     """
     planted = load_generator(theme).generate(tmp / "data", **generate)
     config = example_config(theme, tmp / "data" / "units.parquet")
     out = tmp / "out"
     result: RunResult = run(config, out)
-    return {"planted": planted, "config": config, "out": out, "result": result}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    layers = {
+        name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str})
+        for name in manifest["layers"]
+    }
+    return {
+        "planted": planted,
+        "config": config,
+        "tmp": tmp,
+        "out": out,
+        "result": result,
+        "manifest": manifest,
+        "layers": layers,
+    }
 
 
 def assert_check_passes(out: Path) -> None:
@@ -83,3 +103,16 @@ def assert_offline_synthetic_map(out: Path) -> str:
     assert find_network_references(html) == []
     assert "SYNTHETIC DATA" in html
     return html
+
+
+def published_layer(out: Path, layer: str) -> gpd.GeoDataFrame:
+    """The features of a release layer that are published (read from ``release.gpkg``)."""
+    frame = gpd.read_file(out / "release.gpkg", layer=layer)
+    return frame[frame["status"] == "published"]
+
+
+def within_circle(frame: gpd.GeoDataFrame, place: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The features whose centroid lies within ``place`` (``centre_rd``, ``radius_m``)."""
+    x, y = place["centre_rd"]
+    centres = frame.geometry.centroid
+    return frame[np.hypot(centres.x - x, centres.y - y) <= place["radius_m"]]

@@ -11,8 +11,6 @@ below the thresholds is published, ``zicht check`` passes and the map is offline
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -36,21 +34,9 @@ FLAGS = {
 
 @pytest.fixture(scope="module")
 def care(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("care")
-    run = run_example("care_providers", tmp)
-    planted, config, result, out = run["planted"], run["config"], run["result"], run["out"]
-    layers = {name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str}) for name in LAYERS}
-    audit = pd.read_csv(result.paths["internal_audit"], dtype=str).fillna("")
-    return {
-        "tmp": tmp,
-        "out": out,
-        "planted": planted,
-        "config": config,
-        "result": result,
-        "layers": layers,
-        "audit": audit,
-        "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8")),
-    }
+    example = run_example("care_providers", tmp_path_factory.mktemp("care"))
+    audit = pd.read_csv(example["result"].paths["internal_audit"], dtype=str).fillna("")
+    return {**example, "audit": audit}
 
 
 def _published(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,24 +20,15 @@ from example_support import (
     assert_check_passes,
     assert_offline_synthetic_map,
     load_generator,
+    published_layer,
     run_example,
+    within_circle,
 )
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     return run_example("real_estate", tmp_path_factory.mktemp("real_estate"))
-
-
-def _published_h3(out: Path) -> gpd.GeoDataFrame:
-    h3 = gpd.read_file(out / "release.gpkg", layer="h3")
-    return h3[h3["status"] == "published"]
-
-
-def _within(frame: gpd.GeoDataFrame, place: dict) -> gpd.GeoDataFrame:
-    x, y = place["centre_rd"]
-    centres = frame.geometry.centroid
-    return frame[np.hypot(centres.x - x, centres.y - y) <= place["radius_m"]]
 
 
 def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(example, tmp_path):
@@ -61,9 +51,9 @@ def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(exampl
 def test_the_planted_cluster_is_a_published_hot_spot_after_fdr(example):
     manifest = json.loads((example["out"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["metadata"]["hotspot"]["correction"] == "fdr_bh"
-    published = _published_h3(example["out"])
-    plant = _within(published, example["planted"]["plant"])
-    control = _within(published, example["planted"]["control"])
+    published = published_layer(example["out"], "h3")
+    plant = within_circle(published, example["planted"]["plant"])
+    control = within_circle(published, example["planted"]["control"])
     assert len(plant) >= 5 and len(control) >= 3  # both places have published cells to test
     hot_in_plant = plant[plant["hotspot_bin"] > 0]
     # Without the plant (multipliers 1) this circle holds at most one hot cell: demand many,

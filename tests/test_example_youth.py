@@ -30,19 +30,8 @@ RATE = "rate_school_dropout_eb_global_pct"
 
 @pytest.fixture(scope="module")
 def youth(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("youth")
-    run = run_example("youth", tmp)
-    planted, config, result, out = run["planted"], run["config"], run["result"], run["out"]
-    layers = {name: pd.read_csv(out / f"{name}.csv", dtype={"area_id": str}) for name in LAYERS}
-    return {
-        "tmp": tmp,
-        "out": out,
-        "planted": planted,
-        "config": config,
-        "result": result,
-        "layers": layers,
-        "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8")),
-    }
+    example = run_example("youth", tmp_path_factory.mktemp("youth"))
+    return example
 
 
 def _published(frame: pd.DataFrame) -> pd.DataFrame:
