@@ -116,3 +116,28 @@ def within_circle(frame: gpd.GeoDataFrame, place: dict[str, Any]) -> gpd.GeoData
     x, y = place["centre_rd"]
     centres = frame.geometry.centroid
     return frame[np.hypot(centres.x - x, centres.y - y) <= place["radius_m"]]
+
+
+def assert_planted_hot_spot(
+    out: Path, planted: dict[str, Any], *, min_hot: int, min_control_cells: int = 3
+) -> None:
+    """The planted circle is a published hot spot after FDR; the control circle is quiet.
+
+    Demands ``min_hot`` hot cells (95 % or 99 %) among the published H3 cells of the
+    planted circle, and at least half of them (a no-plant run gives at most one there);
+    the control circle has published cells and none of them is hot; and most hot cells of
+    the whole layer lie at the plant (few false positives in the background).
+    """
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metadata"]["hotspot"]["correction"] == "fdr_bh"
+    published = published_layer(out, "h3")
+    plant = within_circle(published, planted["plant"])
+    control = within_circle(published, planted["control"])
+    assert len(plant) >= 5 and len(control) >= min_control_cells
+    hot_in_plant = plant[plant["hotspot_bin"] > 0]
+    assert len(hot_in_plant) >= min_hot, plant[["area_id", "hotspot_label"]]
+    assert len(hot_in_plant) >= 0.5 * len(plant)
+    assert set(hot_in_plant["hotspot_label"]) <= {"hot_95", "hot_99"}
+    assert not (control["hotspot_bin"] > 0).any()
+    hot = published[published["hotspot_bin"] > 0]
+    assert len(hot_in_plant) >= 0.5 * len(hot)

@@ -19,10 +19,9 @@ import pytest
 from example_support import (
     assert_check_passes,
     assert_offline_synthetic_map,
+    assert_planted_hot_spot,
     load_generator,
-    published_layer,
     run_example,
-    within_circle,
 )
 
 
@@ -46,22 +45,8 @@ def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(exampl
 
 
 def test_the_planted_incidents_are_a_published_hot_spot_after_fdr(example):
-    manifest = json.loads((example["out"] / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["metadata"]["hotspot"]["correction"] == "fdr_bh"
-    assert manifest["metadata"]["hotspot"]["indicator_id"] == "drug_incident"
-    published = published_layer(example["out"], "h3")
-    plant = within_circle(published, example["planted"]["plant"])
-    control = within_circle(published, example["planted"]["control"])
-    assert len(plant) >= 5 and len(control) >= 5  # both places have published cells to test
-    hot_in_plant = plant[plant["hotspot_bin"] > 0]
-    # Without the plant (multipliers 1) this circle holds at most one hot cell: demand many,
-    # and at least half of the published cells of the circle.
-    assert len(hot_in_plant) >= 5, plant[["area_id", "hotspot_label"]]
-    assert len(hot_in_plant) >= 0.5 * len(plant)
-    assert set(hot_in_plant["hotspot_label"]) <= {"hot_95", "hot_99"}
-    assert not (control["hotspot_bin"] > 0).any()
-    hot = published[published["hotspot_bin"] > 0]
-    assert len(hot_in_plant) >= 0.5 * len(hot)
+    assert example["manifest"]["metadata"]["hotspot"]["indicator_id"] == "drug_incident"
+    assert_planted_hot_spot(example["out"], example["planted"], min_hot=5, min_control_cells=5)
 
 
 def test_the_risk_factors_point_at_the_sheds_and_the_business_park(example):

@@ -19,10 +19,9 @@ import pytest
 from example_support import (
     assert_check_passes,
     assert_offline_synthetic_map,
+    assert_planted_hot_spot,
     load_generator,
-    published_layer,
     run_example,
-    within_circle,
 )
 
 
@@ -49,22 +48,7 @@ def test_the_generator_is_synthetic_deterministic_and_plants_what_it_says(exampl
 
 
 def test_the_planted_cluster_is_a_published_hot_spot_after_fdr(example):
-    manifest = json.loads((example["out"] / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["metadata"]["hotspot"]["correction"] == "fdr_bh"
-    published = published_layer(example["out"], "h3")
-    plant = within_circle(published, example["planted"]["plant"])
-    control = within_circle(published, example["planted"]["control"])
-    assert len(plant) >= 5 and len(control) >= 3  # both places have published cells to test
-    hot_in_plant = plant[plant["hotspot_bin"] > 0]
-    # Without the plant (multipliers 1) this circle holds at most one hot cell: demand many,
-    # and at least half of the published cells of the circle.
-    assert len(hot_in_plant) >= 4, plant[["area_id", "hotspot_label"]]
-    assert len(hot_in_plant) >= 0.5 * len(plant)
-    assert set(hot_in_plant["hotspot_label"]) <= {"hot_95", "hot_99"}
-    assert not (control["hotspot_bin"] > 0).any()
-    # Most published hot cells lie at the plant: the background yields few false positives.
-    hot = published[published["hotspot_bin"] > 0]
-    assert len(hot_in_plant) >= 0.5 * len(hot)
+    assert_planted_hot_spot(example["out"], example["planted"], min_hot=4, min_control_cells=3)
 
 
 def test_the_buurt_of_the_plant_tops_the_published_rates(example):
