@@ -34,12 +34,11 @@ from zicht._postgis import (
 from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
 from zicht.schemas import (
     ADDRESSES,
-    COMPANIES,
     PARCELS,
     PARK_AREAS,
     PARK_POINTS,
-    PERSONS,
     RD_NEW,
+    UNIT_SCHEMAS,
     boundary_schema,
 )
 
@@ -561,16 +560,15 @@ def read_units(
         As :func:`zicht._validate.validate_layer`: an empty layer, no CRS, duplicate or
         missing ids, other geometry than points, each listing every problem at once.
     """
-    schemas = {"person": PERSONS, "company": COMPANIES}
-    if level not in schemas:
+    if level not in ("person", "company"):
         raise ConfigError(f"unit level must be 'person' or 'company', got {level!r}")
-    schema = schemas[level]
+    schema = UNIT_SCHEMAS[level]
     frame = _read_vector(source, layer, what=schema.name)
     report = LayerReport(layer=schema.name, source=_source_name(source), rows_read=len(frame))
     frame = _assume_crs(frame, assume_crs, report)
     id_col = id_column or schema.id_column
     if id_col != schema.id_column and id_col in frame:
-        frame = frame.drop(columns=[c for c in (schema.id_column,) if c in frame])
+        frame = frame.drop(columns=schema.id_column, errors="ignore")
         frame = frame.rename(columns={id_col: schema.id_column})
     if schema.id_column in frame:
         ids = frame[schema.id_column]

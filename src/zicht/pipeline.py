@@ -46,19 +46,12 @@ from zicht.maps import MapOptions, write_map
 from zicht.publish import IndicatorMeta, LayerInput, Release, UnitTable, publish_release
 from zicht.register import RunRecord, register_draft, write_register, write_run_manifest
 from zicht.run_report import write_run_report
+from zicht.schemas import UNIT_SCHEMAS
 from zicht.smoothing import smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
 from zicht.weights import h3_graph, polygon_graph
 
 __all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "read_study_area", "run", "run_demo"]
-
-#: The id column of each unit level, as the readers name it.
-_UNIT_IDS = {
-    "address": "address_id",
-    "parcel": "parcel_id",
-    "person": "person_id",
-    "company": "company_id",
-}
 
 #: Area key column of the units per published layer (``h3`` is set by the resolution).
 _LAYER_KEYS = {
@@ -384,7 +377,8 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
         if column in joined
     }
     level = config.inputs.units.level
-    unit_id = _UNIT_IDS[level] if _UNIT_IDS[level] in joined else None
+    id_column = UNIT_SCHEMAS[level].id_column
+    unit_id = id_column if id_column in joined else None
     return UnitTable(
         frame=joined.assign(**columns),
         cell=f"h3_r{config.resolution}",
@@ -540,12 +534,11 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         [("unit table column", str(c)) for c in units.columns if c != "geometry"],
         subject="unit table (remove protected columns from the extract: data minimisation)",
     )
-    joined_all, join_report = join_units(units, layers["buurt"], resolution=config.resolution)
+    # with park boundaries the join gives every unit the park it lies in (``park_id``)
+    joined_all, join_report = join_units(
+        units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
+    )
     joined = joined_all[joined_all["joined"]]
-    if "park" in layers:
-        from zicht.parks import assign_points_to_parks
-
-        joined = joined.assign(park_id=assign_points_to_parks(joined, layers["park"]))
     if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
         joined = joined.assign(
             wijk_area_code=assign_areas(joined, layers["wijk"], prefix="wijk_area")[

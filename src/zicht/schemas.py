@@ -20,6 +20,7 @@ __all__ = [
     "PARK_POINTS",
     "PERSONS",
     "RD_NEW",
+    "UNIT_SCHEMAS",
     "LayerSchema",
     "boundary_schema",
 ]
@@ -111,6 +112,14 @@ COMPANIES = LayerSchema(
     geometry_types=("Point",),
     points_may_lack_location=True,
 )
+
+#: The schema of each unit level a run can count (its ``id_column`` names the unit id).
+UNIT_SCHEMAS = {
+    "address": ADDRESSES,
+    "parcel": PARCELS,
+    "person": PERSONS,
+    "company": COMPANIES,
+}
 
 #: Holiday-park boundaries.
 PARK_AREAS = LayerSchema(name="park areas", id_column="park_id", required=("name",))
