@@ -141,3 +141,25 @@ def assert_planted_hot_spot(
     assert not (control["hotspot_bin"] > 0).any()
     hot = published[published["hotspot_bin"] > 0]
     assert len(hot_in_plant) >= 0.5 * len(hot)
+
+
+def assert_regenerates(theme: str, example: dict[str, Any], tmp: Path) -> tuple[Any, Any]:
+    """The generator writes the same units again for the same seed, as RD New points.
+
+    Asserts that the example's units are labelled synthetic, equal a second generation, are
+    in EPSG:28992 and that every located unit is a point.
+
+    Returns
+    -------
+    tuple
+        The units of the example's run (GeoDataFrame) and what the second call returned.
+    """
+    assert example["planted"]["synthetic"] is True
+    first = gpd.read_parquet(example["tmp"] / "data" / "units.parquet")
+    again = load_generator(theme).generate(tmp)
+    second = gpd.read_parquet(tmp / "units.parquet")
+    pd.testing.assert_frame_equal(pd.DataFrame(first), pd.DataFrame(second))
+    assert first.crs.to_epsg() == 28992
+    # address generators leave a few rows without a location, as fresh BAG records have
+    assert set(first.geom_type.dropna()) == {"Point"}
+    return first, again
