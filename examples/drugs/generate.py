@@ -45,6 +45,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from zicht.config import load_config
+from zicht.indicators.compute import point_xy
 from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, sample_points_in_polygon, synthesize_addresses
 
@@ -94,14 +95,6 @@ def _read_geodata() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFram
     return area["wijk"], area["buurt"], area["parks"], population
 
 
-def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
-    geoms = frame.geometry.array
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    xy = np.full((len(frame), 2), np.nan)
-    xy[located] = shapely.get_coordinates(geoms[located])
-    return xy
-
-
 def _uniform_points(polygon: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     shapely.prepare(polygon)
     minx, miny, maxx, maxy = polygon.bounds
@@ -116,7 +109,7 @@ def _farmsteads(
     addresses: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, rng: np.random.Generator
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Move a share of rural dwellings to scattered farmsteads and place sheds beside them."""
-    xy = _xy(addresses)
+    xy = point_xy(addresses)  # NaN where an address has no location
     located = np.isfinite(xy).all(axis=1)
     dwelling = addresses["gebruiksdoel"].astype("str").to_numpy() == "woonfunctie"
     sheds: list[np.ndarray] = []

@@ -38,6 +38,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from zicht.indicators.compute import point_xy
 from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses
 
@@ -98,10 +99,8 @@ def generate(out_dir: Path, seed: int = SEED) -> dict:
     addresses = synthesize_addresses(wijken, parks, seed=seed, buurten=buurten)
     rng = np.random.default_rng(seed + 1)
 
-    geoms = addresses.geometry.array
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    xy = np.full((len(addresses), 2), np.nan)
-    xy[located] = shapely.get_coordinates(geoms[located])
+    xy = point_xy(addresses)  # NaN where an address has no location
+    located = np.isfinite(xy).all(axis=1)
     use = addresses["gebruiksdoel"].astype("str").to_numpy()
     dwelling = use == "woonfunctie"
 
