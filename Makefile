@@ -39,8 +39,8 @@ bench-hotspots: $(STAMP)
 # province) in data/national/ (gitignored); regenerated when the generator changes.
 national: data/national/manifest.json
 
-data/national/manifest.json: src/zicht/national.py geodata/cbs/wijken_gemeenten_2022.gpkg | $(STAMP)
-	$(BIN)/python -m zicht.national data/national --workers 2
+data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_gemeenten_2022.gpkg | $(STAMP)
+	$(BIN)/python -m zicht.synthetic.national data/national --workers 2
 
 # zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
 bench-join: national

@@ -51,7 +51,7 @@ import pandas as pd
 
 from zicht.index import join_partitioned, prepare_join
 from zicht.ingest import read_boundaries
-from zicht.national import national_files
+from zicht.synthetic.national import national_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CBS = ROOT / "geodata" / "cbs"

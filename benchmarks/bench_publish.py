@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from zicht.ingest import read_boundaries
-from zicht.regions import RegionOptions, build_regions, cover_areas_with_cells
+from zicht.publish import RegionOptions, build_regions, cover_areas_with_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 CBS = ROOT / "geodata" / "cbs"
@@ -69,7 +69,7 @@ def buurten() -> gpd.GeoDataFrame:
 
 def national_units(data: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame | None:
     """The joined national set (cached): h3_r9, buurt/wijk/gemeente codes, vacant."""
-    from zicht.national import national_files
+    from zicht.synthetic.national import national_files
 
     cache = data / "bench_publish_units.parquet"
     files = national_files(data)

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._map_assets import find_network_references
+from zicht.maps._assets import find_network_references
 from zicht.check import check_release
 from zicht.config import RunConfig, load_config
 from zicht.export import internal_dir_for

@@ -13,11 +13,11 @@ import shapely
 import typer
 from typer.testing import CliRunner
 
-import zicht._publish_units as publish_units
+import zicht.publish._units as publish_units
 from disclosure_fixtures import METAS, make_area, publish_area, write_bundle
-from zicht._disclosure import HIDDEN, IndicatorProtection
+from zicht.publish._disclosure import HIDDEN, IndicatorProtection
 from zicht.check import check_release
-from zicht.cli_check import register
+from zicht.cli._check import register
 from zicht.publish import DisclosureRules, LayerInput, publish_release
 
 

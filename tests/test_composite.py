@@ -8,7 +8,7 @@ import pytest
 
 from zicht import ConfigError
 from zicht.indicators import Component, CompositeSpec, UncertaintySpec, composite_index
-from zicht.indicators.composite import (
+from zicht.indicators._composite import (
     COMPOSITE_COLUMNS,
     aggregate,
     composite_columns,

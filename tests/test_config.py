@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from zicht import ConfigError, ProfilingError
-from zicht._config_docs import SECTIONS
+from zicht.config._reference import SECTIONS
 from zicht.config import (
     DEMO_CONFIG_PATH,
     BoundaryInput,

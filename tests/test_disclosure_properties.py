@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from disclosure_fixtures import make_area, publish_area, write_bundle
 from zicht.check import check_release
 from zicht.publish import DisclosureRules
-from zicht.regions import RegionOptions
+from zicht.publish import RegionOptions
 
 areas = st.fixed_dictionaries(
     {

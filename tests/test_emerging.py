@@ -9,13 +9,13 @@ import pytest
 from scipy import stats
 
 from zicht._errors import SchemaError
-from zicht.emerging import (
+from zicht.stats import (
     EMERGING_CATEGORIES,
     emerging_categories,
     emerging_hotspots,
     mann_kendall,
 )
-from zicht.weights import h3_graph
+from zicht.stats import h3_graph
 
 CENTRE = h3.latlng_to_cell(52.0907, 5.1214, 9)
 

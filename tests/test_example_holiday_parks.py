@@ -22,7 +22,7 @@ import pytest
 import shapely
 
 from example_support import example_config, load_generator
-from zicht._map_assets import find_network_references
+from zicht.maps._assets import find_network_references
 from zicht.config import default_geodata_dir
 from zicht.export import internal_dir_for
 from zicht.ingest import read_boundaries

@@ -22,7 +22,7 @@ from libpysal.weights import DistanceBand
 from scipy import stats
 
 from zicht._errors import ConfigError, SchemaError
-from zicht.hotspots import (
+from zicht.stats import (
     CLUSTER_LABELS,
     HOTSPOT_LABELS,
     adjust_pvalues,
@@ -30,7 +30,7 @@ from zicht.hotspots import (
     gi_star,
     local_moran,
 )
-from zicht.weights import h3_graph, polygon_graph
+from zicht.stats import h3_graph, polygon_graph
 
 CENTRE = h3.latlng_to_cell(52.0907, 5.1214, 9)
 POINTS = np.array([(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)])
@@ -582,7 +582,7 @@ def test_warns_when_permutations_cannot_reach_significance_after_fdr() -> None:
 
 
 def test_weight_patterns_group_equal_rows_only() -> None:
-    from zicht._hotspots_inference import _unique_rows
+    from zicht.stats._inference import _unique_rows
 
     rng = np.random.default_rng(0)
     base = rng.random((5, 4))

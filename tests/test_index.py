@@ -114,7 +114,7 @@ from zicht.index import (  # noqa: E402
     link_addresses_to_parcels,
     prepare_join,
 )
-from zicht.ingest import read_boundaries  # noqa: E402
+from zicht.ingest._readers import read_boundaries  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from zicht.indicators import (
     indicator_columns,
     parse_filter,
 )
-from zicht.indicators.filters import check_filter, filter_columns
+from zicht.indicators._filters import check_filter, filter_columns
 
 SPEC = IndicatorSpec("vacant", "Vacancy", "vacant")
 

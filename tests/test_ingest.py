@@ -114,8 +114,8 @@ def test_read_parks_missing_columns(tmp_path):
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from zicht.index import join_parcels, join_units  # noqa: E402
-from zicht.ingest import read_addresses, read_parcels, write_layer  # noqa: E402
+from zicht.index._assign import join_parcels, join_units  # noqa: E402
+from zicht.ingest._readers import read_addresses, read_parcels, write_layer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -22,15 +22,15 @@ from zicht._errors import (
     SchemaError,
     ZichtError,
 )
-from zicht._map_assets import (
+from zicht.maps._assets import (
     check_offline,
     find_network_references,
     leaflet_css,
     leaflet_js,
     script_json,
 )
-from zicht._map_geometry import simplify_areas, to_web_geometry
-from zicht._map_themes import format_value, hotspot_method_text
+from zicht.maps._geometry import simplify_areas, to_web_geometry
+from zicht.maps._themes import format_value, hotspot_method_text
 from zicht.maps import MapOptions, build_map, write_layer_pngs, write_map
 from zicht.publish import DisclosureRules, IndicatorMeta, LayerInput, publish_release
 
@@ -645,7 +645,7 @@ def test_without_hot_spots_the_map_opens_on_the_first_rate_not_its_count(small, 
 def test_the_rank_interval_in_tooltips_is_the_one_the_run_used(small):
     from dataclasses import replace
 
-    from zicht._map_layers import _rank_interval, composite_texts
+    from zicht.maps._layers import _rank_interval, composite_texts
 
     frame = pd.DataFrame(
         {

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from test_maps import XSS, make_release, municipality_release
-from zicht._map_browser import browser_unavailable_reason, launch_chromium, open_offline
+from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
 from zicht.maps import write_map
 
 _REASON = browser_unavailable_reason()

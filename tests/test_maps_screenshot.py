@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from test_maps import make_release
-from zicht._map_browser import browser_unavailable_reason
+from zicht.maps._browser import browser_unavailable_reason
 from zicht.maps import screenshot_map, write_map
 
 _REASON = browser_unavailable_reason()

@@ -8,7 +8,7 @@ import pytest
 from zicht import ConfigError
 from zicht.index import join_partitioned
 from zicht.ingest import read_boundaries
-from zicht.national import NATIONAL_NOTE, _wijk_objects, generate_national, national_files
+from zicht.synthetic.national import NATIONAL_NOTE, _wijk_objects, generate_national, national_files
 
 
 @pytest.fixture(scope="module")

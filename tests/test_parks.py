@@ -18,8 +18,8 @@ import pytest
 import shapely
 
 from zicht import ConfigError, CRSError, GeometryError, InputError, SchemaError
-from zicht._map_assets import find_network_references
-from zicht._parks_html import _draw_script_urls
+from zicht.maps._assets import find_network_references
+from zicht.parks._html import _draw_script_urls
 from zicht.parks import (
     DeriveRule,
     assign_points_to_parks,

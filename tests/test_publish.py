@@ -16,7 +16,7 @@ from disclosure_fixtures import METAS as UNIT_METAS
 from disclosure_fixtures import make_area, publish_area, write_bundle
 from zicht import DisclosureError
 from zicht.export import internal_dir_for, write_internal_files, write_release
-from zicht.publish import (
+from zicht.publish._release import (
     DisclosureRules,
     IndicatorMeta,
     LayerInput,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zicht import ConfigError, SchemaError
-from zicht.regions import RegionOptions, build_regions, cover_areas_with_cells, region_geometries
+from zicht.publish import RegionOptions, build_regions, cover_areas_with_cells, region_geometries
 
 CENTRE = h3i.latlng_to_cell(52.04, 5.66, 9)
 
@@ -182,7 +182,7 @@ def test_regions_conserve_units_and_nest(counts, split, threshold, method):
 
 def test_two_regions_sharing_their_smallest_cell_get_distinct_ids():
     """A coarse cell split between two buurten can start two regions of one wijk."""
-    from zicht.regions import _region_table
+    from zicht.publish._regions import _region_table
 
     cell = h3i.latlng_to_cell(52.04, 5.67, 7)
     other = h3i.latlng_to_cell(52.10, 5.60, 7)

@@ -12,7 +12,7 @@ import shapely
 from zicht.config import Link, QuestionCard, RegisterConfig, ReviewStatus, RunConfig
 from zicht.guard import screen_proxies
 from zicht.publish import IndicatorMeta, LayerInput, publish_release
-from zicht.register import (
+from zicht.export import (
     REGISTER_FIELDS,
     TO_BE_WRITTEN,
     RunRecord,
@@ -22,7 +22,7 @@ from zicht.register import (
     write_register,
     write_run_manifest,
 )
-from zicht.run_report import run_report
+from zicht.export import run_report
 
 
 def _release():

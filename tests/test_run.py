@@ -16,7 +16,7 @@ from zicht import ProfilingError
 from zicht.cli import app
 from zicht.config import DEMO_CONFIG_PATH, GuardConfig, RunConfig, load_config
 from zicht.pipeline import run
-from zicht.register import TO_BE_WRITTEN
+from zicht.export import TO_BE_WRITTEN
 
 GEODATA = DEMO_CONFIG_PATH.parent
 

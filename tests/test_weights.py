@@ -11,7 +11,7 @@ from libpysal.graph import Graph
 from shapely.geometry import box
 
 from zicht._errors import ConfigError, CRSError, GeometryError, SchemaError
-from zicht.weights import graph_arrays, graph_spec, h3_graph, isolated_ids, polygon_graph
+from zicht.stats import graph_arrays, graph_spec, h3_graph, isolated_ids, polygon_graph
 
 CENTRE = h3.latlng_to_cell(52.0907, 5.1214, 9)  # Utrecht, Domtoren
 
@@ -162,7 +162,7 @@ def test_graph_arrays_of_a_foreign_graph_with_unsorted_ids() -> None:
 
 @pytest.mark.parametrize(("k", "kernel"), [(1, "binary"), (3, "gaussian")])
 def test_ij_fast_path_equals_exact_per_cell_path(k: int, kernel: str) -> None:
-    from zicht.weights import _neighbours_by_disk, _neighbours_by_ij
+    from zicht.stats._weights import _neighbours_by_disk, _neighbours_by_ij
 
     cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(CENTRE, 12)], dtype=np.int64)
     cells = cells[np.random.default_rng(1).random(len(cells)) > 0.1]

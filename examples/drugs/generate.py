@@ -45,7 +45,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from zicht.config import load_config
-from zicht.indicators.compute import point_xy
+from zicht.indicators._compute import point_xy
 from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, sample_points_in_polygon, synthesize_addresses
 

@@ -38,7 +38,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from zicht.indicators.compute import point_xy
+from zicht.indicators._compute import point_xy
 from zicht.pipeline import read_study_area
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses
 

@@ -29,7 +29,7 @@ from zicht._errors import InputError, ProfilingError
 from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, load_config
 from zicht.export import file_sha256, internal_dir_for, write_internal_files, write_release
 from zicht.guard import ProxyScreen, check_names, read_reference_shares, screen_proxies
-from zicht.hotspots import gi_star
+from zicht.stats import gi_star
 from zicht.index import JoinReport, assign_areas, cells_to_polygons, h3_to_str, join_units
 from zicht.indicators import (
     CompositeResult,
@@ -40,16 +40,16 @@ from zicht.indicators import (
     indicator_columns,
     write_catalogue,
 )
-from zicht.indicators.composite import COMPOSITE_COLUMNS
+from zicht.indicators import COMPOSITE_COLUMNS
 from zicht.ingest import LayerReport, read_boundaries, read_parks
 from zicht.maps import MapOptions, write_map
 from zicht.publish import IndicatorMeta, LayerInput, Release, UnitTable, publish_release
-from zicht.register import RunRecord, register_draft, write_register, write_run_manifest
-from zicht.run_report import write_run_report
+from zicht.export import RunRecord, register_draft, write_register, write_run_manifest
+from zicht.export import write_run_report
 from zicht.schemas import UNIT_SCHEMAS
-from zicht.smoothing import smooth_rates
+from zicht.stats import smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
-from zicht.weights import h3_graph, polygon_graph
+from zicht.stats import h3_graph, polygon_graph
 
 __all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "read_study_area", "run", "run_demo"]
 

@@ -1,0 +1,6 @@
+# The face of zicht.check: its public names, loaded lazily by __init__.py.
+from ._checker import (
+    check_release as check_release,
+    CheckReport as CheckReport,
+    Violation as Violation,
+)

@@ -1,0 +1,4 @@
+# The face of zicht.cli: its public names, loaded lazily by __init__.py.
+from ._app import (
+    app as app,
+)

@@ -1,0 +1,128 @@
+"""The ``zicht`` command line: arguments → config → pipeline, nothing more.
+
+Every :class:`~zicht.ZichtError` becomes a one-line message and its own exit code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from zicht import __version__
+from zicht._errors import ZichtError
+from zicht.cli._check import register as register_check
+from zicht.cli._parks import parks_app
+
+if TYPE_CHECKING:
+    from zicht.pipeline import RunResult
+
+app = typer.Typer(
+    name="zicht",
+    help="Privacy-safe geospatial risk maps for the prevention of subversive crime.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(parks_app, name="parks")
+register_check(app)
+console = Console(stderr=True)
+
+
+def _fail(exc: ZichtError) -> None:
+    console.print(f"[bold red]error[/]: {escape(str(exc))}")
+    raise typer.Exit(code=exc.exit_code)
+
+
+@app.command()
+def version() -> None:
+    """Print the zicht version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/demo"),
+    config: Annotated[
+        Path | None,
+        typer.Option(help="TOML file with demo settings (default: the shipped geodata/demo.toml)."),
+    ] = None,
+) -> None:
+    """Run the whole pipeline on the shipped data for gemeente Ede (GM0228)."""
+    from zicht.config import load_config
+    from zicht.pipeline import run_demo
+
+    try:
+        settings = load_config(config) if config else None
+        with console.status("running the zicht demo on the shipped data …"):
+            result = run_demo(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    _report(result, out, "zicht demo")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
+    out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/run"),
+) -> None:
+    """Run the whole pipeline from one TOML file (see docs/configuration.md)."""
+    from zicht.config import load_config
+    from zicht.pipeline import run as run_pipeline
+
+    try:
+        settings = load_config(config)
+        with console.status(f"running zicht on {config} …"):
+            result = run_pipeline(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    _report(result, out, "zicht run")
+
+
+def _report(result: RunResult, out: Path, title: str) -> None:
+    summary = result.summary
+    units = "units (synthetic)" if summary["synthetic_note"] else "units"
+    table = Table(title=f"{title} — {summary['study_area']} — run {summary['run_id']}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row(f"{units} in", f"{summary['units_in']:,}")
+    table.add_row("joined", f"{summary['units_joined']:,}")
+    for reason, n in summary["units_not_joined"].items():
+        table.add_row(f"not joined: {reason}", f"{n:,}")
+    for name, layer in summary["layers"].items():
+        merged = layer.get("merged", 0)
+        table.add_row(f"{name}: published", f"{layer['published']:,}")
+        if merged:
+            table.add_row(f"{name}: merged into publishable regions", f"{merged:,}")
+        table.add_row(
+            f"{name}: suppressed (< {summary['rules']['min_units']} units)",
+            f"{layer['suppressed']:,}",
+        )
+    for label, n in sorted(summary["hotspot_cells"].items()):
+        table.add_row(f"h3 cells labelled {label or 'not tested'}", f"{n:,}")
+    for name, comp in summary.get("composite", {}).items():
+        table.add_row(f"{name}: composite ranks unstable", f"{comp['n_unstable']:,}")
+    screen = summary.get("proxy_screen")
+    table.add_row(
+        "proxy screen: flagged", "not run" if screen is None else f"{screen['flagged']:,}"
+    )
+    table.add_row("register fields to write", f"{len(summary.get('register_to_be_written', [])):,}")
+    table.add_row("seconds", f"{summary['seconds']:.1f}")
+    console.print(table)
+    for comp in summary.get("composite", {}).values():
+        console.print(f"[yellow]{escape(comp['verdict'])}[/]")
+    if summary["synthetic_note"]:
+        # the note quotes config keys such as [inputs.units]: text, not markup
+        console.print(f"[dim]{escape(summary['synthetic_note'])}[/]")
+    typer.echo(f"Outputs written to {out.resolve()}:")
+    for role, path in sorted(result.paths.items()):
+        typer.echo(f"  {role:<16} {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

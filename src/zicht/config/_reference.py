@@ -1,0 +1,184 @@
+"""The configuration reference page (``docs/configuration.md``), generated from the code.
+
+Every key of every configuration table is listed with its default and the meaning written
+in the dataclass's numpydoc ``Parameters`` section, so the page cannot fall behind the code;
+``tests/test_config.py`` checks the committed page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from zicht.config._run import (
+    BoundaryInput,
+    GuardConfig,
+    InputsConfig,
+    Link,
+    MapConfig,
+    ParkAreasInput,
+    ParksInput,
+    QuestionCard,
+    RegisterConfig,
+    ReviewStatus,
+    RunConfig,
+    StatsConfig,
+    UnitsInput,
+    default_geodata_dir,
+)
+from zicht.indicators import Component, CompositeSpec, UncertaintySpec
+from zicht.indicators import IndicatorSpec
+from zicht.publish import DisclosureRules
+
+__all__ = ["SECTIONS", "configuration_reference"]
+
+
+def _param_docs(cls: type) -> dict[str, str]:
+    """Parse the numpydoc ``Parameters`` section of a class docstring."""
+    doc = cls.__doc__ or ""
+    lines = doc.splitlines()
+    out: dict[str, str] = {}
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Parameters") + 2
+    except StopIteration:
+        return out
+    names: list[str] = []
+    for line in lines[start:]:
+        stripped = line.strip()
+        if stripped and not line.startswith("        ") and line.startswith("    "):
+            if set(stripped) == {"-"}:
+                break
+            if stripped in ("Raises", "Returns", "Examples", "Attributes", "Notes"):
+                break
+            names = [n.strip() for n in stripped.split(",")]
+            for n in names:
+                out[n] = ""
+        elif stripped and names:
+            for n in names:
+                out[n] = f"{out[n]} {stripped}".strip()
+    return out
+
+
+def _default_text(f: Any, cls: type) -> str:
+    if f.default is not MISSING:
+        value = f.default
+    elif f.default_factory is not MISSING:
+        value = f.default_factory()
+    elif cls is BoundaryInput:
+        return "per table, see above"
+    else:
+        return "(required)"
+    if is_dataclass(value) and not isinstance(value, type):
+        return "(table)"
+    if isinstance(value, tuple) and value and is_dataclass(value[0]):
+        return f"{len(value)} entries (see below)"
+    if isinstance(value, Path):
+        text = str(value)
+        if text == str(default_geodata_dir()):
+            return "the shipped `geodata/`"
+        return f'`"{text}"`' if text != "." else '`""`'
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in value) + "]`"
+    return f"`{value}`"
+
+
+SECTIONS: tuple[tuple[str, type, str], ...] = (
+    ("top level", RunConfig, ""),
+    ("[question]", QuestionCard, "The research-question card."),
+    (
+        "[question.legal_review], [question.ethics_review], [question.dpia], [question.iama]",
+        ReviewStatus,
+        "Each review has the same keys.",
+    ),
+    ("[inputs]", InputsConfig, ""),
+    (
+        "[inputs.wijken], [inputs.gemeenten], [inputs.buurten]",
+        BoundaryInput,
+        "Defaults: wijken and gemeenten from `cbs/wijken_gemeenten_2022.gpkg` (layers "
+        "`NLD_dist`, `NLD_muni`); buurten from `cbs/Buurt_2014_layer_q1e3.json` with "
+        '`code_column = "statcode"`, `name_column = "statnaam"`, `assume_crs = "EPSG:4326"`.',
+    ),
+    ("[inputs.parks]", ParksInput, ""),
+    ("[inputs.park_areas]", ParkAreasInput, ""),
+    ("[inputs.units]", UnitsInput, ""),
+    (
+        "[[indicators]]",
+        IndicatorSpec,
+        "One table per indicator; `id`, `title` and `numerator` are required. Filters "
+        "(`numerator`, `denominator`) use the filter language below.",
+    ),
+    ("[composite]", CompositeSpec, ""),
+    ("[[composite.components]]", Component, ""),
+    ("[composite.uncertainty]", UncertaintySpec, ""),
+    ("[stats]", StatsConfig, ""),
+    ("[rules]", DisclosureRules, "The disclosure rules of `zicht.publish`."),
+    ("[guard]", GuardConfig, ""),
+    ("[map]", MapConfig, ""),
+    ("[register]", RegisterConfig, ""),
+    ("[[register.lawful_basis_links]]", Link, ""),
+)
+
+
+def configuration_reference() -> str:
+    """Write every configuration key with its default as Markdown (``docs/configuration.md``).
+
+    The page is generated from the dataclasses and their docstrings, so it cannot fall
+    behind the code; a test checks the committed page.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+    from zicht.indicators import OPERATORS
+
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated by zicht.config.configuration_reference; do not edit by hand. -->",
+        "",
+        "A run is configured by one TOML file: `zicht run CONFIG.toml --out DIR`. Every key "
+        "is optional unless marked *required*; the defaults run the minimal demo on the "
+        "shipped data. A wrong key or value stops the run before anything is read, with a "
+        "message naming the key and the allowed keys or values; an indicator, filter or "
+        "weight that uses a protected attribute stops it with a `ProfilingError` "
+        "(exit code 8). `geodata/demo.toml` is a complete example.",
+        "",
+        "Paths are relative to `inputs.geodata`, which is itself relative to the folder of "
+        "the configuration file.",
+        "",
+    ]
+    for title, cls, note in SECTIONS:
+        docs = _param_docs(cls)
+        lines += [f"## {title}", ""]
+        if note:
+            lines += [note, ""]
+        lines += ["| key | default | meaning |", "|---|---|---|"]
+        for f in fields(cls):
+            if not f.init or f.metadata.get("internal"):
+                continue
+            meaning = docs.get(f.name, "").replace("|", "\\|")
+            lines.append(f"| `{f.name}` | {_default_text(f, cls)} | {meaning} |")
+        lines.append("")
+    lines += [
+        "## Filters",
+        "",
+        "A numerator or denominator is a column name (meaning `is = true`) or a table: "
+        '`{ column = "name", <operator> = value }` with one or more operators from '
+        f"{', '.join(f'`{o}`' for o in OPERATORS)}, or `{{ all = [...] }}`, "
+        "`{ any = [...] }`, `{ not = {...} }`. Values are literals; nothing is evaluated "
+        "as code. Missing values never match a condition except `missing = true`.",
+        "",
+        "```toml",
+        'numerator = { column = "gebruiksdoel", equals = "logiesfunctie" }',
+        'numerator = { all = [ { column = "vacant", is = true }, '
+        '{ column = "bouwjaar", ge = 1960, lt = 1980 } ] }',
+        "```",
+        "",
+    ]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,744 @@
+"""Typed, frozen configuration of a zicht run, read from one TOML file.
+
+Every option lives in a frozen dataclass with its default; :func:`load_config` reads a
+TOML file into them, collects every unknown key, wrong type and wrong value, and raises one
+:class:`~zicht.ConfigError` naming each with the allowed keys or values. A configuration
+that uses a protected attribute cannot be made at all (:class:`~zicht.ProfilingError`).
+
+The defaults run the minimal demo on the shipped data (gemeente Ede, synthetic units, two
+indicators); ``geodata/demo.toml`` is the full demo, and :func:`configuration_reference`
+writes every key with its default (``docs/configuration.md``).
+
+Layout of a configuration file::
+
+    title, gemeente, resolution     the study area and the H3 resolution
+    [question]                      the research-question card (heads the report)
+    [inputs]                        boundaries, parks and the unit table
+    [[indicators]]                  the declared indicators
+    [composite]                     the composite index and its uncertainty analysis
+    [stats]                         the hot-spot test
+    [rules]                         the disclosure rules
+    [guard]                         the proxy screen of the profiling guard
+    [map]                           the published geographies and how the map draws them
+    [register]                      what is already known for the algorithm register
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from zicht.config._inputs import (
+    BoundaryInput,
+    InputsConfig,
+    ParkAreasInput,
+    ParksInput,
+    UnitsInput,
+    _allowed,
+    _problems_error,
+    default_geodata_dir,
+)
+from zicht.config._toml import MISSING, Collector, build, resolve_geodata
+from zicht._errors import ConfigError, ProfilingError
+from zicht.indicators import CompositeSpec
+from zicht.indicators import filter_columns
+from zicht.indicators import IndicatorSpec
+from zicht.publish import DisclosureRules
+
+__all__ = [
+    "DEMO_CONFIG_PATH",
+    "DEMO_INDICATORS",
+    "BoundaryInput",
+    "DemoConfig",
+    "GuardConfig",
+    "InputsConfig",
+    "Link",
+    "MapConfig",
+    "ParkAreasInput",
+    "ParksInput",
+    "QuestionCard",
+    "RegisterConfig",
+    "ReviewStatus",
+    "RunConfig",
+    "StatsConfig",
+    "UnitsInput",
+    "configuration_reference",
+    "default_geodata_dir",
+    "load_config",
+]
+
+CORRECTIONS = ("fdr_bh", "bonferroni", "none")
+TESTED_RATES = ("eb_global", "raw")
+REVIEW_STATUSES = (
+    "not_started",
+    "in_progress",
+    "approved",
+    "approved_with_conditions",
+    "rejected",
+    "not_required",
+)
+LAYERS = ("h3", "buurt", "wijk", "gemeente", "park")
+TILES = ("none", "pdok", "osm")
+REGISTER_STATUSES = ("In ontwikkeling", "In gebruik", "Buiten gebruik")
+PUBLICATION_CATEGORIES = ("Impactvolle algoritmes", "Overige algoritmes", "Hoog-risico AI-systeem")
+
+
+#: The shipped demo configuration (``zicht demo`` runs it).
+DEMO_CONFIG_PATH = default_geodata_dir() / "demo.toml"
+
+#: The two signals of the synthetic unit generator: the default indicators.
+DEMO_INDICATORS: tuple[IndicatorSpec, ...] = (
+    IndicatorSpec(
+        id="registration_mismatch",
+        title="Registration mismatch",
+        numerator="registration_mismatch",
+        description="Addresses where the registered residents do not match the dwelling.",
+    ),
+    IndicatorSpec(
+        id="vacant",
+        title="Vacancy",
+        numerator="vacant",
+        description="Addresses with no registered resident for a long time.",
+    ),
+)
+
+
+# --- the research-question card -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    """The status of one review (legal, ethics, DPIA, IAMA).
+
+    Parameters
+    ----------
+    status
+        ``"not_started"``, ``"in_progress"``, ``"approved"``, ``"approved_with_conditions"``,
+        ``"rejected"`` or ``"not_required"``.
+    by
+        Who reviewed (e.g. the data protection officer, the ethics committee).
+    date
+        Date of the decision (ISO, ``2025-03-01``).
+    reference
+        Link or document number of the review.
+    notes
+        Conditions or remarks.
+    """
+
+    status: str = "not_started"
+    by: str = ""
+    date: str = ""
+    reference: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _allowed(problems, "status", self.status, REVIEW_STATUSES)
+        if self.date and not re.match(r"^\d{4}-\d{2}(-\d{2})?$", self.date):
+            problems.append(f"date = {self.date!r} must be ISO (YYYY-MM-DD)")
+        if problems:
+            raise _problems_error("", problems)
+
+    @property
+    def done(self) -> bool:
+        """True when approved (with or without conditions) or not required."""
+        return self.status in ("approved", "approved_with_conditions", "not_required")
+
+
+@dataclass(frozen=True)
+class QuestionCard:
+    """The research-question card, as the programme's method asks for it.
+
+    It heads the run report and feeds the algorithm-register draft.
+
+    Parameters
+    ----------
+    question
+        The research question, e.g. "Where in Ede do holiday parks show signs of
+        permanent residence and exploitation, so that we can direct prevention?".
+    problem_owner
+        The municipality that leads and owns the results (the register's organisation).
+    partners
+        Partners in the question (police, RIEC, Belastingdienst …).
+    data_sources
+        The data sources asked for, with their holder.
+    legal_review
+        Status of the legal review (lawful basis, purpose limitation).
+    ethics_review
+        Status of the ethics review.
+    dpia
+        Data protection impact assessment.
+    iama
+        Human-rights and algorithms impact assessment (IAMA / FRAIA).
+    """
+
+    question: str = ""
+    problem_owner: str = ""
+    partners: tuple[str, ...] = ()
+    data_sources: tuple[str, ...] = ()
+    legal_review: ReviewStatus = field(default_factory=ReviewStatus)
+    ethics_review: ReviewStatus = field(default_factory=ReviewStatus)
+    dpia: ReviewStatus = field(default_factory=ReviewStatus)
+    iama: ReviewStatus = field(default_factory=ReviewStatus)
+
+    def reviews(self) -> dict[str, ReviewStatus]:
+        """Return the four reviews by label."""
+        return {
+            "legal review": self.legal_review,
+            "ethics review": self.ethics_review,
+            "DPIA": self.dpia,
+            "IAMA": self.iama,
+        }
+
+
+# --- statistics, guard, map, register --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsConfig:
+    """Hot-spot statistics settings (Getis-Ord Gi* on the H3 layer).
+
+    Parameters
+    ----------
+    k
+        H3 k-ring of the binary weights (1 = the six touching hexagons).
+    permutations
+        Conditional permutations for pseudo p-values; 0 uses the analytic z-test.
+    seed
+        Seed of the permutations.
+    alpha
+        Significance level after correction, at most 0.10.
+    correction
+        Multiple-testing correction: ``"fdr_bh"`` (Benjamini–Hochberg), ``"bonferroni"``
+        or ``"none"``.
+    indicator
+        Id of the indicator tested (``""``: the first ``rate`` or ``share`` indicator).
+    rate
+        For a rate or share: ``"eb_global"`` (default; the global empirical-Bayes rate) or
+        ``"raw"``. Spatial EB is not offered: it borrows from the very neighbours Gi* sums.
+    """
+
+    k: int = 1
+    permutations: int = 999
+    seed: int = 20221126
+    alpha: float = 0.05
+    correction: str = "fdr_bh"
+    indicator: str = ""
+    rate: str = "eb_global"
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.correction not in CORRECTIONS:
+            problems.append(
+                f"stats.correction = {self.correction!r} is not allowed; use one of {CORRECTIONS}"
+            )
+        if self.k < 1:
+            problems.append(f"stats.k must be at least 1, got {self.k}")
+        if self.permutations < 0:
+            problems.append(f"stats.permutations must be 0 or more, got {self.permutations}")
+        if not 0 < self.alpha <= 0.10:
+            problems.append(
+                f"stats.alpha must lie in (0, 0.10] (the widest hot-spot bin is 90 %), "
+                f"got {self.alpha}"
+            )
+        _allowed(problems, "stats.rate", self.rate, TESTED_RATES)
+        if problems:
+            raise _problems_error("", problems)
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """The proxy screen of the profiling guard (the refusal itself cannot be configured).
+
+    Parameters
+    ----------
+    reference
+        File with reference shares of protected groups per area (CSV or Parquet), relative
+        to ``inputs.geodata``; ``""`` skips the screen (the report says so).
+    area_column
+        Column of ``reference`` with the CBS area code.
+    columns
+        Share columns to screen (empty: every numeric column).
+    level
+        Area level of the reference shares: ``"buurt"`` or ``"wijk"``.
+    threshold
+        ``|Spearman rho|`` at or above which an indicator is flagged as a possible proxy.
+    min_areas
+        Fewest areas with both values for a correlation.
+    fail_on_proxy
+        Stop the run (nothing is written) when an indicator is flagged.
+    """
+
+    reference: Path = Path()
+    area_column: str = "code"
+    columns: tuple[str, ...] = ()
+    level: str = "buurt"
+    threshold: float = 0.5
+    min_areas: int = 10
+    fail_on_proxy: bool = False
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _allowed(problems, "guard.level", self.level, ("buurt", "wijk"))
+        if not 0 < self.threshold <= 1:
+            problems.append(f"guard.threshold must lie in (0, 1], got {self.threshold}")
+        if self.min_areas < 3:
+            problems.append(f"guard.min_areas must be at least 3, got {self.min_areas}")
+        if problems:
+            raise _problems_error("", problems)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a reference file is configured."""
+        return str(self.reference) not in ("", ".")
+
+
+@dataclass(frozen=True)
+class MapConfig:
+    """The published geographies and how the map draws them.
+
+    Parameters
+    ----------
+    title
+        Map and report title (``""``: made from the gemeente).
+    layers
+        Published geographies, finest first: a subset of ``"h3"``, ``"buurt"``,
+        ``"wijk"``, ``"gemeente"`` and ``"park"`` (needs ``[inputs.park_areas]``). The
+        hot-spot test runs on ``"h3"`` when it is published.
+    scheme
+        Classification of the choropleths: ``"quantiles"``, ``"natural_breaks"``,
+        ``"fisher_jenks"`` or ``"equal_interval"``.
+    k
+        Number of classes (2–9).
+    palette
+        A colour-blind-safe sequential palette (see ``zicht.maps.PALETTES``).
+    simplify_m
+        Boundary simplification tolerance in metres.
+    tiles
+        Background map: ``"none"`` (offline), ``"pdok"`` or ``"osm"`` (online when opened).
+    """
+
+    title: str = ""
+    layers: tuple[str, ...] = ("h3", "buurt")
+    scheme: str = "quantiles"
+    k: int = 5
+    palette: str = "YlOrRd"
+    simplify_m: float = 5.0
+    tiles: str = "none"
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        bad = [name for name in self.layers if name not in LAYERS]
+        if bad or not self.layers or len(set(self.layers)) != len(self.layers):
+            problems.append(
+                f"map.layers = {list(self.layers)!r}: use distinct names from {list(LAYERS)}"
+            )
+        _allowed(problems, "map.tiles", self.tiles, TILES)
+        if problems:
+            raise _problems_error("", problems)
+        from zicht.maps import MapOptions  # validates scheme, k, palette and simplify_m
+
+        MapOptions(scheme=self.scheme, k=self.k, palette=self.palette, simplify_m=self.simplify_m)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A titled link (legal basis, data source).
+
+    Parameters
+    ----------
+    title
+        What the link points to.
+    url
+        The address.
+    """
+
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class RegisterConfig:
+    """What is already known for the algorithm-register entry (publicatiestandaard 1.0).
+
+    Everything left empty is marked in the draft as to be written by the organisation.
+
+    Parameters
+    ----------
+    name
+        Name of the algorithm (``""``: made from the gemeente).
+    organisation
+        Organisation that registers it (``""``: the problem owner of the question card).
+    contact
+        E-mail address or website for questions (``contact_email``).
+    website
+        Public page about the algorithm.
+    status
+        ``"In ontwikkeling"`` (default), ``"In gebruik"`` or ``"Buiten gebruik"``.
+    publication_category
+        ``"Impactvolle algoritmes"`` (default), ``"Overige algoritmes"`` or
+        ``"Hoog-risico AI-systeem"``.
+    themes
+        Register themes (``category``), e.g. ``["Openbare orde en veiligheid"]``.
+    begin_date
+        Month the algorithm was taken into use (``YYYY-MM``).
+    lawful_basis
+        The legal basis of the process in words.
+    lawful_basis_links
+        Titled links to the legal basis.
+    process_index_url
+        Link to the public record of processing activities.
+    provider
+        Supplier (``""``: "zicht (open source)" plus the organisation's own configuration).
+    source_code_url
+        Link to the source code and the configuration used.
+    """
+
+    name: str = ""
+    organisation: str = ""
+    contact: str = ""
+    website: str = ""
+    status: str = "In ontwikkeling"
+    publication_category: str = "Impactvolle algoritmes"
+    themes: tuple[str, ...] = ("Openbare orde en veiligheid",)
+    begin_date: str = ""
+    lawful_basis: str = ""
+    lawful_basis_links: tuple[Link, ...] = ()
+    process_index_url: str = ""
+    provider: str = ""
+    source_code_url: str = ""
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _allowed(problems, "register.status", self.status, REGISTER_STATUSES)
+        _allowed(
+            problems,
+            "register.publication_category",
+            self.publication_category,
+            PUBLICATION_CATEGORIES,
+        )
+        if self.begin_date and not re.match(r"^\d{4}-\d{2}$", self.begin_date):
+            problems.append(f"register.begin_date = {self.begin_date!r} must be YYYY-MM")
+        if problems:
+            raise _problems_error("", problems)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs, from one TOML file.
+
+    Parameters
+    ----------
+    title
+        Title of the run (``""``: made from the gemeente).
+    gemeente
+        CBS code of the study area (default Ede, ``GM0228``), or a list of codes for a
+        region of several gemeenten (e.g. the Veluwe); the outputs name them all.
+    resolution
+        H3 resolution of the hexagon layer (7–12).
+    question
+        The research-question card.
+    inputs
+        Boundaries, parks and the unit table.
+    indicators
+        The declared indicators (``[[indicators]]`` tables); default: the two signals of the
+        synthetic generator.
+    composite
+        The composite index (``[composite]``, ``[[composite.components]]``,
+        ``[composite.uncertainty]``); none by default.
+    stats
+        Hot-spot statistics.
+    rules
+        Disclosure rules (``zicht.publish.DisclosureRules``).
+    guard
+        The proxy screen of the profiling guard.
+    map
+        Published geographies and map drawing.
+    register
+        Known fields of the algorithm-register entry.
+
+    Examples
+    --------
+    >>> RunConfig().gemeente
+    ('GM0228',)
+    >>> RunConfig(gemeente=("GM0228", "GM0203")).study_area
+    'GM0228+GM0203'
+    >>> RunConfig(resolution=14)
+    Traceback (most recent call last):
+    ...
+    zicht._errors.ConfigError: resolution must be 7 to 12, got 14
+    """
+
+    title: str = ""
+    gemeente: tuple[str, ...] = ("GM0228",)
+    resolution: int = 9
+    question: QuestionCard = field(default_factory=QuestionCard)
+    inputs: InputsConfig = field(default_factory=InputsConfig)
+    indicators: tuple[IndicatorSpec, ...] = DEMO_INDICATORS
+    composite: CompositeSpec = field(default_factory=CompositeSpec)
+    # 9,999 permutations: with ~1,200 cells, FDR needs pseudo p-values below the
+    # floor of 1/1,000 that 999 permutations can give.
+    stats: StatsConfig = field(default_factory=lambda: StatsConfig(permutations=9999))
+    rules: DisclosureRules = field(default_factory=DisclosureRules)
+    guard: GuardConfig = field(default_factory=GuardConfig)
+    map: MapConfig = field(default_factory=MapConfig)
+    register: RegisterConfig = field(default_factory=RegisterConfig)
+    source: str = field(default="", compare=False, metadata={"internal": True})
+    source_sha256: str = field(default="", compare=False, metadata={"internal": True})
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.indicators, tuple):
+            object.__setattr__(self, "indicators", tuple(self.indicators))
+        problems: list[str] = []
+        if not 7 <= self.resolution <= 12:
+            problems.append(f"resolution must be 7 to 12, got {self.resolution}")
+        if isinstance(self.gemeente, str):
+            object.__setattr__(self, "gemeente", (self.gemeente,))
+        elif not isinstance(self.gemeente, tuple):
+            object.__setattr__(self, "gemeente", tuple(self.gemeente))
+        bad = [
+            code
+            for code in self.gemeente
+            if not (isinstance(code, str) and code.startswith("GM") and len(code) == 6)
+        ]
+        if bad or not self.gemeente:
+            problems.append(
+                f"gemeente must be a CBS code like 'GM0228' or a list of them, got "
+                f"{list(self.gemeente)!r}"
+            )
+        elif len(set(self.gemeente)) != len(self.gemeente):
+            problems.append(f"gemeente lists a code twice: {list(self.gemeente)!r}")
+        if "park" in self.map.layers and not self.inputs.park_areas.enabled:
+            problems.append(
+                "map.layers holds 'park' but [inputs.park_areas] names no park boundaries"
+            )
+        problems += self._indicator_problems()
+        if problems:
+            raise _problems_error("", problems)
+        self._guard()
+
+    def _indicator_problems(self) -> list[str]:
+        problems: list[str] = []
+        ids = [s.id for s in self.indicators]
+        if not ids:
+            problems.append("declare at least one indicator ([[indicators]])")
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            problems.append(f"indicator ids {dupes} are declared more than once")
+        level = self.inputs.units.level
+        for spec in self.indicators:
+            if spec.unit_level != level:
+                problems.append(
+                    f"indicator {spec.id!r} has unit_level {spec.unit_level!r} but the unit "
+                    f"table ([inputs.units] level) holds {level!r} units; the disclosure "
+                    "threshold rests on one population, so run each unit level separately"
+                )
+        problems += self._unprotected_places()
+        unknown = [c.indicator for c in self.composite.components if c.indicator not in ids]
+        if unknown:
+            problems.append(
+                f"composite components {unknown} are not declared indicators; declared: {ids}"
+            )
+        if self.stats.indicator and self.stats.indicator not in ids:
+            problems.append(
+                f"stats.indicator = {self.stats.indicator!r} is not a declared indicator; "
+                f"declared: {ids}"
+            )
+        return problems
+
+    def _unprotected_places(self) -> list[str]:
+        """List densities and distances that rest on unit columns not declared public."""
+        public = set(self.inputs.units.public_columns)
+        problems = []
+        for spec in self.indicators:
+            if spec.counted:
+                continue
+            read = filter_columns(spec.numerator) if spec.features == "units" else []
+            if spec.denominator is not None:
+                read += filter_columns(spec.denominator)
+            private = sorted(set(read) - public)
+            if private:
+                problems.append(
+                    f"indicator {spec.id!r} ({spec.kind}) reads unit columns {private} that "
+                    "are not declared public: a density or distance is published without "
+                    "disclosure control, so it may rest only on public facts. Use kind = "
+                    "'rate' for confidential ones, or list the columns in [inputs.units] "
+                    f"public_columns if they are public (now: {sorted(public)})"
+                )
+        return problems
+
+    def _guard(self) -> None:
+        from zicht.guard import check_names
+
+        names = [("composite component", c.indicator) for c in self.composite.components]
+        check_names(names, subject="composite weights")
+
+    # --- conveniences ---------------------------------------------------------------------
+
+    @property
+    def geodata(self) -> Path:
+        """The folder of the inputs (``inputs.geodata``)."""
+        return self.inputs.geodata
+
+    @property
+    def seed(self) -> int:
+        """Seed of the synthetic units (``inputs.units.seed``)."""
+        return self.inputs.units.seed
+
+    @property
+    def run_title(self) -> str:
+        """The run title, or one made from the gemeente."""
+        return self.title or self.map.title or f"zicht risk map {self.study_area}"
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the unit data are synthetic (generated, or a file declared so)."""
+        units = self.inputs.units
+        return units.source == "synthetic" or units.synthetic
+
+    @property
+    def study_area(self) -> str:
+        """The gemeente code, or the codes joined by ``+`` for a region of several."""
+        return "+".join(self.gemeente)
+
+    def hotspot_spec(self) -> IndicatorSpec:
+        """Return the indicator the hot-spot test runs on."""
+        if self.stats.indicator:
+            return next(s for s in self.indicators if s.id == self.stats.indicator)
+        rated = [s for s in self.indicators if s.kind in ("rate", "share")]
+        return rated[0] if rated else self.indicators[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as JSON-serialisable data (filters as readable text)."""
+        return _plain(self)
+
+
+#: The old name of :class:`RunConfig`, kept so that existing code keeps working.
+DemoConfig = RunConfig
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, IndicatorSpec):
+        return value.to_dict()
+    if isinstance(value, CompositeSpec):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields(value)
+            if not f.metadata.get("internal")
+        }
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) -> RunConfig:
+    """Build a :class:`RunConfig` from parsed TOML, listing every problem at once.
+
+    Parameters
+    ----------
+    data
+        The parsed TOML document.
+    base
+        Folder relative ``inputs.geodata`` is taken from (the config file's folder).
+
+    Returns
+    -------
+    RunConfig
+        The validated configuration.
+
+    Raises
+    ------
+    ProfilingError
+        If anything uses a protected attribute (with the other problems, if any).
+    ConfigError
+        Listing every unknown key, wrong type and wrong value with the allowed ones.
+    """
+    doc = resolve_geodata(dict(data), base or Path.cwd())
+    collector = Collector()
+    config = build(RunConfig, doc, "", collector)
+    messages = collector.profiling + collector.problems
+    if collector.profiling:
+        raise ProfilingError("\n".join(messages))
+    if config is MISSING or collector.problems:
+        if len(messages) == 1:
+            raise ConfigError(messages[0])
+        listing = "\n".join(f"  - {m}" for m in messages)
+        raise ConfigError(f"{len(messages)} problems in the configuration\n{listing}")
+    result: RunConfig = config
+    return result
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a TOML file into a :class:`RunConfig`.
+
+    Parameters
+    ----------
+    path
+        TOML file; see ``docs/configuration.md`` for every key and its default.
+
+    Returns
+    -------
+    RunConfig
+        The validated configuration; ``source`` and ``source_sha256`` record the file.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or is not valid TOML, or a key or value is not allowed.
+    ProfilingError
+        If an indicator, filter or weight uses a protected attribute.
+
+    Examples
+    --------
+    >>> load_config(DEMO_CONFIG_PATH).gemeente
+    'GM0228'
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    config = config_from_mapping(data, base=path.resolve().parent)
+    return replace(config, source=str(path), source_sha256=hashlib.sha256(raw).hexdigest())
+
+
+def configuration_reference() -> str:
+    """Write every configuration key with its default as Markdown (``docs/configuration.md``).
+
+    Returns
+    -------
+    str
+        The page, generated from the dataclasses and their docstrings.
+    """
+    from zicht.config._reference import configuration_reference as reference
+
+    return reference()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Rewrite ``docs/configuration.md`` (``python -m zicht.config [PATH]``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    target = Path(args[0]) if args else DEMO_CONFIG_PATH.parents[1] / "docs" / "configuration.md"
+    target.write_text(configuration_reference(), encoding="utf-8")
+    print(target)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

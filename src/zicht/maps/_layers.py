@@ -1,0 +1,465 @@
+"""Prepare a release for drawing: validated layers, themes, context and feature data.
+
+Everything the HTML map and the static PNGs draw passes through :func:`prepare_release`. It
+keeps only what may be shown: the published geographies with their statuses, the values of
+published features, and a whitelist of columns of the public context layers. Geometry is
+simplified and quantised once, in :mod:`zicht._map_geometry`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from zicht._errors import CRSError, DisclosureError, InputError, SchemaError
+from zicht.maps._geometry import to_web_geometry
+from zicht.maps._themes import (
+    GEOGRAPHY_TITLES,
+    STATUS_MERGED,
+    MapOptions,
+    Theme,
+    check_statuses,
+    choropleth_theme,
+    hotspot_method_text,
+    label_kind,
+    label_theme,
+    title_with_unit,
+)
+from zicht.publish import STATUS_PUBLISHED, Release
+
+__all__ = [
+    "ContextLayer",
+    "Geography",
+    "PreparedRelease",
+    "area_features_json",
+    "context_features_json",
+    "prepare_release",
+]
+
+_REQUIRED = ("area_id", "area_name", "status", "n_units_band")
+_ORDER = ("h3", "region", "buurt", "wijk", "gemeente", "park")
+_PARK_NAMES = ("parks", "park")
+# Context layers are public, but may carry more than the map needs (addresses of parks,
+# websites): only these columns are read, as (id column, name column).
+_CONTEXT_COLUMNS = {"park": ("park_id", "name"), "area": ("area_id", "area_name")}
+_CONTEXT_TITLES = {
+    "buurt": "Buurt",
+    "wijk": "Wijk",
+    "gemeente": "Gemeente",
+    "parks": "Park",
+    "park": "Park",
+}
+# Buffer around the study area within which context features are drawn, in metres.
+_CONTEXT_MARGIN_M = 1_000.0
+# Label columns that make a hot-spot theme, with their q-value column and metadata key.
+_LABEL_THEMES = (("hotspot_label", "hotspot_q", "hotspot"), ("moran_label", "moran_q", "moran"))
+
+
+@dataclass(frozen=True)
+class Geography:
+    """A published release layer, ready to draw.
+
+    Parameters
+    ----------
+    name
+        Release layer name.
+    title
+        Human title (``"H3 cells"``).
+    frame
+        The release layer, in EPSG:28992.
+    web_geometry
+        Simplified, quantised WGS84 geometry aligned to ``frame``.
+    themes
+        The ways to colour it.
+    rank_interval
+        Central share of the composite's rank interval, for the tooltips (0.90 → "90 %").
+    """
+
+    name: str
+    title: str
+    frame: gpd.GeoDataFrame
+    web_geometry: np.ndarray
+    themes: tuple[Theme, ...]
+    rank_interval: float = 0.90
+
+    @property
+    def statuses(self) -> pd.Series:
+        """The ``status`` of each feature."""
+        return self.frame["status"].astype("str")
+
+
+@dataclass(frozen=True)
+class ContextLayer:
+    """A public reference layer, reduced to identifiers and names.
+
+    Parameters
+    ----------
+    name
+        Context layer name (``"buurt"``, ``"parks"`` …).
+    title
+        Human title.
+    kind
+        ``"park"`` or ``"area"``.
+    ids, names
+        Raw identifiers and names, aligned to the geometry.
+    geometry
+        Geometry in EPSG:28992.
+    web_geometry
+        Simplified, quantised WGS84 geometry.
+    """
+
+    name: str
+    title: str
+    kind: str
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    geometry: gpd.GeoSeries
+    web_geometry: np.ndarray
+
+
+@dataclass(frozen=True)
+class PreparedRelease:
+    """A release reduced to what the maps draw.
+
+    Parameters
+    ----------
+    geographies
+        Published layers in drawing order.
+    context
+        Public reference layers clipped to the study area.
+    bounds_wgs84
+        ``(south, west, north, east)`` of the published layers.
+    """
+
+    geographies: tuple[Geography, ...]
+    context: tuple[ContextLayer, ...]
+    bounds_wgs84: tuple[float, float, float, float]
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        """Every theme, in layer-control order; the first is shown when the map opens."""
+        return tuple(t for g in self.geographies for t in g.themes)
+
+
+def _layer_order(names: list[str]) -> list[str]:
+    known = [n for n in _ORDER if n in names]
+    return known + [n for n in names if n not in _ORDER]
+
+
+def _validate_layers(release: Release) -> None:
+    schema: list[str] = []
+    crs: list[str] = []
+    for name, frame in release.layers.items():
+        missing = [c for c in _REQUIRED if c not in frame]
+        missing += [m.column for m in release.indicators if m.column not in frame]
+        if missing:
+            schema.append(f"layer {name!r} lacks columns {missing}")
+        if frame.crs is None or frame.crs.to_epsg() != 28992:
+            crs.append(f"layer {name!r} must be in EPSG:28992, got {frame.crs}")
+        if "status" in frame:
+            schema.extend(check_statuses(frame, name))
+    if schema:
+        raise SchemaError("the release cannot be mapped: " + "; ".join(schema + crs))
+    if crs:
+        raise CRSError("the release cannot be mapped: " + "; ".join(crs))
+    _validate_context(release)
+    if not release.layers or all(len(f) == 0 for f in release.layers.values()):
+        raise InputError("the release has no published layer with features: nothing to map")
+    _refuse_unpublished_values(release)
+
+
+def _refuse_unpublished_values(release: Release) -> None:
+    """Defence in depth: a feature that is not published must carry no value."""
+    leaks = []
+    for name, frame in release.layers.items():
+        hidden = frame["status"].astype("str") != STATUS_PUBLISHED
+        columns = [m.column for m in release.indicators] + ["n_units"]
+        columns += [c for c in ("hotspot_z", "hotspot_p", "hotspot_q") if c in frame]
+        for column in columns:
+            if column in frame:
+                n = int((hidden & frame[column].notna()).sum())
+                if n:
+                    leaks.append(f"layer {name!r}, column {column!r}: {n} feature(s)")
+    if leaks:
+        raise DisclosureError(
+            "the release carries values on features that are not published; "
+            "no map is written: " + "; ".join(leaks)
+        )
+
+
+def _themes_for(
+    name: str, frame: gpd.GeoDataFrame, release: Release, options: MapOptions, start: int
+) -> list[Theme]:
+    themes: list[Theme] = []
+    published = frame["status"].astype("str") == STATUS_PUBLISHED
+    for column, q_column, metadata_key in _LABEL_THEMES:
+        if column not in frame:
+            continue
+        settings = release.metadata.get(metadata_key)
+        settings = settings if isinstance(settings, Mapping) else None
+        method = str((settings or {}).get("method", ""))
+        kind = label_kind(frame.loc[published, column], column, method)
+        default = "gi_star" if kind == "hotspot" else "local_moran"
+        note = hotspot_method_text(settings, default, _tested_title(settings, release))
+        key = f"t{start + len(themes)}"
+        themes.append(label_theme(key, name, frame, column, q_column, kind, note))
+    for meta in release.indicators:
+        key = f"t{start + len(themes)}"
+        themes.append(choropleth_theme(key, name, frame, meta, options))
+    return themes
+
+
+def _tested_title(settings: Mapping[str, Any] | None, release: Release) -> str | None:
+    """Title of the indicator a hot-spot test was run on, from the recorded settings."""
+    if not settings:
+        return None
+    column = settings.get("indicator") or settings.get("variable")
+    if not column:
+        return None
+    titles = {m.column: title_with_unit(m) for m in release.indicators}
+    return titles.get(str(column), str(column))
+
+
+def _context_kind(name: str) -> str:
+    return "park" if name.lower() in _PARK_NAMES else "area"
+
+
+def _validate_context(release: Release) -> None:
+    schema: list[str] = []
+    crs: list[str] = []
+    for name, frame in release.context.items():
+        if frame.crs is None:
+            crs.append(f"context layer {name!r} has no CRS; set it before publishing")
+        kind = _context_kind(name)
+        if kind == "area" and set(frame.geom_type.dropna()) & {"Point", "MultiPoint"}:
+            # Points other than park locations could be unit-level locations (addresses).
+            schema.append(
+                f"context layer {name!r} holds points; only park locations may be points on "
+                "a map (name the layer 'parks'), other context layers must be areas"
+            )
+        missing = [c for c in _CONTEXT_COLUMNS[kind] if c not in frame]
+        if missing:
+            schema.append(f"context layer {name!r} lacks columns {missing}")
+    if schema:
+        raise SchemaError("the release cannot be mapped: " + "; ".join(schema + crs))
+    if crs:
+        raise CRSError("the release cannot be mapped: " + "; ".join(crs))
+
+
+def _context_layers(
+    release: Release, study_area: shapely.Geometry, options: MapOptions
+) -> list[ContextLayer]:
+    layers = []
+    for name, frame in release.context.items():
+        kind = _context_kind(name)
+        id_col, name_col = _CONTEXT_COLUMNS[kind]
+        rd = frame.geometry.to_crs(28992)
+        keep = rd.intersects(study_area).to_numpy() & ~rd.is_empty.to_numpy()
+        if not keep.any():
+            continue
+        reduced = gpd.GeoDataFrame(geometry=rd[keep].values, crs=28992)
+        layers.append(
+            ContextLayer(
+                name=name,
+                title=_CONTEXT_TITLES.get(name.lower(), name),
+                kind=kind,
+                ids=tuple(_text(v) for v in frame.loc[keep, id_col]),
+                names=tuple(_text(v) for v in frame.loc[keep, name_col]),
+                geometry=reduced.geometry,
+                web_geometry=to_web_geometry(reduced, options.simplify_m),
+            )
+        )
+    return layers
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
+    """Validate a release and compute everything the maps draw.
+
+    Parameters
+    ----------
+    release
+        The release to draw.
+    options
+        Classification, palette and simplification.
+
+    Returns
+    -------
+    PreparedRelease
+        Geographies with themes and WGS84 geometry, and the clipped context layers.
+
+    Raises
+    ------
+    SchemaError, CRSError, InputError
+        If a layer lacks columns, is not in EPSG:28992, or nothing can be drawn.
+    DisclosureError
+        If a feature that is not published carries a value.
+    """
+    _validate_layers(release)
+    geographies: list[Geography] = []
+    start = 0
+    for name in _layer_order(list(release.layers)):
+        frame = release.layers[name]
+        if len(frame) == 0:
+            continue
+        themes = _themes_for(name, frame, release, options, start)
+        start += len(themes)
+        geographies.append(
+            Geography(
+                name=name,
+                title=GEOGRAPHY_TITLES.get(name, name),
+                frame=frame,
+                web_geometry=to_web_geometry(frame, options.simplify_m),
+                themes=tuple(themes),
+                rank_interval=_rank_interval(release, name),
+            )
+        )
+    study = shapely.union_all(
+        np.concatenate([np.asarray(g.frame.geometry.values, dtype=object) for g in geographies])
+    )
+    study_area = shapely.envelope(study).buffer(_CONTEXT_MARGIN_M, join_style="mitre")
+    web_bounds = shapely.total_bounds(np.concatenate([g.web_geometry for g in geographies]))
+    west, south, east, north = (float(v) for v in web_bounds)
+    return PreparedRelease(
+        geographies=tuple(geographies),
+        context=tuple(_context_layers(release, study_area, options)),
+        bounds_wgs84=(south, west, north, east),
+    )
+
+
+def _header(code: str, name: str) -> str:
+    code_html = html.escape(code)
+    if name and name != code:
+        return f"<b>{html.escape(name)}</b><br>{code_html}"
+    return f"<b>{code_html}</b>"
+
+
+def _features_json(geoms: np.ndarray, properties: list[str]) -> str:
+    geojson = shapely.to_geojson(geoms)
+    parts = [
+        f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
+        for g, p in zip(geojson.tolist(), properties, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def area_features_json(geography: Geography, script_json: Any) -> str:
+    """Serialise a geography as GeoJSON with compact, escaped properties.
+
+    Each feature carries ``h`` (escaped name and code), ``b`` (escaped units band), ``s``
+    (status) and, when published, ``c`` (class per theme) and ``t`` (escaped value text per
+    theme). Features that are not published carry no value at all.
+
+    Parameters
+    ----------
+    geography
+        The prepared geography.
+    script_json
+        The JSON encoder that is safe inside ``<script>``.
+
+    Returns
+    -------
+    str
+        A GeoJSON FeatureCollection.
+    """
+    frame = geography.frame
+    ids = [_text(v) for v in frame["area_id"]]
+    names = [_text(v) for v in frame["area_name"]]
+    bands = [_text(v) for v in frame["n_units_band"]]
+    statuses = geography.statuses.tolist()
+    regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
+    extras = composite_texts(frame, geography.rank_interval)
+    properties = []
+    for i, status in enumerate(statuses):
+        prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
+        prop["s"] = status
+        if status == STATUS_PUBLISHED:
+            prop["c"] = [int(t.class_index[i]) for t in geography.themes]
+            prop["t"] = [html.escape(t.value_text[i]) for t in geography.themes]
+            if extras is not None and extras[i]:
+                prop["x"] = html.escape(extras[i])
+        elif status == STATUS_MERGED and regions and regions[i]:
+            prop["r"] = html.escape(regions[i])
+        properties.append(script_json(prop))
+    return _features_json(geography.web_geometry, properties)
+
+
+def context_features_json(layer: ContextLayer, script_json: Any) -> str:
+    """Serialise a context layer as GeoJSON whose only property is the escaped tooltip.
+
+    Parameters
+    ----------
+    layer
+        The prepared context layer.
+    script_json
+        The JSON encoder that is safe inside ``<script>``.
+
+    Returns
+    -------
+    str
+        A GeoJSON FeatureCollection.
+    """
+    properties = [
+        script_json({"h": f"{html.escape(layer.title)}: {_header(code, name)}"})
+        for code, name in zip(layer.ids, layer.names, strict=True)
+    ]
+    return _features_json(layer.web_geometry, properties)
+
+
+def _rank_interval(release: Release, layer: str) -> float:
+    """Return the composite's rank-interval share on ``layer`` as recorded (default 0.90)."""
+    composite = release.metadata.get("composite")
+    layers = composite.get("layers") if isinstance(composite, Mapping) else None
+    entry = layers.get(layer) if isinstance(layers, Mapping) else None
+    try:
+        return float(entry["settings"]["uncertainty"]["interval"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return 0.90
+
+
+def composite_texts(frame: pd.DataFrame, interval: float = 0.90) -> list[str] | None:
+    """Per feature: "Composite rank 3 (90 % interval 1–7)", or None without a composite."""
+    columns = ("composite_rank", "composite_rank_lo", "composite_rank_hi")
+    if not all(c in frame for c in columns):
+        return None
+    out = []
+    share = f"{interval * 100:.0f} %"
+    unstable = frame.get("composite_rank_unstable")
+    for i, (rank, lo, hi) in enumerate(zip(*(frame[c] for c in columns), strict=True)):
+        if pd.isna(rank):
+            out.append("")
+            continue
+        text = f"Composite rank {int(rank)} ({share} interval {int(lo)}–{int(hi)})"
+        if unstable is not None and unstable.iloc[i] == 1:
+            text += ": unstable"
+        out.append(text)
+    return out
+
+
+def css_name(name: str) -> str:
+    """Turn a layer name into a CSS class fragment (``[a-z0-9-]``).
+
+    Parameters
+    ----------
+    name
+        Any layer name.
+
+    Returns
+    -------
+    str
+        Lower-case letters, digits and hyphens.
+    """
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "layer"

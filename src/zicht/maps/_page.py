@@ -1,0 +1,342 @@
+"""The page around the map: legend, footer, styles, and the script that draws the layers.
+
+Every text from the data or the metadata is HTML-escaped here, and the layer data is written
+once per geography as script-safe JSON; the layers of the layer control only refer to it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from zicht.maps._assets import LEAFLET_VERSION, script_json
+from zicht.maps._layers import (
+    PreparedRelease,
+    area_features_json,
+    context_features_json,
+    css_name,
+)
+from zicht.maps._themes import STATUS_MERGED
+from zicht.publish import STATUS_SUPPRESSED, Release
+
+__all__ = [
+    "CSS",
+    "HATCH_SVG",
+    "SETUP_JS",
+    "config",
+    "data_json",
+    "escape",
+    "footer_html",
+    "legend_html",
+    "provenance",
+    "status_texts",
+]
+
+_SUPPRESSED_STYLE = "#d9d9d9"
+_CONTEXT_STYLES: Mapping[str, Mapping[str, Any]] = {
+    "buurt": {"color": "#3d3d3d", "weight": 1.0, "opacity": 0.75, "fill": False},
+    "wijk": {"color": "#111111", "weight": 2.4, "opacity": 0.9, "fill": False},
+    "gemeente": {"color": "#000000", "weight": 3.2, "opacity": 0.9, "fill": False},
+    "park": {"color": "#00441b", "weight": 2.0, "opacity": 0.95, "fill": False, "dashArray": "5 3"},
+    "area": {"color": "#3d3d3d", "weight": 1.2, "opacity": 0.8, "fill": False},
+}
+_PARK_POINT = {
+    "radius": 5,
+    "color": "#00441b",
+    "weight": 1.5,
+    "fillColor": "#5aae61",
+    "fillOpacity": 0.95,
+}
+
+
+SETUP_JS = """
+var {{ this.get_name() }} = (function (map) {
+  const data = {{ this.data_json }};
+  const config = {{ this.config_json }};
+  const panes = [["zichtAreas", 410], ["zichtOutlines", 420], ["zichtParks", 430]];
+  panes.forEach(([name, z]) => { map.createPane(name).style.zIndex = z; });
+  // Bottom left holds the legend and the footer; the scale goes to the right.
+  L.control.scale({position: "bottomright"}).addTo(map);
+  function areaStyle(theme, p) {
+    const style = {weight: 0.6, color: "#4d4d4d", opacity: 0.9, fillOpacity: config.fillOpacity};
+    if (p.s === "published") {
+      const k = p.c[theme.j];
+      style.fillColor = k >= 0 ? theme.colours[k] : config.noValueColour;
+      style.className = "zicht-area zicht-published";
+    } else if (p.s === "merged") {
+      Object.assign(style, {fillColor: "#ffffff", fillOpacity: 0.3, color: "#6a3d9a",
+                            dashArray: "3 3", className: "zicht-area zicht-merged"});
+    } else {
+      Object.assign(style, {fillColor: config.suppressedColour,
+                            className: "zicht-area zicht-suppressed"});
+    }
+    return style;
+  }
+  function areaTooltip(theme, p) {
+    let text = p.h;
+    if (p.s === "published") {
+      text += "<br>" + theme.title + ": " + p.t[theme.j];
+      if (p.x) { text += "<br>" + p.x; }
+    } else {
+      text += "<br><i>" + (config.statusText[p.s] || config.statusText.suppressed) + "</i>";
+      if (p.r) { text += "<br>" + config.regionLabel + ": " + p.r; }
+    }
+    return text + "<br>" + config.bandLabel + ": " + p.b;
+  }
+  function themeLayer(key) {
+    const theme = config.themes[key];
+    const layer = L.geoJSON(data[theme.data], {
+      pane: "zichtAreas",
+      style: (feature) => areaStyle(theme, feature.properties),
+      onEachFeature: (feature, path) => {
+        path.bindTooltip(() => areaTooltip(theme, feature.properties),
+                         {sticky: true, className: "zicht-tooltip"});
+        path.on("mouseover", () => {
+          path.setStyle({weight: 2.5, color: "#000000"});
+          path.bringToFront();
+        });
+        path.on("mouseout", () => { layer.resetStyle(path); });
+      },
+    });
+    layer.zichtTheme = key;
+    return layer;
+  }
+  function contextLayer(key) {
+    const ctx = config.contexts[key];
+    const pane = ctx.park ? "zichtParks" : "zichtOutlines";
+    return L.geoJSON(data[key], {
+      pane: pane,
+      // Park points are circle markers with their own style (set in pointToLayer).
+      style: (feature) => (feature.geometry.type.endsWith("Point") ? {}
+        : Object.assign({className: ctx.className}, ctx.style)),
+      pointToLayer: (feature, latlng) => L.circleMarker(
+        latlng, Object.assign({pane: pane, className: ctx.className}, config.parkPoint)),
+      onEachFeature: (feature, path) => {
+        path.bindTooltip(feature.properties.h, {sticky: true, className: "zicht-tooltip"});
+      },
+    });
+  }
+  function showLegend(key) {
+    document.querySelectorAll(".zicht-legend-theme").forEach((el) => {
+      el.hidden = el.dataset.theme !== key;
+    });
+  }
+  // Fit the study area into the part of the map the legend and the layer list leave free.
+  // Fitted once now and again when the page's later scripts have added the layer list.
+  function fit() {
+    const size = map.getSize();
+    const legend = document.getElementById("zicht-legend");
+    const list = document.querySelector(".leaflet-control-layers");
+    const left = legend && legend.offsetWidth + 30 < size.x / 2 ? legend.offsetWidth + 20 : 10;
+    const right = list && list.offsetWidth + 30 < size.x / 3 ? list.offsetWidth + 20 : 10;
+    map.fitBounds(config.bounds,
+                  {paddingTopLeft: [left, 10], paddingBottomRight: [right, 24], animate: false});
+  }
+  fit();
+  setTimeout(fit, 0);
+  map.on("baselayerchange", (event) => {
+    if (event.layer.zichtTheme) { showLegend(event.layer.zichtTheme); }
+  });
+  return {themeLayer: themeLayer, contextLayer: contextLayer, showLegend: showLegend};
+})({{ this._parent.get_name() }});
+"""
+
+
+def status_texts(release: Release) -> dict[str, str]:
+    """Return the raw text shown instead of a value, per status that is not published."""
+    min_units = release.rules.min_units
+    return {
+        STATUS_SUPPRESSED: f"Not publishable: fewer than {min_units} units",
+        STATUS_MERGED: "Merged into a publishable region; no value of its own",
+    }
+
+
+def config(prepared: PreparedRelease, release: Release, *, tiles: bool) -> dict[str, Any]:
+    """Return the drawing settings of the setup script; its texts are already escaped."""
+    themes = {}
+    for geography in prepared.geographies:
+        for j, theme in enumerate(geography.themes):
+            themes[theme.key] = {
+                "data": f"a:{geography.name}",
+                "j": j,
+                "title": html.escape(theme.title),
+                "colours": [e.colour for e in theme.entries],
+            }
+    contexts = {}
+    for layer in prepared.context:
+        style_key = layer.name.lower() if layer.name.lower() in _CONTEXT_STYLES else layer.kind
+        contexts[f"c:{layer.name}"] = {
+            "park": layer.kind == "park",
+            "style": dict(_CONTEXT_STYLES[style_key]),
+            "className": f"zicht-context zicht-context-{css_name(layer.name)}",
+        }
+    south, west, north, east = prepared.bounds_wgs84
+    return {
+        "bounds": [[south, west], [north, east]],
+        "themes": themes,
+        "contexts": contexts,
+        "statusText": {k: html.escape(v) for k, v in status_texts(release).items()},
+        "bandLabel": "Units",
+        "regionLabel": "Region",
+        "noValueColour": "#ffffff",
+        "suppressedColour": _SUPPRESSED_STYLE,
+        "fillOpacity": 0.7 if tiles else 0.85,
+        "parkPoint": _PARK_POINT,
+    }
+
+
+def data_json(prepared: PreparedRelease) -> str:
+    """Return every layer's GeoJSON in one script-safe object, keyed ``a:<name>``/``c:<name>``."""
+    parts = [
+        f"{script_json('a:' + g.name)}:{area_features_json(g, script_json)}"
+        for g in prepared.geographies
+    ]
+    parts += [
+        f"{script_json('c:' + c.name)}:{context_features_json(c, script_json)}"
+        for c in prepared.context
+    ]
+    return "{" + ",".join(parts) + "}"
+
+
+def escape(value: Any) -> str:
+    """HTML-escape any value as text (``None`` becomes empty)."""
+    return html.escape("" if value is None else str(value))
+
+
+def legend_html(prepared: PreparedRelease, release: Release, default: str | None = None) -> str:
+    """Return the legend: one section per theme, data date, synthetic note.
+
+    The section of theme ``default`` (a theme key; the first theme when None) is shown.
+    """
+    metadata = release.metadata
+    default = default or prepared.themes[0].key
+    sections = []
+    for geography in prepared.geographies:
+        statuses = set(geography.statuses)
+        for theme in geography.themes:
+            rows = [
+                f'<li><span class="zicht-swatch" style="background:{e.colour}"></span>'
+                f"{escape(e.label)}</li>"
+                for e in theme.entries
+            ]
+            if (theme.class_index[(geography.statuses == "published").to_numpy()] < 0).any():
+                rows.append('<li><span class="zicht-swatch"></span>No value</li>')
+            if STATUS_SUPPRESSED in statuses:
+                text = status_texts(release)[STATUS_SUPPRESSED]
+                rows.append(
+                    '<li><span class="zicht-swatch zicht-swatch-suppressed"></span>'
+                    f"{escape(text)}</li>"
+                )
+            if STATUS_MERGED in statuses:
+                rows.append(
+                    '<li><span class="zicht-swatch zicht-swatch-merged"></span>'
+                    "Merged into a publishable region</li>"
+                )
+            hidden = "" if theme.key == default else " hidden"
+            sections.append(
+                f'<section class="zicht-legend-theme" data-theme="{theme.key}"{hidden}>'
+                f"<h3>{escape(geography.title)}: {escape(theme.title)}</h3>"
+                f'<ul>{"".join(rows)}</ul><p class="zicht-method">{escape(theme.note)}</p>'
+                f"{_indicator_note(metadata, theme.column)}</section>"
+            )
+    lines = []
+    if metadata.get("data_date"):
+        lines.append(f"Data date: {escape(metadata['data_date'])}")
+    synthetic = metadata.get("synthetic")
+    if synthetic:
+        note = metadata.get("synthetic_note") or metadata.get("note") or ""
+        if isinstance(synthetic, Mapping):
+            note = synthetic.get("note") or note
+        note = str(note)
+        # The note may well say so itself; do not write "Synthetic data: SYNTHETIC DATA: …".
+        label = "" if note.lower().startswith("synthetic") else "Synthetic data"
+        text = f"{label}: {note}" if label and note else (note or label)
+        lines.append(f'<span class="zicht-synthetic">{escape(text)}</span>')
+    title = escape(metadata.get("title") or "zicht risk map")
+    return (
+        # <details>: a click on the title folds the legend away, without any script.
+        f'<details class="zicht-legend" id="zicht-legend" open><summary>{title}</summary>'
+        + "".join(sections)
+        + "".join(f'<p class="zicht-meta">{line}</p>' for line in lines)
+        + "</details>"
+    )
+
+
+def _indicator_note(metadata: Mapping[str, Any], column: str) -> str:
+    """Purpose and suggested follow-up steps of an indicator, from the release metadata."""
+    notes = metadata.get("indicator_notes")
+    note = notes.get(column) if isinstance(notes, Mapping) else None
+    if not isinstance(note, Mapping):
+        return ""
+    html_parts = []
+    if note.get("purpose"):
+        html_parts.append(f'<p class="zicht-purpose">Purpose: {escape(note["purpose"])}</p>')
+    steps = [s for s in note.get("follow_up") or [] if s]
+    if steps:
+        items = "".join(f"<li>{escape(s)}</li>" for s in steps)
+        html_parts.append(
+            '<details class="zicht-follow-up"><summary>Suggested follow-up where high'
+            f"</summary><ul>{items}</ul></details>"
+        )
+    return "".join(html_parts)
+
+
+def provenance(release: Release) -> str:
+    """Return the raw provenance line: version, run, creation time and disclosure rules."""
+    metadata = release.metadata
+    rules = release.rules
+    parts = [f"zicht {metadata.get('zicht_version', '?')}"]
+    if metadata.get("run_id"):
+        parts.append(f"run {metadata['run_id']}")
+    if metadata.get("created"):
+        parts.append(f"created {metadata['created']}")
+    rounding = (
+        f"counts rounded to base {rules.rounding_base}"
+        if rules.rounding_base > 1
+        else "counts not rounded"
+    )
+    parts.append(f"rules: a value rests on at least {rules.min_units} units, {rounding}")
+    return " · ".join(parts)
+
+
+def footer_html(release: Release) -> str:
+    """Return the provenance footer as escaped HTML."""
+    text = f"{provenance(release)} · Leaflet {LEAFLET_VERSION} inlined, works offline"
+    return f'<div class="zicht-footer" id="zicht-footer">{escape(text)}</div>'
+
+
+CSS = """
+.leaflet-control-layers-expanded { max-height: 45vh; max-width: 340px; overflow-y: auto;
+  font-size: 12px; }
+.zicht-legend { position: absolute; z-index: 1000; left: 10px; bottom: 30px; max-width: 320px;
+  max-height: calc(100% - 120px); overflow: auto; padding: 8px 10px; border-radius: 4px;
+  background: rgba(255, 255, 255, 0.94); box-shadow: 0 1px 5px rgba(0, 0, 0, 0.4);
+  font: 12px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.zicht-legend summary { font-size: 14px; font-weight: 600; margin: 0 0 4px; cursor: pointer; }
+.zicht-legend h3 { font-size: 12.5px; margin: 4px 0; }
+.zicht-legend ul { list-style: none; margin: 0; padding: 0; }
+.zicht-legend li { margin: 1px 0; white-space: nowrap; }
+.zicht-legend p { margin: 4px 0 0; }
+.zicht-method { color: #333333; font-style: italic; }
+.zicht-synthetic { color: #b2182b; font-weight: 600; }
+.zicht-swatch { display: inline-block; width: 16px; height: 11px; margin-right: 6px;
+  vertical-align: -1px; border: 1px solid #6f6f6f; background: #ffffff; }
+.zicht-swatch-suppressed { background: repeating-linear-gradient(45deg, #8c8c8c 0 1.5px,
+  #ededed 1.5px 5px); }
+.zicht-swatch-merged { border: 1.5px dashed #6a3d9a; }
+.zicht-footer { position: absolute; z-index: 1000; left: 0; bottom: 0;
+  max-width: calc(100% - 300px); padding: 2px 8px; background: rgba(255, 255, 255, 0.85);
+  font: 11px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  color: #333333; }
+.zicht-tooltip { font-size: 12px; }
+path.zicht-suppressed { fill: url(#zicht-hatch); }
+"""
+
+HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false">'
+    '<defs><pattern id="zicht-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ededed"></rect>'
+    '<line x1="1" y1="0" x2="1" y2="6" stroke="#8c8c8c" stroke-width="1.6"></line>'
+    "</pattern></defs></svg>"
+)

@@ -1,0 +1,383 @@
+"""Maps of a release that open anywhere: one self-contained HTML file, and static PNGs.
+
+:func:`build_map` draws a :class:`~zicht.publish.Release` with folium, but without folium's
+CDN assets: Leaflet 1.9.3 is inlined from the ``xstatic-leaflet`` package, no jQuery,
+Bootstrap, Font Awesome or d3 is used, and background tiles are off unless asked for.
+:func:`write_map` saves the page after checking that it loads nothing over the network.
+:func:`write_layer_pngs` draws every map layer with matplotlib for reports.
+
+Every text from the data (area and park names, codes) is HTML-escaped; only published
+geographies and the public context layers (boundaries, park locations) are drawn, never
+unit-level locations.
+
+Examples
+--------
+>>> from zicht.maps import build_map, write_map, write_layer_pngs  # doctest: +SKIP
+>>> path = write_map(release, "out/demo/risk_map.html")  # doctest: +SKIP
+>>> pngs = write_layer_pngs(release, "out/demo/png/")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from zicht._errors import ConfigError
+from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_json
+from zicht.maps._browser import screenshot_map
+from zicht.maps._layers import ContextLayer, PreparedRelease, prepare_release
+from zicht.maps._page import (
+    CSS,
+    HATCH_SVG,
+    SETUP_JS,
+    config,
+    data_json,
+    escape,
+    footer_html,
+    legend_html,
+    provenance,
+    status_texts,
+)
+from zicht.maps._png import write_theme_pngs
+from zicht.maps._themes import PALETTES, SCHEMES, MapOptions, Theme
+from zicht.publish import Release
+
+__all__ = [
+    "PALETTES",
+    "SCHEMES",
+    "TILES",
+    "MapOptions",
+    "build_map",
+    "screenshot_map",
+    "write_layer_pngs",
+    "write_map",
+]
+
+# Background tiles, only when asked for: both need internet when the map is opened.
+TILES: Mapping[str, Mapping[str, Any]] = {
+    "pdok": {
+        "name": "Background: PDOK BRT-Achtergrondkaart (grey, online)",
+        "url": "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
+        "attr": 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> / PDOK',
+        "links": ("https://service.pdok.nl/", "https://www.kadaster.nl"),
+        "max_zoom": 19,
+    },
+    "osm": {
+        "name": "Background: OpenStreetMap (online)",
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors",
+        "links": ("https://tile.openstreetmap.org/", "https://www.openstreetmap.org/copyright"),
+        "max_zoom": 19,
+    },
+}
+
+
+def _require_release(release: object) -> Release:
+    if not isinstance(release, Release):
+        raise TypeError(
+            "zicht maps are drawn only from a zicht.publish.Release (made by publish_release), "
+            f"so that nothing unchecked reaches a map; got {type(release).__name__}"
+        )
+    return release
+
+
+def _tile_spec(tiles: str | None) -> Mapping[str, Any] | None:
+    if tiles is None:
+        return None
+    if tiles not in TILES:
+        raise ConfigError(
+            f"tiles must be None (offline, the default) or one of {sorted(TILES)}, got {tiles!r}"
+        )
+    return TILES[tiles]
+
+
+class _OfflineMap(folium.Map):
+    """A folium map that links no CDN asset; Leaflet is inlined by :func:`build_map`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Own empty lists: folium's defaults are CDN links, shared module-wide.
+        self.default_js = []
+        self.default_css = []
+
+
+class _Setup(MacroElement):
+    """The data of every layer and the functions that draw them, written once per map."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + SETUP_JS + "{% endmacro %}")
+
+    def __init__(self, data_json: str, config_json: str) -> None:
+        super().__init__()
+        self._name = "zicht"
+        self.data_json = data_json
+        self.config_json = config_json
+
+
+class _ZichtLayer(Layer):
+    """A theme or context layer drawn by the setup functions (so its data is not repeated)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.setup.get_name() }}.{{ this.factory }}(
+            {{ this.key|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, setup: _Setup, factory: str, key: str, name: str, *, overlay: bool, show: bool
+    ) -> None:
+        # Leaflet's layer control writes layer names as HTML: escape them.
+        super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
+        self._name = "ZichtLayer"
+        self.setup = setup
+        self.factory = factory
+        self.key = key
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def _stable_ids(figure: Figure) -> None:
+    """Give every element a sequential id, so one release always gives the same file."""
+    for number, element in enumerate(_walk(figure)):
+        element._id = f"{number:04d}"
+
+
+def build_map(
+    release: Release, *, tiles: str | None = None, options: MapOptions | None = None
+) -> folium.Map:
+    """Draw a release as a folium map that needs no network.
+
+    Every theme (each indicator as a classed choropleth, hot-spot classes, Local Moran
+    quadrants) of every published geography is a base layer of the layer control; the first
+    (hot spots of the finest geography, when present) is shown. Suppressed areas are hatched,
+    merged areas dashed, and neither shows a value. Context boundaries and parks are overlays.
+
+    Parameters
+    ----------
+    release
+        The release, as returned by :func:`zicht.publish.publish_release`.
+    tiles
+        ``None`` (default): no background map, nothing is loaded from the network.
+        ``"pdok"``: the PDOK BRT-Achtergrondkaart (grey); ``"osm"``: OpenStreetMap. Both
+        need internet when the map is opened.
+    options
+        Classification scheme, number of classes, palette and simplification.
+
+    Returns
+    -------
+    folium.Map
+        The map; ``m.get_root().render()`` gives the page.
+
+    Raises
+    ------
+    TypeError
+        If ``release`` is not a :class:`~zicht.publish.Release`.
+    ConfigError
+        If ``tiles`` is not one of the choices.
+    SchemaError, CRSError, InputError, DisclosureError
+        If the release cannot be drawn safely.
+
+    Examples
+    --------
+    >>> m = build_map(release)  # doctest: +SKIP
+    >>> m.get_root().render()[:15]  # doctest: +SKIP
+    '<!DOCTYPE html>'
+    """
+    release = _require_release(release)
+    tile_spec = _tile_spec(tiles)
+    prepared = prepare_release(release, options or MapOptions())
+    south, west, north, east = prepared.bounds_wgs84
+    fmap = _OfflineMap(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=12,
+        tiles=None,
+        # Quarter zoom steps let the study area fill the window instead of half of it.
+        zoom_snap=0.25,
+    )
+    figure = cast(Figure, fmap.get_root())
+    figure.title = escape(release.metadata.get("title") or "zicht risk map")
+    figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+    figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+    figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
+    figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
+    default = _default_theme(prepared.themes, release)
+    figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
+    figure.html.add_child(Element(footer_html(release)), name="zicht_footer")
+
+    setup = _Setup(
+        data_json(prepared), script_json(config(prepared, release, tiles=tile_spec is not None))
+    )
+    fmap.add_child(setup)
+    if tile_spec is not None:
+        folium.TileLayer(
+            tiles=tile_spec["url"],
+            attr=tile_spec["attr"],
+            name=html.escape(tile_spec["name"]),
+            overlay=True,
+            control=True,
+            max_zoom=tile_spec["max_zoom"],
+        ).add_to(fmap)
+    for theme in prepared.themes:
+        _layer_for_theme(setup, prepared, theme, show=theme is default).add_to(fmap)
+    for context in prepared.context:
+        _layer_for_context(setup, context).add_to(fmap)
+    # The view is fitted to the study area by the setup script, around the legend.
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    _stable_ids(figure)
+    return fmap
+
+
+def _default_theme(themes: tuple[Theme, ...] | list[Theme], release: Release) -> Theme:
+    """Choose the theme shown when the map opens.
+
+    A hot-spot (or Local Moran) classification if there is one; otherwise, on the first
+    geography the run asked for (else the finest), the headline value of the first
+    indicator (its smoothed rate, else its rate or value) rather than its count.
+    """
+    labels = [t for t in themes if t.kind != "choropleth"]
+    if labels:
+        return labels[0]
+    # The geography the run asked for first (``metadata["map_layers"]``), else the finest.
+    asked = [str(g) for g in release.metadata.get("map_layers") or []]
+    present = {t.geography for t in themes}
+    lead_geography = next((g for g in asked if g in present), themes[0].geography)
+    first = [t for t in themes if t.geography == lead_geography]
+    kinds = {m.column: m.kind for m in release.indicators}
+    notes = release.metadata.get("indicator_notes") or {}
+    owner = {c: (n.get("indicator") if isinstance(n, Mapping) else None) for c, n in notes.items()}
+    lead = owner.get(first[0].column)
+    if lead is None:  # no notes: the first rate of the finest geography
+        rates = [t for t in first if kinds.get(t.column) == "rate"]
+        return rates[0] if rates else first[0]
+    group = [t for t in first if owner.get(t.column) == lead]
+    rates = [t for t in group if kinds.get(t.column) == "rate"]
+    return rates[-1] if rates else group[0]
+
+
+def _layer_for_theme(
+    setup: _Setup, prepared: PreparedRelease, theme: Theme, *, show: bool
+) -> _ZichtLayer:
+    geography = next(g for g in prepared.geographies if g.name == theme.geography)
+    name = f"{geography.title}: {theme.title}"
+    return _ZichtLayer(setup, "themeLayer", theme.key, name, overlay=False, show=show)
+
+
+def _layer_for_context(setup: _Setup, context: ContextLayer) -> _ZichtLayer:
+    name = "Parks" if context.kind == "park" else f"{context.title} boundaries"
+    return _ZichtLayer(setup, "contextLayer", f"c:{context.name}", name, overlay=True, show=True)
+
+
+def write_map(
+    release: Release,
+    path: str | Path,
+    *,
+    tiles: str | None = None,
+    options: MapOptions | None = None,
+) -> Path:
+    """Write a release as one self-contained HTML map.
+
+    Parameters
+    ----------
+    release
+        The release, as returned by :func:`zicht.publish.publish_release`.
+    path
+        Output file; parent folders are created.
+    tiles
+        ``None`` (default, offline), ``"pdok"`` or ``"osm"``; see :func:`build_map`.
+    options
+        Classification, palette and simplification; see :class:`MapOptions`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    TypeError
+        If ``release`` is not a :class:`~zicht.publish.Release`.
+    ZichtError
+        If the page would load anything over the network it was not asked to.
+
+    Examples
+    --------
+    >>> write_map(release, "out/demo/risk_map.html")  # doctest: +SKIP
+    PosixPath('out/demo/risk_map.html')
+    """
+    release = _require_release(release)
+    tile_spec = _tile_spec(tiles)
+    page = build_map(release, tiles=tiles, options=options).get_root().render()
+    allowed: tuple[str, ...] = ()
+    if tile_spec is not None:
+        allowed = (tile_spec["url"].split("{")[0], *tile_spec["links"])
+    check_offline(page, allowed=allowed)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def write_layer_pngs(
+    release: Release,
+    folder: str | Path,
+    *,
+    options: MapOptions | None = None,
+    dpi: int = 150,
+) -> list[Path]:
+    """Draw every map layer as a static PNG (matplotlib), for reports and the README.
+
+    One file per theme, named ``<geography>_<column>.png`` (e.g. ``h3_hotspot_label.png``),
+    with the same classes, colours and hatching as the HTML map, a legend, the method and the
+    provenance line.
+
+    Parameters
+    ----------
+    release
+        The release, as returned by :func:`zicht.publish.publish_release`.
+    folder
+        Output folder; created if needed.
+    options
+        Classification and palette; see :class:`MapOptions`.
+    dpi
+        Resolution of the PNGs.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files, in layer-control order.
+
+    Raises
+    ------
+    TypeError
+        If ``release`` is not a :class:`~zicht.publish.Release`.
+
+    Examples
+    --------
+    >>> write_layer_pngs(release, "out/demo/png/")  # doctest: +SKIP
+    [PosixPath('out/demo/png/h3_hotspot_label.png'), ...]
+    """
+    release = _require_release(release)
+    # PNGs are drawn from the unsimplified RD geometry; simplification only matters for HTML.
+    prepared = prepare_release(release, options or MapOptions())
+    return write_theme_pngs(
+        prepared,
+        Path(folder),
+        status_texts=status_texts(release),
+        footer=provenance(release),
+        data_date=str(release.metadata.get("data_date") or ""),
+        dpi=dpi,
+    )

@@ -1,0 +1,543 @@
+"""The published layers of the unit path, assembled from the protected tree.
+
+Part of :func:`zicht.publish.publish_release` (see :mod:`zicht.publish._units`): the region
+layer, the CBS area layers (nodes of the tree), and the layers that are unions of whole
+regions (the H3 layer, parks, the 2022 wijken by location), whose values add nothing an
+attacker could use (a multi-region feature carries an exact value only when all its regions
+do); plus the audit rows of the region building.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import h3.api.basic_int as h3i
+import numpy as np
+import pandas as pd
+import shapely
+
+from zicht.publish._disclosure import (
+    EXACT,
+    HIDDEN,
+    Tree,
+)
+from zicht._errors import DisclosureError
+from zicht.publish._tree import _NEST0, _SEP, _Audit, _Index, _resolution
+from zicht.publish._release import (
+    NOT_PUBLISHED_BAND,
+    STATUS_MERGED,
+    STATUS_PUBLISHED,
+    STATUS_SUPPRESSED,
+    DisclosureRules,
+    IndicatorLink,
+    LayerInput,
+    _hotspot_k,
+    publish_columns,
+    publish_hotspots,
+)
+from zicht.publish._regions import RegionPlan
+
+
+def _status(published: np.ndarray, merged: np.ndarray) -> np.ndarray:
+    return np.where(published, STATUS_PUBLISHED, np.where(merged, STATUS_MERGED, STATUS_SUPPRESSED))
+
+
+def _check_against_units(
+    name: str, frame: pd.DataFrame, ids: pd.Index, truth: dict[str, np.ndarray]
+) -> None:
+    """Refuse a layer whose own totals disagree with the unit table."""
+    given = frame.set_index(frame["area_id"].astype("str"))
+    problems = []
+    for column, values in truth.items():
+        if column not in given:
+            continue
+        stated = pd.to_numeric(given[column], errors="coerce").reindex(ids)
+        bad = stated.notna().to_numpy() & (stated.to_numpy() != values)
+        if bad.any():
+            example = ids[np.flatnonzero(bad)[0]]
+            problems.append(f"{column} differs for {int(bad.sum())} areas (e.g. {example})")
+    if problems:
+        raise DisclosureError(
+            f"layer {name!r} disagrees with the unit table: " + "; ".join(problems)
+        )
+
+
+def _members(
+    keys: np.ndarray, regions: np.ndarray, index: _Index, tree: Tree, whole: np.ndarray
+) -> pd.DataFrame:
+    """Per (feature, region) pair: units, whether the region lies wholly in the feature."""
+    per = pd.DataFrame({"key": keys, "region": regions})
+    per = per.groupby(["key", "region"]).size().rename("units").reset_index()
+    per["node"] = index.region_nodes(per["region"].to_numpy())
+    per["whole"] = whole[per["node"].to_numpy()] if len(per) else np.zeros(0, dtype=bool)
+    per["published"] = tree.published[per["node"].to_numpy()]
+    return per
+
+
+def _inherited(
+    ids: pd.Index,
+    per: pd.DataFrame,
+    table_keys: np.ndarray,
+    table: pd.DataFrame,
+    node_states: dict[str, np.ndarray],
+    node_bases: dict[str, np.ndarray],
+    numerators: dict[str, str],
+    bases: dict[str, str],
+    n: np.ndarray,
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return counts and states of features that are unions of whole regions.
+
+    One region: the feature is that region. Several: exact only if all are exact, else
+    hidden (a rounded sum of regions would be a second, differently rounded view of them).
+    """
+    grouped = per.groupby("key")
+    n_members = grouped.size().reindex(ids, fill_value=0).to_numpy()
+    counts = {}
+    for column, base_col in bases.items():
+        k = (
+            table.groupby(table_keys)[numerators[column]]
+            .sum()
+            .reindex(ids, fill_value=0)
+            .to_numpy()
+        )
+        if base_col == "n_units":
+            base = n
+        else:
+            base = (
+                table.groupby(table_keys)[numerators[base_col]]
+                .sum()
+                .reindex(ids, fill_value=0)
+                .to_numpy()
+            )
+        region_state = node_states[column][per["node"].to_numpy()]
+        worst = per.assign(state=region_state).groupby("key")["state"].max()
+        worst = worst.reindex(ids, fill_value=HIDDEN).to_numpy()
+        state = np.where(n_members == 1, worst, np.where(worst == EXACT, EXACT, HIDDEN))
+        counts[column] = (k.astype(np.int64), base.astype(np.int64), state.astype(np.int8))
+    return counts
+
+
+def _h3_layer(
+    layer: LayerInput,
+    table: pd.DataFrame,
+    plan: RegionPlan,
+    index: _Index,
+    tree: Tree,
+    node_states: dict[str, np.ndarray],
+    node_counts: dict[str, np.ndarray],
+    node_bases: dict[str, np.ndarray],
+    numerators: dict[str, str],
+    bases: dict[str, str],
+    links: list[IndicatorLink],
+    rules: DisclosureRules,
+    metadata: Mapping[str, Any],
+    audit: _Audit,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any], int]:
+    source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str"))
+    cells = table["cell"]
+    hex_of = {c: h3i.int_to_str(int(c)) for c in pd.unique(cells)}
+    cell_hex = cells.map(hex_of).to_numpy()
+    ids = pd.Index(
+        pd.unique(
+            np.r_[
+                source["area_id"].to_numpy(dtype=object),
+                np.array(list(hex_of.values()), dtype=object),
+            ]
+        )
+    )
+    n = pd.Series(cell_hex).value_counts().reindex(ids, fill_value=0).to_numpy()
+    # A cell is published only as a union of whole regions: every region holding one of
+    # its units must lie inside the cell.
+    region_cells = table.groupby("region_id")["cell"].nunique()
+    single_cell = np.zeros(tree.n_leaves, dtype=bool)
+    single_cell[index.region_nodes(region_cells.index.to_numpy())] = region_cells.to_numpy() == 1
+    per = _members(cell_hex, table["region_id"].to_numpy(), index, tree, single_cell)
+    grouped = per.groupby("key")
+    whole = grouped["whole"].all().reindex(ids, fill_value=False).to_numpy()
+    members_ok = grouped["published"].all().reindex(ids, fill_value=False).to_numpy()
+    main_region = (
+        per.sort_values(["key", "units", "region"], ascending=[True, False, True])
+        .drop_duplicates("key")
+        .set_index("key")["region"]
+        .reindex(ids)
+    )
+    published = whole & members_ok & (n >= rules.min_units)
+    merged = ~whole & (n > 0)
+    counts = _inherited(ids, per, cell_hex, table, node_states, node_bases, numerators, bases, n)
+    _check_against_units(
+        layer.name, source, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "area_id": ids.to_numpy(dtype=object).astype(str),
+            "area_name": source.set_index("area_id")["area_name"]
+            .reindex(ids)
+            .fillna(f"H3 res {_resolution(cells)}")
+            .astype("str")
+            .to_numpy(),
+        },
+        geometry=_geometry_for(source, ids),
+        crs=28992,
+    )
+    out["status"] = _status(published, merged)
+    aligned = source.set_index("area_id").reindex(ids).reset_index()
+    publish_columns(
+        out,
+        links,
+        published=published,
+        n=n,
+        counts=counts,
+        rules=rules,
+        rounded=rules.is_rounded("h3"),
+        source=aligned,
+        band_for_hidden=NOT_PUBLISHED_BAND,
+    )
+    out["region_id"] = main_region.fillna("").astype("str").to_numpy()
+    withheld = publish_hotspots(aligned, out, published, rules, _hotspot_k(layer, metadata), n)
+    for i in np.flatnonzero(~published):
+        if merged[i]:
+            why = (
+                f"fewer than {rules.min_units} units"
+                if n[i] < rules.min_units
+                else "cell cut by a region of several cells"
+            )
+            audit.append(
+                ("h3", ids[i], STATUS_MERGED, "", f"{why}; in region {main_region.iloc[i]}")
+            )
+        else:
+            why = "no units" if n[i] == 0 else "its region is suppressed"
+            audit.append(("h3", ids[i], STATUS_SUPPRESSED, "", why))
+    return out, _layer_summary(out, rules.is_rounded("h3"), withheld), withheld
+
+
+def _geometry_for(source: gpd.GeoDataFrame, ids: pd.Index) -> np.ndarray:
+    from zicht.index import cells_to_polygons
+
+    geoms = source.set_index("area_id").geometry.reindex(ids).to_numpy()
+    missing = shapely.is_missing(geoms)
+    if missing.any():
+        cells = np.array([h3i.str_to_int(str(i)) for i in ids[missing]], dtype=np.int64)
+        geoms[missing] = cells_to_polygons(cells).to_numpy()
+    return geoms
+
+
+def _layer_summary(frame: pd.DataFrame, rounded: bool, withheld: int = 0) -> dict[str, Any]:
+    status = frame["status"]
+    return {
+        "features": len(frame),
+        "published": int((status == STATUS_PUBLISHED).sum()),
+        "merged": int((status == STATUS_MERGED).sum()),
+        "suppressed": int((status == STATUS_SUPPRESSED).sum()),
+        "rounded": rounded,
+        "hotspot_scores_withheld": withheld,
+    }
+
+
+def _node_counts(
+    nodes: np.ndarray,
+    node_states: dict[str, np.ndarray],
+    node_counts: dict[str, np.ndarray],
+    node_bases: dict[str, np.ndarray],
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    return {
+        c: (node_counts[c][nodes], node_bases[c][nodes], node_states[c][nodes]) for c in node_counts
+    }
+
+
+def _region_layer(
+    plan: RegionPlan,
+    index: _Index,
+    tree: Tree,
+    node_states: dict[str, np.ndarray],
+    node_counts: dict[str, np.ndarray],
+    node_bases: dict[str, np.ndarray],
+    links: list[IndicatorLink],
+    rules: DisclosureRules,
+    by_name: dict[str, LayerInput],
+    area_names: list[str],
+    area_cols: list[str],
+    extra: dict[str, str],
+    audit: _Audit,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    from zicht.publish._regions import region_geometries
+
+    regions = plan.regions
+    nodes = np.arange(tree.n_leaves)
+    published = tree.published[nodes]
+    n = tree.n_units[nodes]
+    polygons = _nest_polygons(plan, by_name, area_names, area_cols, extra)
+    geometry = region_geometries(plan, polygons)
+    out = gpd.GeoDataFrame(
+        {
+            "area_id": regions.index.to_numpy(dtype=object).astype(str),
+            "area_name": _region_names(regions, by_name, area_names, area_cols),
+        },
+        geometry=geometry.to_numpy(),
+        crs=28992,
+    )
+    out["status"] = _status(published, np.zeros(len(nodes), dtype=bool))
+    publish_columns(
+        out,
+        links,
+        published=published,
+        n=n,
+        counts=_node_counts(nodes, node_states, node_counts, node_bases),
+        rules=rules,
+        rounded=rules.is_rounded("region"),
+        source=None,
+        band_for_hidden=NOT_PUBLISHED_BAND,
+    )
+    out["n_cells"] = regions["n_cells"].to_numpy()
+    for i in np.flatnonzero(~published):
+        if n[i] == 0:
+            why = "no units"
+        elif n[i] < rules.min_units:
+            why = f"fewer than {rules.min_units} units in its gemeente"
+        else:
+            why = "secondary suppression"
+        audit.append(("region", regions.index[i], STATUS_SUPPRESSED, "", why))
+    return out, _layer_summary(out, rules.is_rounded("region"))
+
+
+def _region_names(
+    regions: pd.DataFrame,
+    by_name: dict[str, LayerInput],
+    area_names: list[str],
+    area_cols: list[str],
+) -> np.ndarray:
+    names = np.full(len(regions), "region", dtype=object)
+    for level, (name, col) in reversed(list(enumerate(zip(area_names, area_cols, strict=True)))):
+        if name not in by_name:
+            continue
+        frame = by_name[name].frame
+        lookup = pd.Series(
+            frame["area_name"].astype("str").to_numpy(), index=frame["area_id"].astype("str")
+        )
+        code = regions[col]
+        label = lookup.reindex(code.to_numpy()).to_numpy()
+        ok = code.notna().to_numpy() & pd.notna(label)
+        suffix = "region" if level == 0 else f"region across {area_names[0]} boundaries"
+        names[ok] = [f"{x} · {suffix}" for x in label[ok]]
+    return names
+
+
+def _nest_polygons(
+    plan: RegionPlan,
+    by_name: dict[str, LayerInput],
+    area_names: list[str],
+    area_cols: list[str],
+    extra: dict[str, str],
+) -> dict[str, gpd.GeoSeries] | None:
+    finest = area_names[0]
+    if finest not in by_name:
+        return None
+    frame = by_name[finest].frame
+    polygons = gpd.GeoSeries(
+        frame.geometry.to_numpy(), index=frame["area_id"].astype("str"), crs=28992
+    )
+    if not extra:
+        return {area_cols[0]: polygons}
+    codes = pd.Index(pd.unique(plan.pieces[_NEST0]))
+    parts = codes.str.split(_SEP)
+    geoms = polygons.reindex([p[0] for p in parts]).to_numpy()
+    for j, name in enumerate(extra):
+        if name not in by_name:
+            continue
+        extra_frame = by_name[name].frame
+        extra_geom = gpd.GeoSeries(
+            extra_frame.geometry.to_numpy(), index=extra_frame["area_id"].astype("str")
+        )
+        keys = np.array([p[j + 1] for p in parts], dtype=object)
+        inside = keys != ""
+        clip = extra_geom.reindex(keys[inside]).to_numpy()
+        ok = ~shapely.is_missing(clip)
+        idx = np.flatnonzero(inside)[ok]
+        geoms[idx] = shapely.intersection(geoms[idx], clip[ok])
+        union = shapely.union_all(extra_geom.to_numpy())
+        out_idx = np.flatnonzero(~inside)
+        geoms[out_idx] = shapely.difference(geoms[out_idx], union)
+    return {_NEST0: gpd.GeoSeries(geoms, index=codes, crs=28992)}
+
+
+def _feature_frame(
+    name: str,
+    layer: LayerInput,
+    source: pd.DataFrame,
+    ids: pd.Index,
+    published: np.ndarray,
+    merged: np.ndarray,
+    n: np.ndarray,
+    counts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    links: list[IndicatorLink],
+    rules: DisclosureRules,
+) -> gpd.GeoDataFrame:
+    """Build the published frame of a polygon layer: status, values, hot-spot classes."""
+    _check_against_units(
+        name, layer.frame, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "area_id": ids.to_numpy(dtype=object).astype(str),
+            "area_name": source["area_name"].astype("str").to_numpy(),
+        },
+        geometry=source.geometry.to_numpy(),
+        crs=28992,
+    )
+    out["status"] = _status(published, merged)
+    publish_columns(
+        out,
+        links,
+        published=published,
+        n=n,
+        counts=counts,
+        rules=rules,
+        rounded=rules.is_rounded(name),
+        source=source.reset_index(),
+        band_for_hidden=NOT_PUBLISHED_BAND,
+    )
+    publish_hotspots(source.reset_index(), out, published, rules, 1, n)
+    return out
+
+
+def _area_layer(
+    name: str,
+    col: str,
+    layer: LayerInput,
+    table: pd.DataFrame,
+    index: _Index,
+    tree: Tree,
+    node_states: dict[str, np.ndarray],
+    node_counts: dict[str, np.ndarray],
+    node_bases: dict[str, np.ndarray],
+    links: list[IndicatorLink],
+    rules: DisclosureRules,
+    audit: _Audit,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    lv = [lvl[0] for lvl in index.levels].index(name)
+    codes = index.levels[lv][2]
+    source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
+    ids = pd.Index(source.index)
+    nodes = index.offset[lv] + codes.get_indexer(ids)
+    published = tree.published[nodes]
+    assert tree.cut is not None
+    cut = tree.cut[nodes]
+    n = tree.n_units[nodes]
+    counts = _node_counts(nodes, node_states, node_counts, node_bases)
+    merged = cut & ~published
+    out = _feature_frame(name, layer, source, ids, published, merged, n, counts, links, rules)
+    main = (
+        table.groupby([col, "region_id"])
+        .size()
+        .rename("units")
+        .reset_index()
+        .sort_values([col, "units", "region_id"], ascending=[True, False, True])
+        .drop_duplicates(col)
+        .set_index(col)["region_id"]
+    )
+    region_id = main.reindex(ids).fillna("").astype("str").to_numpy()
+    out["region_id"] = np.where(merged, region_id, "")
+    for i in np.flatnonzero(~published):
+        if merged[i]:
+            why = f"a region crosses it; in region {region_id[i]}"
+            audit.append((name, ids[i], STATUS_MERGED, "", why))
+        elif n[i] < rules.min_units:
+            why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
+            audit.append((name, ids[i], STATUS_SUPPRESSED, "", why))
+    return out, _layer_summary(out, rules.is_rounded(name))
+
+
+def _extra_layer(
+    name: str,
+    col: str,
+    layer: LayerInput,
+    table: pd.DataFrame,
+    index: _Index,
+    tree: Tree,
+    node_states: dict[str, np.ndarray],
+    numerators: dict[str, str],
+    bases: dict[str, str],
+    links: list[IndicatorLink],
+    rules: DisclosureRules,
+    audit: _Audit,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
+    ids = pd.Index(source.index)
+    keys = table[col].to_numpy()
+    n = pd.Series(keys[keys != ""]).value_counts().reindex(ids, fill_value=0).to_numpy()
+    # A region lies wholly in a feature when all its units carry that feature's key.
+    spread = table.groupby("region_id")[col].agg(["nunique", "first"])
+    inside_one = np.zeros(tree.n_leaves, dtype=bool)
+    ok = (spread["nunique"] == 1) & (spread["first"] != "")
+    inside_one[index.region_nodes(spread.index.to_numpy())] = ok.to_numpy()
+    keep = keys != ""
+    per = _members(keys[keep], table["region_id"].to_numpy()[keep], index, tree, inside_one)
+    grouped = per.groupby("key")
+    whole = grouped["whole"].all().reindex(ids, fill_value=False).to_numpy()
+    members_ok = grouped["published"].all().reindex(ids, fill_value=False).to_numpy()
+    published = whole & members_ok & (n >= rules.min_units)
+    merged = ~whole & (n > 0)
+    node_bases = dict.fromkeys(bases, tree.n_units)
+    counts = _inherited(ids, per, keys, table, node_states, node_bases, numerators, bases, n)
+    out = _feature_frame(name, layer, source, ids, published, merged, n, counts, links, rules)
+    # A feature whose units lie in several areas of the coarsest level (a park cut by a
+    # gemeente boundary) cannot be whole: its regions stop at that boundary.
+    coarsest = index.levels[-1][1] if index.levels else None
+    spans = (
+        table[keys != ""].groupby(col)[coarsest].nunique().reindex(ids, fill_value=0).to_numpy()
+        if coarsest in table
+        else np.zeros(len(ids), dtype=np.int64)
+    )
+    for i in np.flatnonzero(~published):
+        if merged[i] and spans[i] > 1:
+            why = (
+                f"a region crosses its boundary: it lies in {spans[i]} areas of "
+                f"{coarsest}, and regions stop at their boundaries"
+            )
+        elif merged[i] and n[i] < rules.min_units:
+            why = (
+                f"fewer than {rules.min_units} units: they are merged into a region with "
+                "units around it"
+            )
+        elif merged[i]:
+            why = "a region crosses its boundary"
+        else:
+            why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
+        audit.append((name, ids[i], STATUS_MERGED if merged[i] else STATUS_SUPPRESSED, "", why))
+    return out, _layer_summary(out, rules.is_rounded(name))
+
+
+def _region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
+    regions = plan.regions
+    merged = regions[(regions["n_cells"] > 1) & (regions["n_units"] > 0)]
+    return [
+        (
+            "region",
+            str(rid),
+            "region_formed",
+            "",
+            f"{int(row.n_pieces)} pieces of {int(row.n_cells)} cells merged within "
+            f"{row.level or 'the study area'}",
+        )
+        for rid, row in merged.iterrows()
+    ]
+
+
+def _composition(
+    plan: RegionPlan, nest: list[str], area_cols: list[str], extra_cols: list[str]
+) -> pd.DataFrame:
+    pieces = plan.pieces
+    out = pd.DataFrame(
+        {
+            "region_id": pieces["region_id"].astype("str").to_numpy(),
+            "h3_cell": [h3i.int_to_str(int(c)) for c in pieces["cell"]],
+        }
+    )
+    for col in area_cols:
+        out[col] = pieces[col].astype("str").to_numpy()
+    if extra_cols:
+        parts = pieces[_NEST0].str.split(_SEP, expand=True)
+        for j, col in enumerate(extra_cols):
+            out[col] = parts[j + 1].astype("str").to_numpy()
+    return out.sort_values(["region_id", "h3_cell"], kind="stable").reset_index(drop=True)
