@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test services lint typecheck env clean screenshot bench-hotspots national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs screenshot bench-hotspots national bench-join bench-publish \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -31,6 +31,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The generated pages of docs/ (configuration reference, indicator catalogue, API reference).
+docs: $(STAMP)
+	$(BIN)/python scripts/generate_docs.py
 
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py

@@ -44,8 +44,7 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
-from zicht.stats import gi_star
-from zicht.stats import h3_graph
+from zicht.stats import gi_star, h3_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUNDARIES = ROOT / "geodata" / "cbs" / "wijken_gemeenten_2022.gpkg"

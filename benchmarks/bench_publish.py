@@ -152,7 +152,8 @@ def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> None:
     """The whole disclosure step, the bundle and the independent check."""
     from zicht.check import check_release
     from zicht.export import internal_dir_for, write_internal_files, write_release
-    from zicht.publish import IndicatorMeta, LayerInput, UnitTable, publish_release
+    from zicht.publish import LayerInput, UnitTable, publish_release
+    from zicht.schemas import IndicatorMeta
 
     used = boundaries[boundaries["code"].isin(set(units["buurt_code"]))]
     b = used.assign(

@@ -16,7 +16,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from zicht.publish import DisclosureRules, IndicatorMeta, LayerInput, UnitTable, publish_release
+from zicht.publish import DisclosureRules, LayerInput, UnitTable, publish_release
+from zicht.schemas import IndicatorMeta
 
 EDE = (52.04, 5.66)
 _TO_WGS = Transformer.from_crs(28992, 4326, always_xy=True)

@@ -18,10 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht.maps._assets import find_network_references
 from zicht.check import check_release
 from zicht.config import RunConfig, load_config
 from zicht.export import internal_dir_for
+from zicht.maps._assets import find_network_references
 from zicht.pipeline import RunResult, run
 
 ROOT = Path(__file__).resolve().parents[1]

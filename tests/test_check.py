@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 import zicht.publish._units as publish_units
 from disclosure_fixtures import METAS, make_area, publish_area, write_bundle
-from zicht.publish._disclosure import HIDDEN, IndicatorProtection
 from zicht.check import check_release
 from zicht.cli._check import register
 from zicht.publish import DisclosureRules, LayerInput, publish_release
+from zicht.publish._disclosure import HIDDEN, IndicatorProtection
 
 
 @pytest.fixture(scope="module")

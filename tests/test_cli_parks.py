@@ -14,8 +14,8 @@ import shapely
 from shapely import affinity
 from typer.testing import CliRunner
 
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
 from zicht.cli import app
+from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
 from zicht.parks import list_park_versions, load_park_version
 
 runner = CliRunner()

@@ -4,22 +4,21 @@ from pathlib import Path
 import pytest
 
 from zicht import ConfigError, ProfilingError
-from zicht.config._reference import SECTIONS
 from zicht.config import (
     DEMO_CONFIG_PATH,
     BoundaryInput,
-    DemoConfig,
     Link,
     RunConfig,
     StatsConfig,
     configuration_reference,
     load_config,
 )
+from zicht.config._reference import SECTIONS
 from zicht.indicators import Component, IndicatorSpec
 
 
 def test_defaults():
-    config = DemoConfig()
+    config = RunConfig()
     assert config.gemeente == ("GM0228",)
     assert config.resolution == 9
     assert config.stats.correction == "fdr_bh"
@@ -47,7 +46,7 @@ def test_wrong_value_names_allowed_values():
     with pytest.raises(ConfigError, match="fdr_bh"):
         StatsConfig(correction="holm")
     with pytest.raises(ConfigError, match="7 to 12"):
-        DemoConfig(resolution=14)
+        RunConfig(resolution=14)
 
 
 def test_bad_toml(tmp_path):
@@ -82,8 +81,7 @@ def test_the_demo_config_is_shipped_and_complete():
 
 
 def test_demo_config_is_the_old_name():
-    assert DemoConfig is RunConfig
-    assert DemoConfig().seed == 20221
+    assert RunConfig().seed == 20221
 
 
 def test_nested_tables_keep_their_defaults(tmp_path):
@@ -235,7 +233,7 @@ def test_every_key_is_in_the_reference_and_the_committed_page_is_current():
             if is_dataclass(nested):
                 assert type(nested) in documented, f"{cls.__name__}.{f.name} is not documented"
     committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    assert committed == page, "docs/configuration.md is out of date; run: python -m zicht.config"
+    assert committed == page, "docs/configuration.md is out of date; run: make docs"
 
 
 def test_a_density_of_confidential_points_is_refused(tmp_path):

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from disclosure_fixtures import make_area, publish_area, write_bundle
 from zicht.check import check_release
-from zicht.publish import DisclosureRules
-from zicht.publish import RegionOptions
+from zicht.publish import DisclosureRules, RegionOptions
 
 areas = st.fixed_dictionaries(
     {
@@ -105,7 +104,8 @@ def test_rounded_counts_never_reveal_a_small_count(sizes, share, threshold):
     import geopandas as gpd
     import shapely
 
-    from zicht.publish import IndicatorMeta, LayerInput, publish_release
+    from zicht.publish import LayerInput, publish_release
+    from zicht.schemas import IndicatorMeta
 
     n = np.asarray(sizes)
     k = np.floor(n * share).astype(int)

@@ -13,9 +13,9 @@ from zicht.stats import (
     EMERGING_CATEGORIES,
     emerging_categories,
     emerging_hotspots,
+    h3_graph,
     mann_kendall,
 )
-from zicht.stats import h3_graph
 
 CENTRE = h3.latlng_to_cell(52.0907, 5.1214, 9)
 

@@ -22,10 +22,9 @@ import pytest
 import shapely
 
 from example_support import example_config, load_generator
-from zicht.maps._assets import find_network_references
-from zicht.config import default_geodata_dir
 from zicht.export import internal_dir_for
-from zicht.ingest import read_boundaries
+from zicht.ingest import default_geodata_dir, read_boundaries
+from zicht.maps._assets import find_network_references
 from zicht.parks import (
     DeriveRule,
     assign_points_to_parks,

@@ -28,9 +28,10 @@ from zicht.stats import (
     adjust_pvalues,
     confidence_bins,
     gi_star,
+    h3_graph,
     local_moran,
+    polygon_graph,
 )
-from zicht.stats import h3_graph, polygon_graph
 
 CENTRE = h3.latlng_to_cell(52.0907, 5.1214, 9)
 POINTS = np.array([(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)])

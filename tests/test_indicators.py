@@ -190,7 +190,7 @@ def test_committed_catalogue_is_up_to_date():
     page = indicator_catalogue(config.indicators, config.composite, source="geodata/demo.toml")
     committed = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
     assert committed.read_text(encoding="utf-8") == page, (
-        "docs/indicators.md is out of date; run: python -m zicht.indicators"
+        "docs/indicators.md is out of date; run: make docs"
     )
     for spec in config.indicators:
         assert spec.title in page

@@ -22,6 +22,7 @@ from zicht._errors import (
     SchemaError,
     ZichtError,
 )
+from zicht.maps import MapOptions, build_map, write_layer_pngs, write_map
 from zicht.maps._assets import (
     check_offline,
     find_network_references,
@@ -31,8 +32,8 @@ from zicht.maps._assets import (
 )
 from zicht.maps._geometry import simplify_areas, to_web_geometry
 from zicht.maps._themes import format_value, hotspot_method_text
-from zicht.maps import MapOptions, build_map, write_layer_pngs, write_map
-from zicht.publish import DisclosureRules, IndicatorMeta, LayerInput, publish_release
+from zicht.publish import DisclosureRules, LayerInput, publish_release
+from zicht.schemas import IndicatorMeta
 
 EDE = (52.04, 5.66)
 XSS = "<script>alert(1)</script>"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from test_maps import XSS, make_release, municipality_release
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
 from zicht.maps import write_map
+from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
 
 _REASON = browser_unavailable_reason()
 pytestmark = [
@@ -183,10 +183,10 @@ def test_harness_sees_network_requests(browser, tmp_path):
 @pytest.mark.slow
 def test_demo_map_passes_offline(browser, tmp_path):
     # The demo's own map, as `make demo` writes it, opened as a municipality would.
-    from zicht.config import DemoConfig
+    from zicht.config import RunConfig
     from zicht.pipeline import run_demo
 
-    result = run_demo(DemoConfig(), tmp_path)
+    result = run_demo(RunConfig(), tmp_path)
     path = result.paths["map"]
     assert path.stat().st_size < 5_000_000
     h3_statuses = result.release.layers["h3"]["status"].value_counts().to_dict()

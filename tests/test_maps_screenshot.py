@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from test_maps import make_release
-from zicht.maps._browser import browser_unavailable_reason
 from zicht.maps import screenshot_map, write_map
+from zicht.maps._browser import browser_unavailable_reason
 
 _REASON = browser_unavailable_reason()
 pytestmark = [

@@ -19,7 +19,6 @@ import shapely
 
 from zicht import ConfigError, CRSError, GeometryError, InputError, SchemaError
 from zicht.maps._assets import find_network_references
-from zicht.parks._html import _draw_script_urls
 from zicht.parks import (
     DeriveRule,
     assign_points_to_parks,
@@ -43,6 +42,7 @@ from zicht.parks import (
     synthetic_park_study,
     validate_boundaries,
 )
+from zicht.parks._html import _draw_script_urls
 from zicht.publish import DisclosureRules
 
 X0, Y0 = 150_000.0, 450_000.0

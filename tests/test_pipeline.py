@@ -10,14 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from zicht.cli import app
-from zicht.config import DemoConfig
+from zicht.config import RunConfig
 from zicht.pipeline import run_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    return run_demo(DemoConfig(), out), out
+    return run_demo(RunConfig(), out), out
 
 
 @pytest.mark.slow
@@ -85,7 +85,7 @@ def test_demo_hotspots_use_fdr_and_find_planted_pattern(demo):
 @pytest.mark.slow
 def test_demo_is_deterministic(demo, tmp_path):
     first, _ = demo
-    again = run_demo(DemoConfig(), tmp_path)
+    again = run_demo(RunConfig(), tmp_path)
     a = pd.DataFrame(first.release.layers["h3"].drop(columns="geometry"))
     b = pd.DataFrame(again.release.layers["h3"].drop(columns="geometry"))
     pd.testing.assert_frame_equal(a, b)

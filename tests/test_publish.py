@@ -16,17 +16,11 @@ from disclosure_fixtures import METAS as UNIT_METAS
 from disclosure_fixtures import make_area, publish_area, write_bundle
 from zicht import DisclosureError
 from zicht.export import internal_dir_for, write_internal_files, write_release
-from zicht.publish._release import (
-    DisclosureRules,
-    IndicatorMeta,
-    LayerInput,
-    Release,
-    UnitTable,
-    link_indicators,
-    publish_release,
-    round_to_base,
-    units_band,
-)
+from zicht.publish._columns import link_indicators
+from zicht.publish._model import LayerInput, Release, UnitTable, round_to_base, units_band
+from zicht.publish._release import publish_release
+from zicht.publish._rules import DisclosureRules
+from zicht.schemas import IndicatorMeta
 
 METAS = [
     IndicatorMeta("n_vacant", "Vacancy", "addresses", "count"),

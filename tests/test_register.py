@@ -10,19 +10,20 @@ import pytest
 import shapely
 
 from zicht.config import Link, QuestionCard, RegisterConfig, ReviewStatus, RunConfig
-from zicht.guard import screen_proxies
-from zicht.publish import IndicatorMeta, LayerInput, publish_release
 from zicht.export import (
     REGISTER_FIELDS,
     TO_BE_WRITTEN,
     RunRecord,
     register_draft,
     register_markdown,
+    run_report,
     to_be_written,
     write_register,
     write_run_manifest,
 )
-from zicht.export import run_report
+from zicht.guard import screen_proxies
+from zicht.publish import LayerInput, publish_release
+from zicht.schemas import IndicatorMeta
 
 
 def _release():

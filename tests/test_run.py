@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from zicht import ProfilingError
 from zicht.cli import app
 from zicht.config import DEMO_CONFIG_PATH, GuardConfig, RunConfig, load_config
-from zicht.pipeline import run
 from zicht.export import TO_BE_WRITTEN
+from zicht.pipeline import run
 
 GEODATA = DEMO_CONFIG_PATH.parent
 

@@ -12,8 +12,7 @@ from esda.smoothing import Empirical_Bayes, Spatial_Empirical_Bayes
 from libpysal.graph import Graph
 
 from zicht._errors import ConfigError, SchemaError
-from zicht.stats import gi_star
-from zicht.stats import rate_description, smooth_rates
+from zicht.stats import gi_star, rate_description, smooth_rates
 
 
 @pytest.fixture(scope="module")

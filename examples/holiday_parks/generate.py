@@ -47,8 +47,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht.config import default_geodata_dir
-from zicht.ingest import read_boundaries
+from zicht.ingest import default_geodata_dir, read_boundaries
 from zicht.parks import VELUWE, synthetic_park_study
 
 #: The derive default; the unit table must be built from the same synthetic study.

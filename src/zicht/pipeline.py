@@ -24,14 +24,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht import __version__
 from zicht._errors import InputError, ProfilingError
+from zicht._version import __version__
 from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, load_config
-from zicht.export import file_sha256, internal_dir_for, write_internal_files, write_release
+from zicht.export import (
+    RunRecord,
+    file_sha256,
+    internal_dir_for,
+    register_draft,
+    write_internal_files,
+    write_register,
+    write_release,
+    write_run_manifest,
+    write_run_report,
+)
 from zicht.guard import ProxyScreen, check_names, read_reference_shares, screen_proxies
-from zicht.stats import gi_star
 from zicht.index import JoinReport, assign_areas, cells_to_polygons, h3_to_str, join_units
 from zicht.indicators import (
+    COMPOSITE_COLUMNS,
     CompositeResult,
     IndicatorSpec,
     composite_columns,
@@ -40,18 +50,14 @@ from zicht.indicators import (
     indicator_columns,
     write_catalogue,
 )
-from zicht.indicators import COMPOSITE_COLUMNS
 from zicht.ingest import LayerReport, read_boundaries, read_parks
 from zicht.maps import MapOptions, write_map
-from zicht.publish import IndicatorMeta, LayerInput, Release, UnitTable, publish_release
-from zicht.export import RunRecord, register_draft, write_register, write_run_manifest
-from zicht.export import write_run_report
-from zicht.schemas import UNIT_SCHEMAS
-from zicht.stats import smooth_rates
+from zicht.publish import LayerInput, Release, UnitTable, publish_release
+from zicht.schemas import UNIT_SCHEMAS, IndicatorMeta
+from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
-from zicht.stats import h3_graph, polygon_graph
 
-__all__ = ["DEMO_INDICATORS", "DemoResult", "RunResult", "read_study_area", "run", "run_demo"]
+__all__ = ["DEMO_INDICATORS", "RunResult", "read_study_area", "run", "run_demo"]
 
 #: Area key column of the units per published layer (``h3`` is set by the resolution).
 _LAYER_KEYS = {
@@ -82,10 +88,6 @@ class RunResult:
     summary: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
     record: RunRecord | None = None
-
-
-#: The old name of :class:`RunResult`.
-DemoResult = RunResult
 
 
 # --- inputs ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The contract of every input layer: required columns, id, geometry types, codes.
+"""Shared contracts: every input layer's schema, RD New, and what a published indicator holds.
 
 One :class:`LayerSchema` per layer kind. :mod:`zicht.ingest` renames source columns onto
 these names and then checks the frame against its schema with
@@ -8,6 +8,8 @@ these names and then checks the frame against its schema with
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from zicht._errors import DisclosureError
 
 __all__ = [
     "ADDRESSES",
@@ -21,8 +23,10 @@ __all__ = [
     "PERSONS",
     "RD_NEW",
     "UNIT_SCHEMAS",
+    "IndicatorMeta",
     "LayerSchema",
     "boundary_schema",
+    "parse_rate_column",
 ]
 
 RD_NEW = "EPSG:28992"
@@ -128,3 +132,92 @@ PARK_AREAS = LayerSchema(name="park areas", id_column="park_id", required=("name
 PARK_POINTS = LayerSchema(
     name="park points", id_column="park_id", required=("name",), geometry_types=("Point",)
 )
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    """What a published indicator column holds.
+
+    Parameters
+    ----------
+    column
+        Column name in every published layer.
+    title
+        Human title for legends and tooltips.
+    unit
+        Unit of the value, e.g. ``"addresses"`` or ``"%"``.
+    kind
+        ``"count"`` (rounded, small counts protected), ``"rate"`` (a count per ``per``
+        units of a base: computed before rounding), or any other kind (``"index"``,
+        ``"rank"``, a density or a distance): a value computed elsewhere, published as
+        given on published features only.
+    numerator
+        For a count, the unit-table column it sums (default: the column name without
+        ``n_``); for a rate, the count column it divides (default: from the name,
+        ``rate_<id>_pct`` / ``share_<id>_pct`` / ``rate_<id>_per_1000`` /
+        ``rate_<id>_eb_global_pct`` → ``n_<id>``).
+    base
+        For a rate: the count column of its denominator (default ``n_<id>_base`` where it
+        exists, else ``n_units``); the threshold applies to it.
+    basis
+        ``"units"`` or ``"companies"`` (the company rules apply; the unit table must name
+        its company column).
+    """
+
+    column: str
+    title: str
+    unit: str
+    kind: str = "count"
+    numerator: str | None = None
+    base: str | None = None
+    basis: str = "units"
+
+    def __post_init__(self) -> None:
+        if self.basis not in ("units", "companies"):
+            raise DisclosureError(
+                f"indicator {self.column!r}: basis must be 'units' or 'companies'"
+            )
+
+    @property
+    def count_column(self) -> str | None:
+        """The count column of a count or rate (``None`` for other kinds)."""
+        if self.kind == "count":
+            return self.column
+        if self.kind != "rate":
+            return None
+        if self.numerator:
+            return self.numerator
+        link = parse_rate_column(self.column)
+        return None if link is None else f"n_{link[0]}"
+
+
+def parse_rate_column(
+    column: str, ids: set[str] | None = None
+) -> tuple[str, float, str | None] | None:
+    """``(id, per, smoothing)`` from a rate column name, or ``None`` if it is not one."""
+    for prefix in ("rate_", "share_", "pct_"):
+        if column.startswith(prefix):
+            rest = column[len(prefix) :]
+            break
+    else:
+        return None
+    if prefix == "pct_":
+        return rest, 100.0, None
+    parts = rest.split("_")
+    # the id is the shortest head of the name that leaves a known suffix
+    for cut in range(1, len(parts)):
+        head, tail = "_".join(parts[:cut]), parts[cut:]
+        if ids is not None and head not in ids:
+            continue
+        smoothing = None
+        if len(tail) > 2 and tail[0] == "eb" and tail[1] in ("global", "spatial"):
+            smoothing = f"eb_{tail[1]}"
+            tail = tail[2:]
+        if tail == ["pct"]:
+            return head, 100.0, smoothing
+        if len(tail) >= 2 and tail[0] == "per":
+            try:
+                return head, float(".".join(tail[1:])), smoothing
+            except ValueError:
+                continue
+    return None

@@ -1,5 +1,7 @@
-"""The independent disclosure checker: re-reads a written release with its own code and tries to
-break it. It never imports :mod:`zicht.publish`.
+"""The independent disclosure checker.
+
+It re-reads a written release with its own code and tries to break it; it never imports
+:mod:`zicht.publish`.
 """
 
 import lazy_loader as _lazy

@@ -1,5 +1,4 @@
-"""The command line: ``zicht run | check | demo | parks …``. Thin: arguments → config → pipeline.
-"""
+"""The command line: ``zicht run | check | demo | parks …``. Thin: arguments → config → pipeline."""
 
 import lazy_loader as _lazy
 

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zicht import __version__
 from zicht._errors import ZichtError
+from zicht._version import __version__
 from zicht.cli._check import register as register_check
 from zicht.cli._parks import parks_app
 

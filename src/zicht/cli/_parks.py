@@ -51,7 +51,7 @@ def _fail(exc: ZichtError) -> None:
 
 
 def _geodata(path: Path | None) -> Path:
-    from zicht.config import default_geodata_dir
+    from zicht.ingest import default_geodata_dir
 
     return path or default_geodata_dir()
 

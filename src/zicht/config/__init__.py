@@ -1,5 +1,7 @@
-"""The run configuration: typed, frozen dataclasses parsed from one TOML file, and the
-generated reference of every key (``docs/configuration.md``).
+"""The run configuration.
+
+Typed, frozen dataclasses parsed from one TOML file, and the generated reference of every
+key (``docs/configuration.md``).
 """
 
 import lazy_loader as _lazy

@@ -1,24 +1,52 @@
 # The face of zicht.config: its public names, loaded lazily by __init__.py.
 from ._inputs import (
     BoundaryInput as BoundaryInput,
-    default_geodata_dir as default_geodata_dir,
+)
+from ._inputs import (
     InputsConfig as InputsConfig,
+)
+from ._inputs import (
     ParkAreasInput as ParkAreasInput,
+)
+from ._inputs import (
     ParksInput as ParksInput,
+)
+from ._inputs import (
     UnitsInput as UnitsInput,
+)
+from ._reference import (
+    configuration_reference as configuration_reference,
 )
 from ._run import (
     DEMO_CONFIG_PATH as DEMO_CONFIG_PATH,
+)
+from ._run import (
     DEMO_INDICATORS as DEMO_INDICATORS,
-    configuration_reference as configuration_reference,
-    DemoConfig as DemoConfig,
+)
+from ._run import (
     GuardConfig as GuardConfig,
+)
+from ._run import (
     Link as Link,
-    load_config as load_config,
+)
+from ._run import (
     MapConfig as MapConfig,
+)
+from ._run import (
     QuestionCard as QuestionCard,
+)
+from ._run import (
     RegisterConfig as RegisterConfig,
+)
+from ._run import (
     ReviewStatus as ReviewStatus,
+)
+from ._run import (
     RunConfig as RunConfig,
+)
+from ._run import (
     StatsConfig as StatsConfig,
+)
+from ._run import (
+    load_config as load_config,
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from zicht._errors import ConfigError
 from zicht.indicators import UNIT_LEVELS
+from zicht.ingest import default_geodata_dir
 
 __all__ = [
     "BoundaryInput",
@@ -20,30 +21,19 @@ __all__ = [
     "ParkAreasInput",
     "ParksInput",
     "UnitsInput",
-    "default_geodata_dir",
 ]
 
 UNIT_SOURCES = ("synthetic", "file")
 
 
-def default_geodata_dir() -> Path:
-    """Return the ``geodata/`` folder of the source tree (the shipped real data)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "geodata"
-        if (candidate / "cbs").is_dir():
-            return candidate
-    return Path.cwd() / "geodata"
-
-
-def _problems_error(where: str, problems: list[str]) -> ConfigError:
+def problems_error(where: str, problems: list[str]) -> ConfigError:
     if len(problems) == 1:
         return ConfigError(f"{where}{problems[0]}")
     listing = "\n".join(f"  - {p}" for p in problems)
     return ConfigError(f"{where}{len(problems)} problems\n{listing}")
 
 
-def _allowed(problems: list[str], name: str, value: Any, options: Sequence[str]) -> None:
+def allowed_keys(problems: list[str], name: str, value: Any, options: Sequence[str]) -> None:
     if value not in options:
         problems.append(f"{name} = {value!r} is not allowed; use one of {list(options)}")
 
@@ -173,8 +163,8 @@ class UnitsInput:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        _allowed(problems, "source", self.source, UNIT_SOURCES)
-        _allowed(problems, "level", self.level, UNIT_LEVELS)
+        allowed_keys(problems, "source", self.source, UNIT_SOURCES)
+        allowed_keys(problems, "level", self.level, UNIT_LEVELS)
         if self.source == "synthetic" and self.level != "address":
             problems.append(
                 f"the synthetic generator makes addresses only, not {self.level!r}; "
@@ -182,9 +172,9 @@ class UnitsInput:
             )
         if self.source == "file" and str(self.path) in ("", "."):
             problems.append("source = 'file' needs a path to the unit table")
-        _allowed(problems, "layout", self.layout, ("", "gpkg", "nlextract", "parquet"))
+        allowed_keys(problems, "layout", self.layout, ("", "gpkg", "nlextract", "parquet"))
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
 
 
 @dataclass(frozen=True)

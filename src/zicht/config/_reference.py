@@ -25,10 +25,9 @@ from zicht.config._run import (
     RunConfig,
     StatsConfig,
     UnitsInput,
-    default_geodata_dir,
 )
-from zicht.indicators import Component, CompositeSpec, UncertaintySpec
-from zicht.indicators import IndicatorSpec
+from zicht.indicators import Component, CompositeSpec, IndicatorSpec, UncertaintySpec
+from zicht.ingest import default_geodata_dir
 from zicht.publish import DisclosureRules
 
 __all__ = ["SECTIONS", "configuration_reference"]

@@ -27,35 +27,31 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from zicht._errors import ConfigError, ProfilingError
 from zicht.config._inputs import (
     BoundaryInput,
     InputsConfig,
     ParkAreasInput,
     ParksInput,
     UnitsInput,
-    _allowed,
-    _problems_error,
-    default_geodata_dir,
+    allowed_keys,
+    problems_error,
 )
 from zicht.config._toml import MISSING, Collector, build, resolve_geodata
-from zicht._errors import ConfigError, ProfilingError
-from zicht.indicators import CompositeSpec
-from zicht.indicators import filter_columns
-from zicht.indicators import IndicatorSpec
+from zicht.indicators import CompositeSpec, IndicatorSpec, filter_columns
+from zicht.ingest import default_geodata_dir
 from zicht.publish import DisclosureRules
 
 __all__ = [
     "DEMO_CONFIG_PATH",
     "DEMO_INDICATORS",
     "BoundaryInput",
-    "DemoConfig",
     "GuardConfig",
     "InputsConfig",
     "Link",
@@ -68,8 +64,6 @@ __all__ = [
     "RunConfig",
     "StatsConfig",
     "UnitsInput",
-    "configuration_reference",
-    "default_geodata_dir",
     "load_config",
 ]
 
@@ -139,11 +133,11 @@ class ReviewStatus:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        _allowed(problems, "status", self.status, REVIEW_STATUSES)
+        allowed_keys(problems, "status", self.status, REVIEW_STATUSES)
         if self.date and not re.match(r"^\d{4}-\d{2}(-\d{2})?$", self.date):
             problems.append(f"date = {self.date!r} must be ISO (YYYY-MM-DD)")
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
 
     @property
     def done(self) -> bool:
@@ -247,9 +241,9 @@ class StatsConfig:
                 f"stats.alpha must lie in (0, 0.10] (the widest hot-spot bin is 90 %), "
                 f"got {self.alpha}"
             )
-        _allowed(problems, "stats.rate", self.rate, TESTED_RATES)
+        allowed_keys(problems, "stats.rate", self.rate, TESTED_RATES)
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
 
 
 @dataclass(frozen=True)
@@ -285,13 +279,13 @@ class GuardConfig:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        _allowed(problems, "guard.level", self.level, ("buurt", "wijk"))
+        allowed_keys(problems, "guard.level", self.level, ("buurt", "wijk"))
         if not 0 < self.threshold <= 1:
             problems.append(f"guard.threshold must lie in (0, 1], got {self.threshold}")
         if self.min_areas < 3:
             problems.append(f"guard.min_areas must be at least 3, got {self.min_areas}")
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
 
     @property
     def enabled(self) -> bool:
@@ -339,9 +333,9 @@ class MapConfig:
             problems.append(
                 f"map.layers = {list(self.layers)!r}: use distinct names from {list(LAYERS)}"
             )
-        _allowed(problems, "map.tiles", self.tiles, TILES)
+        allowed_keys(problems, "map.tiles", self.tiles, TILES)
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
         from zicht.maps import MapOptions  # validates scheme, k, palette and simplify_m
 
         MapOptions(scheme=self.scheme, k=self.k, palette=self.palette, simplify_m=self.simplify_m)
@@ -416,8 +410,8 @@ class RegisterConfig:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        _allowed(problems, "register.status", self.status, REGISTER_STATUSES)
-        _allowed(
+        allowed_keys(problems, "register.status", self.status, REGISTER_STATUSES)
+        allowed_keys(
             problems,
             "register.publication_category",
             self.publication_category,
@@ -426,7 +420,7 @@ class RegisterConfig:
         if self.begin_date and not re.match(r"^\d{4}-\d{2}$", self.begin_date):
             problems.append(f"register.begin_date = {self.begin_date!r} must be YYYY-MM")
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -523,7 +517,7 @@ class RunConfig:
             )
         problems += self._indicator_problems()
         if problems:
-            raise _problems_error("", problems)
+            raise problems_error("", problems)
         self._guard()
 
     def _indicator_problems(self) -> list[str]:
@@ -623,7 +617,6 @@ class RunConfig:
 
 
 #: The old name of :class:`RunConfig`, kept so that existing code keeps working.
-DemoConfig = RunConfig
 
 
 def _plain(value: Any) -> Any:
@@ -716,29 +709,3 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"cannot read config {path}: {exc}") from exc
     config = config_from_mapping(data, base=path.resolve().parent)
     return replace(config, source=str(path), source_sha256=hashlib.sha256(raw).hexdigest())
-
-
-def configuration_reference() -> str:
-    """Write every configuration key with its default as Markdown (``docs/configuration.md``).
-
-    Returns
-    -------
-    str
-        The page, generated from the dataclasses and their docstrings.
-    """
-    from zicht.config._reference import configuration_reference as reference
-
-    return reference()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Rewrite ``docs/configuration.md`` (``python -m zicht.config [PATH]``)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    target = Path(args[0]) if args else DEMO_CONFIG_PATH.parents[1] / "docs" / "configuration.md"
-    target.write_text(configuration_reference(), encoding="utf-8")
-    print(target)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -1,5 +1,7 @@
-"""The release bundle: GeoPackage, CSVs, manifest, disclosure report, the run report and the
-algorithm-register draft.
+"""The release bundle.
+
+GeoPackage, CSVs, manifest, disclosure report, the run report and the algorithm-register
+draft.
 """
 
 import lazy_loader as _lazy

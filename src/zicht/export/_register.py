@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zicht import __version__
+from zicht._version import __version__
 from zicht.publish import Release
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zicht.guard import PRECEDENTS, describe_rules
 from zicht.export._register import RunRecord
+from zicht.guard import PRECEDENTS, describe_rules
 
 __all__ = ["run_report", "write_run_report"]
 

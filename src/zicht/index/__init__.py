@@ -1,5 +1,7 @@
-"""The join: units onto H3 cells and CBS buurt/wijk/gemeente codes, parcels apportioned to cells,
-and a :class:`JoinReport` that accounts for every input row.
+"""The join: units onto H3 cells and CBS codes.
+
+Units get their H3 cell and buurt/wijk/gemeente (and park) codes, parcels are apportioned
+to cells, and a :class:`JoinReport` accounts for every input row.
 """
 
 import lazy_loader as _lazy

@@ -58,11 +58,6 @@ class AreaIndex:
     grid: np.ndarray
     tree: shapely.STRtree
 
-    @property
-    def boundary_share(self) -> float:
-        """Share of raster cells that are boundary cells."""
-        return float((self.grid == _BOUNDARY).mean())
-
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return the rank of the area holding each point, or -1 (none or no location).
 

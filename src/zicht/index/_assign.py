@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht.index._areas import AreaIndex, build_area_index
 from zicht._errors import ConfigError, CRSError, InputError, SchemaError
 from zicht._h3 import cells_to_polygons, h3_to_str, latlng_to_cells, rd_to_lnglat
+from zicht.index._areas import AreaIndex, build_area_index
 from zicht.index._join import (
     MISMATCH_BUURT_WIJK,
     MISMATCH_WIJK_GEMEENTE,

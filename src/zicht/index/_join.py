@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zicht.index._areas import AreaIndex, build_area_index
 from zicht._errors import CRSError, SchemaError
 from zicht._h3 import latlng_to_cells, rd_to_lnglat
 from zicht._validate import NestingReport, check_nesting
+from zicht.index._areas import AreaIndex, build_area_index
 
 __all__ = [
     "MISMATCH_BUURT_WIJK",

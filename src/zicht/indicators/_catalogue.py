@@ -1,14 +1,13 @@
 """The indicator catalogue: a Markdown page generated from the specs.
 
 ``docs/indicators.md`` is written by :func:`indicator_catalogue` from the shipped demo
-configuration (``python -m zicht.indicators`` rewrites it), and a test checks
+configuration (``make docs`` rewrites it), and a test checks
 that the committed page is up to date. Every run also writes the catalogue of its own
 indicators next to the report.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -130,19 +129,3 @@ def write_catalogue(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(indicator_catalogue(specs, composite, source=source), encoding="utf-8")
     return out
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Rewrite ``docs/indicators.md`` from the shipped demo configuration."""
-    from zicht.config import DEMO_CONFIG_PATH, load_config
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    target = Path(args[0]) if args else DEMO_CONFIG_PATH.parents[1] / "docs" / "indicators.md"
-    config = load_config(DEMO_CONFIG_PATH)
-    write_catalogue(target, config.indicators, config.composite, source="geodata/demo.toml")
-    print(target)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from zicht._errors import ConfigError
-from zicht.publish import IndicatorMeta
+from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "AGGREGATIONS",

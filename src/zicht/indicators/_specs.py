@@ -44,7 +44,7 @@ from zicht.indicators._filters import (
     filter_values,
     parse_filter,
 )
-from zicht.publish import IndicatorMeta
+from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "AT",

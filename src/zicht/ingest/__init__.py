@@ -1,7 +1,8 @@
-"""Readers and writers of sources: boundary files, units, addresses, parcels, parks, partitions and PostGIS.
+"""Readers and writers of sources.
 
-Every reader validates its layer (CRS, columns, geometry, duplicate ids, CBS sentinels) and
-returns the layer with a :class:`LayerReport` of what it repaired or refused.
+Boundary files, units, addresses, parcels, parks, partitions and PostGIS. Every reader
+validates its layer (CRS, columns, geometry, duplicate ids, CBS sentinels) and returns it
+with a :class:`LayerReport` of what it repaired or refused.
 """
 
 import lazy_loader as _lazy

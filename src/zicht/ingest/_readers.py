@@ -24,6 +24,8 @@ import pyogrio
 import shapely
 
 from zicht._errors import ConfigError, InputError, SchemaError
+from zicht._h3 import h3_to_str
+from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
 from zicht.ingest._partitions import PointPartition, iter_point_partitions, read_addresses_dask
 from zicht.ingest._postgis import (
     is_database_url,
@@ -31,7 +33,6 @@ from zicht.ingest._postgis import (
     redact_url,
     write_postgis_layer,
 )
-from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
 from zicht.schemas import (
     ADDRESSES,
     PARCELS,
@@ -48,6 +49,7 @@ __all__ = [
     "RD_NEW",
     "LayerReport",
     "PointPartition",
+    "default_geodata_dir",
     "iter_point_partitions",
     "read_addresses",
     "read_addresses_dask",
@@ -119,6 +121,16 @@ _KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
   </GMLFeatureClass>
 </GMLFeatureClassList>
 """
+
+
+def default_geodata_dir() -> Path:
+    """Return the ``geodata/`` folder of the source tree (the shipped real data)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "geodata"
+        if (candidate / "cbs").is_dir():
+            return candidate
+    return Path.cwd() / "geodata"
 
 
 def _source_name(source: str | Path) -> str:
@@ -282,7 +294,7 @@ def read_boundaries(
 
     Examples
     --------
-    >>> from zicht.config import default_geodata_dir
+    >>> from zicht.ingest import default_geodata_dir
     >>> wijken, report = read_boundaries(
     ...     default_geodata_dir() / "cbs" / "wijken_gemeenten_2022.gpkg",
     ...     level="wijk", layer="NLD_dist", code_prefix="WK0228")
@@ -416,7 +428,7 @@ def read_addresses(
 
     Examples
     --------
-    >>> from zicht.config import default_geodata_dir
+    >>> from zicht.ingest import default_geodata_dir
     >>> addresses, report = read_addresses(default_geodata_dir() / "bag" / "bagadres-full.csv")
     >>> len(addresses), addresses["object_type"].value_counts()["ligplaats"]
     (99, np.int64(7))
@@ -500,7 +512,7 @@ def read_parcels(
 
     Examples
     --------
-    >>> from zicht.config import default_geodata_dir
+    >>> from zicht.ingest import default_geodata_dir
     >>> parcels, _ = read_parcels(default_geodata_dir() / "brk" / "kadastralekaart_perceel.gml")
     >>> len(parcels), parcels.geom_type.unique().tolist()
     (11, ['Polygon'])
@@ -725,8 +737,6 @@ def write_layer(
     """
     out = frame.copy()
     if h3_as_string:
-        from zicht.index import h3_to_str
-
         for col in [c for c in out.columns if str(c).startswith("h3_r")]:
             out[col] = h3_to_str(out[col])
     text = str(target)

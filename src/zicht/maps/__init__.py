@@ -1,5 +1,4 @@
-"""The offline dashboard page (Leaflet inlined), its themes, and PNGs of the published layers.
-"""
+"""The offline dashboard page (Leaflet inlined), its themes, and PNGs of the published layers."""
 
 import lazy_loader as _lazy
 

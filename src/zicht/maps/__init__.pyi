@@ -1,8 +1,14 @@
 # The face of zicht.maps: its public names, loaded lazily by __init__.py.
 from ._assets import (
     check_offline as check_offline,
+)
+from ._assets import (
     leaflet_css as leaflet_css,
+)
+from ._assets import (
     leaflet_js as leaflet_js,
+)
+from ._assets import (
     script_json as script_json,
 )
 from ._browser import (
@@ -10,12 +16,22 @@ from ._browser import (
 )
 from ._themes import (
     PALETTES as PALETTES,
+)
+from ._themes import (
     SCHEMES as SCHEMES,
+)
+from ._themes import (
     MapOptions as MapOptions,
 )
 from ._write import (
     TILES as TILES,
+)
+from ._write import (
     build_map as build_map,
+)
+from ._write import (
     write_layer_pngs as write_layer_pngs,
+)
+from ._write import (
     write_map as write_map,
 )

@@ -22,7 +22,8 @@ import pandas as pd
 from matplotlib.colors import to_hex
 
 from zicht._errors import ConfigError, SchemaError
-from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED, IndicatorMeta
+from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED
+from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "GEOGRAPHY_TITLES",
@@ -70,8 +71,6 @@ PALETTES = (
     "viridis",
     "cividis",
 )
-
-NO_VALUE_COLOUR = "#ffffff"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Park and area boundaries: derive, validate, version, compare, edit, and publish per park.
-"""
+"""Park and area boundaries: derive, validate, version, compare, edit, and publish per park."""
 
 import lazy_loader as _lazy
 

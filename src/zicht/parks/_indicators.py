@@ -17,7 +17,8 @@ import pandas as pd
 import shapely
 
 from zicht._errors import CRSError, SchemaError
-from zicht.publish import DisclosureRules, IndicatorMeta, LayerInput, Release, publish_release
+from zicht.publish import DisclosureRules, LayerInput, Release, publish_release
+from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "PARK_INDICATORS",

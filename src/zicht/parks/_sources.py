@@ -38,6 +38,7 @@ import pyogrio
 import shapely
 
 from zicht._errors import InputError
+from zicht.ingest import read_boundaries, read_parks
 from zicht.parks._derive import (
     OUTLINES,
     DeriveResult,
@@ -80,7 +81,6 @@ from zicht.parks._validate import (
     check_boundaries,
     validate_boundaries,
 )
-from zicht.ingest import read_boundaries, read_parks
 from zicht.synthetic import synthesize_addresses
 
 __all__ = [

@@ -1,5 +1,7 @@
-"""Publication: disclosure rules, regions nested in buurten, and the :class:`Release`, the only
-thing that the writers accept.
+"""Publication under disclosure control.
+
+The disclosure rules, regions nested in buurten, and the :class:`Release`, the only thing
+that the writers accept.
 """
 
 import lazy_loader as _lazy

@@ -1,22 +1,49 @@
 # The face of zicht.publish: its public names, loaded lazily by __init__.py.
+from ._model import (
+    STATUS_MERGED as STATUS_MERGED,
+)
+from ._model import (
+    STATUS_PUBLISHED as STATUS_PUBLISHED,
+)
+from ._model import (
+    STATUS_SUPPRESSED as STATUS_SUPPRESSED,
+)
+from ._model import (
+    LayerInput as LayerInput,
+)
+from ._model import (
+    Release as Release,
+)
+from ._model import (
+    UnitTable as UnitTable,
+)
+from ._model import (
+    round_to_base as round_to_base,
+)
+from ._model import (
+    units_band as units_band,
+)
 from ._regions import (
     REGION_METHODS as REGION_METHODS,
-    build_regions as build_regions,
-    cover_areas_with_cells as cover_areas_with_cells,
-    region_geometries as region_geometries,
+)
+from ._regions import (
     RegionOptions as RegionOptions,
+)
+from ._regions import (
     RegionPlan as RegionPlan,
 )
+from ._regions import (
+    build_regions as build_regions,
+)
+from ._regions import (
+    cover_areas_with_cells as cover_areas_with_cells,
+)
+from ._regions import (
+    region_geometries as region_geometries,
+)
 from ._release import (
-    STATUS_MERGED as STATUS_MERGED,
-    STATUS_PUBLISHED as STATUS_PUBLISHED,
-    STATUS_SUPPRESSED as STATUS_SUPPRESSED,
-    DisclosureRules as DisclosureRules,
-    IndicatorMeta as IndicatorMeta,
-    LayerInput as LayerInput,
     publish_release as publish_release,
-    Release as Release,
-    round_to_base as round_to_base,
-    units_band as units_band,
-    UnitTable as UnitTable,
+)
+from ._rules import (
+    DisclosureRules as DisclosureRules,
 )

@@ -18,26 +18,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zicht._errors import DisclosureError
+from zicht.publish._columns import IndicatorLink, hotspot_k_of, publish_columns, publish_hotspots
 from zicht.publish._disclosure import (
     EXACT,
     HIDDEN,
     Tree,
 )
-from zicht._errors import DisclosureError
-from zicht.publish._tree import _NEST0, _SEP, _Audit, _Index, _resolution
-from zicht.publish._release import (
+from zicht.publish._model import (
     NOT_PUBLISHED_BAND,
     STATUS_MERGED,
     STATUS_PUBLISHED,
     STATUS_SUPPRESSED,
-    DisclosureRules,
-    IndicatorLink,
     LayerInput,
-    _hotspot_k,
-    publish_columns,
-    publish_hotspots,
 )
 from zicht.publish._regions import RegionPlan
+from zicht.publish._rules import DisclosureRules
+from zicht.publish._tree import NEST0, SEP, Audit, NodeIndex, cell_resolution
 
 
 def _status(published: np.ndarray, merged: np.ndarray) -> np.ndarray:
@@ -65,7 +62,7 @@ def _check_against_units(
 
 
 def _members(
-    keys: np.ndarray, regions: np.ndarray, index: _Index, tree: Tree, whole: np.ndarray
+    keys: np.ndarray, regions: np.ndarray, index: NodeIndex, tree: Tree, whole: np.ndarray
 ) -> pd.DataFrame:
     """Per (feature, region) pair: units, whether the region lies wholly in the feature."""
     per = pd.DataFrame({"key": keys, "region": regions})
@@ -119,11 +116,11 @@ def _inherited(
     return counts
 
 
-def _h3_layer(
+def h3_layer(
     layer: LayerInput,
     table: pd.DataFrame,
     plan: RegionPlan,
-    index: _Index,
+    index: NodeIndex,
     tree: Tree,
     node_states: dict[str, np.ndarray],
     node_counts: dict[str, np.ndarray],
@@ -133,7 +130,7 @@ def _h3_layer(
     links: list[IndicatorLink],
     rules: DisclosureRules,
     metadata: Mapping[str, Any],
-    audit: _Audit,
+    audit: Audit,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], int]:
     source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str"))
     cells = table["cell"]
@@ -174,7 +171,7 @@ def _h3_layer(
             "area_id": ids.to_numpy(dtype=object).astype(str),
             "area_name": source.set_index("area_id")["area_name"]
             .reindex(ids)
-            .fillna(f"H3 res {_resolution(cells)}")
+            .fillna(f"H3 res {cell_resolution(cells)}")
             .astype("str")
             .to_numpy(),
         },
@@ -195,7 +192,7 @@ def _h3_layer(
         band_for_hidden=NOT_PUBLISHED_BAND,
     )
     out["region_id"] = main_region.fillna("").astype("str").to_numpy()
-    withheld = publish_hotspots(aligned, out, published, rules, _hotspot_k(layer, metadata), n)
+    withheld = publish_hotspots(aligned, out, published, rules, hotspot_k_of(layer, metadata), n)
     for i in np.flatnonzero(~published):
         if merged[i]:
             why = (
@@ -246,9 +243,9 @@ def _node_counts(
     }
 
 
-def _region_layer(
+def region_layer(
     plan: RegionPlan,
-    index: _Index,
+    index: NodeIndex,
     tree: Tree,
     node_states: dict[str, np.ndarray],
     node_counts: dict[str, np.ndarray],
@@ -259,7 +256,7 @@ def _region_layer(
     area_names: list[str],
     area_cols: list[str],
     extra: dict[str, str],
-    audit: _Audit,
+    audit: Audit,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     from zicht.publish._regions import region_geometries
 
@@ -339,8 +336,8 @@ def _nest_polygons(
     )
     if not extra:
         return {area_cols[0]: polygons}
-    codes = pd.Index(pd.unique(plan.pieces[_NEST0]))
-    parts = codes.str.split(_SEP)
+    codes = pd.Index(pd.unique(plan.pieces[NEST0]))
+    parts = codes.str.split(SEP)
     geoms = polygons.reindex([p[0] for p in parts]).to_numpy()
     for j, name in enumerate(extra):
         if name not in by_name:
@@ -358,7 +355,7 @@ def _nest_polygons(
         union = shapely.union_all(extra_geom.to_numpy())
         out_idx = np.flatnonzero(~inside)
         geoms[out_idx] = shapely.difference(geoms[out_idx], union)
-    return {_NEST0: gpd.GeoSeries(geoms, index=codes, crs=28992)}
+    return {NEST0: gpd.GeoSeries(geoms, index=codes, crs=28992)}
 
 
 def _feature_frame(
@@ -401,19 +398,19 @@ def _feature_frame(
     return out
 
 
-def _area_layer(
+def area_layer(
     name: str,
     col: str,
     layer: LayerInput,
     table: pd.DataFrame,
-    index: _Index,
+    index: NodeIndex,
     tree: Tree,
     node_states: dict[str, np.ndarray],
     node_counts: dict[str, np.ndarray],
     node_bases: dict[str, np.ndarray],
     links: list[IndicatorLink],
     rules: DisclosureRules,
-    audit: _Audit,
+    audit: Audit,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     lv = [lvl[0] for lvl in index.levels].index(name)
     codes = index.levels[lv][2]
@@ -448,19 +445,19 @@ def _area_layer(
     return out, _layer_summary(out, rules.is_rounded(name))
 
 
-def _extra_layer(
+def extra_layer(
     name: str,
     col: str,
     layer: LayerInput,
     table: pd.DataFrame,
-    index: _Index,
+    index: NodeIndex,
     tree: Tree,
     node_states: dict[str, np.ndarray],
     numerators: dict[str, str],
     bases: dict[str, str],
     links: list[IndicatorLink],
     rules: DisclosureRules,
-    audit: _Audit,
+    audit: Audit,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
     ids = pd.Index(source.index)
@@ -508,7 +505,7 @@ def _extra_layer(
     return out, _layer_summary(out, rules.is_rounded(name))
 
 
-def _region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
+def region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
     regions = plan.regions
     merged = regions[(regions["n_cells"] > 1) & (regions["n_units"] > 0)]
     return [
@@ -524,7 +521,7 @@ def _region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
-def _composition(
+def region_composition(
     plan: RegionPlan, nest: list[str], area_cols: list[str], extra_cols: list[str]
 ) -> pd.DataFrame:
     pieces = plan.pieces
@@ -537,7 +534,7 @@ def _composition(
     for col in area_cols:
         out[col] = pieces[col].astype("str").to_numpy()
     if extra_cols:
-        parts = pieces[_NEST0].str.split(_SEP, expand=True)
+        parts = pieces[NEST0].str.split(SEP, expand=True)
         for j, col in enumerate(extra_cols):
             out[col] = parts[j + 1].astype("str").to_numpy()
     return out.sort_values(["region_id", "h3_cell"], kind="stable").reset_index(drop=True)

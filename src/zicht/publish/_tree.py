@@ -13,6 +13,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 
+from zicht._errors import DisclosureError, SchemaError
 from zicht.publish._disclosure import (
     EXACT,
     HIDDEN,
@@ -20,24 +21,20 @@ from zicht.publish._disclosure import (
     Tree,
     primary_indicator_state,
 )
-from zicht._errors import DisclosureError, SchemaError
-from zicht.publish._release import (
-    DisclosureRules,
-    IndicatorMeta,
-    LayerInput,
-    UnitTable,
-)
+from zicht.publish._model import LayerInput, UnitTable
 from zicht.publish._regions import RegionPlan
+from zicht.publish._rules import DisclosureRules
+from zicht.schemas import IndicatorMeta
 
 #: Audit rows: layer, area id, action, indicator, reason.
-_Audit = list[tuple[str, str, str, str, str]]
+Audit = list[tuple[str, str, str, str, str]]
 
-#: Column of the pieces' finest nest key (the finest area, joined with the extra keys by _SEP).
-_NEST0 = "_nest0"
-_SEP = "|"
+#: Column of the pieces' finest nest key (the finest area, joined with the extra keys by SEP).
+NEST0 = "_nest0"
+SEP = "|"
 
 
-class _Index:
+class NodeIndex:
     """Node numbering: regions first, then the areas of every level."""
 
     def __init__(self, regions: pd.Index, levels: list[tuple[str, str, pd.Index]]) -> None:
@@ -69,14 +66,14 @@ class _Index:
         raise IndexError(node)  # pragma: no cover
 
 
-def _tree(
+def build_tree(
     table: pd.DataFrame,
     plan: RegionPlan,
     area_names: list[str],
     area_cols: list[str],
     by_name: dict[str, LayerInput],
     rules: DisclosureRules,
-) -> tuple[Tree, _Index]:
+) -> tuple[Tree, NodeIndex]:
     regions = plan.regions
     levels = []
     for name, col in zip(area_names, area_cols, strict=True):
@@ -85,7 +82,7 @@ def _tree(
             extra = pd.Index(by_name[name].frame["area_id"].astype("str")).difference(codes)
             codes = codes.append(extra)
         levels.append((name, col, codes))
-    index = _Index(regions.index, levels)
+    index = NodeIndex(regions.index, levels)
     n_levels = len(levels)
     anc = np.full((index.size, n_levels), -1, dtype=np.int64)
     level = np.full(index.size, -1, dtype=np.int64)
@@ -127,7 +124,7 @@ def _tree(
     return tree, index
 
 
-def _node_sums(table: pd.DataFrame, index: _Index, tree: Tree, column: str) -> np.ndarray:
+def node_sums(table: pd.DataFrame, index: NodeIndex, tree: Tree, column: str) -> np.ndarray:
     out = np.zeros(tree.n_nodes, dtype=np.int64)
     by_region = table.groupby("region_id")[column].sum()
     out[: tree.n_leaves] = by_region.reindex(index.regions, fill_value=0).to_numpy()
@@ -138,7 +135,7 @@ def _node_sums(table: pd.DataFrame, index: _Index, tree: Tree, column: str) -> n
 
 
 def _company_stats(
-    table: pd.DataFrame, index: _Index, tree: Tree, column: str, top_n: int
+    table: pd.DataFrame, index: NodeIndex, tree: Tree, column: str, top_n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Contributors with a non-zero value, and the share of the ``top_n`` largest, per node."""
     contributors = np.zeros(tree.n_nodes, dtype=np.int64)
@@ -164,14 +161,14 @@ def _company_stats(
     return contributors, top_share
 
 
-def _basis(metas: tuple[IndicatorMeta, ...], column: str) -> str:
+def indicator_basis(metas: tuple[IndicatorMeta, ...], column: str) -> str:
     related = [m for m in metas if m.count_column == column or m.column == column]
     return "companies" if any(m.basis == "companies" for m in related) else "units"
 
 
-def _primary_states(
+def primary_states(
     table: pd.DataFrame,
-    index: _Index,
+    index: NodeIndex,
     tree: Tree,
     k: np.ndarray,
     base: np.ndarray,
@@ -201,7 +198,7 @@ def _primary_states(
     return state, reason
 
 
-def _indicator_summary(primary: np.ndarray, protection: Any, tree: Tree) -> dict[str, int]:
+def summarise_indicator(primary: np.ndarray, protection: Any, tree: Tree) -> dict[str, int]:
     pub = tree.published
     final = protection.state
     return {
@@ -214,7 +211,7 @@ def _indicator_summary(primary: np.ndarray, protection: Any, tree: Tree) -> dict
     }
 
 
-def _resolution(cells: pd.Series) -> int:
+def cell_resolution(cells: pd.Series) -> int:
     if cells.empty:
         raise DisclosureError("the unit table has no unit with an H3 cell and area codes")
     res = {h3i.get_resolution(int(c)) for c in pd.unique(cells)[:1000]}

@@ -20,41 +20,35 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from zicht._errors import DisclosureError, SchemaError
+from zicht.publish._columns import IndicatorLink, count_bases, link_indicators
 from zicht.publish._disclosure import (
     HIDDEN,
     protect_indicator,
     protect_population,
 )
-from zicht._errors import DisclosureError, SchemaError
 from zicht.publish._layers import (
-    _area_layer,
-    _composition,
-    _extra_layer,
-    _h3_layer,
-    _region_audit,
-    _region_layer,
+    area_layer,
+    extra_layer,
+    h3_layer,
+    region_audit,
+    region_composition,
+    region_layer,
 )
-from zicht.publish._tree import (
-    _NEST0,
-    _SEP,
-    _basis,
-    _indicator_summary,
-    _node_sums,
-    _primary_states,
-    _resolution,
-    _tree,
-)
-from zicht.publish._release import (
-    AUDIT_COLUMNS,
-    DisclosureRules,
-    IndicatorLink,
-    IndicatorMeta,
-    LayerInput,
-    UnitTable,
-    count_bases,
-    link_indicators,
-)
+from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
+from zicht.publish._rules import DisclosureRules
+from zicht.publish._tree import (
+    NEST0,
+    SEP,
+    build_tree,
+    cell_resolution,
+    indicator_basis,
+    node_sums,
+    primary_states,
+    summarise_indicator,
+)
+from zicht.schemas import IndicatorMeta
 
 __all__ = ["publish_units"]
 
@@ -76,10 +70,10 @@ def publish_units(
     area_cols = list(units.areas.values())
     area_names = list(units.areas)
     extra_cols = list(units.extra.values())
-    resolution = _resolution(table["cell"])
-    nest = [_NEST0, *area_cols] if extra_cols else area_cols
+    resolution = cell_resolution(table["cell"])
+    nest = [NEST0, *area_cols] if extra_cols else area_cols
     if extra_cols:
-        table[_NEST0] = table[area_cols[0]].str.cat([table[c] for c in extra_cols], sep=_SEP)
+        table[NEST0] = table[area_cols[0]].str.cat([table[c] for c in extra_cols], sep=SEP)
     pieces = _pieces(table, nest, area_cols, extra_cols, by_name, area_names, options, resolution)
     whole = _whole_keys(pieces, units)
     plan = build_regions(
@@ -91,7 +85,7 @@ def publish_units(
     )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
-    tree, index = _tree(table, plan, area_names, area_cols, by_name, rules)
+    tree, index = build_tree(table, plan, area_names, area_cols, by_name, rules)
     population_actions = protect_population(tree, rules.min_units)
 
     node_states: dict[str, np.ndarray] = {}
@@ -101,14 +95,14 @@ def publish_units(
     node_bases: dict[str, np.ndarray] = {}
     for column, base_col in bases.items():
         unit_col = numerators[column]
-        basis = _basis(metas, column)
-        k = _node_sums(table, index, tree, unit_col)
+        basis = indicator_basis(metas, column)
+        k = node_sums(table, index, tree, unit_col)
         base = (
             tree.n_units
             if base_col == "n_units"
-            else _node_sums(table, index, tree, numerators[base_col])
+            else node_sums(table, index, tree, numerators[base_col])
         )
-        state, reason = _primary_states(table, index, tree, k, base, unit_col, basis, units, rules)
+        state, reason = primary_states(table, index, tree, k, base, unit_col, basis, units, rules)
         protection = protect_indicator(
             tree,
             k,
@@ -121,7 +115,7 @@ def publish_units(
         node_states[column] = protection.state
         node_counts[column] = k
         node_bases[column] = base
-        indicator_summary[column] = _indicator_summary(state, protection, tree)
+        indicator_summary[column] = summarise_indicator(state, protection, tree)
         # rounded small counts are a presentation rule (counted in the report), not logged
         for changed in np.flatnonzero(tree.published & (state == HIDDEN)):
             layer, area = index.label(int(changed))
@@ -135,7 +129,7 @@ def publish_units(
     summaries: dict[str, dict[str, Any]] = {}
     withheld = 0
     if "h3" in by_name:
-        frame, summary, w = _h3_layer(
+        frame, summary, w = h3_layer(
             by_name["h3"],
             table,
             plan,
@@ -153,7 +147,7 @@ def publish_units(
         )
         out["h3"], summaries["h3"] = frame, summary
         withheld += w
-    out["region"], summaries["region"] = _region_layer(
+    out["region"], summaries["region"] = region_layer(
         plan,
         index,
         tree,
@@ -170,7 +164,7 @@ def publish_units(
     )
     for name, col in zip(area_names, area_cols, strict=True):
         if name in by_name:
-            out[name], summaries[name] = _area_layer(
+            out[name], summaries[name] = area_layer(
                 name,
                 col,
                 by_name[name],
@@ -186,7 +180,7 @@ def publish_units(
             )
     for name, col in units.extra.items():
         if name in by_name:
-            out[name], summaries[name] = _extra_layer(
+            out[name], summaries[name] = extra_layer(
                 name,
                 col,
                 by_name[name],
@@ -203,9 +197,9 @@ def publish_units(
     for suppressed, why in population_actions:
         layer, area = index.label(int(suppressed))
         audit.append((layer, area, "secondary_suppressed", "", why))
-    audit.extend(_region_audit(plan))
+    audit.extend(region_audit(plan))
     audit_frame = pd.DataFrame(audit, columns=AUDIT_COLUMNS)
-    composition = _composition(plan, nest, area_cols, extra_cols)
+    composition = region_composition(plan, nest, area_cols, extra_cols)
     regions = plan.regions
     disclosure = {
         "links": [asdict(x) for x in links],
@@ -365,7 +359,7 @@ def _pieces(
     for col in area_cols[1:]:
         cover[col] = codes[col].reindex(cover[area_cols[0]]).to_numpy()
     if extra_cols:
-        cover[_NEST0] = cover[area_cols[0]] + _SEP * len(extra_cols)
+        cover[NEST0] = cover[area_cols[0]] + SEP * len(extra_cols)
     known = pd.MultiIndex.from_frame(pieces[["cell", nest[0]]])
     fresh = ~pd.MultiIndex.from_frame(cover[["cell", nest[0]]]).isin(known)
     # A cell occupied only by park units still gets an empty non-park piece.
@@ -381,7 +375,7 @@ def _whole_keys(pieces: pd.DataFrame, units: UnitTable) -> np.ndarray | None:
         raise SchemaError(f"UnitTable.whole names {unknown}, which are not in extra {names}")
     if not units.whole:
         return None
-    parts = pieces[_NEST0].astype("str").str.split(_SEP, regex=False)
+    parts = pieces[NEST0].astype("str").str.split(SEP, regex=False)
     keys = pd.Series("", index=pieces.index, dtype="object")
     for name in units.whole:
         part = parts.str[1 + names.index(name)].fillna("")

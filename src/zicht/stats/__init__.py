@@ -1,5 +1,7 @@
-"""Spatial statistics: weights (H3 k-rings, polygon contiguity), rate smoothing (empirical Bayes),
-hot spots (Getis-Ord Gi*, Local Moran's I with multiple-testing correction) and emerging hot spots.
+"""Spatial statistics.
+
+Weights (H3 k-rings, polygon contiguity), rate smoothing (empirical Bayes), hot spots
+(Getis-Ord Gi*, Local Moran's I with multiple-testing correction) and emerging hot spots.
 """
 
 import lazy_loader as _lazy

@@ -41,6 +41,7 @@ import pandas as pd
 from libpysal.graph import Graph
 
 from zicht._errors import ConfigError, SchemaError
+from zicht._validate import Problems
 from zicht.stats._inference import (
     ALTERNATIVES,
     CORRECTIONS,
@@ -50,7 +51,6 @@ from zicht.stats._inference import (
     permutation_counts,
     permutation_pvalues,
 )
-from zicht._validate import Problems
 from zicht.stats._smoothing import rate_description
 from zicht.stats._weights import graph_arrays, graph_spec
 

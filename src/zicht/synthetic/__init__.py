@@ -1,5 +1,6 @@
-"""Synthetic unit data, generated deterministically from fixed seeds and labelled synthetic:
-addresses, risk signals, and the national address set (:mod:`zicht.synthetic.national`).
+"""Synthetic unit data, generated deterministically from fixed seeds and labelled synthetic.
+
+Addresses, risk signals, and the national address set (:mod:`zicht.synthetic.national`).
 """
 
 import lazy_loader as _lazy

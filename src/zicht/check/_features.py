@@ -1,0 +1,312 @@
+"""The per-feature attacks of the checker.
+
+Thresholds, rounding, exact small counts from a feature's own figures, group disclosure,
+the company rules, and hot-spot windows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zicht.check._files import PublishedLayer, score_columns
+from zicht.check._report import CheckReport
+
+
+def _preimage(values: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.ceil(values - base / 2.0)
+    hi = np.ceil(values + base / 2.0) - 1
+    return np.maximum(lo, 0), hi
+
+
+def _decimals_ok(values: np.ndarray, decimals: int) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(np.all(np.abs(np.round(finite, decimals) - finite) < 1e-9))
+
+
+def _count_interval(
+    n_pub: np.ndarray,
+    k_pub: np.ndarray,
+    r_pub: np.ndarray,
+    *,
+    rounded: bool,
+    base: int,
+    min_units: int,
+    decimals: int,
+    small_round: bool,
+    per: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the interval of counts an attacker reads from a feature's own figures."""
+    size = len(n_pub)
+    if rounded and base > 1:
+        n_lo, n_hi = _preimage(n_pub, base)
+        n_lo = np.maximum(n_lo, min_units)
+    else:
+        n_lo, n_hi = n_pub.copy(), n_pub.copy()
+    k_lo = np.zeros(size)
+    k_hi = n_hi.copy()
+    has_k = np.isfinite(k_pub)
+    if rounded and base > 1:
+        lo, hi = _preimage(k_pub[has_k], base)
+        k_lo[has_k], k_hi[has_k] = lo, hi
+    else:
+        k_lo[has_k], k_hi[has_k] = k_pub[has_k], k_pub[has_k]
+        if base > 1:
+            # On exact layers a small count, or a total that protects another, is shown
+            # rounded: any multiple of the base may stand for a count that rounds to it.
+            maybe = has_k & (k_pub % base == 0)
+            lo, hi = _preimage(k_pub[maybe], base)
+            k_lo[maybe], k_hi[maybe] = lo, hi
+    half = 0.5 * 10.0 ** (-decimals) + 1e-9
+    has_r = np.isfinite(r_pub)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_rounded = np.round(per * k_pub / n_pub, decimals)
+    informative = has_r & ~(has_k & np.isclose(from_rounded, r_pub, atol=1e-9))
+    out_lo = np.full(size, np.inf)
+    out_hi = np.full(size, -np.inf)
+    widths = (n_hi - n_lo)[np.isfinite(n_hi - n_lo)]
+    span = int(widths.max()) + 1 if len(widths) else 1
+    for step in range(max(span, 1)):
+        n = n_lo + step
+        valid = n <= n_hi
+        lo = k_lo.copy()
+        hi = np.minimum(k_hi, n)
+        r_lo = np.ceil((r_pub - half) * n / per - 1e-9)
+        r_hi = np.floor((r_pub + half) * n / per + 1e-9)
+        lo = np.where(informative, np.maximum(lo, r_lo), lo)
+        hi = np.where(informative, np.minimum(hi, r_hi), hi)
+        ok = valid & (lo <= hi)
+        out_lo = np.where(ok, np.minimum(out_lo, lo), out_lo)
+        out_hi = np.where(ok, np.maximum(out_hi, hi), out_hi)
+    empty = out_lo > out_hi
+    out_lo[empty] = k_lo[empty]
+    out_hi[empty] = k_hi[empty]
+    return out_lo, out_hi
+
+
+def check_layer(
+    layer: PublishedLayer,
+    member: pd.Series,
+    units: pd.DataFrame,
+    rules: dict[str, Any],
+    indicators: list[dict[str, Any]],
+    numerators: dict[str, str],
+    company: str | None,
+    report: CheckReport,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-feature checks; returns each count column's attacker interval."""
+    frame = layer.frame
+    where = layer.label
+    thr = int(rules["min_units"])
+    base = int(rules["rounding_base"])
+    published = layer.published.to_numpy()
+    ids = frame["area_id"]
+    truth_n = member[member != ""].value_counts().reindex(ids, fill_value=0).to_numpy()
+    value_cols = [
+        "n_units",
+        *[m["column"] for m in indicators if m["column"] in frame],
+        *score_columns(frame),
+    ]
+    for col in value_cols:
+        leak = ~published & frame[col].notna().to_numpy()
+        if leak.any():
+            report.add(
+                "no value unless published", where, f"{int(leak.sum())} features carry {col!r}"
+            )
+    if "hotspot_label" in frame:
+        bad = (
+            ~published
+            & ~frame["hotspot_label"].isin(["not publishable", ""])
+            & frame["hotspot_label"].notna()
+        )
+        if bad.any():
+            report.add(
+                "no value unless published",
+                where,
+                f"{int(bad.sum())} features carry a hot-spot class",
+            )
+    small = published & (truth_n < thr)
+    for i in np.flatnonzero(small):
+        report.add(
+            "threshold", f"{where}:{ids.iloc[i]}", f"published on {truth_n[i]} units (< {thr})"
+        )
+    n_pub = pd.to_numeric(frame["n_units"], errors="coerce").to_numpy(dtype=float)
+    expected_n = _rounded(truth_n, base) if layer.rounded else truth_n
+    wrong = published & np.isfinite(n_pub) & (n_pub != expected_n)
+    if wrong.any():
+        report.add(
+            "values match the units",
+            where,
+            f"n_units differs from the units for {int(wrong.sum())} features",
+        )
+    intervals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    decimals = int(rules.get("rate_decimals", 1))
+    for meta in indicators:
+        col = meta["column"]
+        if col in frame and meta.get("role") == "rate":
+            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            if not _decimals_ok(values, decimals):
+                report.add("rate precision", where, f"{col!r} has more than {decimals} decimals")
+    counted = {m.get("count_column") for m in indicators if m.get("role") in ("count", "rate")}
+    for count_col, unit_col in numerators.items():
+        if count_col not in counted:
+            continue
+        # the raw rate on the whole population is what can pin a count; smoothed rates and
+        # rates on restricted denominators are not modelled (see docs/publication.md)
+        raw = [
+            m
+            for m in indicators
+            if m.get("role") == "rate"
+            and m.get("count_column") == count_col
+            and m.get("base_column", "n_units") == "n_units"
+            and not m.get("smoothing")
+            and m["column"] in frame
+        ]
+        rate_cols = [m["column"] for m in raw]
+        per = float(raw[0].get("per", 100.0)) if raw else 100.0
+        k_pub = (
+            pd.to_numeric(frame[count_col], errors="coerce").to_numpy(dtype=float)
+            if count_col in frame
+            else np.full(len(frame), np.nan)
+        )
+        r_pub = (
+            pd.to_numeric(frame[rate_cols[0]], errors="coerce").to_numpy(dtype=float)
+            if rate_cols
+            else np.full(len(frame), np.nan)
+        )
+        values = pd.to_numeric(units[unit_col], errors="coerce").fillna(0)
+        truth_k = (
+            values.groupby(member).sum().reindex(ids, fill_value=0).to_numpy().astype(np.int64)
+        )
+        lo, hi = _count_interval(
+            n_pub,
+            k_pub,
+            r_pub,
+            rounded=layer.rounded,
+            base=base,
+            min_units=thr,
+            decimals=decimals,
+            small_round=rules.get("small_count", "round") == "round",
+            per=per,
+        )
+        lo = np.where(published, lo, 0)
+        hi = np.where(published, hi, np.where(np.isfinite(n_pub), n_pub, 0))
+        shown = published & (np.isfinite(k_pub) | np.isfinite(r_pub))
+        outside = shown & ((truth_k < lo) | (truth_k > hi))
+        if outside.any():
+            report.add(
+                "values match the units",
+                where,
+                f"{count_col!r}: {int(outside.sum())} features show figures the units do not give",
+            )
+        exact_small = shown & (lo == hi) & (truth_k >= 1) & (truth_k < thr) & (lo == truth_k)
+        for i in np.flatnonzero(exact_small):
+            report.add(
+                "small count shown exactly",
+                f"{where}:{ids.iloc[i]}",
+                f"{count_col} = {truth_k[i]} can be read from the published figures",
+            )
+        share = np.where(truth_n > 0, 100.0 * truth_k / np.maximum(truth_n, 1), 0.0)
+        g = float(rules.get("group_max_pct", 90.0))
+        group = shown & (share > g)
+        if rules.get("group_low"):
+            group |= shown & (truth_n > 0) & (share < 100.0 - g)
+        for i in np.flatnonzero(group):
+            report.add(
+                "group disclosure",
+                f"{where}:{ids.iloc[i]}",
+                f"{count_col} is {share[i]:.1f} % of {truth_n[i]} units and is published",
+            )
+        basis = {m.get("basis", "units") for m in indicators if m.get("count_column") == count_col}
+        if "companies" in basis and company and company in units:
+            _check_companies(
+                layer, member, units, unit_col, company, shown, count_col, rules, report
+            )
+        intervals[count_col] = (
+            np.where(np.isfinite(lo), lo, 0).astype(np.int64),
+            np.where(np.isfinite(hi), hi, 0).astype(np.int64),
+        )
+    return intervals
+
+
+def _rounded(values: np.ndarray, base: int) -> np.ndarray:
+    return np.floor(np.asarray(values, dtype=float) / base + 0.5) * base if base > 1 else values
+
+
+def _check_companies(
+    layer: PublishedLayer,
+    member: pd.Series,
+    units: pd.DataFrame,
+    unit_col: str,
+    company: str,
+    shown: np.ndarray,
+    count_col: str,
+    rules: dict[str, Any],
+    report: CheckReport,
+) -> None:
+    values = pd.to_numeric(units[unit_col], errors="coerce").fillna(0)
+    frame = pd.DataFrame(
+        {"f": member.to_numpy(), "c": units[company].astype(str).to_numpy(), "v": values.to_numpy()}
+    )
+    per = frame[(frame["f"] != "") & (frame["v"] > 0)].groupby(["f", "c"])["v"].sum()
+    ids = layer.frame["area_id"].to_numpy()
+    top_n = int(rules.get("dominance_n", 2))
+    for i in np.flatnonzero(shown):
+        f = ids[i]
+        if f not in per.index.get_level_values(0):
+            continue
+        contrib = np.sort(per.loc[f].to_numpy())[::-1]
+        if len(contrib) < int(rules.get("min_companies", 3)):
+            report.add(
+                "companies", f"{layer.label}:{f}", f"{count_col} rests on {len(contrib)} companies"
+            )
+        elif 100.0 * contrib[:top_n].sum() / contrib.sum() > float(
+            rules.get("dominance_pct", 85.0)
+        ):
+            report.add(
+                "dominance",
+                f"{layer.label}:{f}",
+                f"{top_n} largest companies make up more than "
+                f"{rules.get('dominance_pct')} % of {count_col}",
+            )
+
+
+def check_hotspots(layer: PublishedLayer, k: int, truth_n: pd.Series, report: CheckReport) -> int:
+    """Scores only where every feature with units in the window is published."""
+    present = score_columns(layer.frame)
+    if not present or layer.geometry is None:
+        return 0
+    frame = layer.frame
+    has_score = frame[present].notna().any(axis=1).to_numpy()
+    if not has_score.any():
+        return 0
+    geoms = gpd.GeoDataFrame(
+        {"area_id": layer.geometry.index},
+        geometry=layer.geometry.to_numpy(),
+        crs=layer.geometry.crs,
+    )
+    empty = truth_n.reindex(frame["area_id"]).fillna(0).to_numpy() == 0
+    published = dict(zip(frame["area_id"], layer.published.to_numpy() | empty, strict=True))
+    window = {a: {a} for a in frame["area_id"]}
+    near = gpd.sjoin(geoms, geoms.assign(geometry=geoms.buffer(1.0)), predicate="intersects")
+    adjacency = near.groupby("area_id_left")["area_id_right"].apply(set).to_dict()
+    for _ in range(max(k, 1)):
+        window = {a: set().union(*(adjacency.get(b, {b}) for b in w)) for a, w in window.items()}
+    bad = [
+        a
+        for a, s in zip(frame["area_id"], has_score, strict=True)
+        if s and not all(published.get(b, False) for b in window.get(a, ()))
+    ]
+    # Cells outside the layer (no feature at all) have no units and need no protection.
+    for a in bad[:50]:
+        report.add(
+            "hot-spot scores",
+            f"{layer.label}:{a}",
+            "z/p/q published while its Gi* window holds an unpublished feature",
+        )
+    if len(bad) > 50:
+        report.add("hot-spot scores", layer.label, f"… {len(bad) - 50} more features")
+    return int(has_score.sum())

@@ -1,0 +1,118 @@
+"""The disclosure rules of a release (:class:`DisclosureRules`).
+
+Kept free of heavy imports, so that a configuration can be checked without loading the
+publication machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zicht._errors import DisclosureError
+
+__all__ = [
+    "HOTSPOT_SCORE_MODES",
+    "SMALL_COUNT_MODES",
+    "DisclosureRules",
+]
+
+SMALL_COUNT_MODES = ("round", "suppress")
+HOTSPOT_SCORE_MODES = ("rounded", "labels")
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """The disclosure rules; set the numbers of the CBS output guidelines you work under.
+
+    Defaults follow the CBS guidelines for microdata output (minimum of 10 units per
+    published value; group disclosure above 90 %; at least 3 companies and the (2, 85 %)
+    dominance rule for business data) and the rounding of the CBS *Kerncijfers wijken en
+    buurten* (counts rounded to multiples of 5). See ``docs/publication.md``.
+
+    Parameters
+    ----------
+    min_units
+        A value is published only if its population holds at least this many units
+        (addresses, persons, households).
+    rounding_base
+        Counts on rounded layers are rounded to a multiple of this base; ``1`` disables
+        rounding (then ``small_count`` must be ``"suppress"``).
+    exact_layers
+        Layers whose counts are published exactly (gemeente totals); small counts are
+        still never exact.
+    rate_decimals
+        Decimals of published rates (per cent).
+    small_count
+        How a count from 1 to ``min_units - 1`` is shown: ``"round"`` (rounded, and its
+        rate computed from the rounded figures so it cannot undo the rounding) or
+        ``"suppress"`` (not shown).
+    group_max_pct
+        A share above this (per cent of the population) is not published: it discloses
+        (nearly) every member.
+    group_low
+        Also refuse shares below ``100 - group_max_pct`` (when *not* having the
+        attribute is the sensitive fact).
+    min_companies
+        Company-based indicators: contributors a non-zero value must rest on.
+    dominance_n, dominance_pct
+        Company-based indicators: the ``dominance_n`` largest contributors may not make up
+        more than ``dominance_pct`` per cent of the value.
+    hotspot_scores
+        ``"rounded"``: publish hot-spot classes, and z, p and q rounded where the whole
+        window is published; ``"labels"``: classes only.
+    z_decimals, p_decimals
+        Decimals of published z-scores and p/q-values.
+    """
+
+    min_units: int = 10
+    rounding_base: int = 5
+    exact_layers: tuple[str, ...] = ("gemeente",)
+    rate_decimals: int = 1
+    small_count: str = "round"
+    group_max_pct: float = 90.0
+    group_low: bool = False
+    min_companies: int = 3
+    dominance_n: int = 2
+    dominance_pct: float = 85.0
+    hotspot_scores: str = "rounded"
+    z_decimals: int = 1
+    p_decimals: int = 3
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exact_layers", tuple(self.exact_layers))
+        problems = []
+        if self.min_units < 1:
+            problems.append(f"min_units must be at least 1, got {self.min_units}")
+        if self.rounding_base < 1:
+            problems.append(f"rounding_base must be at least 1, got {self.rounding_base}")
+        if self.small_count not in SMALL_COUNT_MODES:
+            problems.append(
+                f"small_count must be one of {SMALL_COUNT_MODES}, got {self.small_count!r}"
+            )
+        elif self.small_count == "round" and self.rounding_base < 2:
+            problems.append(
+                "small_count = 'round' needs rounding_base of at least 2 (with 1 a small "
+                "count would be shown exactly); use small_count = 'suppress'"
+            )
+        if not 50.0 <= self.group_max_pct <= 100.0:
+            problems.append(f"group_max_pct must lie in [50, 100], got {self.group_max_pct}")
+        if not 0 <= self.rate_decimals <= 6:
+            problems.append(f"rate_decimals must be 0 to 6, got {self.rate_decimals}")
+        if self.min_companies < 1:
+            problems.append(f"min_companies must be at least 1, got {self.min_companies}")
+        if self.dominance_n < 1 or not 0.0 < self.dominance_pct <= 100.0:
+            problems.append(
+                f"dominance rule ({self.dominance_n}, {self.dominance_pct} %) is not valid"
+            )
+        if self.hotspot_scores not in HOTSPOT_SCORE_MODES:
+            problems.append(
+                f"hotspot_scores must be one of {HOTSPOT_SCORE_MODES}, got {self.hotspot_scores!r}"
+            )
+        if not (0 <= self.z_decimals <= 6 and 0 <= self.p_decimals <= 6):
+            problems.append("z_decimals and p_decimals must be 0 to 6")
+        if problems:
+            raise DisclosureError("disclosure rules: " + "; ".join(problems))
+
+    def is_rounded(self, layer: str) -> bool:
+        """Whether counts on ``layer`` are rounded."""
+        return layer not in self.exact_layers and self.rounding_base > 1
