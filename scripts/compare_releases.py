@@ -5,6 +5,9 @@ before and after, then
 
     python scripts/compare_releases.py BEFORE_DIR AFTER_DIR
 
+(add ``--before-root`` and ``--after-root`` when the two were run in different checkouts:
+manifests name their input files with absolute paths).
+
 Every file present on either side is compared. Text files (CSV, Markdown, JSON, HTML) are
 compared after replacing what legitimately changes between two runs of the same config:
 ISO timestamps, wall-clock seconds, and the SHA-256 and byte size of files that contain
@@ -40,8 +43,10 @@ def _scrub(value: object) -> object:
     return value
 
 
-def _text(path: Path) -> str:
+def _text(path: Path, root: str | None) -> str:
     text = path.read_text(encoding="utf-8")
+    if root:
+        text = text.replace(root.rstrip("/"), "<root>")
     if path.suffix == ".json":
         return json.dumps(_scrub(json.loads(text)), indent=1, sort_keys=True)
     text = TIMESTAMP.sub("<time>", text)
@@ -80,7 +85,9 @@ def _same_tables(a: Path, b: Path) -> str | None:
     return None
 
 
-def compare(before: Path, after: Path) -> list[str]:
+def compare(
+    before: Path, after: Path, roots: tuple[str | None, str | None] = (None, None)
+) -> list[str]:
     """Return one line per file that differs between the two trees."""
     files_a = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
     files_b = {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
@@ -93,7 +100,7 @@ def compare(before: Path, after: Path) -> list[str]:
         if a.suffix in {".gpkg", ".parquet"}:
             why = _same_tables(a, b)
         elif a.suffix in {".csv", ".md", ".json", ".html", ".txt"}:
-            why = None if _text(a) == _text(b) else "text differs"
+            why = None if _text(a, roots[0]) == _text(b, roots[1]) else "text differs"
         else:
             why = "bytes differ"
         if why:
@@ -106,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
+    parser.add_argument("--before-root", help="checkout the BEFORE runs were made in")
+    parser.add_argument("--after-root", help="checkout the AFTER runs were made in")
     args = parser.parse_args(argv)
-    problems = compare(args.before, args.after)
+    problems = compare(args.before, args.after, (args.before_root, args.after_root))
     n = sum(1 for p in args.before.rglob("*") if p.is_file())
     for line in problems:
         print(line)
