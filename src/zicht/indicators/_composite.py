@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from zicht._errors import ConfigError
 from zicht.schemas import IndicatorMeta
+
+if TYPE_CHECKING:  # pandas and scipy load where the index is built: a config needs only the specs
+    import pandas as pd
 
 __all__ = [
     "AGGREGATIONS",
@@ -287,6 +288,8 @@ def normalise(values: np.ndarray, method: str) -> np.ndarray:
     >>> normalise(np.array([[1.0], [2.0], [3.0]]), "rank").ravel().round(3).tolist()
     [0.333, 0.667, 1.0]
     """
+    from scipy import stats
+
     x = np.asarray(values, dtype="float64")
     if method == "min_max":
         span = x.max(axis=0) - x.min(axis=0)
@@ -339,6 +342,8 @@ def aggregate(normed: np.ndarray, weights: np.ndarray, method: str) -> np.ndarra
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Rank 1 = highest score; ties share the best rank."""
+    from scipy import stats
+
     return stats.rankdata(-scores, axis=0, method="min")
 
 
@@ -429,6 +434,8 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     >>> composite_index(frame, spec).frame["composite_rank"].astype(int).tolist()
     [4, 2, 2, 1]
     """
+    import pandas as pd
+
     if not spec.enabled:
         raise ConfigError("the composite has no components")
     ids = [c.indicator for c in spec.components]
