@@ -37,6 +37,7 @@ import shapely
 
 from zicht._errors import DisclosureError
 from zicht.publish._columns import (
+    FeatureCounts,
     count_bases,
     hotspot_k_of,
     link_indicators,
@@ -58,7 +59,7 @@ from zicht.publish._model import (
 )
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._units import publish_units
-from zicht.schemas import IndicatorMeta
+from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
 
 __all__ = [
     "publish_release",
@@ -80,8 +81,8 @@ def _publish_layer(
     missing = sorted(c for c in needed if c not in frame)
     if missing:
         raise DisclosureError(f"layer {layer.name!r} lacks columns {missing}")
-    if frame.crs is None or frame.crs.to_epsg() != 28992:
-        raise DisclosureError(f"layer {layer.name!r} must be in EPSG:28992, got {frame.crs}")
+    if frame.crs is None or frame.crs.to_epsg() != RD_NEW_EPSG:
+        raise DisclosureError(f"layer {layer.name!r} must be in {RD_NEW}, got {frame.crs}")
     companies = [m.column for m in indicators if m.basis == "companies"]
     if companies:
         raise DisclosureError(
@@ -113,21 +114,14 @@ def _publish_layer(
             if base_col == "n_units"
             else pd.to_numeric(frame[base_col]).fillna(0).astype("int64").to_numpy()
         )
-        state, reason = primary_indicator_state(
-            base,
-            k,
-            min_units=rules.min_units,
-            small_count=rules.small_count,
-            group_max_pct=rules.group_max_pct,
-            group_low=rules.group_low,
-        )
+        state, reason = primary_indicator_state(base, k, rules)
         state[~ok] = HIDDEN
         counts[count] = (k, base, state)
         # rounded small counts are a presentation rule (counted in the report), not logged
         for i in np.flatnonzero(ok & (state == HIDDEN)):
             audit.append((layer.name, ids[i], "indicator_suppressed", count, str(reason[i])))
     publish_columns(
-        out, links, published=ok, n=n, counts=counts, rules=rules, rounded=rounded, source=frame
+        out, links, FeatureCounts(ok, n, counts), rules=rules, rounded=rounded, source=frame
     )
     withheld = publish_hotspots(frame, out, ok, rules, hotspot_k_of(layer, metadata), n)
     summary = {
@@ -221,40 +215,12 @@ def publish_release(
     rules = rules or DisclosureRules()
     metas = tuple(indicators)
     metadata = dict(metadata or {})
+    regions_table = None
     if units is not None:
         result = publish_units(layers, metas, units, rules, metadata, regions)
         published, audit, regions_table, disclosure = result
     else:
-        published = {}
-        audits = []
-        summaries = {}
-        for layer in layers:
-            out, audit_frame, summary = _publish_layer(layer, metas, rules, metadata)
-            published[layer.name] = out
-            audits.append(audit_frame)
-            summaries[layer.name] = summary
-        audit = (
-            pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=AUDIT_COLUMNS)
-        )
-        regions_table = None
-        overlaps = _overlapping_features(published)
-        frames = {x.name: x.frame for x in layers}
-        first = next(iter(frames.values()), None)
-        links = link_indicators(metas, set(first.columns) if first is not None else set())
-        disclosure = {
-            "links": [asdict(x) for x in links],
-            "path": "aggregated layers",
-            "differencing_verified": overlaps == 0,
-            "differencing_note": (
-                "no two published features overlap, so no published total contains "
-                "another and nothing can be differenced"
-                if overlaps == 0
-                else f"not verified: {overlaps} pairs of published features overlap and the "
-                "unit table was not given"
-            ),
-            "layers": summaries,
-            "unit_keys": {},
-        }
+        published, audit, disclosure = _publish_aggregated(layers, metas, rules, metadata)
     return Release(
         layers=MappingProxyType(published),
         indicators=metas,
@@ -266,3 +232,40 @@ def publish_release(
         disclosure=MappingProxyType(disclosure),
         _token=RELEASE_TOKEN,
     )
+
+
+def _publish_aggregated(
+    layers: list[LayerInput],
+    metas: tuple[IndicatorMeta, ...],
+    rules: DisclosureRules,
+    metadata: Mapping[str, Any],
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, dict[str, Any]]:
+    """Publish every layer from its own totals (no unit table): primary rules only."""
+    published = {}
+    audits = []
+    summaries = {}
+    for layer in layers:
+        out, audit_frame, summary = _publish_layer(layer, metas, rules, metadata)
+        published[layer.name] = out
+        audits.append(audit_frame)
+        summaries[layer.name] = summary
+    audit = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=AUDIT_COLUMNS)
+    overlaps = _overlapping_features(published)
+    frames = {x.name: x.frame for x in layers}
+    first = next(iter(frames.values()), None)
+    links = link_indicators(metas, set(first.columns) if first is not None else set())
+    disclosure = {
+        "links": [asdict(x) for x in links],
+        "path": "aggregated layers",
+        "differencing_verified": overlaps == 0,
+        "differencing_note": (
+            "no two published features overlap, so no published total contains "
+            "another and nothing can be differenced"
+            if overlaps == 0
+            else f"not verified: {overlaps} pairs of published features overlap and the "
+            "unit table was not given"
+        ),
+        "layers": summaries,
+        "unit_keys": {},
+    }
+    return published, audit, disclosure
