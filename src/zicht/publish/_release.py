@@ -62,6 +62,7 @@ from zicht.publish._units import publish_units
 from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
 
 __all__ = [
+    "publish_derived",
     "publish_release",
 ]
 
@@ -269,3 +270,112 @@ def _publish_aggregated(
         "unit_keys": {},
     }
     return published, audit, disclosure
+
+
+def publish_derived(
+    release: Release,
+    values: Mapping[str, pd.DataFrame],
+    indicators: list[IndicatorMeta],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> Release:
+    """Add columns derived from a release's published values (a composite index) to it.
+
+    A derived value is a function of values the release already publishes (the composite
+    index ranks the published indicator values of the published areas), so it needs no
+    second pass of disclosure control: every derived column is kept on the published
+    features of its layer and left empty elsewhere, as :func:`publish_release` publishes a
+    plain value column. Counts and rates cannot be added this way: they need the rules.
+
+    Parameters
+    ----------
+    release
+        The release the values were derived from.
+    values
+        Per layer name, a frame indexed by ``area_id`` with a column per derived
+        indicator; the columns of a layer without a frame stay empty.
+    indicators
+        The derived columns (any kind but ``count`` and ``rate``); they follow the
+        release's own indicator columns in every layer, in this order.
+    metadata
+        Entries to add to the release's metadata (how the values were derived).
+
+    Returns
+    -------
+    Release
+        A new release: the same features, values and audit, plus the derived columns.
+
+    Raises
+    ------
+    DisclosureError
+        If a column is a count or a rate or is published already, or ``values`` names a
+        layer the release does not have.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> frame = gpd.GeoDataFrame(
+    ...     {"area_id": ["A", "B"], "area_name": ["a", "b"], "n_units": [8, 42],
+    ...      "n_vacant": [1, 12]},
+    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=RD_NEW)
+    >>> release = publish_release([LayerInput("buurt", frame)],
+    ...                           [IndicatorMeta("n_vacant", "Vacant", "addresses")])
+    >>> score = pd.DataFrame({"score": [0.5]}, index=pd.Index(["B"], name="area_id"))
+    >>> scored = publish_derived(release, {"buurt": score},
+    ...                          [IndicatorMeta("score", "Score", "", "index")])
+    >>> scored.layers["buurt"][["status", "n_vacant", "score"]].values.tolist()
+    [['suppressed', nan, nan], ['published', 10.0, 0.5]]
+    """
+    metas = tuple(indicators)
+    own = {m.column for m in release.indicators}
+    problems = [
+        f"{m.column!r} is a {m.kind}, which needs the disclosure rules"
+        for m in metas
+        if m.kind in ("count", "rate")
+    ]
+    problems += [f"{m.column!r} is published already" for m in metas if m.column in own]
+    problems += [
+        f"the release has no layer {name!r}" for name in values if name not in release.layers
+    ]
+    if problems:
+        raise DisclosureError("cannot add derived columns: " + "; ".join(problems))
+    layers = {
+        name: _with_derived(frame, values.get(name), metas, release.indicators)
+        for name, frame in release.layers.items()
+    }
+    links = [asdict(x) for x in link_indicators(metas, set())]
+    disclosure = dict(release.disclosure)
+    disclosure["links"] = [*disclosure.get("links", []), *links]
+    return Release(
+        layers=MappingProxyType(layers),
+        indicators=(*release.indicators, *metas),
+        context=release.context,
+        rules=release.rules,
+        metadata=MappingProxyType({**release.metadata, **(metadata or {})}),
+        audit=release.audit,
+        regions=release.regions,
+        disclosure=MappingProxyType(disclosure),
+        _token=RELEASE_TOKEN,
+    )
+
+
+def _with_derived(
+    frame: gpd.GeoDataFrame,
+    derived: pd.DataFrame | None,
+    metas: tuple[IndicatorMeta, ...],
+    own: tuple[IndicatorMeta, ...],
+) -> gpd.GeoDataFrame:
+    """Return ``frame`` with the derived columns after its own indicator columns."""
+    out = frame.copy()
+    published = (out["status"] == STATUS_PUBLISHED).to_numpy()
+    ids = out["area_id"].astype("str").to_numpy()
+    # where publish_release puts value columns: after n_units_band and the indicators
+    after = [c for c in ("n_units_band", *(m.column for m in own)) if c in out.columns]
+    at = max(int(out.columns.get_loc(c)) for c in after) + 1 if after else len(out.columns)
+    for offset, meta in enumerate(metas):
+        given = np.full(len(out), np.nan)
+        if derived is not None and meta.column in derived:
+            column = derived[meta.column].reindex(ids)
+            given = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        out.insert(at + offset, meta.column, np.where(published, given, np.nan))
+    return out

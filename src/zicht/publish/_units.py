@@ -1,13 +1,14 @@
 """The unit path of :func:`zicht.publish.publish_release`: regions, nesting and protection.
 
-From the unit table this module builds the pieces ``(H3 cell, buurt)``, merges them into
-regions (:mod:`zicht.publish._regions`), builds the tree region → buurt → wijk → gemeente
-(:mod:`zicht.publish._tree`), applies the primary rules to every node, protects populations
-and indicators against differencing (:mod:`zicht.publish._disclosure`) and has the
-published layers assembled (:mod:`zicht.publish._layers`). Layers that are not part of the
-tree (the H3 layer, parks) are unions of whole regions; their values add nothing an
-attacker could use (a multi-region feature carries an exact value only when all its
-regions do).
+From the unit table this module decides which levels the regions nest in
+(:meth:`UnitTable.nested_for`, from the layers it is given), builds the pieces
+``(H3 cell, buurt)``, merges them into regions (:mod:`zicht.publish._regions`), builds the
+tree region → buurt → wijk → gemeente (:mod:`zicht.publish._tree`), applies the primary
+rules to every node, protects populations and indicators against differencing
+(:mod:`zicht.publish._disclosure`) and has the published layers assembled
+(:mod:`zicht.publish._layers`). Layers that are not part of the tree (the H3 layer, parks)
+are unions of whole regions; their values add nothing an attacker could use (a
+multi-region feature carries an exact value only when all its regions do).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def publish_units(
     """Publish ``layers`` from the unit table; see :func:`zicht.publish.publish_release`."""
     started = time.perf_counter()
     options = options or RegionOptions()
+    units = units.nested_for([x.name for x in layers])
     by_name = _check_layers(layers, units)
     links, bases = _links(metas, units)
     table, numerators, dropped = _unit_frame(units, metas, links, bases)
