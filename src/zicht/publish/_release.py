@@ -1,8 +1,10 @@
 """Disclosure control: turn computed statistics into a :class:`Release`.
 
 The :class:`Release` is the only object the map and file writers accept, and only
-:func:`publish_release` can make one. Everything in a release has passed the disclosure
-rules (:class:`DisclosureRules`, defaults from the CBS output guidelines):
+:func:`publish_release` can make one (:func:`publish_derived` adds values derived from its
+published values, such as the composite index, to a release it made). Everything in a
+release has passed the disclosure rules (:class:`DisclosureRules`, defaults from the CBS
+output guidelines):
 
 * **threshold** — a value rests on at least ``min_units`` units; smaller areas carry no
   value (status ``suppressed``) or are merged into a publishable region (``merged``);
@@ -207,7 +209,7 @@ def publish_release(
     >>> frame = gpd.GeoDataFrame(
     ...     {"area_id": ["A", "B"], "area_name": ["a", "b"], "n_units": [8, 42],
     ...      "n_vacant": [1, 12]},
-    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=28992)
+    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=RD_NEW)
     >>> meta = [IndicatorMeta("n_vacant", "Vacant", "addresses")]
     >>> release = publish_release([LayerInput("buurt", frame)], meta)
     >>> release.layers["buurt"][["status", "n_units", "n_vacant"]].values.tolist()
