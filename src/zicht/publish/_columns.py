@@ -24,6 +24,7 @@ from zicht.publish._rules import DisclosureRules
 from zicht.schemas import IndicatorMeta, parse_rate_column
 
 __all__ = [
+    "Counts",
     "FeatureCounts",
     "IndicatorLink",
     "count_bases",
@@ -176,6 +177,10 @@ def count_bases(links: list[IndicatorLink]) -> dict[str, str]:
     return out
 
 
+#: Per count column: its (count, base, state) on every node or feature.
+Counts = Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
 @dataclass(frozen=True)
 class FeatureCounts:
     """The features of one layer before their columns are written.
@@ -186,7 +191,7 @@ class FeatureCounts:
 
     published: np.ndarray
     n: np.ndarray
-    counts: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    counts: Counts
 
 
 def publish_columns(

@@ -21,6 +21,7 @@ import shapely
 
 from zicht._errors import DisclosureError
 from zicht.publish._columns import (
+    Counts,
     FeatureCounts,
     IndicatorLink,
     hotspot_k_of,
@@ -44,9 +45,6 @@ from zicht.publish._regions import RegionPlan
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import NEST0, SEP, Audit, NodeIndex
 from zicht.schemas import RD_NEW
-
-#: Per count column: its (count, base, state) on every node or feature.
-Counts = Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from zicht._errors import DisclosureError, SchemaError
-from zicht.publish._columns import IndicatorLink, count_bases, link_indicators
+from zicht.publish._columns import Counts, IndicatorLink, count_bases, link_indicators
 from zicht.publish._disclosure import (
     HIDDEN,
     Tree,
@@ -32,7 +32,6 @@ from zicht.publish._disclosure import (
 )
 from zicht.publish._layers import (
     BuiltLayer,
-    Counts,
     LayerContext,
     build_layers,
     region_audit,
