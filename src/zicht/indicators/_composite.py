@@ -27,12 +27,11 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from zicht._errors import ConfigError
 from zicht.schemas import IndicatorMeta
 
-if TYPE_CHECKING:  # pandas and scipy load where the index is built: a config needs only the specs
+if TYPE_CHECKING:  # numpy, pandas and scipy load where the index is built: a config needs the specs
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -209,6 +208,8 @@ class CompositeSpec:
 
     def nominal_weights(self) -> np.ndarray:
         """Nominal weights, summing to one."""
+        import numpy as np
+
         if self.weighting == "equal":
             w = np.ones(len(self.components))
         else:
@@ -288,6 +289,7 @@ def normalise(values: np.ndarray, method: str) -> np.ndarray:
     >>> normalise(np.array([[1.0], [2.0], [3.0]]), "rank").ravel().round(3).tolist()
     [0.333, 0.667, 1.0]
     """
+    import numpy as np
     from scipy import stats
 
     x = np.asarray(values, dtype="float64")
@@ -333,6 +335,8 @@ def aggregate(normed: np.ndarray, weights: np.ndarray, method: str) -> np.ndarra
     >>> aggregate(x, np.array([0.5, 0.5]), "additive").tolist()
     [0.5, 1.0]
     """
+    import numpy as np
+
     if method == "additive":
         return normed @ weights
     if method == "geometric":
@@ -392,6 +396,8 @@ class CompositeResult:
 
 def _first_order(ranks: np.ndarray, labels: np.ndarray) -> float:
     """Share of rank variance explained by one discrete factor, pooled over areas."""
+    import numpy as np
+
     total = ranks.var(axis=1).sum()
     if total <= 0:
         return 0.0
@@ -434,6 +440,7 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     >>> composite_index(frame, spec).frame["composite_rank"].astype(int).tolist()
     [4, 2, 2, 1]
     """
+    import numpy as np
     import pandas as pd
 
     if not spec.enabled:

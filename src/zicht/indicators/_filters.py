@@ -24,11 +24,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
-
 from zicht._errors import ConfigError
 
-if TYPE_CHECKING:  # pandas is imported where a filter meets a frame: loading a config needs none
+if TYPE_CHECKING:  # numpy and pandas are imported where a filter meets a frame: a config needs none
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -273,6 +272,7 @@ def describe_filter(flt: Filter) -> str:
 
 
 def _is_bool_column(series: pd.Series) -> bool:
+    import numpy as np
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(series):
@@ -348,6 +348,7 @@ def evaluate_filter(flt: Filter, frame: pd.DataFrame) -> np.ndarray:
     >>> evaluate_filter(parse_filter({"not": {"column": "n", "gt": 3}}), frame).tolist()
     [True, False, False]
     """
+    import numpy as np
     import pandas as pd
 
     if isinstance(flt, Not):
