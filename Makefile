@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs screenshot bench-hotspots national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot bench-hotspots bench-start national bench-join bench-publish \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -38,6 +38,10 @@ docs: $(STAMP)
 
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py
+
+# How long `zicht --help` and a config error take (median of 5 fresh runs); last line RESULT ...
+bench-start: $(STAMP)
+	$(BIN)/python benchmarks/bench_start.py
 
 # The synthetic national address set (about 8.8 million points, one GeoParquet file per
 # province) in data/national/ (gitignored); regenerated when the generator changes.
