@@ -36,6 +36,13 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
+# Run the walkthrough notebook from top to bottom in the repository root (its release goes to
+# out/notebook/); the executed copy, with its outputs, is out/demo_walkthrough.ipynb. The
+# committed notebook is left as it is (no outputs).
+notebook: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --stdin --output-dir out \
+		--output demo_walkthrough < notebooks/demo_walkthrough.ipynb
+
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py
 
