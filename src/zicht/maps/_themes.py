@@ -442,7 +442,7 @@ def hotspot_method_text(
     Parameters
     ----------
     settings
-        The release's ``metadata["hotspot"]`` as :mod:`zicht.hotspots` records it
+        The release's ``metadata["hotspot"]`` as :mod:`zicht.stats` records it
         (``method``, ``permutations``, ``correction``, ``alpha``, ``weights``, ``k``);
         missing keys are left out.
     default_method

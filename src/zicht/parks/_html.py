@@ -1,9 +1,10 @@
 """Offline HTML pages for park boundaries: the edit map (Leaflet.draw) and the diff map.
 
 Both pages are one self-contained file like the risk maps: Leaflet is inlined by
-:mod:`zicht._map_assets`, Leaflet.draw 1.0.4 is inlined from the copy that the
-``django-leaflet`` package installs (its stylesheet's sprite images as ``data:`` URIs), the data
-is script-safe JSON, and the page is checked for network references before it is written.
+:mod:`zicht.maps` (``leaflet_js``, ``leaflet_css``), Leaflet.draw 1.0.4 is inlined from the
+copy that the ``django-leaflet`` package installs (its stylesheet's sprite images as ``data:``
+URIs), the data is script-safe JSON, and the page is checked for network references before it
+is written.
 Every text from the data is escaped in the page's script before it reaches the DOM.
 """
 
