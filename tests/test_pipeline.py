@@ -38,7 +38,11 @@ def test_demo_writes_every_output(demo):
 def test_demo_summary_adds_up(demo):
     result, out = demo
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary == json.loads(json.dumps(result.summary))
+    assert summary == json.loads(json.dumps(result.summary.to_dict()))
+    assert dict(result.summary) == result.summary.to_dict()  # it reads like the file
+    assert result.summary.layers["h3"].withheld == summary["layers"]["h3"]["withheld"]
+    with pytest.raises(AttributeError):
+        result.summary.seconds = 0.0  # type: ignore[misc]
     assert summary["units_in"] == summary["units_joined"] + sum(
         summary["units_not_joined"].values()
     )

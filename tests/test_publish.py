@@ -18,7 +18,7 @@ from zicht import DisclosureError
 from zicht.export import internal_dir_for, write_internal_files, write_release
 from zicht.publish._columns import link_indicators
 from zicht.publish._model import LayerInput, Release, UnitTable, round_to_base, units_band
-from zicht.publish._release import publish_release
+from zicht.publish._release import publish_derived, publish_release
 from zicht.publish._rules import DisclosureRules
 from zicht.schemas import IndicatorMeta
 
@@ -281,6 +281,81 @@ def test_unit_path_is_deterministic(toy):
             pd.DataFrame(frame.drop(columns="geometry")),
             pd.DataFrame(again.layers[name].drop(columns="geometry")),
         )
+
+
+def _timeless(value):
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items() if k != "seconds"}
+    return value
+
+
+def test_derived_columns_are_what_a_second_full_pass_publishes(toy):
+    """A value derived from published values needs no second pass of disclosure control."""
+    from geopandas.testing import assert_geodataframe_equal
+
+    area, release = toy
+    score = IndicatorMeta("score", "Rank of the vacancy rate", "", "rank")
+    values = {}
+    for name in ("h3", "buurt", "gemeente"):
+        frame = release.layers[name]
+        published = frame[frame["status"] == "published"]
+        rank = pd.to_numeric(published["rate_vacant_pct"]).rank(ascending=False)
+        index = pd.Index(published["area_id"].astype("str"), name="area_id")
+        values[name] = pd.DataFrame({"score": rank.to_numpy()}, index=index)
+    assert values["h3"]["score"].notna().sum() > 3
+    once = publish_derived(release, values, [score], metadata={"derived": "rank"})
+
+    inputs = [
+        LayerInput(
+            x.name, x.frame.merge(values[x.name], left_on="area_id", right_index=True, how="left")
+        )
+        if x.name in values
+        else x
+        for x in area.layers()
+    ]
+    twice = publish_release(
+        inputs,
+        [*UNIT_METAS, score],
+        units=area.unit_table(),
+        metadata={"run_id": "test", "hotspot": {"k": 1}, "derived": "rank"},
+    )
+    assert list(once.layers) == list(twice.layers)
+    for name, frame in twice.layers.items():
+        assert_geodataframe_equal(once.layers[name], frame)
+    h3 = once.layers["h3"]
+    assert h3["score"].notna().sum() == values["h3"]["score"].notna().sum()
+    assert h3.loc[h3["status"] != "published", "score"].isna().all()
+    assert once.indicators == twice.indicators
+    assert list(once.metadata.items()) == list(twice.metadata.items())
+    assert list(once.disclosure) == list(twice.disclosure)
+    assert _timeless(dict(once.disclosure)) == _timeless(dict(twice.disclosure))
+    pd.testing.assert_frame_equal(once.audit, twice.audit)
+    pd.testing.assert_frame_equal(once.regions, twice.regions)
+
+
+def test_derived_columns_cannot_be_counts_rates_or_unknown_layers(toy):
+    _, release = toy
+    frame = pd.DataFrame({"n_x": [1]}, index=pd.Index(["x"], name="area_id"))
+    with pytest.raises(DisclosureError, match="'n_x' is a count"):
+        publish_derived(release, {"buurt": frame}, [IndicatorMeta("n_x", "X", "", "count")])
+    with pytest.raises(DisclosureError, match="published already"):
+        publish_derived(release, {}, [IndicatorMeta("rate_vacant_pct", "V", "%", "index")])
+    with pytest.raises(DisclosureError, match="no layer 'corop'"):
+        publish_derived(release, {"corop": frame}, [IndicatorMeta("s", "S", "", "index")])
+
+
+def test_regions_nest_in_gemeenten_only_when_a_whole_layer_is_published_without_buurten():
+    area = make_area(6)
+    table = area.unit_table(extra={"park": "park_id"}, whole=("park",))
+    levels = ["buurt", "wijk", "gemeente"]
+    assert list(table.nested_for(["park", "gemeente"]).areas) == ["gemeente"]
+    assert list(table.nested_for(["park"]).areas) == ["gemeente"]
+    assert list(table.nested_for(["park", "wijk"]).areas) == ["wijk", "gemeente"]
+    assert table.nested_for(["park", "buurt"]) is table
+    assert list(table.nested_for(["h3", "gemeente"]).areas) == levels  # no whole layer
+    assert list(area.unit_table().nested_for(["gemeente"]).areas) == levels
+    once = table.nested_for(["park", "gemeente"])
+    assert once.nested_for(["park", "gemeente"]) == once  # idempotent
 
 
 def test_a_layer_that_disagrees_with_the_units_is_refused():

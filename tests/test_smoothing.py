@@ -12,7 +12,7 @@ from esda.smoothing import Empirical_Bayes, Spatial_Empirical_Bayes
 from libpysal.graph import Graph
 
 from zicht._errors import ConfigError, SchemaError
-from zicht.stats import gi_star, rate_description, smooth_rates
+from zicht.stats import eb_global_rates, gi_star, rate_description, smooth_rates
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,23 @@ def test_global_eb_by_hand() -> None:
     np.testing.assert_allclose(ours, expected, rtol=1e-12)
     # small bases shrink more: unit a (5 addresses) moves further towards m than c (300)
     assert abs(ours[0] - r[0]) / abs(m - r[0]) > abs(ours[2] - r[2]) / abs(m - r[2])
+
+
+def test_global_eb_on_arrays_is_the_estimator_of_smooth_rates() -> None:
+    events = np.array([0, 1, 30, 2, 7])
+    base = np.array([5, 10, 300, 40, 20])
+    series = smooth_rates(pd.Series(events), pd.Series(base), method="eb_global")
+    np.testing.assert_array_equal(eb_global_rates(events, base), series.to_numpy())
+    # a base of 0 has no rate, and is left out of the moments
+    with_empty = eb_global_rates(np.r_[events, 0], np.r_[base, 0])
+    np.testing.assert_array_equal(with_empty[:-1], series.to_numpy())
+    assert np.isnan(with_empty[-1])
+    # the reference moments: rounded figures shrink towards the exact ones' overall rate
+    rounded = eb_global_rates(
+        np.array([0, 0, 30]), np.array([5, 10, 300]), reference=(events, base)
+    )
+    assert rounded[2] == pytest.approx(series.iloc[2], rel=0.05)
+    assert rounded[0] > 0
 
 
 def test_global_eb_matches_esda(stl) -> None:

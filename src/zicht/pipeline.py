@@ -3,9 +3,15 @@
 :func:`run` runs everything a TOML configuration describes: it reads the boundaries, the
 parks and the unit table (synthetic in every shipped run), joins units to H3 cells and
 buurten, computes the declared indicators per area, tests hot spots, applies disclosure
-control, builds the composite index from the published values, screens the indicators for
-proxies of protected groups, and writes the release, the map, the run report and the
+control, adds the composite index built from the published values, screens the indicators
+for proxies of protected groups, and writes the release, the map, the run report and the
 algorithm-register draft. :func:`run_demo` runs the shipped demo configuration.
+
+The stages decide their own matters: disclosure control decides which levels the regions
+nest in from the layers it is given (:meth:`zicht.publish.UnitTable.nested_for`) and adds
+the composite without a second pass (:func:`zicht.publish.publish_derived`); the hot-spot
+stage is given the tested indicator and the ``[stats]`` settings, and tests the rate those
+name.
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ import pandas as pd
 
 from zicht._errors import InputError, ProfilingError
 from zicht._version import __version__
-from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, load_config
+from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, StatsConfig, load_config
 from zicht.export import (
     RunRecord,
+    RunSummary,
     file_sha256,
     internal_dir_for,
-    register_draft,
     write_internal_files,
     write_register,
     write_release,
@@ -52,8 +58,8 @@ from zicht.indicators import (
 )
 from zicht.ingest import LayerReport, read_boundaries, read_parks
 from zicht.maps import MapOptions, write_map
-from zicht.publish import LayerInput, Release, UnitTable, publish_release
-from zicht.schemas import UNIT_SCHEMAS, IndicatorMeta
+from zicht.publish import LayerInput, Release, UnitTable, publish_derived, publish_release
+from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
 
@@ -67,6 +73,11 @@ _LAYER_KEYS = {
     "park": "park_id",
 }
 
+#: The CBS levels every joined unit carries, finest first: its buurt code names its wijk and
+#: gemeente, so they nest. (The published wijk layer, 2022 boundaries by location, does not
+#: nest in these buurten; it is an extra geography.)
+_UNIT_LEVELS = {"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"}
+
 
 @dataclass
 class RunResult:
@@ -77,7 +88,8 @@ class RunResult:
     release
         The published statistics.
     summary
-        Counts in, joined, published, suppressed, composite stability, and the time taken.
+        Counts in, joined, published, suppressed, composite stability, and the time taken
+        (``run_summary.json``).
     paths
         Every file written, by role.
     record
@@ -85,7 +97,7 @@ class RunResult:
     """
 
     release: Release
-    summary: dict[str, Any]
+    summary: RunSummary
     paths: dict[str, Path] = field(default_factory=dict)
     record: RunRecord | None = None
 
@@ -273,17 +285,22 @@ def _compute_layer(
     return stats
 
 
-def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    spec = config.hotspot_spec()
+def _hotspots(
+    per_cell: pd.DataFrame, spec: IndicatorSpec, stats: StatsConfig
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Test ``spec`` for hot spots on the H3 layer; return the cells with the hot-spot columns.
+
+    A rate or share is tested as the statistics settings say (``stats.rate``: global
+    empirical-Bayes smoothed by default, as rates on a handful of units are 0 % or 100 % by
+    chance; spatial EB is not offered, as it borrows from the very neighbours Gi* sums);
+    any other indicator as its value.
+    """
     note = ""
     if spec.kind in ("rate", "share"):
         base = per_cell[spec.base_column]
         ok = base > 0
         per = 100.0 if spec.kind == "share" else float(spec.per)
-        method = config.stats.rate
-        # Rates on a handful of units are 0 % or 100 % by chance: test the global
-        # empirical-Bayes smoothed rate (spatial EB would borrow from the same neighbours
-        # that Gi* sums, and so inflate its significance).
+        method = stats.rate
         tested = smooth_rates(per_cell.loc[ok, spec.count_column], base[ok], method=method, per=per)
         column = spec.rate_column
         if method.startswith("eb") and len(tested) > 1 and np.ptp(tested.to_numpy()) == 0:
@@ -297,14 +314,14 @@ def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, 
         tested = per_cell[spec.value_column].dropna()
         method = "value"
         column = spec.value_column
-    graph = h3_graph(tested.index.to_numpy(dtype="int64"), k=config.stats.k)
+    graph = h3_graph(tested.index.to_numpy(dtype="int64"), k=stats.k)
     hot = gi_star(
         tested,
         graph,
-        permutations=config.stats.permutations,
-        seed=config.stats.seed,
-        alpha=config.stats.alpha,
-        correction=config.stats.correction,
+        permutations=stats.permutations,
+        seed=stats.seed,
+        alpha=stats.alpha,
+        correction=stats.correction,
     )
     result = hot.frame[["z", "p", "q", "bin", "label"]].rename(
         columns={
@@ -327,7 +344,7 @@ def _hotspots(config: RunConfig, per_cell: pd.DataFrame) -> tuple[pd.DataFrame, 
         "indicator_id": spec.id,
         "rate": method,
         "layer": "h3",
-        "k": config.stats.k,
+        "k": stats.k,
     }
     return out, settings
 
@@ -337,7 +354,7 @@ def _h3_layer(stats: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
     frame = stats.reset_index(drop=True)
     frame.insert(0, "area_id", h3_to_str(cells).to_numpy())
     frame.insert(1, "area_name", [f"H3 res {resolution}"] * len(frame))
-    return gpd.GeoDataFrame(frame, geometry=cells_to_polygons(cells).to_numpy(), crs=28992)
+    return gpd.GeoDataFrame(frame, geometry=cells_to_polygons(cells).to_numpy(), crs=RD_NEW)
 
 
 def _polygon_layer(
@@ -350,7 +367,7 @@ def _polygon_layer(
     # An area without units has zero counts; its other values stay missing.
     counts = ["n_units", *(m.column for m in metas if m.kind == "count")]
     frame[counts] = frame[counts].fillna(0).astype("int64")
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=28992)
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=RD_NEW)
 
 
 def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
@@ -381,16 +398,10 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
     level = config.inputs.units.level
     id_column = UNIT_SCHEMAS[level].id_column
     unit_id = id_column if id_column in joined else None
-    return UnitTable(
+    table = UnitTable(
         frame=joined.assign(**columns),
         cell=f"h3_r{config.resolution}",
-        # buurt codes name their wijk and gemeente, so these levels nest; the published
-        # wijk layer (2022 boundaries, by location) does not, and splits the regions. A
-        # park run without a buurt layer lets regions cross buurt boundaries, so that a
-        # park cut by one is still one region.
-        areas={"gemeente": "gemeente_code"}
-        if "park" in config.map.layers and "buurt" not in config.map.layers
-        else {"buurt": "buurt_code", "wijk_of_buurt": "wijk_code", "gemeente": "gemeente_code"},
+        areas=dict(_UNIT_LEVELS),
         extra=extra,
         # a park is one region where it passes the rules, so its values are exact
         whole=("park",) if "park" in extra else (),
@@ -399,6 +410,9 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
         # one row per company: the company rules weigh each company's contribution
         company=unit_id if level == "company" else None,
     )
+    # publish_release nests the table so itself; the units file for `zicht check` is
+    # written from the table too, so both are given the nested one.
+    return table.nested_for(config.map.layers)
 
 
 # --- composite and proxy screen --------------------------------------------------------------
@@ -436,6 +450,29 @@ def _composites(
         results[name] = result
         frames[name] = result.frame[list(COMPOSITE_COLUMNS)]
     return results, frames, notes
+
+
+def _with_composite(
+    config: RunConfig, release: Release
+) -> tuple[Release, dict[str, CompositeResult]]:
+    """Add the composite index, built from the published values, to the release.
+
+    It is a function of published values only, so disclosure control need not run again:
+    :func:`zicht.publish.publish_derived` keeps it on the published features.
+    """
+    composites, frames, notes = _composites(config, release)
+    metadata = {
+        "title": config.composite.title,
+        "columns": list(COMPOSITE_COLUMNS),
+        "layers": {name: r.to_dict() for name, r in composites.items()},
+        "notes": notes,
+    }
+    # The layers this run built; the region layer (made by disclosure control) is ranked
+    # in the metadata but carries no composite columns.
+    values = {name: frame for name, frame in frames.items() if name in config.map.layers}
+    columns = composite_columns(config.composite)
+    release = publish_derived(release, values, columns, metadata={"composite": metadata})
+    return release, composites
 
 
 def _proxy_screen(
@@ -532,81 +569,21 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     out = Path(out_dir)
     layers, read_reports = _read_inputs(config)
     units, unit_reports = _read_units(config, layers)
-    check_names(
-        [("unit table column", str(c)) for c in units.columns if c != "geometry"],
-        subject="unit table (remove protected columns from the extract: data minimisation)",
-    )
-    # with park boundaries the join gives every unit the park it lies in (``park_id``)
-    joined_all, join_report = join_units(
-        units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
-    )
-    joined = joined_all[joined_all["joined"]]
-    if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
-        joined = joined.assign(
-            wijk_area_code=assign_areas(joined, layers["wijk"], prefix="wijk_area")[
-                "wijk_area_code"
-            ]
-        )
-
-    metas = indicator_columns(list(config.indicators))
-    stats_by_layer = {
-        name: _compute_layer(name, config, joined, layers) for name in config.map.layers
-    }
-    masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats_by_layer.items()}
+    reports = [*read_reports, *unit_reports]
+    joined, join_report = _join(config, units, layers)
+    stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
+    masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
     hotspot: dict[str, Any] | None = None
-    if "h3" in stats_by_layer:
-        stats_by_layer["h3"], hotspot = _hotspots(config, stats_by_layer["h3"])
-    frames = {
-        name: _h3_layer(stats, config.resolution)
-        if name == "h3"
-        else _polygon_layer(stats, layers[name], metas)
-        for name, stats in stats_by_layer.items()
-    }
-
+    if "h3" in stats:
+        stats["h3"], hotspot = _hotspots(stats["h3"], config.hotspot_spec(), config.stats)
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    synthetic = config.synthetic
     run_id = _run_id(config)
-    all_reports = [*read_reports, *unit_reports]
-    metadata = _metadata(config, run_id, created, all_reports, join_report, hotspot)
-    context = {
-        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
-            columns={"code": "area_id", "name": "area_name"}
-        ),
-        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
-    }
-
-    # Disclosure control aggregates the unit table itself (regions nested in buurten,
-    # protection against differencing between the layers; see docs/publication.md).
+    metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
     unit_table = _unit_table(config, joined)
-
-    def publish(extra: Mapping[str, pd.DataFrame], extra_metas: list[IndicatorMeta]) -> Release:
-        inputs = []
-        for name, frame in frames.items():
-            if name in extra:
-                frame = frame.merge(extra[name], left_on="area_id", right_index=True, how="left")
-            inputs.append(LayerInput(name, frame, hotspot_k=config.stats.k))
-        return publish_release(
-            inputs,
-            [*metas, *extra_metas],
-            rules=config.rules,
-            context=context,
-            metadata=metadata,
-            units=unit_table,
-        )
-
-    release = publish({}, [])
+    release = _publish(config, stats, layers, metadata, unit_table)
     composites: dict[str, CompositeResult] = {}
     if config.composite.enabled:
-        # The composite combines values that passed disclosure control, then everything
-        # is published again with the composite columns under the same rules.
-        composites, composite_frames, notes = _composites(config, release)
-        metadata["composite"] = {
-            "title": config.composite.title,
-            "columns": list(COMPOSITE_COLUMNS),
-            "layers": {name: r.to_dict() for name, r in composites.items()},
-            "notes": notes,
-        }
-        release = publish(composite_frames, composite_columns(config.composite))
+        release, composites = _with_composite(config, release)
     screen = _proxy_screen(config, release, joined, layers)
 
     record = RunRecord(
@@ -615,7 +592,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         run_id=run_id,
         created=created,
         study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
-        synthetic=synthetic,
+        synthetic=config.synthetic,
         units={
             "rows_in": join_report.rows_in,
             "joined": join_report.joined,
@@ -629,16 +606,69 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         composites=composites,
         proxy_screen=screen,
         masked=masked,
-        inputs={r.layer: r.to_dict() for r in all_reports},
+        inputs={r.layer: r.to_dict() for r in reports},
     )
     paths = _write_outputs(record, out)
     # The unit-level file for `zicht check` and the audit log stay outside the release.
     internal = write_internal_files(release, unit_table, internal_dir_for(out))
     paths.update({f"internal_{role}": path for role, path in internal.items()})
-    summary = _summary(record, join_report, time.perf_counter() - started)
-    paths["summary"] = _write_json(out / "run_summary.json", summary)
+    summary = RunSummary.of(record, time.perf_counter() - started)
+    paths["summary"] = _write_json(out / "run_summary.json", summary.to_dict())
     paths["run_manifest"] = write_run_manifest(record, paths, out)
     return RunResult(release=release, summary=summary, paths=paths, record=record)
+
+
+def _join(
+    config: RunConfig, units: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame]
+) -> tuple[gpd.GeoDataFrame, JoinReport]:
+    """Refuse protected columns, then join the units to buurten and cells (and parks)."""
+    check_names(
+        [("unit table column", str(c)) for c in units.columns if c != "geometry"],
+        subject="unit table (remove protected columns from the extract: data minimisation)",
+    )
+    # with park boundaries the join gives every unit the park it lies in (``park_id``)
+    joined_all, join_report = join_units(
+        units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
+    )
+    joined = joined_all[joined_all["joined"]]
+    if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
+        wijk = assign_areas(joined, layers["wijk"], prefix="wijk_area")["wijk_area_code"]
+        joined = joined.assign(wijk_area_code=wijk)
+    return joined, join_report
+
+
+def _publish(
+    config: RunConfig,
+    stats: Mapping[str, pd.DataFrame],
+    layers: Mapping[str, gpd.GeoDataFrame],
+    metadata: Mapping[str, Any],
+    units: UnitTable,
+) -> Release:
+    """Apply disclosure control to the statistics of every published layer, once.
+
+    It aggregates the unit table itself (regions nested in buurten, protection against
+    differencing between the layers; see docs/publication.md).
+    """
+    metas = indicator_columns(list(config.indicators))
+    inputs = [
+        LayerInput(
+            name,
+            _h3_layer(frame, config.resolution)
+            if name == "h3"
+            else _polygon_layer(frame, layers[name], metas),
+            hotspot_k=config.stats.k,
+        )
+        for name, frame in stats.items()
+    ]
+    context = {
+        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
+            columns={"code": "area_id", "name": "area_name"}
+        ),
+        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
+    }
+    return publish_release(
+        inputs, metas, rules=config.rules, context=context, metadata=metadata, units=units
+    )
 
 
 def _metadata(
@@ -749,41 +779,3 @@ def _sha(source: str) -> str | None:
 def _write_json(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     return path
-
-
-def _summary(record: RunRecord, join_report: JoinReport, seconds: float) -> dict[str, Any]:
-    release = record.release
-    layers = {}
-    for name, frame in release.layers.items():
-        layers[name] = {
-            "features": len(frame),
-            "published": int((frame["status"] == "published").sum()),
-            # merged: published only through the region that holds it; suppressed: no
-            # value anywhere; withheld: either (no value of its own)
-            "merged": int((frame["status"] == "merged").sum()),
-            "suppressed": int((frame["status"] == "suppressed").sum()),
-            "withheld": int((frame["status"] != "published").sum()),
-        }
-    hotspot_cells: dict[str, int] = {}
-    if "h3" in release.layers and "hotspot_label" in release.layers["h3"]:
-        h3 = release.layers["h3"]
-        published = h3[h3["status"] == "published"]
-        counts = published["hotspot_label"].astype("str").value_counts()
-        hotspot_cells = {str(k): int(v) for k, v in counts.items()}
-    screen = record.proxy_screen
-    return {
-        "run_id": record.run_id,
-        "study_area": record.config.study_area,
-        "units_in": join_report.rows_in,
-        "units_joined": join_report.joined,
-        "units_not_joined": dict(join_report.not_joined),
-        "join_balanced": join_report.balanced,
-        "layers": layers,
-        "hotspot_cells": hotspot_cells,
-        "composite": {name: r.summary for name, r in record.composites.items()},
-        "proxy_screen": None if screen is None else {"flagged": int(screen.table["flagged"].sum())},
-        "register_to_be_written": register_draft(record)["_zicht"]["to_be_written"],
-        "rules": asdict(record.config.rules),
-        "seconds": round(seconds, 2),
-        "synthetic_note": _synthetic_note(record.config),
-    }

@@ -22,6 +22,7 @@ __all__ = [
     "PARK_POINTS",
     "PERSONS",
     "RD_NEW",
+    "RD_NEW_EPSG",
     "UNIT_SCHEMAS",
     "IndicatorMeta",
     "LayerSchema",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 RD_NEW = "EPSG:28992"
+RD_NEW_EPSG = 28992
 
 #: The area of use of RD New (EPSG:28992): the Dutch land and territorial sea, in metres.
 NL_BOUNDS_RD = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)

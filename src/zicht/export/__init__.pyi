@@ -47,3 +47,9 @@ from ._report import (
 from ._report import (
     write_run_report as write_run_report,
 )
+from ._summary import (
+    LayerCounts as LayerCounts,
+)
+from ._summary import (
+    RunSummary as RunSummary,
+)

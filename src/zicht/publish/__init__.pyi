@@ -42,6 +42,9 @@ from ._regions import (
     region_geometries as region_geometries,
 )
 from ._release import (
+    publish_derived as publish_derived,
+)
+from ._release import (
     publish_release as publish_release,
 )
 from ._rules import (

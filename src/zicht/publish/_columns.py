@@ -24,6 +24,8 @@ from zicht.publish._rules import DisclosureRules
 from zicht.schemas import IndicatorMeta, parse_rate_column
 
 __all__ = [
+    "Counts",
+    "FeatureCounts",
     "IndicatorLink",
     "count_bases",
     "link_indicators",
@@ -175,33 +177,28 @@ def count_bases(links: list[IndicatorLink]) -> dict[str, str]:
     return out
 
 
-def _eb_global(k: np.ndarray, base: np.ndarray) -> tuple[float, float]:
-    """Mean and between-area variance of the global empirical-Bayes estimator."""
-    ok = base > 0
-    if not ok.any():
-        return 0.0, 0.0
-    e, b = k[ok].astype(float), base[ok].astype(float)
-    mean = e.sum() / b.sum()
-    variance = (b * (e / b - mean) ** 2).sum() / b.sum() - mean / b.mean()
-    return float(mean), float(max(variance, 0.0))
+#: Per count column: its (count, base, state) on every node or feature.
+Counts = Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def _smoothed(k: np.ndarray, base: np.ndarray, mean: float, variance: float) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = k / base
-        if variance == 0.0:
-            return np.where(base > 0, mean, np.nan)
-        weight = variance / (variance + mean / base)
-        return np.where(base > 0, mean + weight * (rate - mean), np.nan)
+@dataclass(frozen=True)
+class FeatureCounts:
+    """The features of one layer before their columns are written.
+
+    ``published`` marks the features that carry values, ``n`` holds their units and
+    ``counts`` maps each count column to ``(count, base, state)`` per feature.
+    """
+
+    published: np.ndarray
+    n: np.ndarray
+    counts: Counts
 
 
 def publish_columns(
     out: gpd.GeoDataFrame,
     links: list[IndicatorLink],
+    features: FeatureCounts,
     *,
-    published: np.ndarray,
-    n: np.ndarray,
-    counts: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     rules: DisclosureRules,
     rounded: bool,
     source: pd.DataFrame | None,
@@ -209,10 +206,11 @@ def publish_columns(
 ) -> None:
     """Add ``n_units``, ``n_units_band`` and every indicator column to ``out`` (in place).
 
-    ``counts`` maps each count column to ``(count, base, state)`` per feature; ``source``
-    (aligned to ``out``) holds the values of ``"value"`` columns and of smoothed rates that
-    cannot be recomputed here.
+    ``features`` holds what is published and the counts per feature; ``source`` (aligned to
+    ``out``) holds the values of ``"value"`` columns and of smoothed rates that cannot be
+    recomputed here.
     """
+    published, n, counts = features.published, features.n, features.counts
     size = len(n)
     zeros = np.zeros(size, dtype=np.int8)
     n_pub = publish_counts(n, zeros, rounded=rounded, base=rules.rounding_base)
@@ -248,10 +246,12 @@ def publish_columns(
                 exact = np.where(base > 0, link.per * k / base, np.nan)
                 fuzzy = np.where(base_pub > 0, link.per * k_pub / base_pub, np.nan)
         elif link.smoothing == "eb_global":
-            mean, variance = _eb_global(k, base)
-            exact = link.per * _smoothed(k, base, mean, variance)
-            fuzzy = link.per * _smoothed(
-                np.nan_to_num(k_pub), np.nan_to_num(base_pub), mean, variance
+            from zicht.stats import eb_global_rates
+
+            exact = link.per * eb_global_rates(k, base)
+            # the rounded figures are smoothed towards the moments of the exact ones
+            fuzzy = link.per * eb_global_rates(
+                np.nan_to_num(k_pub), np.nan_to_num(base_pub), reference=(k, base)
             )
         else:
             given = (

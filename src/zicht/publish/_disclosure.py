@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zicht.publish._rules import DisclosureRules
+
 __all__ = [
     "EXACT",
     "HIDDEN",
@@ -68,47 +70,45 @@ def preimage(rounded: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
 def primary_indicator_state(
     n_units: np.ndarray,
     count: np.ndarray,
+    rules: DisclosureRules,
     *,
-    min_units: int,
-    small_count: str,
-    group_max_pct: float,
-    group_low: bool,
-    basis_companies: bool = False,
-    contributors: np.ndarray | None = None,
-    top_share_pct: np.ndarray | None = None,
-    min_companies: int = 3,
-    dominance_pct: float = 85.0,
-    dominance_n: int = 2,
+    companies: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """State of one indicator on features whose population is published.
 
+    ``companies`` holds, per feature, the number of companies that contribute and the
+    share (%) of the ``rules.dominance_n`` largest; with it the company rules apply too.
     Returns the state (``EXACT``, ``ROUNDED`` or ``HIDDEN``) and the reason for anything
     that is not exact (empty string otherwise).
     """
+    min_units, group_max_pct = rules.min_units, rules.group_max_pct
     n = np.asarray(n_units, dtype=np.int64)
     k = np.asarray(count, dtype=np.int64)
     state = np.full(len(n), EXACT, dtype=np.int8)
     reason = np.full(len(n), "", dtype=object)
     share = np.where(n > 0, 100.0 * k / np.maximum(n, 1), 0.0)
     small = (k >= 1) & (k < min_units)
-    if small_count == "suppress":
+    if rules.small_count == "suppress":
         state[small] = HIDDEN
         reason[small] = f"count below {min_units} (suppressed)"
     else:
         state[small] = ROUNDED
         reason[small] = f"count below {min_units} (shown rounded, rate from rounded figures)"
     group = share > group_max_pct
-    if group_low:
+    if rules.group_low:
         group |= (n > 0) & (share < 100.0 - group_max_pct)
     state[group] = HIDDEN
     reason[group] = f"group disclosure (share beyond {group_max_pct:g} %)"
-    if basis_companies and contributors is not None and top_share_pct is not None:
-        few = (k > 0) & (np.asarray(contributors) < min_companies)
-        dominant = (k > 0) & (np.asarray(top_share_pct) > dominance_pct)
+    if companies is not None:
+        contributors, top_share_pct = companies
+        few = (k > 0) & (np.asarray(contributors) < rules.min_companies)
+        dominant = (k > 0) & (np.asarray(top_share_pct) > rules.dominance_pct)
         state[dominant] = HIDDEN
-        reason[dominant] = f"dominance ({dominance_n} largest above {dominance_pct:g} %)"
+        reason[dominant] = (
+            f"dominance ({rules.dominance_n} largest above {rules.dominance_pct:g} %)"
+        )
         state[few] = HIDDEN
-        reason[few] = f"fewer than {min_companies} companies"
+        reason[few] = f"fewer than {rules.min_companies} companies"
     return state, reason
 
 

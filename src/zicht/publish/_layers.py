@@ -10,6 +10,7 @@ do); plus the audit rows of the region building.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -19,7 +20,14 @@ import pandas as pd
 import shapely
 
 from zicht._errors import DisclosureError
-from zicht.publish._columns import IndicatorLink, hotspot_k_of, publish_columns, publish_hotspots
+from zicht.publish._columns import (
+    Counts,
+    FeatureCounts,
+    IndicatorLink,
+    hotspot_k_of,
+    publish_columns,
+    publish_hotspots,
+)
 from zicht.publish._disclosure import (
     EXACT,
     HIDDEN,
@@ -31,10 +39,83 @@ from zicht.publish._model import (
     STATUS_PUBLISHED,
     STATUS_SUPPRESSED,
     LayerInput,
+    UnitTable,
 )
 from zicht.publish._regions import RegionPlan
 from zicht.publish._rules import DisclosureRules
-from zicht.publish._tree import NEST0, SEP, Audit, NodeIndex, cell_resolution
+from zicht.publish._tree import NEST0, SEP, Audit, NodeIndex
+from zicht.schemas import RD_NEW
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """What every layer builder of the unit path reads, made once by ``publish_units``.
+
+    Attributes
+    ----------
+    units
+        The unit table as published (its ``areas`` are the levels the regions nest in).
+    table
+        One row per unit with a cell and area codes: ``cell``, the area and extra
+        columns, the numerator columns and ``region_id``.
+    plan
+        The regions and their pieces.
+    index, tree
+        The disclosure tree (regions, then the areas of every level) and its numbering.
+    nodes
+        Per count column, its count, base and protected state on every node.
+    numerators
+        Count column → unit column.
+    bases
+        Count column → its base column (``n_units`` or a count).
+    links
+        How every published column relates to the counts.
+    rules
+        The disclosure rules.
+    layers
+        The layers to publish, by name.
+    metadata
+        Provenance (the hot-spot k of the H3 layer).
+    resolution
+        The H3 resolution of the cells.
+    """
+
+    units: UnitTable
+    table: pd.DataFrame
+    plan: RegionPlan
+    index: NodeIndex
+    tree: Tree
+    nodes: Counts
+    numerators: Mapping[str, str]
+    bases: Mapping[str, str]
+    links: list[IndicatorLink]
+    rules: DisclosureRules
+    layers: Mapping[str, LayerInput]
+    metadata: Mapping[str, Any]
+    resolution: int
+
+    @property
+    def area_names(self) -> list[str]:
+        return list(self.units.areas)
+
+    @property
+    def area_cols(self) -> list[str]:
+        return list(self.units.areas.values())
+
+    def at(self, nodes: np.ndarray) -> Counts:
+        """Return the counts of the given nodes."""
+        return {
+            c: (k[nodes], base[nodes], state[nodes]) for c, (k, base, state) in self.nodes.items()
+        }
+
+
+@dataclass(frozen=True)
+class BuiltLayer:
+    """A published layer, its summary for the disclosure report and its audit rows."""
+
+    frame: gpd.GeoDataFrame
+    summary: dict[str, Any]
+    audit: Audit
 
 
 def _status(published: np.ndarray, merged: np.ndarray) -> np.ndarray:
@@ -74,41 +155,30 @@ def _members(
 
 
 def _inherited(
-    ids: pd.Index,
-    per: pd.DataFrame,
-    table_keys: np.ndarray,
-    table: pd.DataFrame,
-    node_states: dict[str, np.ndarray],
-    node_bases: dict[str, np.ndarray],
-    numerators: dict[str, str],
-    bases: dict[str, str],
-    n: np.ndarray,
+    ctx: LayerContext, ids: pd.Index, per: pd.DataFrame, keys: np.ndarray, n: np.ndarray
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return counts and states of features that are unions of whole regions.
 
-    One region: the feature is that region. Several: exact only if all are exact, else
-    hidden (a rounded sum of regions would be a second, differently rounded view of them).
+    ``keys`` holds the feature of every unit row of ``ctx.table``. One region: the feature
+    is that region. Several: exact only if all are exact, else hidden (a rounded sum of
+    regions would be a second, differently rounded view of them).
     """
+    table = ctx.table
     grouped = per.groupby("key")
     n_members = grouped.size().reindex(ids, fill_value=0).to_numpy()
     counts = {}
-    for column, base_col in bases.items():
-        k = (
-            table.groupby(table_keys)[numerators[column]]
-            .sum()
-            .reindex(ids, fill_value=0)
-            .to_numpy()
-        )
+    for column, base_col in ctx.bases.items():
+        k = table.groupby(keys)[ctx.numerators[column]].sum().reindex(ids, fill_value=0).to_numpy()
         if base_col == "n_units":
             base = n
         else:
             base = (
-                table.groupby(table_keys)[numerators[base_col]]
+                table.groupby(keys)[ctx.numerators[base_col]]
                 .sum()
                 .reindex(ids, fill_value=0)
                 .to_numpy()
             )
-        region_state = node_states[column][per["node"].to_numpy()]
+        region_state = ctx.nodes[column][2][per["node"].to_numpy()]
         worst = per.assign(state=region_state).groupby("key")["state"].max()
         worst = worst.reindex(ids, fill_value=HIDDEN).to_numpy()
         state = np.where(n_members == 1, worst, np.where(worst == EXACT, EXACT, HIDDEN))
@@ -116,22 +186,9 @@ def _inherited(
     return counts
 
 
-def h3_layer(
-    layer: LayerInput,
-    table: pd.DataFrame,
-    plan: RegionPlan,
-    index: NodeIndex,
-    tree: Tree,
-    node_states: dict[str, np.ndarray],
-    node_counts: dict[str, np.ndarray],
-    node_bases: dict[str, np.ndarray],
-    numerators: dict[str, str],
-    bases: dict[str, str],
-    links: list[IndicatorLink],
-    rules: DisclosureRules,
-    metadata: Mapping[str, Any],
-    audit: Audit,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any], int]:
+def h3_layer(ctx: LayerContext) -> BuiltLayer:
+    """Publish the H3 layer: a cell carries values only as a union of whole regions."""
+    layer, table, index, tree, rules = ctx.layers["h3"], ctx.table, ctx.index, ctx.tree, ctx.rules
     source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str"))
     cells = table["cell"]
     hex_of = {c: h3i.int_to_str(int(c)) for c in pd.unique(cells)}
@@ -162,7 +219,7 @@ def h3_layer(
     )
     published = whole & members_ok & (n >= rules.min_units)
     merged = ~whole & (n > 0)
-    counts = _inherited(ids, per, cell_hex, table, node_states, node_bases, numerators, bases, n)
+    counts = _inherited(ctx, ids, per, cell_hex, n)
     _check_against_units(
         layer.name, source, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
     )
@@ -171,29 +228,43 @@ def h3_layer(
             "area_id": ids.to_numpy(dtype=object).astype(str),
             "area_name": source.set_index("area_id")["area_name"]
             .reindex(ids)
-            .fillna(f"H3 res {cell_resolution(cells)}")
+            .fillna(f"H3 res {ctx.resolution}")
             .astype("str")
             .to_numpy(),
         },
         geometry=_geometry_for(source, ids),
-        crs=28992,
+        crs=RD_NEW,
     )
     out["status"] = _status(published, merged)
     aligned = source.set_index("area_id").reindex(ids).reset_index()
     publish_columns(
         out,
-        links,
-        published=published,
-        n=n,
-        counts=counts,
+        ctx.links,
+        FeatureCounts(published, n, counts),
         rules=rules,
         rounded=rules.is_rounded("h3"),
         source=aligned,
         band_for_hidden=NOT_PUBLISHED_BAND,
     )
     out["region_id"] = main_region.fillna("").astype("str").to_numpy()
-    withheld = publish_hotspots(aligned, out, published, rules, hotspot_k_of(layer, metadata), n)
-    for i in np.flatnonzero(~published):
+    withheld = publish_hotspots(
+        aligned, out, published, rules, hotspot_k_of(layer, ctx.metadata), n
+    )
+    audit = _h3_audit(ids, FeatureCounts(published, n, counts), merged, main_region, rules)
+    return BuiltLayer(out, _layer_summary(out, rules.is_rounded("h3"), withheld), audit)
+
+
+def _h3_audit(
+    ids: pd.Index,
+    features: FeatureCounts,
+    merged: np.ndarray,
+    main_region: pd.Series,
+    rules: DisclosureRules,
+) -> Audit:
+    """One audit row per H3 cell that is not published: merged into a region, or suppressed."""
+    n = features.n
+    audit: Audit = []
+    for i in np.flatnonzero(~features.published):
         if merged[i]:
             why = (
                 f"fewer than {rules.min_units} units"
@@ -206,7 +277,7 @@ def h3_layer(
         else:
             why = "no units" if n[i] == 0 else "its region is suppressed"
             audit.append(("h3", ids[i], STATUS_SUPPRESSED, "", why))
-    return out, _layer_summary(out, rules.is_rounded("h3"), withheld), withheld
+    return audit
 
 
 def _geometry_for(source: gpd.GeoDataFrame, ids: pd.Index) -> np.ndarray:
@@ -232,61 +303,36 @@ def _layer_summary(frame: pd.DataFrame, rounded: bool, withheld: int = 0) -> dic
     }
 
 
-def _node_counts(
-    nodes: np.ndarray,
-    node_states: dict[str, np.ndarray],
-    node_counts: dict[str, np.ndarray],
-    node_bases: dict[str, np.ndarray],
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    return {
-        c: (node_counts[c][nodes], node_bases[c][nodes], node_states[c][nodes]) for c in node_counts
-    }
-
-
-def region_layer(
-    plan: RegionPlan,
-    index: NodeIndex,
-    tree: Tree,
-    node_states: dict[str, np.ndarray],
-    node_counts: dict[str, np.ndarray],
-    node_bases: dict[str, np.ndarray],
-    links: list[IndicatorLink],
-    rules: DisclosureRules,
-    by_name: dict[str, LayerInput],
-    area_names: list[str],
-    area_cols: list[str],
-    extra: dict[str, str],
-    audit: Audit,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+def region_layer(ctx: LayerContext) -> BuiltLayer:
+    """Publish the region layer: every region is a node of the tree."""
     from zicht.publish._regions import region_geometries
 
-    regions = plan.regions
-    nodes = np.arange(tree.n_leaves)
-    published = tree.published[nodes]
-    n = tree.n_units[nodes]
-    polygons = _nest_polygons(plan, by_name, area_names, area_cols, extra)
-    geometry = region_geometries(plan, polygons)
+    rules = ctx.rules
+    regions = ctx.plan.regions
+    nodes = np.arange(ctx.tree.n_leaves)
+    published = ctx.tree.published[nodes]
+    n = ctx.tree.n_units[nodes]
+    geometry = region_geometries(ctx.plan, _nest_polygons(ctx))
     out = gpd.GeoDataFrame(
         {
             "area_id": regions.index.to_numpy(dtype=object).astype(str),
-            "area_name": _region_names(regions, by_name, area_names, area_cols),
+            "area_name": _region_names(ctx),
         },
         geometry=geometry.to_numpy(),
-        crs=28992,
+        crs=RD_NEW,
     )
     out["status"] = _status(published, np.zeros(len(nodes), dtype=bool))
     publish_columns(
         out,
-        links,
-        published=published,
-        n=n,
-        counts=_node_counts(nodes, node_states, node_counts, node_bases),
+        ctx.links,
+        FeatureCounts(published, n, ctx.at(nodes)),
         rules=rules,
         rounded=rules.is_rounded("region"),
         source=None,
         band_for_hidden=NOT_PUBLISHED_BAND,
     )
     out["n_cells"] = regions["n_cells"].to_numpy()
+    audit: Audit = []
     for i in np.flatnonzero(~published):
         if n[i] == 0:
             why = "no units"
@@ -295,20 +341,17 @@ def region_layer(
         else:
             why = "secondary suppression"
         audit.append(("region", regions.index[i], STATUS_SUPPRESSED, "", why))
-    return out, _layer_summary(out, rules.is_rounded("region"))
+    return BuiltLayer(out, _layer_summary(out, rules.is_rounded("region")), audit)
 
 
-def _region_names(
-    regions: pd.DataFrame,
-    by_name: dict[str, LayerInput],
-    area_names: list[str],
-    area_cols: list[str],
-) -> np.ndarray:
+def _region_names(ctx: LayerContext) -> np.ndarray:
+    regions = ctx.plan.regions
+    area_names = ctx.area_names
     names = np.full(len(regions), "region", dtype=object)
-    for level, (name, col) in reversed(list(enumerate(zip(area_names, area_cols, strict=True)))):
-        if name not in by_name:
+    for level, (name, col) in reversed(list(enumerate(ctx.units.areas.items()))):
+        if name not in ctx.layers:
             continue
-        frame = by_name[name].frame
+        frame = ctx.layers[name].frame
         lookup = pd.Series(
             frame["area_name"].astype("str").to_numpy(), index=frame["area_id"].astype("str")
         )
@@ -320,19 +363,15 @@ def _region_names(
     return names
 
 
-def _nest_polygons(
-    plan: RegionPlan,
-    by_name: dict[str, LayerInput],
-    area_names: list[str],
-    area_cols: list[str],
-    extra: dict[str, str],
-) -> dict[str, gpd.GeoSeries] | None:
+def _nest_polygons(ctx: LayerContext) -> dict[str, gpd.GeoSeries] | None:
+    plan, by_name, extra = ctx.plan, ctx.layers, ctx.units.extra
+    area_names, area_cols = ctx.area_names, ctx.area_cols
     finest = area_names[0]
     if finest not in by_name:
         return None
     frame = by_name[finest].frame
     polygons = gpd.GeoSeries(
-        frame.geometry.to_numpy(), index=frame["area_id"].astype("str"), crs=28992
+        frame.geometry.to_numpy(), index=frame["area_id"].astype("str"), crs=RD_NEW
     )
     if not extra:
         return {area_cols[0]: polygons}
@@ -355,24 +394,24 @@ def _nest_polygons(
         union = shapely.union_all(extra_geom.to_numpy())
         out_idx = np.flatnonzero(~inside)
         geoms[out_idx] = shapely.difference(geoms[out_idx], union)
-    return {NEST0: gpd.GeoSeries(geoms, index=codes, crs=28992)}
+    return {NEST0: gpd.GeoSeries(geoms, index=codes, crs=RD_NEW)}
 
 
 def _feature_frame(
+    ctx: LayerContext,
     name: str,
-    layer: LayerInput,
     source: pd.DataFrame,
-    ids: pd.Index,
-    published: np.ndarray,
+    features: FeatureCounts,
     merged: np.ndarray,
-    n: np.ndarray,
-    counts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    links: list[IndicatorLink],
-    rules: DisclosureRules,
 ) -> gpd.GeoDataFrame:
-    """Build the published frame of a polygon layer: status, values, hot-spot classes."""
+    """Build the published frame of a polygon layer: status, values, hot-spot classes.
+
+    ``source`` is the layer's own frame indexed by ``area_id``, in the order of the output.
+    """
+    ids = pd.Index(source.index)
+    n, counts = features.n, features.counts
     _check_against_units(
-        name, layer.frame, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
+        name, ctx.layers[name].frame, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
     )
     out = gpd.GeoDataFrame(
         {
@@ -380,52 +419,43 @@ def _feature_frame(
             "area_name": source["area_name"].astype("str").to_numpy(),
         },
         geometry=source.geometry.to_numpy(),
-        crs=28992,
+        crs=RD_NEW,
     )
-    out["status"] = _status(published, merged)
+    out["status"] = _status(features.published, merged)
     publish_columns(
         out,
-        links,
-        published=published,
-        n=n,
-        counts=counts,
-        rules=rules,
-        rounded=rules.is_rounded(name),
+        ctx.links,
+        features,
+        rules=ctx.rules,
+        rounded=ctx.rules.is_rounded(name),
         source=source.reset_index(),
         band_for_hidden=NOT_PUBLISHED_BAND,
     )
-    publish_hotspots(source.reset_index(), out, published, rules, 1, n)
+    publish_hotspots(source.reset_index(), out, features.published, ctx.rules, 1, n)
     return out
 
 
-def area_layer(
-    name: str,
-    col: str,
-    layer: LayerInput,
-    table: pd.DataFrame,
-    index: NodeIndex,
-    tree: Tree,
-    node_states: dict[str, np.ndarray],
-    node_counts: dict[str, np.ndarray],
-    node_bases: dict[str, np.ndarray],
-    links: list[IndicatorLink],
-    rules: DisclosureRules,
-    audit: Audit,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+def _source(layer: LayerInput) -> pd.DataFrame:
+    return layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
+
+
+def area_layer(ctx: LayerContext, name: str) -> BuiltLayer:
+    """Publish a CBS level of the tree (buurt, wijk, gemeente): its areas are nodes."""
+    index, tree, rules = ctx.index, ctx.tree, ctx.rules
+    col = ctx.units.areas[name]
     lv = [lvl[0] for lvl in index.levels].index(name)
     codes = index.levels[lv][2]
-    source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
+    source = _source(ctx.layers[name])
     ids = pd.Index(source.index)
     nodes = index.offset[lv] + codes.get_indexer(ids)
     published = tree.published[nodes]
     assert tree.cut is not None
     cut = tree.cut[nodes]
     n = tree.n_units[nodes]
-    counts = _node_counts(nodes, node_states, node_counts, node_bases)
     merged = cut & ~published
-    out = _feature_frame(name, layer, source, ids, published, merged, n, counts, links, rules)
+    out = _feature_frame(ctx, name, source, FeatureCounts(published, n, ctx.at(nodes)), merged)
     main = (
-        table.groupby([col, "region_id"])
+        ctx.table.groupby([col, "region_id"])
         .size()
         .rename("units")
         .reset_index()
@@ -435,6 +465,7 @@ def area_layer(
     )
     region_id = main.reindex(ids).fillna("").astype("str").to_numpy()
     out["region_id"] = np.where(merged, region_id, "")
+    audit: Audit = []
     for i in np.flatnonzero(~published):
         if merged[i]:
             why = f"a region crosses it; in region {region_id[i]}"
@@ -442,24 +473,14 @@ def area_layer(
         elif n[i] < rules.min_units:
             why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
             audit.append((name, ids[i], STATUS_SUPPRESSED, "", why))
-    return out, _layer_summary(out, rules.is_rounded(name))
+    return BuiltLayer(out, _layer_summary(out, rules.is_rounded(name)), audit)
 
 
-def extra_layer(
-    name: str,
-    col: str,
-    layer: LayerInput,
-    table: pd.DataFrame,
-    index: NodeIndex,
-    tree: Tree,
-    node_states: dict[str, np.ndarray],
-    numerators: dict[str, str],
-    bases: dict[str, str],
-    links: list[IndicatorLink],
-    rules: DisclosureRules,
-    audit: Audit,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str")).set_index("area_id")
+def extra_layer(ctx: LayerContext, name: str) -> BuiltLayer:
+    """Publish a geography outside the tree (parks, wijken by location) from whole regions."""
+    table, index, tree, rules = ctx.table, ctx.index, ctx.tree, ctx.rules
+    col = ctx.units.extra[name]
+    source = _source(ctx.layers[name])
     ids = pd.Index(source.index)
     keys = table[col].to_numpy()
     n = pd.Series(keys[keys != ""]).value_counts().reindex(ids, fill_value=0).to_numpy()
@@ -475,9 +496,8 @@ def extra_layer(
     members_ok = grouped["published"].all().reindex(ids, fill_value=False).to_numpy()
     published = whole & members_ok & (n >= rules.min_units)
     merged = ~whole & (n > 0)
-    node_bases = dict.fromkeys(bases, tree.n_units)
-    counts = _inherited(ids, per, keys, table, node_states, node_bases, numerators, bases, n)
-    out = _feature_frame(name, layer, source, ids, published, merged, n, counts, links, rules)
+    counts = _inherited(ctx, ids, per, keys, n)
+    out = _feature_frame(ctx, name, source, FeatureCounts(published, n, counts), merged)
     # A feature whose units lie in several areas of the coarsest level (a park cut by a
     # gemeente boundary) cannot be whole: its regions stop at that boundary.
     coarsest = index.levels[-1][1] if index.levels else None
@@ -486,6 +506,7 @@ def extra_layer(
         if coarsest in table
         else np.zeros(len(ids), dtype=np.int64)
     )
+    audit: Audit = []
     for i in np.flatnonzero(~published):
         if merged[i] and spans[i] > 1:
             why = (
@@ -502,10 +523,27 @@ def extra_layer(
         else:
             why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
         audit.append((name, ids[i], STATUS_MERGED if merged[i] else STATUS_SUPPRESSED, "", why))
-    return out, _layer_summary(out, rules.is_rounded(name))
+    return BuiltLayer(out, _layer_summary(out, rules.is_rounded(name)), audit)
 
 
-def region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
+def build_layers(ctx: LayerContext) -> dict[str, BuiltLayer]:
+    """Publish every layer of ``ctx.layers`` and the region layer, in the release's order.
+
+    The H3 layer first, then the regions, the CBS levels (finest first) and the other
+    geographies.
+    """
+    built = {"h3": h3_layer(ctx)} if "h3" in ctx.layers else {}
+    built["region"] = region_layer(ctx)
+    for name in ctx.units.areas:
+        if name in ctx.layers:
+            built[name] = area_layer(ctx, name)
+    for name in ctx.units.extra:
+        if name in ctx.layers:
+            built[name] = extra_layer(ctx, name)
+    return built
+
+
+def region_audit(plan: RegionPlan) -> Audit:
     regions = plan.regions
     merged = regions[(regions["n_cells"] > 1) & (regions["n_units"] > 0)]
     return [
@@ -521,17 +559,17 @@ def region_audit(plan: RegionPlan) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
-def region_composition(
-    plan: RegionPlan, nest: list[str], area_cols: list[str], extra_cols: list[str]
-) -> pd.DataFrame:
-    pieces = plan.pieces
+def region_composition(ctx: LayerContext) -> pd.DataFrame:
+    """Return the public composition of the regions: region, H3 cell, area codes per piece."""
+    extra_cols = list(ctx.units.extra.values())
+    pieces = ctx.plan.pieces
     out = pd.DataFrame(
         {
             "region_id": pieces["region_id"].astype("str").to_numpy(),
             "h3_cell": [h3i.int_to_str(int(c)) for c in pieces["cell"]],
         }
     )
-    for col in area_cols:
+    for col in ctx.area_cols:
         out[col] = pieces[col].astype("str").to_numpy()
     if extra_cols:
         parts = pieces[NEST0].str.split(SEP, expand=True)

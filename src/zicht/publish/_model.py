@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -88,8 +88,10 @@ class UnitTable:
     cell
         Column with the 64-bit H3 id of every unit (all at one resolution).
     areas
-        Published CBS levels, finest first, as layer name → unit column; each level
-        must nest in the next (buurt in wijk in gemeente).
+        CBS levels, finest first, as layer name → unit column; each level must nest in
+        the next (buurt in wijk in gemeente). The regions nest in every level, so that
+        every published area is a union of whole regions; see :meth:`nested_for` for the
+        one exception.
     extra
         Other published geographies as layer name → unit column (e.g. ``{"park":
         "park_id"}``); regions are split along them so they can be published too.
@@ -120,6 +122,34 @@ class UnitTable:
     whole: tuple[str, ...] = ()
     company: str | None = None
     unit_id: str | None = None
+
+    def nested_for(self, layers: Collection[str]) -> UnitTable:
+        """Return the table with the levels the regions nest in when ``layers`` are published.
+
+        The regions nest in every level of ``areas``, except when a layer kept whole
+        (``whole``) is published without the finest level: a park cut by a buurt
+        boundary that nobody publishes should still be one region. Then the regions nest
+        only in the published levels and the coarsest one (the gemeente), which every
+        region stops at. :func:`~zicht.publish.publish_release` applies this to the unit
+        table it is given; applying it again changes nothing.
+
+        Parameters
+        ----------
+        layers
+            Names of the published layers.
+
+        Returns
+        -------
+        UnitTable
+            This table, or a copy whose ``areas`` are the levels the regions nest in.
+        """
+        names = set(layers)
+        levels = list(self.areas.items())
+        if not levels or levels[0][0] in names or not names & set(self.whole):
+            return self
+        coarsest = levels[-1][0]
+        areas = {name: col for name, col in levels if name in names or name == coarsest}
+        return replace(self, areas=areas)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from zicht._errors import ConfigError, DisclosureError, SchemaError
+from zicht.schemas import RD_NEW, RD_NEW_EPSG
 
 __all__ = [
     "REGION_METHODS",
@@ -56,8 +57,8 @@ __all__ = [
 
 REGION_METHODS = ("grow", "parent", "maxp")
 
-_TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
-_TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+_TO_RD = Transformer.from_crs("EPSG:4326", RD_NEW, always_xy=True)
+_TO_WGS84 = Transformer.from_crs(RD_NEW, "EPSG:4326", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -675,8 +676,8 @@ def cover_areas_with_cells(areas: gpd.GeoSeries, resolution: int) -> pd.DataFram
     pandas.DataFrame
         Columns ``cell`` (64-bit H3 id) and ``code``.
     """
-    if areas.crs is None or areas.crs.to_epsg() != 28992:
-        raise DisclosureError(f"area polygons must be in EPSG:28992, got {areas.crs}")
+    if areas.crs is None or areas.crs.to_epsg() != RD_NEW_EPSG:
+        raise DisclosureError(f"area polygons must be in {RD_NEW}, got {areas.crs}")
     wgs = areas.to_crs(4326)
     cells: list[int] = []
     codes: list[str] = []
@@ -762,5 +763,5 @@ def region_geometries(
             out[i] = shapely.union_all(parts)
     bad = ~shapely.is_valid(out)
     out[bad] = shapely.make_valid(out[bad])
-    series = gpd.GeoSeries(out, index=pd.Index(region_ids[cuts], name="region_id"), crs=28992)
+    series = gpd.GeoSeries(out, index=pd.Index(region_ids[cuts], name="region_id"), crs=RD_NEW)
     return series.reindex(plan.regions.index)

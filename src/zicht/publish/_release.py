@@ -1,8 +1,10 @@
 """Disclosure control: turn computed statistics into a :class:`Release`.
 
 The :class:`Release` is the only object the map and file writers accept, and only
-:func:`publish_release` can make one. Everything in a release has passed the disclosure
-rules (:class:`DisclosureRules`, defaults from the CBS output guidelines):
+:func:`publish_release` can make one (:func:`publish_derived` adds values derived from its
+published values, such as the composite index, to a release it made). Everything in a
+release has passed the disclosure rules (:class:`DisclosureRules`, defaults from the CBS
+output guidelines):
 
 * **threshold** — a value rests on at least ``min_units`` units; smaller areas carry no
   value (status ``suppressed``) or are merged into a publishable region (``merged``);
@@ -37,6 +39,7 @@ import shapely
 
 from zicht._errors import DisclosureError
 from zicht.publish._columns import (
+    FeatureCounts,
     count_bases,
     hotspot_k_of,
     link_indicators,
@@ -58,9 +61,10 @@ from zicht.publish._model import (
 )
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._units import publish_units
-from zicht.schemas import IndicatorMeta
+from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
 
 __all__ = [
+    "publish_derived",
     "publish_release",
 ]
 
@@ -80,8 +84,8 @@ def _publish_layer(
     missing = sorted(c for c in needed if c not in frame)
     if missing:
         raise DisclosureError(f"layer {layer.name!r} lacks columns {missing}")
-    if frame.crs is None or frame.crs.to_epsg() != 28992:
-        raise DisclosureError(f"layer {layer.name!r} must be in EPSG:28992, got {frame.crs}")
+    if frame.crs is None or frame.crs.to_epsg() != RD_NEW_EPSG:
+        raise DisclosureError(f"layer {layer.name!r} must be in {RD_NEW}, got {frame.crs}")
     companies = [m.column for m in indicators if m.basis == "companies"]
     if companies:
         raise DisclosureError(
@@ -113,21 +117,14 @@ def _publish_layer(
             if base_col == "n_units"
             else pd.to_numeric(frame[base_col]).fillna(0).astype("int64").to_numpy()
         )
-        state, reason = primary_indicator_state(
-            base,
-            k,
-            min_units=rules.min_units,
-            small_count=rules.small_count,
-            group_max_pct=rules.group_max_pct,
-            group_low=rules.group_low,
-        )
+        state, reason = primary_indicator_state(base, k, rules)
         state[~ok] = HIDDEN
         counts[count] = (k, base, state)
         # rounded small counts are a presentation rule (counted in the report), not logged
         for i in np.flatnonzero(ok & (state == HIDDEN)):
             audit.append((layer.name, ids[i], "indicator_suppressed", count, str(reason[i])))
     publish_columns(
-        out, links, published=ok, n=n, counts=counts, rules=rules, rounded=rounded, source=frame
+        out, links, FeatureCounts(ok, n, counts), rules=rules, rounded=rounded, source=frame
     )
     withheld = publish_hotspots(frame, out, ok, rules, hotspot_k_of(layer, metadata), n)
     summary = {
@@ -212,7 +209,7 @@ def publish_release(
     >>> frame = gpd.GeoDataFrame(
     ...     {"area_id": ["A", "B"], "area_name": ["a", "b"], "n_units": [8, 42],
     ...      "n_vacant": [1, 12]},
-    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=28992)
+    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=RD_NEW)
     >>> meta = [IndicatorMeta("n_vacant", "Vacant", "addresses")]
     >>> release = publish_release([LayerInput("buurt", frame)], meta)
     >>> release.layers["buurt"][["status", "n_units", "n_vacant"]].values.tolist()
@@ -221,40 +218,12 @@ def publish_release(
     rules = rules or DisclosureRules()
     metas = tuple(indicators)
     metadata = dict(metadata or {})
+    regions_table = None
     if units is not None:
         result = publish_units(layers, metas, units, rules, metadata, regions)
         published, audit, regions_table, disclosure = result
     else:
-        published = {}
-        audits = []
-        summaries = {}
-        for layer in layers:
-            out, audit_frame, summary = _publish_layer(layer, metas, rules, metadata)
-            published[layer.name] = out
-            audits.append(audit_frame)
-            summaries[layer.name] = summary
-        audit = (
-            pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=AUDIT_COLUMNS)
-        )
-        regions_table = None
-        overlaps = _overlapping_features(published)
-        frames = {x.name: x.frame for x in layers}
-        first = next(iter(frames.values()), None)
-        links = link_indicators(metas, set(first.columns) if first is not None else set())
-        disclosure = {
-            "links": [asdict(x) for x in links],
-            "path": "aggregated layers",
-            "differencing_verified": overlaps == 0,
-            "differencing_note": (
-                "no two published features overlap, so no published total contains "
-                "another and nothing can be differenced"
-                if overlaps == 0
-                else f"not verified: {overlaps} pairs of published features overlap and the "
-                "unit table was not given"
-            ),
-            "layers": summaries,
-            "unit_keys": {},
-        }
+        published, audit, disclosure = _publish_aggregated(layers, metas, rules, metadata)
     return Release(
         layers=MappingProxyType(published),
         indicators=metas,
@@ -266,3 +235,149 @@ def publish_release(
         disclosure=MappingProxyType(disclosure),
         _token=RELEASE_TOKEN,
     )
+
+
+def _publish_aggregated(
+    layers: list[LayerInput],
+    metas: tuple[IndicatorMeta, ...],
+    rules: DisclosureRules,
+    metadata: Mapping[str, Any],
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, dict[str, Any]]:
+    """Publish every layer from its own totals (no unit table): primary rules only."""
+    published = {}
+    audits = []
+    summaries = {}
+    for layer in layers:
+        out, audit_frame, summary = _publish_layer(layer, metas, rules, metadata)
+        published[layer.name] = out
+        audits.append(audit_frame)
+        summaries[layer.name] = summary
+    audit = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=AUDIT_COLUMNS)
+    overlaps = _overlapping_features(published)
+    frames = {x.name: x.frame for x in layers}
+    first = next(iter(frames.values()), None)
+    links = link_indicators(metas, set(first.columns) if first is not None else set())
+    disclosure = {
+        "links": [asdict(x) for x in links],
+        "path": "aggregated layers",
+        "differencing_verified": overlaps == 0,
+        "differencing_note": (
+            "no two published features overlap, so no published total contains "
+            "another and nothing can be differenced"
+            if overlaps == 0
+            else f"not verified: {overlaps} pairs of published features overlap and the "
+            "unit table was not given"
+        ),
+        "layers": summaries,
+        "unit_keys": {},
+    }
+    return published, audit, disclosure
+
+
+def publish_derived(
+    release: Release,
+    values: Mapping[str, pd.DataFrame],
+    indicators: list[IndicatorMeta],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> Release:
+    """Add columns derived from a release's published values (a composite index) to it.
+
+    A derived value is a function of values the release already publishes (the composite
+    index ranks the published indicator values of the published areas), so it needs no
+    second pass of disclosure control: every derived column is kept on the published
+    features of its layer and left empty elsewhere, as :func:`publish_release` publishes a
+    plain value column. Counts and rates cannot be added this way: they need the rules.
+
+    Parameters
+    ----------
+    release
+        The release the values were derived from.
+    values
+        Per layer name, a frame indexed by ``area_id`` with a column per derived
+        indicator; the columns of a layer without a frame stay empty.
+    indicators
+        The derived columns (any kind but ``count`` and ``rate``); they follow the
+        release's own indicator columns in every layer, in this order.
+    metadata
+        Entries to add to the release's metadata (how the values were derived).
+
+    Returns
+    -------
+    Release
+        A new release: the same features, values and audit, plus the derived columns.
+
+    Raises
+    ------
+    DisclosureError
+        If a column is a count or a rate or is published already, or ``values`` names a
+        layer the release does not have.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> frame = gpd.GeoDataFrame(
+    ...     {"area_id": ["A", "B"], "area_name": ["a", "b"], "n_units": [8, 42],
+    ...      "n_vacant": [1, 12]},
+    ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=RD_NEW)
+    >>> release = publish_release([LayerInput("buurt", frame)],
+    ...                           [IndicatorMeta("n_vacant", "Vacant", "addresses")])
+    >>> score = pd.DataFrame({"score": [0.5]}, index=pd.Index(["B"], name="area_id"))
+    >>> scored = publish_derived(release, {"buurt": score},
+    ...                          [IndicatorMeta("score", "Score", "", "index")])
+    >>> scored.layers["buurt"][["status", "n_vacant", "score"]].values.tolist()
+    [['suppressed', nan, nan], ['published', 10.0, 0.5]]
+    """
+    metas = tuple(indicators)
+    own = {m.column for m in release.indicators}
+    problems = [
+        f"{m.column!r} is a {m.kind}, which needs the disclosure rules"
+        for m in metas
+        if m.kind in ("count", "rate")
+    ]
+    problems += [f"{m.column!r} is published already" for m in metas if m.column in own]
+    problems += [
+        f"the release has no layer {name!r}" for name in values if name not in release.layers
+    ]
+    if problems:
+        raise DisclosureError("cannot add derived columns: " + "; ".join(problems))
+    layers = {
+        name: _with_derived(frame, values.get(name), metas, release.indicators)
+        for name, frame in release.layers.items()
+    }
+    links = [asdict(x) for x in link_indicators(metas, set())]
+    disclosure = dict(release.disclosure)
+    disclosure["links"] = [*disclosure.get("links", []), *links]
+    return Release(
+        layers=MappingProxyType(layers),
+        indicators=(*release.indicators, *metas),
+        context=release.context,
+        rules=release.rules,
+        metadata=MappingProxyType({**release.metadata, **(metadata or {})}),
+        audit=release.audit,
+        regions=release.regions,
+        disclosure=MappingProxyType(disclosure),
+        _token=RELEASE_TOKEN,
+    )
+
+
+def _with_derived(
+    frame: gpd.GeoDataFrame,
+    derived: pd.DataFrame | None,
+    metas: tuple[IndicatorMeta, ...],
+    own: tuple[IndicatorMeta, ...],
+) -> gpd.GeoDataFrame:
+    """Return ``frame`` with the derived columns after its own indicator columns."""
+    out = frame.copy()
+    published = (out["status"] == STATUS_PUBLISHED).to_numpy()
+    ids = out["area_id"].astype("str").to_numpy()
+    # where publish_release puts value columns: after n_units_band and the indicators
+    after = [c for c in ("n_units_band", *(m.column for m in own)) if c in out.columns]
+    at = max(int(out.columns.get_loc(c)) for c in after) + 1 if after else len(out.columns)
+    for offset, meta in enumerate(metas):
+        given = np.full(len(out), np.nan)
+        if derived is not None and meta.column in derived:
+            column = derived[meta.column].reindex(ids)
+            given = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        out.insert(at + offset, meta.column, np.where(published, given, np.nan))
+    return out

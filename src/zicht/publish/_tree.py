@@ -21,7 +21,7 @@ from zicht.publish._disclosure import (
     Tree,
     primary_indicator_state,
 )
-from zicht.publish._model import LayerInput, UnitTable
+from zicht.publish._model import LayerInput
 from zicht.publish._regions import RegionPlan
 from zicht.publish._rules import DisclosureRules
 from zicht.schemas import IndicatorMeta
@@ -174,26 +174,12 @@ def primary_states(
     base: np.ndarray,
     unit_col: str,
     basis: str,
-    units: UnitTable,
     rules: DisclosureRules,
 ) -> tuple[np.ndarray, np.ndarray]:
-    contributors = top_share = None
+    companies = None
     if basis == "companies":
-        contributors, top_share = _company_stats(table, index, tree, unit_col, rules.dominance_n)
-    state, reason = primary_indicator_state(
-        base,
-        k,
-        min_units=rules.min_units,
-        small_count=rules.small_count,
-        group_max_pct=rules.group_max_pct,
-        group_low=rules.group_low,
-        basis_companies=basis == "companies",
-        contributors=contributors,
-        top_share_pct=top_share,
-        min_companies=rules.min_companies,
-        dominance_pct=rules.dominance_pct,
-        dominance_n=rules.dominance_n,
-    )
+        companies = _company_stats(table, index, tree, unit_col, rules.dominance_n)
+    state, reason = primary_indicator_state(base, k, rules, companies=companies)
     state[~tree.published] = HIDDEN
     return state, reason
 

@@ -1,19 +1,21 @@
 """The unit path of :func:`zicht.publish.publish_release`: regions, nesting and protection.
 
-From the unit table this module builds the pieces ``(H3 cell, buurt)``, merges them into
-regions (:mod:`zicht.publish`), builds the tree region → buurt → wijk → gemeente
-(:mod:`zicht._publish_tree`), applies the primary rules to every node, protects populations
-and indicators against differencing (:mod:`zicht.publish._disclosure`) and has the published layers
-assembled (:mod:`zicht._publish_layers`). Layers that are not part of the tree (the H3
-layer, parks) are unions of whole regions; their values add nothing an attacker could use
-(a multi-region feature carries an exact value only when all its regions do).
+From the unit table this module decides which levels the regions nest in
+(:meth:`UnitTable.nested_for`, from the layers it is given), builds the pieces
+``(H3 cell, buurt)``, merges them into regions (:mod:`zicht.publish._regions`), builds the
+tree region → buurt → wijk → gemeente (:mod:`zicht.publish._tree`), applies the primary
+rules to every node, protects populations and indicators against differencing
+(:mod:`zicht.publish._disclosure`) and has the published layers assembled
+(:mod:`zicht.publish._layers`). Layers that are not part of the tree (the H3 layer, parks)
+are unions of whole regions; their values add nothing an attacker could use (a
+multi-region feature carries an exact value only when all its regions do).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -21,19 +23,19 @@ import numpy as np
 import pandas as pd
 
 from zicht._errors import DisclosureError, SchemaError
-from zicht.publish._columns import IndicatorLink, count_bases, link_indicators
+from zicht.publish._columns import Counts, IndicatorLink, count_bases, link_indicators
 from zicht.publish._disclosure import (
     HIDDEN,
+    Tree,
     protect_indicator,
     protect_population,
 )
 from zicht.publish._layers import (
-    area_layer,
-    extra_layer,
-    h3_layer,
+    BuiltLayer,
+    LayerContext,
+    build_layers,
     region_audit,
     region_composition,
-    region_layer,
 )
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
@@ -41,6 +43,8 @@ from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import (
     NEST0,
     SEP,
+    Audit,
+    NodeIndex,
     build_tree,
     cell_resolution,
     indicator_basis,
@@ -48,9 +52,18 @@ from zicht.publish._tree import (
     primary_states,
     summarise_indicator,
 )
-from zicht.schemas import IndicatorMeta
+from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
 
 __all__ = ["publish_units"]
+
+
+@dataclass(frozen=True)
+class _Protected:
+    """Every indicator on every node after the primary and secondary rules."""
+
+    nodes: Counts
+    audit: Audit
+    summary: dict[str, dict[str, int]]
 
 
 def publish_units(
@@ -64,17 +77,16 @@ def publish_units(
     """Publish ``layers`` from the unit table; see :func:`zicht.publish.publish_release`."""
     started = time.perf_counter()
     options = options or RegionOptions()
+    units = units.nested_for([x.name for x in layers])
     by_name = _check_layers(layers, units)
     links, bases = _links(metas, units)
     table, numerators, dropped = _unit_frame(units, metas, links, bases)
-    area_cols = list(units.areas.values())
-    area_names = list(units.areas)
-    extra_cols = list(units.extra.values())
     resolution = cell_resolution(table["cell"])
-    nest = [NEST0, *area_cols] if extra_cols else area_cols
-    if extra_cols:
+    nest = _nest(units)
+    if units.extra:
+        area_cols, extra_cols = list(units.areas.values()), list(units.extra.values())
         table[NEST0] = table[area_cols[0]].str.cat([table[c] for c in extra_cols], sep=SEP)
-    pieces = _pieces(table, nest, area_cols, extra_cols, by_name, area_names, options, resolution)
+    pieces = _pieces(table, units, by_name, options, resolution)
     whole = _whole_keys(pieces, units)
     plan = build_regions(
         pieces.assign(_whole=whole) if whole is not None else pieces,
@@ -85,14 +97,51 @@ def publish_units(
     )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
-    tree, index = build_tree(table, plan, area_names, area_cols, by_name, rules)
+    tree, index = build_tree(
+        table, plan, list(units.areas), list(units.areas.values()), by_name, rules
+    )
     population_actions = protect_population(tree, rules.min_units)
+    protected = _protect_indicators(table, index, tree, metas, rules, numerators, bases)
+    ctx = LayerContext(
+        units=units,
+        table=table,
+        plan=plan,
+        index=index,
+        tree=tree,
+        nodes=protected.nodes,
+        numerators=numerators,
+        bases=bases,
+        links=links,
+        rules=rules,
+        layers=by_name,
+        metadata=metadata,
+        resolution=resolution,
+    )
+    built = build_layers(ctx)
+    audit = [*protected.audit, *(row for b in built.values() for row in b.audit)]
+    for suppressed, why in population_actions:
+        layer, area = index.label(int(suppressed))
+        audit.append((layer, area, "secondary_suppressed", "", why))
+    audit.extend(region_audit(plan))
+    disclosure = _disclosure(ctx, protected, built, len(population_actions), dropped)
+    disclosure["seconds"] = round(time.perf_counter() - started, 3)
+    out = {name: layer.frame for name, layer in built.items()}
+    return out, pd.DataFrame(audit, columns=AUDIT_COLUMNS), region_composition(ctx), disclosure
 
-    node_states: dict[str, np.ndarray] = {}
-    node_counts: dict[str, np.ndarray] = {}
-    audit: list[tuple[str, str, str, str, str]] = []
-    indicator_summary: dict[str, dict[str, int]] = {}
-    node_bases: dict[str, np.ndarray] = {}
+
+def _protect_indicators(
+    table: pd.DataFrame,
+    index: NodeIndex,
+    tree: Tree,
+    metas: tuple[IndicatorMeta, ...],
+    rules: DisclosureRules,
+    numerators: dict[str, str],
+    bases: dict[str, str],
+) -> _Protected:
+    """Apply the primary rules to every count on every node, then protect it in the tree."""
+    nodes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    audit: Audit = []
+    summary: dict[str, dict[str, int]] = {}
     for column, base_col in bases.items():
         unit_col = numerators[column]
         basis = indicator_basis(metas, column)
@@ -102,7 +151,7 @@ def publish_units(
             if base_col == "n_units"
             else node_sums(table, index, tree, numerators[base_col])
         )
-        state, reason = primary_states(table, index, tree, k, base, unit_col, basis, units, rules)
+        state, reason = primary_states(table, index, tree, k, base, unit_col, basis, rules)
         protection = protect_indicator(
             tree,
             k,
@@ -112,10 +161,8 @@ def publish_units(
             group_low=rules.group_low,
             base=base,
         )
-        node_states[column] = protection.state
-        node_counts[column] = k
-        node_bases[column] = base
-        indicator_summary[column] = summarise_indicator(state, protection, tree)
+        nodes[column] = (k, base, protection.state)
+        summary[column] = summarise_indicator(state, protection, tree)
         # rounded small counts are a presentation rule (counted in the report), not logged
         for changed in np.flatnonzero(tree.published & (state == HIDDEN)):
             layer, area = index.label(int(changed))
@@ -124,85 +171,22 @@ def publish_units(
             layer, area = index.label(int(fixed))
             action = "indicator_suppressed" if new_state == HIDDEN else "rate_from_rounded"
             audit.append((layer, area, action, column, why))
+    return _Protected(nodes, audit, summary)
 
-    out: dict[str, gpd.GeoDataFrame] = {}
-    summaries: dict[str, dict[str, Any]] = {}
-    withheld = 0
-    if "h3" in by_name:
-        frame, summary, w = h3_layer(
-            by_name["h3"],
-            table,
-            plan,
-            index,
-            tree,
-            node_states,
-            node_counts,
-            node_bases,
-            numerators,
-            bases,
-            links,
-            rules,
-            metadata,
-            audit,
-        )
-        out["h3"], summaries["h3"] = frame, summary
-        withheld += w
-    out["region"], summaries["region"] = region_layer(
-        plan,
-        index,
-        tree,
-        node_states,
-        node_counts,
-        node_bases,
-        links,
-        rules,
-        by_name,
-        area_names,
-        area_cols,
-        dict(units.extra),
-        audit,
-    )
-    for name, col in zip(area_names, area_cols, strict=True):
-        if name in by_name:
-            out[name], summaries[name] = area_layer(
-                name,
-                col,
-                by_name[name],
-                table,
-                index,
-                tree,
-                node_states,
-                node_counts,
-                node_bases,
-                links,
-                rules,
-                audit,
-            )
-    for name, col in units.extra.items():
-        if name in by_name:
-            out[name], summaries[name] = extra_layer(
-                name,
-                col,
-                by_name[name],
-                table,
-                index,
-                tree,
-                node_states,
-                numerators,
-                bases,
-                links,
-                rules,
-                audit,
-            )
-    for suppressed, why in population_actions:
-        layer, area = index.label(int(suppressed))
-        audit.append((layer, area, "secondary_suppressed", "", why))
-    audit.extend(region_audit(plan))
-    audit_frame = pd.DataFrame(audit, columns=AUDIT_COLUMNS)
-    composition = region_composition(plan, nest, area_cols, extra_cols)
+
+def _disclosure(
+    ctx: LayerContext,
+    protected: _Protected,
+    built: Mapping[str, BuiltLayer],
+    population_suppressions: int,
+    dropped: int,
+) -> dict[str, Any]:
+    """Return what disclosure control did, for the release's disclosure record."""
+    plan, units, table = ctx.plan, ctx.units, ctx.table
     regions = plan.regions
-    disclosure = {
-        "links": [asdict(x) for x in links],
+    occupied = regions["n_units"] > 0
+    return {
+        "links": [asdict(x) for x in ctx.links],
         "path": "unit table",
         "differencing_verified": True,
         "differencing_note": (
@@ -211,44 +195,47 @@ def publish_units(
         ),
         "units_in": len(units.frame),
         "units_without_keys": int(dropped),
-        "resolution": resolution,
+        "resolution": ctx.resolution,
         "regions": {
             "method": plan.method,
             "pieces": len(plan.pieces),
             "occupied_pieces": int((plan.pieces["n_units"] > 0).sum()),
             "occupied_cells": int(table["cell"].nunique()),
             "regions": len(regions),
-            "regions_with_units": int((regions["n_units"] > 0).sum()),
-            "single_cell_regions": int(
-                ((regions["n_cells"] == 1) & (regions["n_units"] > 0)).sum()
-            ),
+            "regions_with_units": int(occupied.sum()),
+            "single_cell_regions": int(((regions["n_cells"] == 1) & occupied).sum()),
             "below_threshold": plan.below_threshold,
             "by_level": {
-                str(k): int(v)
-                for k, v in regions.loc[regions["n_units"] > 0, "level"].value_counts().items()
+                str(k): int(v) for k, v in regions.loc[occupied, "level"].value_counts().items()
             },
-            "median_units": float(regions.loc[regions["n_units"] > 0, "n_units"].median())
-            if (regions["n_units"] > 0).any()
+            "median_units": float(regions.loc[occupied, "n_units"].median())
+            if occupied.any()
             else 0.0,
             "merge_rounds": plan.rounds,
             "seconds": round(plan.seconds, 3),
         },
-        "secondary_population_suppressions": len(population_actions),
-        "indicators": indicator_summary,
-        "hotspot_scores_withheld": withheld,
-        "layers": summaries,
+        "secondary_population_suppressions": population_suppressions,
+        "indicators": protected.summary,
+        "hotspot_scores_withheld": built["h3"].summary["hotspot_scores_withheld"]
+        if "h3" in built
+        else 0,
+        "layers": {name: layer.summary for name, layer in built.items()},
         "unit_keys": {
             "h3": "h3_cell",
             "region": "region_pieces",
-            **dict(zip(area_names, area_cols, strict=True)),
+            **dict(units.areas),
             **dict(units.extra),
         },
-        "piece_keys": ["h3_cell", *area_cols[:1], *extra_cols],
-        "numerators": dict(numerators),
+        "piece_keys": ["h3_cell", *ctx.area_cols[:1], *units.extra.values()],
+        "numerators": dict(ctx.numerators),
         "company_column": units.company,
-        "seconds": round(time.perf_counter() - started, 3),
     }
-    return out, audit_frame, composition, disclosure
+
+
+def _nest(units: UnitTable) -> list[str]:
+    """Return the keys the regions nest in, finest first (the finest joined with extra keys)."""
+    area_cols = list(units.areas.values())
+    return [NEST0, *area_cols] if units.extra else area_cols
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -273,8 +260,8 @@ def _check_layers(layers: list[LayerInput], units: UnitTable) -> dict[str, Layer
         missing = [c for c in ("area_id", "area_name", "geometry") if c not in frame]
         if missing:
             problems.append(f"layer {layer.name!r} lacks columns {missing}")
-        elif frame.crs is None or frame.crs.to_epsg() != 28992:
-            problems.append(f"layer {layer.name!r} must be in EPSG:28992, got {frame.crs}")
+        elif frame.crs is None or frame.crs.to_epsg() != RD_NEW_EPSG:
+            problems.append(f"layer {layer.name!r} must be in {RD_NEW}, got {frame.crs}")
         elif frame["area_id"].astype("str").duplicated().any():
             problems.append(f"layer {layer.name!r} repeats area ids")
     if problems:
@@ -336,14 +323,15 @@ def _unit_frame(
 
 def _pieces(
     table: pd.DataFrame,
-    nest: list[str],
-    area_cols: list[str],
-    extra_cols: list[str],
+    units: UnitTable,
     by_name: dict[str, LayerInput],
-    area_names: list[str],
     options: RegionOptions,
     resolution: int,
 ) -> pd.DataFrame:
+    """Return the pieces (cell, finest nest key) with their units, and empty ones to fill."""
+    nest = _nest(units)
+    area_names, area_cols = list(units.areas), list(units.areas.values())
+    extra_cols = list(units.extra.values())
     pieces = table.groupby(["cell", *nest], sort=True).size().rename("n_units").reset_index()
     finest = area_names[0]
     if not options.fill_empty or finest not in by_name:

@@ -48,6 +48,9 @@ from ._smoothing import (
     RATE_METHODS as RATE_METHODS,
 )
 from ._smoothing import (
+    eb_global_rates as eb_global_rates,
+)
+from ._smoothing import (
     rate_description as rate_description,
 )
 from ._smoothing import (

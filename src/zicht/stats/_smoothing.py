@@ -22,9 +22,11 @@ them; it is set to 0, so those rates shrink fully to the reference. esda does th
 the spatial version but not the global one (where it then gives weights outside [0, 1]);
 zicht clips both.
 
-Every function returns a Series named after the method (``rate_raw``, ``rate_eb_global``,
+:func:`smooth_rates` returns a Series named after the method (``rate_raw``, ``rate_eb_global``,
 ``rate_eb_spatial``) whose ``attrs["zicht_rate"]`` records the method, so that
-:func:`zicht.stats.gi_star` can write down which rate it tested.
+:func:`zicht.stats.gi_star` can write down which rate it tested. :func:`eb_global_rates` is
+the global estimator on plain arrays, which the publisher uses to recompute smoothed rates
+from the counts it publishes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from zicht._errors import ConfigError, SchemaError
 from zicht._validate import Problems
 from zicht.stats._weights import graph_arrays
 
-__all__ = ["RATE_METHODS", "rate_description", "smooth_rates"]
+__all__ = ["RATE_METHODS", "eb_global_rates", "rate_description", "smooth_rates"]
 
 #: Methods accepted by :func:`smooth_rates`.
 RATE_METHODS = ("raw", "eb_global", "eb_spatial")
@@ -145,7 +147,7 @@ def smooth_rates(
     if method == "raw":
         smoothed = rate
     elif method == "eb_global":
-        smoothed = _eb_global(e, b)
+        smoothed = eb_global_rates(e, b)
     else:
         assert graph is not None  # checked above
         smoothed = _eb_spatial(e, b, events.index, graph)
@@ -158,15 +160,60 @@ def smooth_rates(
     return out
 
 
-def _eb_global(e: np.ndarray, b: np.ndarray) -> np.ndarray:
-    rate = e / b
+def _eb_global_moments(events: np.ndarray, base: np.ndarray) -> tuple[float, float]:
+    """Mean and between-area variance (clipped at 0) over the areas with a base above 0."""
+    ok = base > 0
+    if not ok.any():
+        return 0.0, 0.0
+    e, b = events[ok].astype(float), base[ok].astype(float)
     mean = e.sum() / b.sum()
-    variance = (b * (rate - mean) ** 2).sum() / b.sum() - mean / b.mean()
-    variance = max(variance, 0.0)
-    if variance == 0.0:
-        return np.full_like(rate, mean)
-    weight = variance / (variance + mean / b)
-    return mean + weight * (rate - mean)
+    variance = (b * (e / b - mean) ** 2).sum() / b.sum() - mean / b.mean()
+    return float(mean), float(max(variance, 0.0))
+
+
+def eb_global_rates(
+    events: np.ndarray,
+    base: np.ndarray,
+    *,
+    reference: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Global empirical-Bayes smoothed rates of plain arrays (the estimator of ``eb_global``).
+
+    The core of :func:`smooth_rates` with ``method="eb_global"``, without its checks: areas
+    with a base of 0 get no rate (NaN) instead of an error, and the reference rate and
+    variance may come from other figures than the ones smoothed. The publisher uses that to
+    smooth rounded counts with the moments of the exact ones.
+
+    Parameters
+    ----------
+    events
+        Event counts per area (non-negative).
+    base
+        Population at risk per area, aligned to ``events``.
+    reference
+        ``(events, base)`` to estimate the overall rate and the between-area variance from;
+        defaults to ``events`` and ``base`` themselves.
+
+    Returns
+    -------
+    numpy.ndarray
+        Smoothed rates per 1 (multiply by 100 for per cent), NaN where ``base`` is 0.
+
+    Examples
+    --------
+    >>> eb_global_rates(np.array([0, 8, 30, 2]), np.array([40, 20, 300, 0])).round(3).tolist()
+    [0.036, 0.252, 0.1, nan]
+    """
+    events = np.asarray(events)
+    base = np.asarray(base)
+    ref = (events, base) if reference is None else tuple(np.asarray(r) for r in reference)
+    mean, variance = _eb_global_moments(*ref)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = events / base
+        if variance == 0.0:
+            return np.where(base > 0, mean, np.nan)
+        weight = variance / (variance + mean / base)
+        return np.where(base > 0, mean + weight * (rate - mean), np.nan)
 
 
 def _eb_spatial(e: np.ndarray, b: np.ndarray, ids: pd.Index, graph: Graph) -> np.ndarray:
