@@ -1,7 +1,9 @@
 """Open the park editor in headless Chromium, offline, and work it with the mouse.
 
-The system Chromium (``/usr/bin/chromium``) through playwright, with the launch flags the
-risk-map tests use; every request that is not the page itself is aborted and recorded.
+The system Chromium (``/usr/bin/chromium``, never a downloaded build) through playwright, with
+playwright's own headless defaults (no sandbox, no background networking, no component
+updates, no sync); every request that is not the page itself is aborted and recorded. Used by
+the browser tests and by ``scripts/park_screenshots.py``.
 """
 
 from __future__ import annotations
@@ -16,16 +18,6 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def unavailable() -> str | None:
@@ -43,8 +35,7 @@ def chromium() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM if CHROMIUM.is_file() else shutil.which("chromium")),
-            args=ARGS,
+            executable_path=str(CHROMIUM if CHROMIUM.is_file() else shutil.which("chromium"))
         )
         try:
             yield browser
@@ -92,7 +83,7 @@ def editor(browser: Any, path: Path, width: int = 1280, height: int = 860) -> It
 
 
 def set_view(page: Any, lat: float, lon: float, zoom: float) -> None:
-    page.evaluate("([a, o, z]) => window.zichtMap.setView([a, o], z, {animate: false})",
+    page.evaluate("([a, o, z]) => { window.zichtMap.setView([a, o], z, {animate: false}); }",
                   [lat, lon, zoom])  # fmt: skip
     page.wait_for_timeout(300)
 

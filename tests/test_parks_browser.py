@@ -13,10 +13,12 @@ from __future__ import annotations
 import shutil
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 import shapely.ops
+from scipy.spatial import cKDTree
 from typer.testing import CliRunner
 
 from parks_browser_support import (
@@ -398,3 +400,78 @@ def test_the_diff_of_the_browser_edit_matches_the_api(store, browser, tmp_path):
     assert diff.summary["changed"] == 1 and diff.summary["unchanged"] == 3
     assert diff.table.set_index("park_id").loc["P0196", "change"] == "changed"
     assert meta["rd_vertices"]["converted"] == 1
+    assert seen.page_errors == [] and seen.console_errors == [] and seen.blocked == []
+
+
+@pytest.fixture(scope="module")
+def otterlo(tmp_path_factory):
+    """v1 derived from the real BGT around Otterlo, with its editor (all trace layers)."""
+    root = tmp_path_factory.mktemp("otterlo")
+    path = root / "otterlo.gpkg"
+    cli("derive", "--source", "otterlo", "--store", str(path), "--out", str(root / "d"))
+    page = root / "edit.html"
+    cli("edit-map", "--store", str(path), "--out", str(page))
+    return path, page
+
+
+def _rd(frame: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(frame.to_crs(28992).geometry.boundary)
+
+
+def _drop_near(page, src: np.ndarray, dst: np.ndarray, offset=(5, 4)) -> shapely.Point:
+    """Screen positions of two RD points at zoom 19; returns where the mouse lets go (RD)."""
+    wgs = gpd.GeoSeries([shapely.Point(src), shapely.Point(dst)], crs=28992).to_crs(4326)
+    set_view(page, wgs.iloc[0].y, wgs.iloc[0].x, 19)
+    tx, ty = screen_xy(page, wgs.iloc[1].y, wgs.iloc[1].x)
+    lat, lon = page.evaluate(
+        """([x, y]) => { const r = document.getElementById('map').getBoundingClientRect();
+             const ll = window.zichtMap.containerPointToLatLng([x - r.left, y - r.top]);
+             return [ll.lat, ll.lng]; }""",
+        [tx + offset[0], ty + offset[1]],
+    )
+    return gpd.GeoSeries.from_xy([lon], [lat], crs=4326).to_crs(28992).iloc[0]
+
+
+def test_vertices_snap_to_bgt_buildings_and_brk_parcels(otterlo, browser, tmp_path):
+    """Dragged near a building, a vertex lands on its outline; a new park starts on a parcel."""
+    path, page_path = otterlo
+    parks, _ = load_park_version(path, "v1")
+    pand = gpd.read_file(_geodata() / "bgt" / "bgt_otterlo_pand.gpkg").to_crs(28992)
+    perceel = gpd.read_file(_geodata() / "brk" / "otterlo_brk_perceel_sample.gpkg")
+    perceel = perceel.to_crs(28992)
+    vertices, corners = _rd(parks), _rd(pand)
+    distance, nearest = cKDTree(corners).query(vertices)
+    i = int(np.flatnonzero((distance > 4) & (distance < 15))[0])  # a corner 4–15 m away
+    parcel_corner = _rd(perceel)[0]
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        choose(page, "")
+        drop = _drop_near(page, vertices[i], corners[nearest[i]])
+        assert pand.boundary.distance(drop).min() > 0.3  # the mouse is let go beside the outline
+        page.click("#edit-one")
+        x, y = screen_xy(page, *_lat_lon(shapely.Point(vertices[i])))
+        tx, ty = screen_xy(page, *_lat_lon(drop))
+        drag(page, x, y, tx - x, ty - y)
+        page.click("#edit-one")
+        # Draw a new park whose first vertex is clicked 5 px beside a parcel corner.
+        offsets = [(5, 4), (-5, 4), (5, -4), (-5, -4)]
+        start = max((_drop_near(page, parcel_corner, parcel_corner, o) for o in offsets),
+                    key=lambda p: perceel.boundary.distance(p).min())  # fmt: skip
+        assert perceel.boundary.distance(start).min() > 0.3
+        sx, sy = screen_xy(page, *_lat_lon(start))
+        toolbar(page, "polygon")
+        click_polygon(page, [(sx, sy), (sx + 150, sy + 20), (sx + 140, sy + 160),
+                             (sx - 20, sy + 150)])  # fmt: skip
+        page.click("#export")  # the sketch is about 800 m²: refused as too small, as it should be
+        checks = page.eval_on_selector_all("#problems li", "els => els.map(e => e.dataset.check)")
+        assert checks == ["too_small"]
+        exported, _ = export(page, tmp_path, "#export-anyway")
+        assert seen.page_errors == [] and seen.console_errors == [] and seen.blocked == []
+    frame, _ = read_boundary_file(exported)
+    frame = frame.set_index("park_id")
+    old = {tuple(v) for v in vertices.round(6)}
+    moved = [shapely.Point(v) for v in _rd(frame.loc[[parks["park_id"].iloc[0]]])
+             if tuple(v.round(6)) not in old]  # fmt: skip
+    assert moved and all(pand.boundary.distance(v).min() < 0.01 for v in moved)
+    drawn = shapely.get_coordinates(frame.geometry["NIEUW-1"].boundary)
+    assert perceel.boundary.distance(shapely.Point(drawn[0])).min() < 0.01
