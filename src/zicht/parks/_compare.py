@@ -20,6 +20,7 @@ import shapely
 
 from zicht._errors import CRSError, InputError, SchemaError
 from zicht.parks._derive import is_rd, to_multipolygon
+from zicht.parks._typology import PARK_TYPES
 from zicht.schemas import RD_NEW
 
 __all__ = [
@@ -101,7 +102,9 @@ def read_registered_boundaries(
 
     A TOP10NL extract (a ``typefunctioneelgebied`` column) keeps only the park types
     (:data:`TOP10NL_PARK_TYPES`) and records each one's type; the other functional areas are
-    counted in the report. The file must declare its CRS: it is never guessed.
+    counted in the report. A gemeente's own file may carry a ``park_type`` column (one of
+    :data:`~zicht.parks.PARK_TYPES`; other values are counted in the report and left empty).
+    The file must declare its CRS: it is never guessed.
 
     Parameters
     ----------
@@ -144,6 +147,8 @@ def read_registered_boundaries(
             report["left_out"][f"TOP10NL type {value!r} is no park"] = int(n)
         frame = frame[types != ""]
         types = types[types != ""]
+    elif "park_type" in frame:
+        types = _own_types(frame["park_type"], report)
     polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     if (~polygonal).any():
         report["left_out"]["not a polygon"] = int((~polygonal).sum())
@@ -170,6 +175,16 @@ def read_registered_boundaries(
     )
     report["kept"] = len(out)
     return out, report
+
+
+def _own_types(values: pd.Series, report: dict[str, Any]) -> pd.Series:
+    """Keep the ``park_type`` of a gemeente's own file where it is one of the park types."""
+    values = values.astype("object").fillna("").astype("str").str.strip()
+    known = values.isin(PARK_TYPES)
+    unknown = values[~known & (values != "")]
+    if len(unknown):
+        report["types_not_known"] = {str(k): int(n) for k, n in unknown.value_counts().items()}
+    return values.where(known, "")
 
 
 def _pairs(a: np.ndarray, b: np.ndarray) -> list[tuple[float, int, int, float]]:
