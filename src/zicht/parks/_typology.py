@@ -1,24 +1,29 @@
-"""What is a park? The Kadaster TOP10NL survey rules for recreational areas.
+"""What is a park? The Kadaster TOP10NL rules for recreational areas.
 
 TOP10NL (the Basisregistratie Topografie) records a recreational area as a *functioneel
-gebied* of one of four types, by what stands on it. The rules, from the Kadaster's
-*verkenningsvoorschriften* for TOP10NL (pages Bungalowpark, Vakantiepark, Camping/Dagcamping and
-Caravanpark, version of 19-09-2023) and the definitions of the domain
-``FG_typeFunctioneelGebied`` in the *BRT Catalogus en Productspecificaties* 1.2.0.7:
+gebied* of one of four types. What was checked against the Kadaster's own texts:
 
-* only bungalows or chalets → **bungalowpark**; at least five detached holiday homes, or three
-  blocks of linked (geschakelde) holiday homes. Apartment buildings with holiday flats above
-  each other and group accommodation do not count towards that minimum, and a site with only
-  those is no bungalowpark;
-* bungalows together with stacaravans and/or pitches → **vakantiepark** (whether there are
-  bungalows is judged by the bungalowpark criteria);
-* stacaravans together with pitches, or only pitches → **camping, kampeerterrein** (no minimum
-  size);
-* only stacaravans → **caravanpark**; at least five stacaravans together.
+* the definitions of the domain ``FG_typeFunctioneelGebied`` in *Basisregistratie Topografie:
+  Catalogus en Productspecificaties* 1.2.0.7 (github.com/kadaster/imbrt): a *bungalowpark* is
+  "oppervlak bebouwd met (luxe) vakantiehuisjes", a *vakantiepark* a site "waarop een
+  combinatie van bungalows en / of stacaravans en / of kampeerplaatsen voorkomt", a *camping,
+  kampeerterrein* a site "voornamelijk voor tenten, caravans en campers", a *caravanpark* a
+  site "voornamelijk ingericht met stacaravans";
+* the change log of the TOP10NL *verkenningsvoorschriften* (19.09.2019, Caravanpark):
+  "Terreinen met een combinatie van bungalows en stacaravans en/of kampeerplaatsen worden
+  functioneel gebied 'vakantiepark'".
 
-:class:`Typology` holds these thresholds (settable); :meth:`Typology.classify` applies them to
-the counts of the objects of one park. Objects carry their kind in a ``recreation_type`` column
-(:data:`RECREATION_TYPES`), linked homes a ``block_id``.
+So: only bungalows → **bungalowpark**; bungalows with stacaravans and/or pitches →
+**vakantiepark**; stacaravans with pitches, or only pitches → **camping**; only stacaravans →
+**caravanpark**. The minimum counts (five detached holiday homes or three blocks of linked
+homes; five stacaravans) and leaving apartments and group accommodation out follow the survey
+rules as the project's issue 16 states them; the pages of the verkenningsvoorschriften that
+hold them (Bungalowpark, Vakantiepark) could not be read, so they are defaults of
+:class:`Typology`, settable, not quotations.
+
+:meth:`Typology.classify` applies the thresholds to the counts of the objects of one park.
+Objects carry their kind in a ``recreation_type`` column (:data:`RECREATION_TYPES`), linked
+homes a ``block_id``.
 """
 
 from __future__ import annotations
@@ -57,10 +62,11 @@ RECREATION_TYPES = (
 )
 #: Where the rules come from.
 TOP10NL_SOURCES = (
-    "Kadaster, TOP10NL verkenningsvoorschriften: Bungalowpark, Vakantiepark, "
-    "Camping/Dagcamping, Caravanpark (19-09-2023)",
     "Kadaster, Basisregistratie Topografie: Catalogus en Productspecificaties 1.2.0.7, "
-    "domein FG_typeFunctioneelGebied",
+    "domein FG_typeFunctioneelGebied (github.com/kadaster/imbrt, "
+    "docs/catalogus-productspecificaties.md)",
+    "Kadaster, TOP10NL verkenningsvoorschriften, wijziging 19.09.2019 (Caravanpark): "
+    "bungalows met stacaravans en/of kampeerplaatsen is een vakantiepark",
 )
 #: The column with an object's kind, and the one naming its block of linked homes.
 TYPE_COLUMN = "recreation_type"
@@ -225,9 +231,9 @@ def stacaravan_like(
 ) -> np.ndarray:
     """Tell stacaravans from bungalows by the shape of their footprint (a proxy).
 
-    TOP10NL interprets a building as a stacaravan only when it has the elongated shape of one
-    ("alleen als de bebouwing de langwerpige vorm heeft van een stacaravan"); a mobile home is
-    at most about 4 m wide and two to four times as long. A footprint whose minimum rotated
+    Open data says nothing about what a building is used for, so zicht looks at its shape: a
+    mobile home is at most about 4 m wide and two to four times as long (zicht's own
+    assumption, not a TOP10NL rule). A footprint whose minimum rotated
     rectangle is at most ``max_width_m`` wide and at least ``min_elongation`` times as long
     counts as stacaravan-like.
 
