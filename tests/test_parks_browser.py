@@ -475,3 +475,70 @@ def test_vertices_snap_to_bgt_buildings_and_brk_parcels(otterlo, browser, tmp_pa
     assert moved and all(pand.boundary.distance(v).min() < 0.01 for v in moved)
     drawn = shapely.get_coordinates(frame.geometry["NIEUW-1"].boundary)
     assert perceel.boundary.distance(shapely.Point(drawn[0])).min() < 0.01
+
+
+def _centre_of_park(page, park_id: str) -> tuple[float, float]:
+    return page.evaluate(
+        """(pid) => { const l = window.zichtEditor.parks.getLayers()
+             .find(l => window.zichtEditor.props(l).park_id === pid);
+           const c = window.zichtMap.latLngToContainerPoint(l.getBounds().getCenter());
+           const r = document.getElementById('map').getBoundingClientRect();
+           return [c.x + r.left, c.y + r.top]; }""",
+        park_id,
+    )
+
+
+def _free_middle_marker(page) -> tuple[float, float]:
+    """The centre of the middle marker farthest from every vertex handle (clickable)."""
+    handles = np.array([centre(b) for b in page.eval_on_selector_all(
+        ".leaflet-marker-pane .marker-icon:not(.marker-icon-middle)",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; })")])  # fmt: skip
+    middles = [centre(b) for b in page.eval_on_selector_all(
+        ".leaflet-marker-pane .marker-icon-middle",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; })")]  # fmt: skip
+    gaps = [np.hypot(*(handles - m).T).min() for m in middles]
+    return middles[int(np.argmax(gaps))]
+
+
+def test_add_and_remove_a_vertex_cut_a_hole_and_delete_a_park(store, browser, tmp_path):
+    """The other edits of existing parks: each shows in the diff as the park it touched."""
+    path, page_path = store
+    before, _ = load_park_version(path, "v1")
+    n_vertices = len(shapely.get_coordinates(before.set_index("park_id").geometry["P0079"]))
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        choose(page, "Dikkenberg")
+        page.click("#edit-one")
+        n = vertex_markers(page).count()
+        page.mouse.click(*_free_middle_marker(page))  # a middle marker becomes a vertex
+        page.wait_for_timeout(200)
+        assert vertex_markers(page).count() == n + 1
+        page.mouse.click(*centre(vertex_markers(page).nth(10).bounding_box()), button="right")
+        page.wait_for_timeout(200)
+        assert vertex_markers(page).count() == n
+        page.click("#edit-one")
+        choose(page, "Tong")  # cut a pond out of the middle of De Tong
+        cx, cy = _centre_of_park(page, "P0196")
+        toolbar(page, "cut")
+        click_polygon(page, [(cx - 15, cy - 15), (cx + 15, cy - 15), (cx + 15, cy + 15),
+                             (cx - 15, cy + 15)])  # fmt: skip
+        choose(page, "Breyenburg")  # and remove De Breyenburg with the bin
+        bx, by = _centre_of_park(page, "P0218")
+        toolbar(page, "delete")
+        page.mouse.click(bx, by)
+        toolbar(page, "delete")
+        exported, _ = export(page, tmp_path)
+        assert seen.page_errors == [] and seen.console_errors == [] and seen.blocked == []
+    frame, meta = read_boundary_file(exported)
+    after = frame.set_index("park_id").geometry
+    assert len(shapely.get_coordinates(after["P0079"])) == n_vertices  # one in, one out
+    tong = after["P0196"]
+    assert sum(shapely.get_num_interior_rings(p) for p in getattr(tong, "geoms", [tong])) == 1
+    diff = diff_parks(before, frame)
+    changes = diff.table.set_index("park_id")["change"].to_dict()
+    assert changes == {"P0079": "changed", "P0142": "unchanged", "P0196": "changed",
+                       "P0218": "removed"}  # fmt: skip
+    # The new vertex and the four corners of the pond are the only converted ones.
+    assert meta["rd_vertices"]["converted"] == 1 + 5
