@@ -17,6 +17,7 @@ from zicht import ConfigError, CRSError
 from zicht.maps._assets import find_network_references
 from zicht.parks import (
     GEOMAN_VERSION,
+    DeriveRule,
     EditContext,
     TraceLayer,
     compare_boundaries,
@@ -93,6 +94,20 @@ def test_editor_is_dutch_by_default_and_english_on_request():
         render_edit_map(parks(), language="de")
     with pytest.raises(CRSError):
         render_edit_map(parks().set_crs(None, allow_override=True))
+
+
+def test_the_rule_of_a_park_is_shown_in_the_pages_language():
+    rule = DeriveRule(classes={"camping": {"min_objects": 8}})
+    records = [rule.record("camping", "only pitches"), "not a record"]
+    frame = parks(rule_json=records, rule_text=[rule.describe("camping"), "hand-written note"])
+    for language, start in (("nl", "Een park is een cluster van ten minste 8 "),
+                            ("en", "A park is a cluster of at least 8 ")):  # fmt: skip
+        features = page_data(render_edit_map(frame, language=language))["parks"]["features"]
+        shown = [f["properties"]["rule_text"] for f in features]
+        assert shown[0].startswith(start) and shown[0].endswith(f"id {rule.rule_id}.")
+        assert "Type: camping." in shown[0]
+        assert shown[1] == "hand-written note"  # no record: the stored text as it is
+    assert shown[0] == rule.describe("camping")  # English: exactly the stored sentence
 
 
 def test_online_backgrounds_only_when_asked_and_only_pdok_hosts():

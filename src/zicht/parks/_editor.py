@@ -27,6 +27,7 @@ from zicht._strings import LANGUAGES, catalogue, text
 from zicht.maps import check_offline
 from zicht.parks._derive import is_rd
 from zicht.parks._html import _asset, features, fill, offline_allowed, page, tiles
+from zicht.parks._rule import describe_record
 from zicht.parks._typology import PARK_TYPES
 from zicht.schemas import RD_NEW
 
@@ -145,14 +146,21 @@ def _rd_coordinates(parks: gpd.GeoDataFrame) -> list[Any]:
     return [shapely.geometry.mapping(g)["coordinates"] for g in rd.geometry]
 
 
-def _park_features(parks: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return the parks at full double precision, with the columns the page shows."""
+def _park_features(parks: gpd.GeoDataFrame, language: str) -> dict[str, Any]:
+    """Return the parks at full double precision, with the columns the page shows.
+
+    The rule is shown in the page's language, written again from its stored record
+    (``rule_json``); the stored ``rule_text`` is kept where there is no record.
+    """
     frame = parks.copy()
     for col in _PARK_COLUMNS:
         if col not in frame:
             frame[col] = ""
     if "rule_json" in frame:
         frame["rule_name"] = [_rule_name(v) for v in frame["rule_json"]]
+        shown = [describe_record(str(v), language) for v in frame["rule_json"].fillna("")]
+        stored = frame["rule_text"].fillna("").astype("str")
+        frame["rule_text"] = [new or old for new, old in zip(shown, stored, strict=True)]
     else:
         frame["rule_name"] = ""
     return features(frame, [*_PARK_COLUMNS, "rule_name"], precision=None)
@@ -233,7 +241,7 @@ def render_edit_map(
     gemeenten = context.gemeenten
     wgs = parks.to_crs(4326)
     data = {
-        "parks": _park_features(parks),
+        "parks": _park_features(parks, language),
         "rd": _rd_coordinates(parks),
         "trace": _trace(context, language),
         "gemeenten": features(gemeenten, ["code", "name"]) if gemeenten is not None else

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from zicht._errors import ConfigError
+from zicht._strings import text
 from zicht._validate import Problems
 from zicht.parks._typology import PARK_TYPES, Typology
 
-__all__ = ["CLASS_KEYS", "OUTLINES", "DeriveRule", "load_rule"]
+__all__ = ["CLASS_KEYS", "OUTLINES", "DeriveRule", "describe_record", "load_rule"]
 
 OUTLINES = ("concave_hull", "buffer_union")
 #: The settings a park type may set for itself; clustering (``link_distance_m``) and what is
@@ -254,42 +255,98 @@ class DeriveRule:
         except TypeError as exc:  # pragma: no cover - every field has a default
             raise ConfigError(f"park rule: {exc}") from exc
 
-    def describe(self, park_type: str | None = None) -> str:
+    def describe(self, park_type: str | None = None, language: str = "en") -> str:
         """Return the rule as one written sentence (for one park type, when given).
+
+        The words come from the string catalogue (``parks``); English by default, because the
+        sentence is stored with every boundary (``rule_text``) as the record of how it was made.
 
         Examples
         --------
         >>> DeriveRule().describe()[:60]
         'A park is a cluster of at least 15 recreational objects (log'
+        >>> DeriveRule().describe(language="nl")[:44]
+        'Een park is een cluster van ten minste 15 re'
         """
-        rule = self.for_type(park_type) if park_type else self
-        outline = (
-            f"a concave hull (ratio {rule.concave_ratio:g}) buffered by {rule.buffer_m:g} m"
-            if rule.outline == "concave_hull"
-            else f"a union of {rule.link_distance_m / 2:g} m discs shrunk to a "
-            f"{rule.buffer_m:g} m margin"
-        )
-        cut = [f"BGT roads ({', '.join(rule.road_functions)})"] if rule.road_functions else []
-        if rule.subtract_water:
-            cut.append("BGT water")
-        per_type = "; ".join(
-            f"{k}: {', '.join(f'{key} = {v}' for key, v in s.items())}"
-            for k, s in self.classes.items()
-        )
-        return (
-            f"A park is a cluster of at least {rule.min_objects} recreational objects "
-            f"({', '.join(rule.recreational_uses)}) each within {rule.link_distance_m:g} m of "
-            f"another, with at least {100 * rule.min_recreational_share:g} % recreational "
-            f"objects among all objects inside it; outlined by {outline}, snapped to the "
-            f"cadastral parcels it covers (a parcel is taken whole at ≥ "
-            f"{100 * rule.parcel_min_overlap:g} % overlap, else cut out)"
-            + (f", minus {' and '.join(cut)}" if cut else "")
-            + f"; parks under {rule.min_area_m2:g} m² are dropped. "
-            + f"{self.typology.describe()}."
-            + (f" Type: {park_type}." if park_type else "")
-            + (f" Per type: {per_type}." if per_type and not park_type else "")
-            + f" Rule {self.name!r}, id {self.rule_id}."
-        )
+        return _sentence(self, park_type, self.rule_id, language)
+
+
+def describe_record(record: str, language: str = "en") -> str:
+    """Return the sentence of a boundary's stored rule record (``rule_json``), or ``""``.
+
+    Parameters
+    ----------
+    record
+        What :meth:`DeriveRule.record` wrote: the settings that made the park, its type and
+        the id of the whole rule.
+    language
+        ``"en"`` or ``"nl"``.
+
+    Examples
+    --------
+    >>> describe_record(DeriveRule().record("camping", "only pitches"), "nl").endswith(
+    ...     "Type: camping. Regel 'zicht-default', id b20342a94f.")
+    True
+    """
+    try:
+        data = json.loads(record)
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(data, dict) or "min_objects" not in data:
+        return ""
+    allowed = {f.name for f in fields(DeriveRule)} - {"classes"}
+    try:
+        rule = DeriveRule.from_dict({k: v for k, v in data.items() if k in allowed})
+    except ConfigError:
+        return ""
+    park_type = str(data.get("park_type") or "") or None
+    return _sentence(rule, park_type, str(data.get("rule_id") or rule.rule_id), language)
+
+
+def _number(value: float, language: str) -> str:
+    out = f"{value:g}"
+    return out.replace(".", ",") if language == "nl" else out
+
+
+def _sentence(whole: DeriveRule, park_type: str | None, rule_id: str, language: str) -> str:
+    """Write the rule sentence of ``whole`` (as it applies to ``park_type``)."""
+
+    def t(key: str, **values: object) -> str:
+        return text("parks", key, language, **values)
+
+    def n(value: float) -> str:
+        return _number(value, language)
+
+    rule = whole.for_type(park_type) if park_type else whole
+    outline = (
+        t("rule_outline_concave", ratio=n(rule.concave_ratio), buffer=n(rule.buffer_m))
+        if rule.outline == "concave_hull"
+        else t("rule_outline_union", radius=n(rule.link_distance_m / 2), buffer=n(rule.buffer_m))
+    )
+    cut = [t("rule_cut_roads", functions=", ".join(rule.road_functions))]
+    cut = cut if rule.road_functions else []
+    if rule.subtract_water:
+        cut.append(t("rule_cut_water"))
+    per_type = "; ".join(
+        f"{k}: {', '.join(f'{key} = {v}' for key, v in s.items())}"
+        for k, s in whole.classes.items()
+    )
+    return t(
+        "rule_sentence",
+        min_objects=rule.min_objects,
+        uses=", ".join(rule.recreational_uses),
+        link=n(rule.link_distance_m),
+        share=n(100 * rule.min_recreational_share),
+        outline=outline,
+        overlap=n(100 * rule.parcel_min_overlap),
+        cut=t("rule_cut", what=t("rule_and").join(cut)) if cut else "",
+        min_area=n(rule.min_area_m2),
+        typology=whole.typology.describe(language),
+        type=t("rule_type", park_type=park_type) if park_type else "",
+        per_type=t("rule_per_type", per_type=per_type) if per_type and not park_type else "",
+        name=whole.name,
+        rule_id=rule_id,
+    )
 
 
 def load_rule(path: str | Path) -> DeriveRule:

@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from zicht._errors import ConfigError
+from zicht._strings import text
 
 __all__ = [
     "PARK_TYPES",
@@ -174,15 +175,16 @@ class Typology:
             f"{self.min_pitches} pitches ({bungalows}, {others})"
         )
 
-    def describe(self) -> str:
-        """Return the typology as one sentence with the thresholds."""
-        return (
-            "Each park is typed by the TOP10NL rules: only bungalows is a bungalowpark (at "
-            f"least {self.min_detached_bungalows} detached holiday homes or "
-            f"{self.min_bungalow_blocks} blocks), bungalows with stacaravans and/or pitches a "
-            "vakantiepark, stacaravans with pitches (or pitches only) a camping, stacaravans "
-            f"only a caravanpark (at least {self.min_stacaravans}); pitches count from "
-            f"{self.min_pitches}; apartments and group accommodation do not count"
+    def describe(self, language: str = "en") -> str:
+        """Return the typology as one sentence with the thresholds (string catalogue)."""
+        return text(
+            "parks",
+            "rule_typology",
+            language,
+            bungalows=self.min_detached_bungalows,
+            blocks=self.min_bungalow_blocks,
+            caravans=self.min_stacaravans,
+            pitches=self.min_pitches,
         )
 
 
