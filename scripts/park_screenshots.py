@@ -76,6 +76,7 @@ def edit_one_vertex(browser: Any, page_path: Path, work: Path) -> Path:
         page.click("#edit-one")
         x, y = centre(vertex_markers(page).nth(5).bounding_box())
         drag(page, x, y, 45, 30)
+        page.evaluate("() => { document.getElementById('panel').scrollTop = 0; }")
         save(page, "editor_vertex_dragged.png")
         page.click("#edit-one")
         exported, _ = export(page, work)
