@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs screenshot screenshot-parks bench-hotspots national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national bench-join bench-publish \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -36,8 +36,19 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
+# Run the walkthrough notebook from top to bottom in the repository root (its release goes to
+# out/notebook/); the executed copy, with its outputs, is out/demo_walkthrough.ipynb. The
+# committed notebook is left as it is (no outputs).
+notebook: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --stdin --output-dir out \
+		--output demo_walkthrough < notebooks/demo_walkthrough.ipynb
+
 bench-hotspots: $(STAMP)
 	$(BIN)/python benchmarks/bench_hotspots.py
+
+# How long `zicht --help` and a config error take (median of 5 fresh runs); last line RESULT ...
+bench-start: $(STAMP)
+	$(BIN)/python benchmarks/bench_start.py
 
 # The synthetic national address set (about 8.8 million points, one GeoParquet file per
 # province) in data/national/ (gitignored); regenerated when the generator changes.

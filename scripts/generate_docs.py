@@ -16,6 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from _api_page import api_page  # noqa: E402 - the page's own module, beside this script
 
 
 def configuration_page() -> str:
@@ -37,6 +40,7 @@ def indicators_page() -> str:
 PAGES: dict[str, Callable[[], str]] = {
     "docs/configuration.md": configuration_page,
     "docs/indicators.md": indicators_page,
+    "docs/api.md": api_page,
 }
 
 

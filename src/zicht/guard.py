@@ -38,13 +38,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from scipy import stats
+from typing import TYPE_CHECKING, Any
 
 from zicht._errors import ConfigError, InputError, ProfilingError
+
+if TYPE_CHECKING:  # the name checks run while a config loads; only the proxy screen needs pandas
+    import pandas as pd
 
 __all__ = [
     "PRECEDENTS",
@@ -490,6 +489,8 @@ def read_reference_shares(
     InputError
         If the file cannot be read, or the columns are missing or not numeric.
     """
+    import pandas as pd
+
     path = Path(path)
     try:
         if path.suffix.lower() == ".parquet":
@@ -570,6 +571,10 @@ def screen_proxies(
     >>> screen_proxies(ind, ref).flagged["rho"].round(2).tolist()
     [1.0]
     """
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
     if not 0 < threshold <= 1:
         raise ConfigError(f"guard.threshold must lie in (0, 1], got {threshold}")
     if min_areas < 3:

@@ -30,7 +30,9 @@ __all__ = [
     "parse_rate_column",
 ]
 
+#: The CRS of all metric work: Amersfoort / RD New. Use this name, never the literal code.
 RD_NEW = "EPSG:28992"
+#: The same CRS as an integer EPSG code, for the libraries that want one.
 RD_NEW_EPSG = 28992
 
 #: The area of use of RD New (EPSG:28992): the Dutch land and territorial sea, in metres.

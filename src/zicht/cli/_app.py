@@ -53,11 +53,12 @@ def demo(
 ) -> None:
     """Run the whole pipeline on the shipped data for gemeente Ede (GM0228)."""
     from zicht.config import load_config
-    from zicht.pipeline import run_demo
 
     try:
         settings = load_config(config) if config else None
         with console.status("running the zicht demo on the shipped data …"):
+            from zicht.pipeline import run_demo  # the heavy stages load once the config is good
+
             result = run_demo(settings, out)
     except ZichtError as exc:
         _fail(exc)
@@ -72,11 +73,12 @@ def run(
 ) -> None:
     """Run the whole pipeline from one TOML file (see docs/configuration.md)."""
     from zicht.config import load_config
-    from zicht.pipeline import run as run_pipeline
 
     try:
         settings = load_config(config)
         with console.status(f"running zicht on {config} …"):
+            from zicht.pipeline import run as run_pipeline  # heavy: loads once the config is good
+
             result = run_pipeline(settings, out)
     except ZichtError as exc:
         _fail(exc)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from zicht._errors import ConfigError, InputError, ZichtError
+
+if TYPE_CHECKING:  # pandas is imported by the commands that use it: `zicht --help` needs none
+    import pandas as pd
 
 parks_app = typer.Typer(
     name="parks",
@@ -68,6 +70,8 @@ def _gemeenten(values: list[str] | None) -> list[str] | None:
 
 
 def _table(title: str, frame: pd.DataFrame, limit: int = 40) -> Table:
+    import pandas as pd
+
     table = Table(title=title)
     for col in frame.columns:
         table.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
@@ -210,6 +214,8 @@ def _write_derive_outputs(
     area_note: str,
     planted: Any = None,
 ) -> dict[str, Path]:
+    import pandas as pd
+
     paths = {
         "geojson": out / f"derived_{source}.geojson",
         "report": out / f"derive_{source}_report.json",
@@ -492,6 +498,8 @@ def diff(
     geodata: GeodataOption = None,
 ) -> None:
     """Compare two versions: parks added, removed, changed; area; addresses and parcels moved."""
+    import pandas as pd
+
     from zicht import parks as zp
 
     try:

@@ -6,8 +6,8 @@ accounted for in a :class:`JoinReport`: joined, or not joined with the reason.
 Speed at national scale comes from three choices (see ``docs/joins.md``): RD New is
 converted to latitude/longitude once, in threads, with the same PROJ operation geopandas
 uses; H3 cells are computed vectorised (``h3ronpy``, identical ids to ``h3``); areas are
-found through a raster index (:mod:`zicht._areas`) that answers most points by lookup and
-tests only points near a boundary exactly. Parcels are in :mod:`zicht._parcels`.
+found through a raster index (:mod:`zicht.index._areas`) that answers most points by lookup and
+tests only points near a boundary exactly. Parcels are in :mod:`zicht.index._parcels`.
 """
 
 from __future__ import annotations

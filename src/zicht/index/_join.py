@@ -215,7 +215,7 @@ def prepare_join(
         Accept layers that do not nest (the join then counts disagreeing rows).
     cell_m
         Raster cell size of the indexes in metres; by default chosen per layer
-        (:func:`zicht._areas.auto_cell_size`).
+        (:func:`zicht.index._areas.auto_cell_size`).
 
     Returns
     -------

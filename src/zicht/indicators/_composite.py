@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from scipy import stats
+from typing import TYPE_CHECKING, Any
 
 from zicht._errors import ConfigError
 from zicht.schemas import IndicatorMeta
+
+if TYPE_CHECKING:  # numpy, pandas and scipy load where the index is built: a config needs the specs
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "AGGREGATIONS",
@@ -208,6 +208,8 @@ class CompositeSpec:
 
     def nominal_weights(self) -> np.ndarray:
         """Nominal weights, summing to one."""
+        import numpy as np
+
         if self.weighting == "equal":
             w = np.ones(len(self.components))
         else:
@@ -287,6 +289,9 @@ def normalise(values: np.ndarray, method: str) -> np.ndarray:
     >>> normalise(np.array([[1.0], [2.0], [3.0]]), "rank").ravel().round(3).tolist()
     [0.333, 0.667, 1.0]
     """
+    import numpy as np
+    from scipy import stats
+
     x = np.asarray(values, dtype="float64")
     if method == "min_max":
         span = x.max(axis=0) - x.min(axis=0)
@@ -330,6 +335,8 @@ def aggregate(normed: np.ndarray, weights: np.ndarray, method: str) -> np.ndarra
     >>> aggregate(x, np.array([0.5, 0.5]), "additive").tolist()
     [0.5, 1.0]
     """
+    import numpy as np
+
     if method == "additive":
         return normed @ weights
     if method == "geometric":
@@ -339,6 +346,8 @@ def aggregate(normed: np.ndarray, weights: np.ndarray, method: str) -> np.ndarra
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Rank 1 = highest score; ties share the best rank."""
+    from scipy import stats
+
     return stats.rankdata(-scores, axis=0, method="min")
 
 
@@ -387,6 +396,8 @@ class CompositeResult:
 
 def _first_order(ranks: np.ndarray, labels: np.ndarray) -> float:
     """Share of rank variance explained by one discrete factor, pooled over areas."""
+    import numpy as np
+
     total = ranks.var(axis=1).sum()
     if total <= 0:
         return 0.0
@@ -429,6 +440,9 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     >>> composite_index(frame, spec).frame["composite_rank"].astype(int).tolist()
     [4, 2, 2, 1]
     """
+    import numpy as np
+    import pandas as pd
+
     if not spec.enabled:
         raise ConfigError("the composite has no components")
     ids = [c.indicator for c in spec.components]

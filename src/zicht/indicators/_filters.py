@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from zicht._errors import ConfigError
+
+if TYPE_CHECKING:  # numpy and pandas are imported where a filter meets a frame: a config needs none
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "COMPARISONS",
@@ -271,6 +272,9 @@ def describe_filter(flt: Filter) -> str:
 
 
 def _is_bool_column(series: pd.Series) -> bool:
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series):
         return True
     if series.dtype == object:
@@ -296,6 +300,8 @@ def check_filter(flt: Filter, frame: pd.DataFrame, where: str) -> list[str]:
     list of str
         Problems; empty when the filter can be applied.
     """
+    import pandas as pd
+
     problems: list[str] = []
     for cond in _walk(flt):
         if cond.column not in frame.columns:
@@ -342,6 +348,9 @@ def evaluate_filter(flt: Filter, frame: pd.DataFrame) -> np.ndarray:
     >>> evaluate_filter(parse_filter({"not": {"column": "n", "gt": 3}}), frame).tolist()
     [True, False, False]
     """
+    import numpy as np
+    import pandas as pd
+
     if isinstance(flt, Not):
         return ~evaluate_filter(flt.item, frame)
     if isinstance(flt, AllOf):

@@ -8,7 +8,7 @@ both for points in RD New (metres) with a k-d tree, so a whole gemeente takes a 
 a second.
 
 Both functions take plain coordinate arrays and return one value per place; turning unit
-values into area values is done by :func:`zicht.indicators.compute.compute_indicators`.
+values into area values is done by :func:`zicht.indicators.compute_indicators`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 An :class:`IndicatorSpec` is the whole definition of one indicator, written by analysts
 together with the municipality and checked by the ethics watchdog. It is plain data: the
 numerator and denominator are filters in the safe filter language of
-:mod:`zicht.indicators.filters`, and a spec that uses a protected attribute cannot be made
+:mod:`zicht.indicators._filters`, and a spec that uses a protected attribute cannot be made
 (:mod:`zicht.guard`).
 
 Kinds

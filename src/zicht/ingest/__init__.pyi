@@ -8,6 +8,9 @@ from ._partitions import (
 from ._partitions import (
     read_addresses_dask as read_addresses_dask,
 )
+from ._paths import (
+    default_geodata_dir as default_geodata_dir,
+)
 from ._readers import (
     BAG_LAYERS as BAG_LAYERS,
 )
@@ -16,9 +19,6 @@ from ._readers import (
 )
 from ._readers import (
     LayerReport as LayerReport,
-)
-from ._readers import (
-    default_geodata_dir as default_geodata_dir,
 )
 from ._readers import (
     read_addresses as read_addresses,

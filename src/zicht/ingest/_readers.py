@@ -49,7 +49,6 @@ __all__ = [
     "RD_NEW",
     "LayerReport",
     "PointPartition",
-    "default_geodata_dir",
     "iter_point_partitions",
     "read_addresses",
     "read_addresses_dask",
@@ -121,16 +120,6 @@ _KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
   </GMLFeatureClass>
 </GMLFeatureClassList>
 """
-
-
-def default_geodata_dir() -> Path:
-    """Return the ``geodata/`` folder of the source tree (the shipped real data)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "geodata"
-        if (candidate / "cbs").is_dir():
-            return candidate
-    return Path.cwd() / "geodata"
 
 
 def _source_name(source: str | Path) -> str:

@@ -14,14 +14,14 @@ from ._assets import (
 from ._browser import (
     screenshot_map as screenshot_map,
 )
-from ._themes import (
+from ._options import (
     PALETTES as PALETTES,
+)
+from ._options import (
+    MapOptions as MapOptions,
 )
 from ._themes import (
     SCHEMES as SCHEMES,
-)
-from ._themes import (
-    MapOptions as MapOptions,
 )
 from ._write import (
     TILES as TILES,

@@ -3,7 +3,7 @@
 Everything the HTML map and the static PNGs draw passes through :func:`prepare_release`. It
 keeps only what may be shown: the published geographies with their statuses, the values of
 published features, and a whitelist of columns of the public context layers. Geometry is
-simplified and quantised once, in :mod:`zicht._map_geometry`.
+simplified and quantised once, in :mod:`zicht.maps._geometry`.
 """
 
 from __future__ import annotations

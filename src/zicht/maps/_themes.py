@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 
-from zicht._errors import ConfigError, SchemaError
+from zicht._errors import SchemaError
+from zicht.maps._options import SCHEME_CLASSES, MapOptions
 from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED
 from zicht.schemas import IndicatorMeta
 
@@ -50,72 +51,7 @@ GEOGRAPHY_TITLES = {
     "park": "Parks",
 }
 
-SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    # Fisher-Jenks is the exact, deterministic optimum of natural breaks.
-    "natural_breaks": mapclassify.FisherJenks,
-    "fisher_jenks": mapclassify.FisherJenks,
-    "equal_interval": mapclassify.EqualInterval,
-}
-
-# Sequential ColorBrewer and viridis-family maps that stay ordered for the common forms of
-# colour-vision deficiency (ColorBrewer's "colorblind safe" flag).
-PALETTES = (
-    "YlOrRd",
-    "YlOrBr",
-    "OrRd",
-    "YlGnBu",
-    "PuBu",
-    "Blues",
-    "Purples",
-    "viridis",
-    "cividis",
-)
-
-
-@dataclass(frozen=True)
-class MapOptions:
-    """How the maps classify and draw a release.
-
-    Parameters
-    ----------
-    scheme
-        mapclassify scheme for the indicator choropleths: ``"quantiles"`` (default),
-        ``"natural_breaks"`` (Fisher-Jenks, deterministic), ``"fisher_jenks"`` or
-        ``"equal_interval"``.
-    k
-        Number of classes (2–9); fewer when the data hold fewer distinct values.
-    palette
-        A colour-blind-safe sequential palette: one of ``PALETTES``.
-    simplify_m
-        Tolerance in metres for simplifying area boundaries before they are written; shared
-        edges stay shared (``shapely.coverage_simplify``). ``0`` keeps every vertex.
-
-    Examples
-    --------
-    >>> MapOptions(scheme="natural_breaks", k=4).k
-    4
-    """
-
-    scheme: str = "quantiles"
-    k: int = 5
-    palette: str = "YlOrRd"
-    simplify_m: float = 5.0
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.scheme not in SCHEMES:
-            problems.append(f"scheme must be one of {sorted(SCHEMES)}, got {self.scheme!r}")
-        if not 2 <= self.k <= 9:
-            problems.append(f"k must be between 2 and 9, got {self.k}")
-        if self.palette not in PALETTES:
-            problems.append(
-                f"palette must be a colour-blind-safe one of {list(PALETTES)}, got {self.palette!r}"
-            )
-        if not (self.simplify_m >= 0 and math.isfinite(self.simplify_m)):
-            problems.append(f"simplify_m must be a finite number >= 0, got {self.simplify_m}")
-        if problems:
-            raise ConfigError("invalid map options: " + "; ".join(problems))
+SCHEMES = {name: getattr(mapclassify, cls) for name, cls in SCHEME_CLASSES.items()}
 
 
 @dataclass(frozen=True)
@@ -506,7 +442,7 @@ def hotspot_method_text(
     Parameters
     ----------
     settings
-        The release's ``metadata["hotspot"]`` as :mod:`zicht.hotspots` records it
+        The release's ``metadata["hotspot"]`` as :mod:`zicht.stats` records it
         (``method``, ``permutations``, ``correction``, ``alpha``, ``weights``, ``k``);
         missing keys are left out.
     default_method

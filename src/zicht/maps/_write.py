@@ -33,6 +33,7 @@ from zicht._errors import ConfigError
 from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_json
 from zicht.maps._browser import screenshot_map
 from zicht.maps._layers import ContextLayer, PreparedRelease, prepare_release
+from zicht.maps._options import PALETTES, MapOptions
 from zicht.maps._page import (
     CSS,
     HATCH_SVG,
@@ -46,7 +47,7 @@ from zicht.maps._page import (
     status_texts,
 )
 from zicht.maps._png import write_theme_pngs
-from zicht.maps._themes import PALETTES, SCHEMES, MapOptions, Theme
+from zicht.maps._themes import SCHEMES, Theme
 from zicht.publish import Release
 
 __all__ = [

@@ -1,0 +1,83 @@
+"""How the maps classify and draw a release: the options alone, light on purpose.
+
+A run configuration checks its ``[map]`` table with :class:`MapOptions` while it loads, so this
+module imports neither mapclassify nor matplotlib (``_themes`` does, where classes are drawn).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from zicht._errors import ConfigError
+
+__all__ = ["PALETTES", "SCHEME_CLASSES", "MapOptions"]
+
+#: Each classification scheme by name, with the mapclassify class that computes it (named, not
+#: imported: checking a name needs no mapclassify).
+SCHEME_CLASSES = {
+    "quantiles": "Quantiles",
+    # Fisher-Jenks is the exact, deterministic optimum of natural breaks.
+    "natural_breaks": "FisherJenks",
+    "fisher_jenks": "FisherJenks",
+    "equal_interval": "EqualInterval",
+}
+
+# Sequential ColorBrewer and viridis-family maps that stay ordered for the common forms of
+# colour-vision deficiency (ColorBrewer's "colorblind safe" flag).
+PALETTES = (
+    "YlOrRd",
+    "YlOrBr",
+    "OrRd",
+    "YlGnBu",
+    "PuBu",
+    "Blues",
+    "Purples",
+    "viridis",
+    "cividis",
+)
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the maps classify and draw a release.
+
+    Parameters
+    ----------
+    scheme
+        mapclassify scheme for the indicator choropleths: ``"quantiles"`` (default),
+        ``"natural_breaks"`` (Fisher-Jenks, deterministic), ``"fisher_jenks"`` or
+        ``"equal_interval"``.
+    k
+        Number of classes (2–9); fewer when the data hold fewer distinct values.
+    palette
+        A colour-blind-safe sequential palette: one of ``PALETTES``.
+    simplify_m
+        Tolerance in metres for simplifying area boundaries before they are written; shared
+        edges stay shared (``shapely.coverage_simplify``). ``0`` keeps every vertex.
+
+    Examples
+    --------
+    >>> MapOptions(scheme="natural_breaks", k=4).k
+    4
+    """
+
+    scheme: str = "quantiles"
+    k: int = 5
+    palette: str = "YlOrRd"
+    simplify_m: float = 5.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.scheme not in SCHEME_CLASSES:
+            problems.append(f"scheme must be one of {sorted(SCHEME_CLASSES)}, got {self.scheme!r}")
+        if not 2 <= self.k <= 9:
+            problems.append(f"k must be between 2 and 9, got {self.k}")
+        if self.palette not in PALETTES:
+            problems.append(
+                f"palette must be a colour-blind-safe one of {list(PALETTES)}, got {self.palette!r}"
+            )
+        if not (self.simplify_m >= 0 and math.isfinite(self.simplify_m)):
+            problems.append(f"simplify_m must be a finite number >= 0, got {self.simplify_m}")
+        if problems:
+            raise ConfigError("invalid map options: " + "; ".join(problems))
