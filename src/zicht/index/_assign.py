@@ -352,7 +352,8 @@ def join_units(
     return out, report
 
 
-def join_partitioned(
+# Exception (docs/exceptions.md): public keywords, join_units' plus columns and repair.
+def join_partitioned(  # noqa: PLR0913
     source: str | Path,
     buurten: gpd.GeoDataFrame | AreaIndex | JoinLayers,
     *,

@@ -246,19 +246,20 @@ def _zicht_version() -> str:
         return "0.0.0+unknown"
 
 
+@dataclass(frozen=True)
+class _TestOptions:
+    """The inference options every local statistic takes and records."""
+
+    permutations: int
+    seed: int | None
+    alternative: str
+    correction: str
+    alpha: float
+    variable: str | None
+
+
 def _base_settings(
-    method: str,
-    statistic: str,
-    graph: Graph,
-    values: Any,
-    p: np.ndarray,
-    *,
-    permutations: int,
-    seed: int | None,
-    alternative: str,
-    correction: str,
-    alpha: float,
-    variable: str | None,
+    method: str, statistic: str, graph: Graph, values: Any, p: np.ndarray, test: _TestOptions
 ) -> dict[str, Any]:
     """Record everything a result depends on; shared by every local statistic."""
     spec = graph_spec(graph)
@@ -269,19 +270,21 @@ def _base_settings(
         "k": spec["k"],
         "kernel": spec["kernel"],
         "threshold": spec["threshold"],
-        "inference": "conditional_permutation" if permutations else "analytic",
-        "permutations": int(permutations),
-        "seed": seed,
-        "alternative": alternative,
-        "correction": correction,
-        "alpha": float(alpha),
-        "variable": _variable_name(values, variable),
+        "inference": "conditional_permutation" if test.permutations else "analytic",
+        "permutations": int(test.permutations),
+        "seed": test.seed,
+        "alternative": test.alternative,
+        "correction": test.correction,
+        "alpha": float(test.alpha),
+        "variable": _variable_name(values, test.variable),
         "rate": rate_description(values),
         "statistic": statistic,
         "n_units": spec["n_units"],
         "n_tests": n_tests,
         "n_isolated": spec["n_isolated"],
-        "p_floor": _check_resolution(permutations, alternative, correction, alpha, n_tests),
+        "p_floor": _check_resolution(
+            test.permutations, test.alternative, test.correction, test.alpha, n_tests
+        ),
         "zicht_version": _zicht_version(),
     }
 
@@ -479,12 +482,7 @@ def gi_star(
         graph,
         values,
         p,
-        permutations=permutations,
-        seed=seed_used,
-        alternative=alternative,
-        correction=correction,
-        alpha=alpha,
-        variable=variable,
+        _TestOptions(permutations, seed_used, alternative, correction, alpha, variable),
     )
     settings["self_weight"] = "graph self-loop or 1"
     return HotspotResult(frame=frame, settings=settings)
@@ -522,7 +520,8 @@ def _moran_moments(
     return expected, variance
 
 
-def local_moran(
+# Exception (docs/exceptions.md): public keywords, gi_star's plus esda's transform and null.
+def local_moran(  # noqa: PLR0913
     values: pd.Series | np.ndarray,
     graph: Graph,
     *,
@@ -662,12 +661,7 @@ def local_moran(
         graph,
         values,
         p,
-        permutations=permutations,
-        seed=seed_used,
-        alternative=alternative,
-        correction=correction,
-        alpha=alpha,
-        variable=variable,
+        _TestOptions(permutations, seed_used, alternative, correction, alpha, variable),
     )
     settings["weights_transform"] = transform
     settings["moments"] = null
