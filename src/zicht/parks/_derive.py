@@ -24,8 +24,8 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from zicht._errors import ConfigError, CRSError, SchemaError
-from zicht._validate import Problems
+from zicht._errors import ConfigError, SchemaError
+from zicht._validate import Problems, require_rd
 
 __all__ = [
     "OUTLINES",
@@ -39,13 +39,6 @@ __all__ = [
 
 OUTLINES = ("concave_hull", "buffer_union")
 STATUS_ACCEPTED = "accepted"
-
-
-def _require_rd(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
-    if frame.crs is None:
-        raise CRSError(f"{what} has no CRS; set it (EPSG:28992 expected)")
-    if frame.crs.to_epsg() != 28992:
-        raise CRSError(f"{what} is in {frame.crs.to_string()}; convert it to EPSG:28992 first")
 
 
 @dataclass(frozen=True)
@@ -292,7 +285,7 @@ def _check_objects(objects: gpd.GeoDataFrame) -> None:
             f"columns are {list(objects.columns)}"
         )
     problems.raise_if_any(SchemaError)
-    _require_rd(objects, "objects")
+    require_rd(objects, "objects")
 
 
 def _outline(points: np.ndarray, rule: DeriveRule) -> shapely.Geometry:
@@ -342,7 +335,7 @@ def _cut_layer(
 ) -> shapely.Geometry | None:
     if layer is None or layer.empty:
         return None
-    _require_rd(layer, what)
+    require_rd(layer, what)
     if column is not None and values is not None:
         if column not in layer:
             raise SchemaError(f"{what} lacks the column {column!r}; columns are {list(layer)}")
@@ -359,7 +352,7 @@ def _match_known(
     untrusted: list[list[str]] = [[] for _ in polygons]
     if known is None or known.empty or not polygons:
         return trusted, untrusted
-    _require_rd(known, "known park points")
+    require_rd(known, "known park points")
     tree = shapely.STRtree(np.asarray(polygons, dtype=object))
     point_idx, poly_idx = tree.query(known.geometry.array, predicate="within")
     is_trusted = known["location_trusted"].astype(bool).to_numpy()
@@ -481,7 +474,7 @@ def _finish_outlines(
     parcel_geoms: np.ndarray | None = None
     tree = None
     if parcels is not None and not parcels.empty:
-        _require_rd(parcels, "parcels")
+        require_rd(parcels, "parcels")
         parcel_geoms = np.asarray(parcels.geometry.array, dtype=object)
         tree = shapely.STRtree(parcel_geoms)
     cuts = [
@@ -662,7 +655,7 @@ def objects_from_bgt_buildings(
     CRSError
         If ``buildings`` is not in EPSG:28992.
     """
-    _require_rd(buildings, "BGT buildings")
+    require_rd(buildings, "BGT buildings")
     current = buildings
     if "eindRegistratie" in buildings:
         current = buildings[buildings["eindRegistratie"].isna()]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht._errors import CRSError
+from zicht._validate import require_rd
 
 __all__ = ["CHANGES", "ParkDiff", "diff_parks"]
 
@@ -65,8 +65,7 @@ def _membership(points: np.ndarray, parks: gpd.GeoDataFrame) -> dict[str, set[in
 def _xy(layer: gpd.GeoDataFrame | None, what: str) -> np.ndarray | None:
     if layer is None:
         return None
-    if layer.crs is None or layer.crs.to_epsg() != 28992:
-        raise CRSError(f"{what} must be in EPSG:28992, got {layer.crs}")
+    require_rd(layer, what)
     geoms = layer.geometry.array
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     # A parcel counts at a point inside it: it is in a park when that point is.
@@ -122,8 +121,7 @@ def diff_parks(
     ('changed', 5000.0)
     """
     for frame, what in ((a, label_a), (b, label_b)):
-        if frame.crs is None or frame.crs.to_epsg() != 28992:
-            raise CRSError(f"park set {what} must be in EPSG:28992, got {frame.crs}")
+        require_rd(frame, f"park set {what}")
     geo_a = dict(zip(a["park_id"].astype("str"), a.geometry, strict=True))
     geo_b = dict(zip(b["park_id"].astype("str"), b.geometry, strict=True))
     name_a = dict(zip(a["park_id"].astype("str"), a["name"].astype("str"), strict=True))

@@ -81,6 +81,7 @@ from zicht.parks._validate import (
     check_boundaries,
     validate_boundaries,
 )
+from zicht.schemas import RD_NEW
 from zicht.synthetic import synthesize_addresses
 
 __all__ = [
@@ -178,7 +179,7 @@ def netherlands_polygon(geodata: str | Path, *, tolerance_m: float = 250.0) -> s
     beach or a lake shore are allowed ``tolerance_m`` of slack.
     """
     provinces = pyogrio.read_dataframe(Path(geodata) / _CBS_2022, layer="NLD_prov")
-    provinces = provinces.to_crs(28992)
+    provinces = provinces.to_crs(RD_NEW)
     return shapely.buffer(shapely.union_all(provinces.geometry.array), tolerance_m)
 
 
@@ -292,7 +293,7 @@ def synthetic_park_study(
     homes["mixed_area"] = False
     addresses = pd.concat([background, homes], ignore_index=True)
     addresses["address_id"] = [f"SYN{i:08d}" for i in range(len(addresses))]
-    addresses = gpd.GeoDataFrame(addresses, geometry="geometry", crs=28992)
+    addresses = gpd.GeoDataFrame(addresses, geometry="geometry", crs=RD_NEW)
     return ParkStudy(
         addresses=addresses,
         sites=sites,
@@ -362,7 +363,7 @@ def read_otterlo(geodata: str | Path) -> OtterloData:
 
     def read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         frame = pyogrio.read_dataframe(path, layer=layer)
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs).to_crs(28992)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs).to_crs(RD_NEW)
 
     return OtterloData(
         objects=objects_from_bgt_buildings(read(files["pand"])),

@@ -24,6 +24,7 @@ import shapely
 
 from zicht._errors import InputError, SchemaError
 from zicht.parks._validate import validate_boundaries
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "LAYER_BOUNDARIES",
@@ -315,7 +316,7 @@ def save_park_version(
             if col in clean
             else ""
         )
-    boundaries = gpd.GeoDataFrame(rows, geometry=clean.geometry.array, crs=28992)
+    boundaries = gpd.GeoDataFrame(rows, geometry=clean.geometry.array, crs=RD_NEW)
     table = pd.DataFrame([{c: getattr(info, c) for c in _VERSION_COLUMNS}])
     path.parent.mkdir(parents=True, exist_ok=True)
     append = LAYER_BOUNDARIES in _layers(path)

@@ -54,6 +54,7 @@ from scipy import sparse
 
 from zicht._errors import ConfigError, CRSError, GeometryError, SchemaError
 from zicht._validate import Problems
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "H3_KERNELS",
@@ -586,11 +587,11 @@ def polygon_graph(
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
     problems = Problems("polygon layer for the spatial graph")
     if geometry.crs is None:
-        raise CRSError("polygon layer has no CRS; set it (e.g. EPSG:28992) before building a graph")
+        raise CRSError(f"polygon layer has no CRS; set it (e.g. {RD_NEW}) before building a graph")
     if method in ("knn", "distance_band") and geometry.crs.is_geographic:
         raise CRSError(
             f"method {method!r} measures distances and needs a projected CRS, "
-            f"got {geometry.crs.to_string()}; reproject to EPSG:28992 first"
+            f"got {geometry.crs.to_string()}; reproject to {RD_NEW} first"
         )
     if geometry.index.has_duplicates:
         problems.add(f"{int(geometry.index.duplicated().sum())} duplicate id(s) in the index")
