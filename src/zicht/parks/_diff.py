@@ -72,6 +72,38 @@ def _xy(layer: gpd.GeoDataFrame | None, what: str) -> np.ndarray | None:
     return shapely.get_coordinates(shapely.point_on_surface(geoms[has]))
 
 
+def _change(
+    ga: shapely.Geometry | None, gb: shapely.Geometry | None, same_name: bool, tolerance_m2: float
+) -> tuple[str, float]:
+    """Return how one park changed between the sets, and the overlap (IoU) of its shapes."""
+    if ga is None:
+        return "added", 0.0
+    if gb is None:
+        return "removed", 0.0
+    inter = shapely.intersection(ga, gb).area
+    union = shapely.union(ga, gb).area
+    iou = inter / union if union else 1.0
+    moved = union - inter
+    return ("unchanged" if moved <= tolerance_m2 and same_name else "changed"), iou
+
+
+def _moves(
+    members: dict[str, tuple[dict[str, set[int]], dict[str, set[int]]]], pid: str
+) -> dict[str, Any]:
+    """Count the addresses and parcels that enter and leave one park (missing: not given)."""
+    row: dict[str, Any] = {}
+    for key in ("addresses", "parcels"):
+        if key in members:
+            in_a = members[key][0].get(pid, set())
+            in_b = members[key][1].get(pid, set())
+            row[f"{key}_in"] = len(in_b - in_a)
+            row[f"{key}_out"] = len(in_a - in_b)
+        else:
+            row[f"{key}_in"] = pd.NA
+            row[f"{key}_out"] = pd.NA
+    return row
+
+
 def diff_parks(
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
@@ -138,17 +170,7 @@ def diff_parks(
         ga, gb = geo_a.get(pid), geo_b.get(pid)
         area_a = float(ga.area) if ga is not None else 0.0
         area_b = float(gb.area) if gb is not None else 0.0
-        if ga is None:
-            change, iou = "added", 0.0
-        elif gb is None:
-            change, iou = "removed", 0.0
-        else:
-            inter = shapely.intersection(ga, gb).area
-            union = shapely.union(ga, gb).area
-            iou = inter / union if union else 1.0
-            moved = union - inter
-            same = moved <= tolerance_m2 and name_a[pid] == name_b[pid]
-            change = "unchanged" if same else "changed"
+        change, iou = _change(ga, gb, name_a.get(pid) == name_b.get(pid), tolerance_m2)
         row: dict[str, Any] = {
             "park_id": pid,
             "name_a": name_a.get(pid, ""),
@@ -160,16 +182,7 @@ def diff_parks(
             "area_change_pct": round(100 * (area_b - area_a) / area_a, 2) if area_a else np.nan,
             "iou": round(iou, 4),
         }
-        for key in ("addresses", "parcels"):
-            if key in members:
-                in_a = members[key][0].get(pid, set())
-                in_b = members[key][1].get(pid, set())
-                row[f"{key}_in"] = len(in_b - in_a)
-                row[f"{key}_out"] = len(in_a - in_b)
-            else:
-                row[f"{key}_in"] = pd.NA
-                row[f"{key}_out"] = pd.NA
-        rows.append(row)
+        rows.append({**row, **_moves(members, pid)})
     table = pd.DataFrame.from_records(
         rows,
         columns=[

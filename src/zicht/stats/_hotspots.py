@@ -520,6 +520,48 @@ def _moran_moments(
     return expected, variance
 
 
+def _moran_pvalues(
+    x: np.ndarray,
+    dev: np.ndarray,
+    z: np.ndarray,
+    arrays: Any,
+    w: np.ndarray,
+    test: _TestOptions,
+) -> np.ndarray:
+    """Return the p-values of local Moran's I: by permutation, or analytic from ``z``."""
+    permutations = test.permutations
+    if not permutations:
+        return analytic_pvalues(z, test.alternative)
+    counts = permutation_counts(
+        x, arrays.indptr, arrays.indices, w, permutations, np.random.default_rng(test.seed)
+    )
+    # I_i increases with the neighbour sum when x_i is above the mean, else decreases.
+    above = dev > 0
+    n_ge = np.where(above, counts.n_ge, counts.n_le)
+    n_le = np.where(above, counts.n_le, counts.n_ge)
+    flat = dev == 0
+    n_ge[flat] = permutations
+    n_le[flat] = permutations
+    p = permutation_pvalues(PermutationCounts(n_ge, n_le, permutations), test.alternative)
+    p[np.isnan(z)] = np.nan
+    return p
+
+
+def _moran_label_codes(
+    quadrant_code: np.ndarray, q: np.ndarray, alpha: float, isolated: np.ndarray
+) -> np.ndarray:
+    """Return the codes of CLUSTER_LABELS: the quadrant where significant, else not."""
+    with np.errstate(invalid="ignore"):
+        significant = q < alpha
+    label_index = {name: i for i, name in enumerate(CLUSTER_LABELS)}
+    to_label = np.array([label_index[name] for name in _QUADRANTS])
+    label_code = np.where(
+        significant, to_label[np.maximum(quadrant_code, 0)], label_index["not_significant"]
+    )
+    label_code[isolated] = label_index["isolated"]
+    return label_code
+
+
 # Exception (docs/exceptions.md): public keywords, gi_star's plus esda's transform and null.
 def local_moran(  # noqa: PLR0913
     values: pd.Series | np.ndarray,
@@ -611,22 +653,10 @@ def local_moran(  # noqa: PLR0913
         z = np.zeros(n)
     z[~np.isfinite(z)] = np.nan
 
-    seed_used = _resolve_seed(permutations, seed)
-    if permutations:
-        counts = permutation_counts(
-            x, arrays.indptr, arrays.indices, w, permutations, np.random.default_rng(seed_used)
-        )
-        # I_i increases with the neighbour sum when x_i is above the mean, else decreases.
-        above = dev > 0
-        n_ge = np.where(above, counts.n_ge, counts.n_le)
-        n_le = np.where(above, counts.n_le, counts.n_ge)
-        flat = dev == 0
-        n_ge[flat] = permutations
-        n_le[flat] = permutations
-        p = permutation_pvalues(PermutationCounts(n_ge, n_le, permutations), alternative)
-        p[np.isnan(z)] = np.nan
-    else:
-        p = analytic_pvalues(z, alternative)
+    test = _TestOptions(
+        permutations, _resolve_seed(permutations, seed), alternative, correction, alpha, variable
+    )
+    p = _moran_pvalues(x, dev, z, arrays, w, test)
 
     # quadrant codes follow _QUADRANTS = ("HH", "LH", "LL", "HL"), esda's q - 1
     high = dev > 0
@@ -636,14 +666,7 @@ def local_moran(  # noqa: PLR0913
         column[isolated] = np.nan
     quadrant_code[isolated] = -1
     q = adjust_pvalues(p, correction)
-    with np.errstate(invalid="ignore"):
-        significant = q < alpha
-    label_index = {name: i for i, name in enumerate(CLUSTER_LABELS)}
-    to_label = np.array([label_index[name] for name in _QUADRANTS])
-    label_code = np.where(
-        significant, to_label[np.maximum(quadrant_code, 0)], label_index["not_significant"]
-    )
-    label_code[isolated] = label_index["isolated"]
+    label_code = _moran_label_codes(quadrant_code, q, alpha, isolated)
     frame = pd.DataFrame(
         {
             "statistic": statistic,
@@ -661,7 +684,7 @@ def local_moran(  # noqa: PLR0913
         graph,
         values,
         p,
-        _TestOptions(permutations, seed_used, alternative, correction, alpha, variable),
+        test,
     )
     settings["weights_transform"] = transform
     settings["moments"] = null
