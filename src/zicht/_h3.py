@@ -22,6 +22,8 @@ import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
+from zicht.schemas import RD_NEW
+
 try:  # vectorised H3 (Rust, identical cell ids); a plain loop when absent
     from h3ronpy.vector import coordinates_to_cells as _h3ronpy_cells
 except ImportError:  # pragma: no cover - h3ronpy is a dependency
@@ -76,7 +78,7 @@ def rd_to_lnglat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         try:
             tf = _TRANSFORMERS.get_nowait()
         except queue.Empty:
-            tf = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+            tf = Transformer.from_crs(RD_NEW, "EPSG:4326", always_xy=True)
         try:
             lon, lat = tf.transform(cx, cy)
         finally:
@@ -146,4 +148,4 @@ def cells_to_polygons(cells: pd.Series | np.ndarray) -> gpd.GeoSeries:
     rings = [h3i.cell_to_boundary(int(c)) for c in ids]
     polygons = [shapely.Polygon([(lng, lat) for lat, lng in ring]) for ring in rings]
     index = cells.index if isinstance(cells, pd.Series) else None
-    return gpd.GeoSeries(polygons, index=index, crs="EPSG:4326").to_crs("EPSG:28992")
+    return gpd.GeoSeries(polygons, index=index, crs="EPSG:4326").to_crs(RD_NEW)

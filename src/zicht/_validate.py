@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 
 from zicht._errors import CRSError, GeometryError, InputError, SchemaError, ZichtError
-from zicht.schemas import NL_BOUNDS_RD, RD_NEW, LayerSchema
+from zicht.schemas import NL_BOUNDS_RD, RD_NEW, RD_NEW_EPSG, LayerSchema
 
 __all__ = [
     "CODE_PATTERNS",
@@ -27,7 +27,9 @@ __all__ = [
     "Problems",
     "check_codes",
     "check_nesting",
+    "is_rd",
     "repair_geometries",
+    "require_rd",
     "validate_layer",
 ]
 
@@ -83,6 +85,25 @@ class Problems:
             error = max(self.kinds, key=lambda k: _SEVERITY.get(k, 0))
         listing = "\n".join(f"  - {item}" for item in self.items)
         raise error(f"{self.subject}: {len(self.items)} problem(s)\n{listing}")
+
+
+def is_rd(crs: CRS | None) -> bool:
+    """Return whether ``crs`` is RD New (:data:`zicht.schemas.RD_NEW`); False when missing."""
+    return crs is not None and CRS.from_user_input(crs).to_epsg() == RD_NEW_EPSG
+
+
+def require_rd(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str, error: type[ZichtError] = CRSError
+) -> None:
+    """Raise ``error`` unless ``frame`` is in RD New, naming ``what`` and the CRS it has.
+
+    The one check of the metric stages: they measure in metres on RD New and never guess
+    or silently convert a CRS.
+    """
+    if frame.crs is None:
+        raise error(f"{what} has no CRS; set it ({RD_NEW} expected)")
+    if not is_rd(frame.crs):
+        raise error(f"{what} is in {frame.crs.to_string()}; convert it to {RD_NEW} first")
 
 
 @dataclass
@@ -239,7 +260,7 @@ def _check_axes(
             problems.add(
                 f"geometry: the layer declares {crs.to_string()} (degrees) but its coordinates "
                 f"span {extent}, which are metres; declare the projected CRS it is really in "
-                "(EPSG:28992 for RD New), e.g. with assume_crs= on a source without one",
+                f"({RD_NEW} for RD New), e.g. with assume_crs= on a source without one",
                 CRSError,
             )
             return frame, None
@@ -335,7 +356,7 @@ def validate_layer(
     problems = Problems(subject)
     if frame.crs is None:
         raise CRSError(
-            f"{subject}: the layer declares no CRS; pass assume_crs= (e.g. 'EPSG:28992' for "
+            f"{subject}: the layer declares no CRS; pass assume_crs= (e.g. '{RD_NEW}' for "
             "RD New or 'EPSG:4326' for longitude/latitude) if you know it"
         )
     frame, swap_note = _check_axes(frame, schema, problems, repair)
@@ -360,7 +381,7 @@ def validate_layer(
                 "or pass repair=True to keep them (a join reports them as not joined)",
                 GeometryError,
             )
-    out = frame.to_crs(RD_NEW) if CRS.from_user_input(frame.crs).to_epsg() != 28992 else frame
+    out = frame.to_crs(RD_NEW) if not is_rd(frame.crs) else frame
     if not schema.is_point_layer:
         invalid = present & ~shapely.is_valid(out.geometry.array)
         if invalid.any() and not repair:

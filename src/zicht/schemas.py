@@ -16,7 +16,6 @@ __all__ = [
     "BOUNDARIES",
     "COMPANIES",
     "NL_BOUNDS_RD",
-    "NL_BOUNDS_WGS84",
     "PARCELS",
     "PARK_AREAS",
     "PARK_POINTS",
@@ -37,8 +36,6 @@ RD_NEW_EPSG = 28992
 
 #: The area of use of RD New (EPSG:28992): the Dutch land and territorial sea, in metres.
 NL_BOUNDS_RD = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
-#: The same area in WGS84 longitude/latitude degrees (EPSG:28992 area of use).
-NL_BOUNDS_WGS84 = (3.2, 50.75, 7.22, 53.7)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,9 +94,7 @@ def check_release(
     if min_units is not None:
         rules["min_units"] = max(int(min_units), int(rules.get("min_units", 1)))
     thr = int(rules.get("min_units", 10))
-    indicators = list(main.manifest.get("indicators", []))
     numerators = dict(main.manifest.get("numerators", {}))
-    company = main.manifest.get("company_column")
     layers = main.layers + [layer for r in others for layer in r.layers]
     check_inventory(path, Path(units_path), report, [layer.name for layer in main.layers])
     units = pd.read_parquet(units_path)
@@ -105,47 +105,10 @@ def check_release(
     if missing:
         report.add("units file", str(units_path), f"lacks numerator columns {missing}")
         return report
-    membership = pd.DataFrame(index=units.index)
-    known_n: dict[str, set[str]] = {}
-    known_k: dict[str, dict[str, set[str]]] = {c: {} for c in numerators}
-    features_k: dict[str, list[pd.DataFrame]] = {c: [] for c in numerators}
+    known = _Known(membership=pd.DataFrame(index=units.index), numerators=numerators)
     for layer in layers:
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
-        member = unit_membership(layer, units, source.pieces, report)
-        membership[layer.label] = member.where(
-            member.isin(set(layer.frame.loc[layer.published, "area_id"])), ""
-        )
-        intervals = check_layer(
-            layer, member, units, rules, indicators, numerators, company, report
-        )
-        truth_n = member[member != ""].value_counts().reindex(layer.frame["area_id"], fill_value=0)
-        pub_ids = layer.frame.loc[layer.published, "area_id"]
-        known_n[layer.label] = set(pub_ids)
-        n_pub = pd.to_numeric(layer.frame["n_units"], errors="coerce").to_numpy(dtype=float)
-        n_hi = np.where(
-            layer.rounded, n_pub + math.ceil(int(rules.get("rounding_base", 5)) / 2) - 1, n_pub
-        )
-        for col, (lo, hi) in intervals.items():
-            pub = layer.published.to_numpy()
-            known_k[col][layer.label] = set(layer.frame["area_id"][pub & (lo == hi)])
-            features_k[col].append(
-                pd.DataFrame(
-                    {
-                        "layer": layer.label,
-                        "area_id": layer.frame["area_id"][pub],
-                        "lo": lo[pub],
-                        "hi": hi[pub],
-                        "n_hi": n_hi[pub].astype(np.int64),
-                        "n_true": truth_n.to_numpy()[pub],
-                    }
-                )
-            )
-        hotspot_k = int((main.manifest.get("metadata", {}).get("hotspot") or {}).get("k", 1) or 1)
-        scored = check_hotspots(layer, hotspot_k, truth_n, report)
-        if scored:
-            report.tried.append(
-                f"{layer.label}: hot-spot scores on {scored} features, each window checked"
-            )
+        _check_one_layer(layer, source.pieces, main.manifest, units, rules, known, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"
@@ -154,49 +117,15 @@ def check_release(
         c: pd.to_numeric(units[u], errors="coerce").fillna(0).to_numpy()
         for c, u in numerators.items()
     }
-    atoms = Atoms.from_units(membership, values)
+    atoms = Atoms.from_units(known.membership, values)
     report.tried.append(f"{len(atoms.n):,} atoms (units sharing every published feature)")
-    g = float(rules.get("group_max_pct", 90.0))
-    low = bool(rules.get("group_low", False))
-    findings: list[Finding] = []
-    labels = list(membership.columns)
-    pairs = list(combinations(labels, 2))
-    tried_pairs = 0
-    for a, b in pairs:
-        f, t = pair_differences(atoms, a, b, known_n, "n_units", min_units=thr)
-        findings += f
-        tried_pairs += t
-        for col in numerators:
-            f, t = pair_differences(
-                atoms, a, b, known_k[col], col, min_units=thr, group_pct=g, group_low=low
-            )
-            findings += f
-            tried_pairs += t
-    report.tried.append(
-        f"differencing between {len(pairs)} pairs of layers: {tried_pairs:,} differences "
-        "(feature minus the features inside it; features around a straddling feature)"
+    limits = _Limits(
+        thr=thr,
+        group_pct=float(rules.get("group_max_pct", 90.0)),
+        group_low=bool(rules.get("group_low", False)),
     )
-    f, stats = laminar_blocks(atoms, known_n, "n_units", min_units=thr)
-    findings += f
-    report.tried.append(_laminar_text("populations", stats))
-    findings += _exact_unless_laminar(atoms, known_n, "n_units", "populations", thr, stats, report)
-    for col in numerators:
-        f, stats = laminar_blocks(
-            atoms, known_k[col], col, min_units=thr, group_pct=g, group_low=low
-        )
-        findings += f
-        report.tried.append(_laminar_text(f"{col} (values pinned by their figures)", stats))
-        findings += _exact_unless_laminar(atoms, known_k[col], col, col, thr, stats, report)
-        table = pd.concat(features_k[col], ignore_index=True) if features_k[col] else None
-        if table is not None and len(table):
-            f, rounds = propagate_intervals(
-                atoms, table, col, min_units=thr, group_pct=g, group_low=low
-            )
-            findings += f
-            report.tried.append(
-                f"{col}: interval propagation through {len(table):,} published sums "
-                f"({rounds} rounds)"
-            )
+    findings = _differencing(atoms, known, limits, report)
+    findings += _nested_family(atoms, known, limits, report)
     seen = set()
     for item in findings:
         key = (item.attack, item.features, item.what)
@@ -208,8 +137,149 @@ def check_release(
             f"{item.layers}: {item.features}",
             f"{item.attack}: {item.what} = {item.value} on {item.units} units",
         )
-    _same_indicator_twice(layers, membership, report)
+    _same_indicator_twice(layers, known.membership, report)
     return report
+
+
+@dataclass
+class _Known:
+    """What the per-layer checks leave for the attacks across layers.
+
+    ``membership`` holds, per layer, the published feature of every unit ('' when none);
+    ``known_n`` / ``known_k`` the features whose population / count an attacker knows
+    exactly; ``features_k`` every published feature's count interval.
+    """
+
+    membership: pd.DataFrame
+    numerators: dict[str, str]
+    known_n: dict[str, set[str]] = field(default_factory=dict)
+    known_k: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    features_k: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.known_k = {c: {} for c in self.numerators}
+        self.features_k = {c: [] for c in self.numerators}
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The thresholds the attacks test against."""
+
+    thr: int
+    group_pct: float
+    group_low: bool
+
+
+def _check_one_layer(
+    layer: PublishedLayer,
+    pieces: pd.DataFrame | None,
+    manifest: dict[str, Any],
+    units: pd.DataFrame,
+    rules: dict[str, Any],
+    known: _Known,
+    report: CheckReport,
+) -> None:
+    """Attack one layer's features and record what an attacker learns from it."""
+    member = unit_membership(layer, units, pieces, report)
+    known.membership[layer.label] = member.where(
+        member.isin(set(layer.frame.loc[layer.published, "area_id"])), ""
+    )
+    intervals = check_layer(
+        layer,
+        member,
+        units,
+        rules,
+        list(manifest.get("indicators", [])),
+        known.numerators,
+        manifest.get("company_column"),
+        report,
+    )
+    truth_n = member[member != ""].value_counts().reindex(layer.frame["area_id"], fill_value=0)
+    pub_ids = layer.frame.loc[layer.published, "area_id"]
+    known.known_n[layer.label] = set(pub_ids)
+    n_pub = pd.to_numeric(layer.frame["n_units"], errors="coerce").to_numpy(dtype=float)
+    n_hi = np.where(
+        layer.rounded, n_pub + math.ceil(int(rules.get("rounding_base", 5)) / 2) - 1, n_pub
+    )
+    for col, (lo, hi) in intervals.items():
+        pub = layer.published.to_numpy()
+        known.known_k[col][layer.label] = set(layer.frame["area_id"][pub & (lo == hi)])
+        known.features_k[col].append(
+            pd.DataFrame(
+                {
+                    "layer": layer.label,
+                    "area_id": layer.frame["area_id"][pub],
+                    "lo": lo[pub],
+                    "hi": hi[pub],
+                    "n_hi": n_hi[pub].astype(np.int64),
+                    "n_true": truth_n.to_numpy()[pub],
+                }
+            )
+        )
+    hotspot_k = int((manifest.get("metadata", {}).get("hotspot") or {}).get("k", 1) or 1)
+    scored = check_hotspots(layer, hotspot_k, truth_n, report)
+    if scored:
+        report.tried.append(
+            f"{layer.label}: hot-spot scores on {scored} features, each window checked"
+        )
+
+
+def _differencing(
+    atoms: Atoms, known: _Known, limits: _Limits, report: CheckReport
+) -> list[Finding]:
+    """Difference every pair of published layers, populations and every count."""
+    thr, g, low = limits.thr, limits.group_pct, limits.group_low
+    findings: list[Finding] = []
+    labels = list(known.membership.columns)
+    pairs = list(combinations(labels, 2))
+    tried_pairs = 0
+    for a, b in pairs:
+        f, t = pair_differences(atoms, a, b, known.known_n, "n_units", min_units=thr)
+        findings += f
+        tried_pairs += t
+        for col in known.numerators:
+            f, t = pair_differences(
+                atoms, a, b, known.known_k[col], col, min_units=thr, group_pct=g, group_low=low
+            )
+            findings += f
+            tried_pairs += t
+    report.tried.append(
+        f"differencing between {len(pairs)} pairs of layers: {tried_pairs:,} differences "
+        "(feature minus the features inside it; features around a straddling feature)"
+    )
+    return findings
+
+
+def _nested_family(
+    atoms: Atoms, known: _Known, limits: _Limits, report: CheckReport
+) -> list[Finding]:
+    """Attack the residuals of the whole nested family, and propagate count intervals."""
+    thr, g, low = limits.thr, limits.group_pct, limits.group_low
+    f, stats = laminar_blocks(atoms, known.known_n, "n_units", min_units=thr)
+    findings = list(f)
+    report.tried.append(_laminar_text("populations", stats))
+    findings += _exact_unless_laminar(
+        atoms, known.known_n, "n_units", "populations", thr, stats, report
+    )
+    for col in known.numerators:
+        f, stats = laminar_blocks(
+            atoms, known.known_k[col], col, min_units=thr, group_pct=g, group_low=low
+        )
+        findings += f
+        report.tried.append(_laminar_text(f"{col} (values pinned by their figures)", stats))
+        findings += _exact_unless_laminar(atoms, known.known_k[col], col, col, thr, stats, report)
+        features = known.features_k[col]
+        table = pd.concat(features, ignore_index=True) if features else None
+        if table is not None and len(table):
+            f, rounds = propagate_intervals(
+                atoms, table, col, min_units=thr, group_pct=g, group_low=low
+            )
+            findings += f
+            report.tried.append(
+                f"{col}: interval propagation through {len(table):,} published sums "
+                f"({rounds} rounds)"
+            )
+    return findings
 
 
 def _exact_unless_laminar(

@@ -6,6 +6,7 @@ the company rules, and hot-spot windows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -36,7 +37,6 @@ def _count_interval(
     base: int,
     min_units: int,
     decimals: int,
-    small_round: bool,
     per: float = 100.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the interval of counts an attacker reads from a feature's own figures."""
@@ -87,6 +87,32 @@ def _count_interval(
     return out_lo, out_hi
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """One published layer beside the truth from the units: what every check reads."""
+
+    layer: PublishedLayer
+    member: pd.Series
+    units: pd.DataFrame
+    rules: dict[str, Any]
+    report: CheckReport
+    published: np.ndarray
+    truth_n: np.ndarray
+    n_pub: np.ndarray
+
+    @property
+    def where(self) -> str:
+        return self.layer.label
+
+    @property
+    def ids(self) -> pd.Series:
+        return self.layer.frame["area_id"]
+
+    @property
+    def thr(self) -> int:
+        return int(self.rules["min_units"])
+
+
 def check_layer(
     layer: PublishedLayer,
     member: pd.Series,
@@ -99,137 +125,174 @@ def check_layer(
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-feature checks; returns each count column's attacker interval."""
     frame = layer.frame
-    where = layer.label
-    thr = int(rules["min_units"])
-    base = int(rules["rounding_base"])
-    published = layer.published.to_numpy()
     ids = frame["area_id"]
-    truth_n = member[member != ""].value_counts().reindex(ids, fill_value=0).to_numpy()
-    value_cols = [
-        "n_units",
-        *[m["column"] for m in indicators if m["column"] in frame],
-        *score_columns(frame),
-    ]
-    for col in value_cols:
-        leak = ~published & frame[col].notna().to_numpy()
-        if leak.any():
-            report.add(
-                "no value unless published", where, f"{int(leak.sum())} features carry {col!r}"
-            )
-    if "hotspot_label" in frame:
-        bad = (
-            ~published
-            & ~frame["hotspot_label"].isin(["not publishable", ""])
-            & frame["hotspot_label"].notna()
-        )
-        if bad.any():
-            report.add(
-                "no value unless published",
-                where,
-                f"{int(bad.sum())} features carry a hot-spot class",
-            )
-    small = published & (truth_n < thr)
-    for i in np.flatnonzero(small):
-        report.add(
-            "threshold", f"{where}:{ids.iloc[i]}", f"published on {truth_n[i]} units (< {thr})"
-        )
-    n_pub = pd.to_numeric(frame["n_units"], errors="coerce").to_numpy(dtype=float)
-    expected_n = _rounded(truth_n, base) if layer.rounded else truth_n
-    wrong = published & np.isfinite(n_pub) & (n_pub != expected_n)
-    if wrong.any():
-        report.add(
-            "values match the units",
-            where,
-            f"n_units differs from the units for {int(wrong.sum())} features",
-        )
-    intervals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    seen = _Layer(
+        layer=layer,
+        member=member,
+        units=units,
+        rules=rules,
+        report=report,
+        published=layer.published.to_numpy(),
+        truth_n=member[member != ""].value_counts().reindex(ids, fill_value=0).to_numpy(),
+        n_pub=pd.to_numeric(frame["n_units"], errors="coerce").to_numpy(dtype=float),
+    )
+    _check_unpublished(seen, indicators)
+    _check_populations(seen)
     decimals = int(rules.get("rate_decimals", 1))
     for meta in indicators:
         col = meta["column"]
         if col in frame and meta.get("role") == "rate":
             values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
             if not _decimals_ok(values, decimals):
-                report.add("rate precision", where, f"{col!r} has more than {decimals} decimals")
+                report.add(
+                    "rate precision", seen.where, f"{col!r} has more than {decimals} decimals"
+                )
     counted = {m.get("count_column") for m in indicators if m.get("role") in ("count", "rate")}
-    for count_col, unit_col in numerators.items():
-        if count_col not in counted:
-            continue
-        # the raw rate on the whole population is what can pin a count; smoothed rates and
-        # rates on restricted denominators are not modelled (see docs/publication.md)
-        raw = [
-            m
-            for m in indicators
-            if m.get("role") == "rate"
-            and m.get("count_column") == count_col
-            and m.get("base_column", "n_units") == "n_units"
-            and not m.get("smoothing")
-            and m["column"] in frame
-        ]
-        rate_cols = [m["column"] for m in raw]
-        per = float(raw[0].get("per", 100.0)) if raw else 100.0
-        k_pub = (
-            pd.to_numeric(frame[count_col], errors="coerce").to_numpy(dtype=float)
-            if count_col in frame
-            else np.full(len(frame), np.nan)
-        )
-        r_pub = (
-            pd.to_numeric(frame[rate_cols[0]], errors="coerce").to_numpy(dtype=float)
-            if rate_cols
-            else np.full(len(frame), np.nan)
-        )
-        values = pd.to_numeric(units[unit_col], errors="coerce").fillna(0)
-        truth_k = (
-            values.groupby(member).sum().reindex(ids, fill_value=0).to_numpy().astype(np.int64)
-        )
-        lo, hi = _count_interval(
-            n_pub,
-            k_pub,
-            r_pub,
-            rounded=layer.rounded,
-            base=base,
-            min_units=thr,
-            decimals=decimals,
-            small_round=rules.get("small_count", "round") == "round",
-            per=per,
-        )
-        lo = np.where(published, lo, 0)
-        hi = np.where(published, hi, np.where(np.isfinite(n_pub), n_pub, 0))
-        shown = published & (np.isfinite(k_pub) | np.isfinite(r_pub))
-        outside = shown & ((truth_k < lo) | (truth_k > hi))
-        if outside.any():
-            report.add(
-                "values match the units",
-                where,
-                f"{count_col!r}: {int(outside.sum())} features show figures the units do not give",
+    return {
+        count_col: _check_count(seen, indicators, count_col, unit_col, company)
+        for count_col, unit_col in numerators.items()
+        if count_col in counted
+    }
+
+
+def _check_unpublished(seen: _Layer, indicators: list[dict[str, Any]]) -> None:
+    """Report values and hot-spot classes on features that are not published."""
+    frame = seen.layer.frame
+    value_cols = [
+        "n_units",
+        *[m["column"] for m in indicators if m["column"] in frame],
+        *score_columns(frame),
+    ]
+    for col in value_cols:
+        leak = ~seen.published & frame[col].notna().to_numpy()
+        if leak.any():
+            seen.report.add(
+                "no value unless published", seen.where, f"{int(leak.sum())} features carry {col!r}"
             )
-        exact_small = shown & (lo == hi) & (truth_k >= 1) & (truth_k < thr) & (lo == truth_k)
-        for i in np.flatnonzero(exact_small):
-            report.add(
-                "small count shown exactly",
-                f"{where}:{ids.iloc[i]}",
-                f"{count_col} = {truth_k[i]} can be read from the published figures",
-            )
-        share = np.where(truth_n > 0, 100.0 * truth_k / np.maximum(truth_n, 1), 0.0)
-        g = float(rules.get("group_max_pct", 90.0))
-        group = shown & (share > g)
-        if rules.get("group_low"):
-            group |= shown & (truth_n > 0) & (share < 100.0 - g)
-        for i in np.flatnonzero(group):
-            report.add(
-                "group disclosure",
-                f"{where}:{ids.iloc[i]}",
-                f"{count_col} is {share[i]:.1f} % of {truth_n[i]} units and is published",
-            )
-        basis = {m.get("basis", "units") for m in indicators if m.get("count_column") == count_col}
-        if "companies" in basis and company and company in units:
-            _check_companies(
-                layer, member, units, unit_col, company, shown, count_col, rules, report
-            )
-        intervals[count_col] = (
-            np.where(np.isfinite(lo), lo, 0).astype(np.int64),
-            np.where(np.isfinite(hi), hi, 0).astype(np.int64),
+    if "hotspot_label" in frame:
+        bad = (
+            ~seen.published
+            & ~frame["hotspot_label"].isin(["not publishable", ""])
+            & frame["hotspot_label"].notna()
         )
-    return intervals
+        if bad.any():
+            seen.report.add(
+                "no value unless published",
+                seen.where,
+                f"{int(bad.sum())} features carry a hot-spot class",
+            )
+
+
+def _check_populations(seen: _Layer) -> None:
+    """Check that published features rest on ``min_units`` units and show their count."""
+    thr, ids, truth_n = seen.thr, seen.ids, seen.truth_n
+    small = seen.published & (truth_n < thr)
+    for i in np.flatnonzero(small):
+        seen.report.add(
+            "threshold", f"{seen.where}:{ids.iloc[i]}", f"published on {truth_n[i]} units (< {thr})"
+        )
+    base = int(seen.rules["rounding_base"])
+    expected_n = _rounded(truth_n, base) if seen.layer.rounded else truth_n
+    wrong = seen.published & np.isfinite(seen.n_pub) & (seen.n_pub != expected_n)
+    if wrong.any():
+        seen.report.add(
+            "values match the units",
+            seen.where,
+            f"n_units differs from the units for {int(wrong.sum())} features",
+        )
+
+
+def _read_count(
+    seen: _Layer, indicators: list[dict[str, Any]], count_col: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the attacker's interval of ``count_col`` per feature and where it is shown."""
+    frame, rules = seen.layer.frame, seen.rules
+    # the raw rate on the whole population is what can pin a count; smoothed rates and
+    # rates on restricted denominators are not modelled (see docs/publication.md)
+    raw = [
+        m
+        for m in indicators
+        if m.get("role") == "rate"
+        and m.get("count_column") == count_col
+        and m.get("base_column", "n_units") == "n_units"
+        and not m.get("smoothing")
+        and m["column"] in frame
+    ]
+    rate_cols = [m["column"] for m in raw]
+    per = float(raw[0].get("per", 100.0)) if raw else 100.0
+    k_pub = (
+        pd.to_numeric(frame[count_col], errors="coerce").to_numpy(dtype=float)
+        if count_col in frame
+        else np.full(len(frame), np.nan)
+    )
+    r_pub = (
+        pd.to_numeric(frame[rate_cols[0]], errors="coerce").to_numpy(dtype=float)
+        if rate_cols
+        else np.full(len(frame), np.nan)
+    )
+    lo, hi = _count_interval(
+        seen.n_pub,
+        k_pub,
+        r_pub,
+        rounded=seen.layer.rounded,
+        base=int(rules["rounding_base"]),
+        min_units=seen.thr,
+        decimals=int(rules.get("rate_decimals", 1)),
+        per=per,
+    )
+    lo = np.where(seen.published, lo, 0)
+    hi = np.where(seen.published, hi, np.where(np.isfinite(seen.n_pub), seen.n_pub, 0))
+    shown = seen.published & (np.isfinite(k_pub) | np.isfinite(r_pub))
+    return lo, hi, shown
+
+
+def _check_count(
+    seen: _Layer,
+    indicators: list[dict[str, Any]],
+    count_col: str,
+    unit_col: str,
+    company: str | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Attack one count column of a layer; returns its attacker interval per feature."""
+    where, ids, thr, rules, report = seen.where, seen.ids, seen.thr, seen.rules, seen.report
+    lo, hi, shown = _read_count(seen, indicators, count_col)
+    values = pd.to_numeric(seen.units[unit_col], errors="coerce").fillna(0)
+    truth_k = (
+        values.groupby(seen.member).sum().reindex(ids, fill_value=0).to_numpy().astype(np.int64)
+    )
+    outside = shown & ((truth_k < lo) | (truth_k > hi))
+    if outside.any():
+        report.add(
+            "values match the units",
+            where,
+            f"{count_col!r}: {int(outside.sum())} features show figures the units do not give",
+        )
+    exact_small = shown & (lo == hi) & (truth_k >= 1) & (truth_k < thr) & (lo == truth_k)
+    for i in np.flatnonzero(exact_small):
+        report.add(
+            "small count shown exactly",
+            f"{where}:{ids.iloc[i]}",
+            f"{count_col} = {truth_k[i]} can be read from the published figures",
+        )
+    truth_n = seen.truth_n
+    share = np.where(truth_n > 0, 100.0 * truth_k / np.maximum(truth_n, 1), 0.0)
+    g = float(rules.get("group_max_pct", 90.0))
+    group = shown & (share > g)
+    if rules.get("group_low"):
+        group |= shown & (truth_n > 0) & (share < 100.0 - g)
+    for i in np.flatnonzero(group):
+        report.add(
+            "group disclosure",
+            f"{where}:{ids.iloc[i]}",
+            f"{count_col} is {share[i]:.1f} % of {truth_n[i]} units and is published",
+        )
+    basis = {m.get("basis", "units") for m in indicators if m.get("count_column") == count_col}
+    if "companies" in basis and company and company in seen.units:
+        _check_companies(seen, unit_col, company, shown, count_col)
+    return (
+        np.where(np.isfinite(lo), lo, 0).astype(np.int64),
+        np.where(np.isfinite(hi), hi, 0).astype(np.int64),
+    )
 
 
 def _rounded(values: np.ndarray, base: int) -> np.ndarray:
@@ -237,19 +300,16 @@ def _rounded(values: np.ndarray, base: int) -> np.ndarray:
 
 
 def _check_companies(
-    layer: PublishedLayer,
-    member: pd.Series,
-    units: pd.DataFrame,
-    unit_col: str,
-    company: str,
-    shown: np.ndarray,
-    count_col: str,
-    rules: dict[str, Any],
-    report: CheckReport,
+    seen: _Layer, unit_col: str, company: str, shown: np.ndarray, count_col: str
 ) -> None:
+    layer, units, rules, report = seen.layer, seen.units, seen.rules, seen.report
     values = pd.to_numeric(units[unit_col], errors="coerce").fillna(0)
     frame = pd.DataFrame(
-        {"f": member.to_numpy(), "c": units[company].astype(str).to_numpy(), "v": values.to_numpy()}
+        {
+            "f": seen.member.to_numpy(),
+            "c": units[company].astype(str).to_numpy(),
+            "v": values.to_numpy(),
+        }
     )
     per = frame[(frame["f"] != "") & (frame["v"] > 0)].groupby(["f", "c"])["v"].sum()
     ids = layer.frame["area_id"].to_numpy()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from zicht.check._report import CheckReport
+from zicht.schemas import RD_NEW
 
 _EXPECTED = {"release.gpkg", "manifest.json", "disclosure_report.md", "region_pieces.csv"}
 
@@ -180,12 +181,12 @@ def unit_membership(
                 "membership", layer.label, f"no unit key {key!r} and no coordinates to place units"
             )
             return pd.Series("", index=units.index)
-        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(units["x"], units["y"]), crs=28992)
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(units["x"], units["y"]), crs=RD_NEW)
         polygons = gpd.GeoDataFrame(
             {"area_id": layer.geometry.index},
             geometry=layer.geometry.to_numpy(),
             crs=layer.geometry.crs,
-        ).to_crs(28992)
+        ).to_crs(RD_NEW)
         joined = gpd.sjoin(points, polygons, predicate="within", how="left")
         first = joined.sort_values("area_id").groupby(level=0)["area_id"].first()
         overlaps = joined.groupby(level=0).size()

@@ -82,8 +82,9 @@ def _table(title: str, frame: pd.DataFrame, limit: int = 40) -> Table:
     return table
 
 
+# Exception (docs/exceptions.md): typer makes each parameter one CLI option.
 @parks_app.command()
-def derive(
+def derive(  # noqa: PLR0913
     source: Annotated[
         str,
         typer.Option(

@@ -17,7 +17,7 @@ from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from zicht._errors import ConfigError, ProfilingError
+from zicht._errors import ProfilingError
 
 __all__ = ["MISSING", "Collector", "build", "resolve_geodata"]
 
@@ -50,6 +50,20 @@ def _type_name(tp: Any) -> str:
     }.get(tp, str(tp))
 
 
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+# The plain TOML types: the test a value must pass, and how it is converted once it does.
+_SCALARS: dict[Any, tuple[typing.Callable[[Any], bool], typing.Callable[[Any], Any]]] = {
+    bool: (lambda v: isinstance(v, bool), lambda v: v),
+    int: (lambda v: not isinstance(v, bool) and isinstance(v, int), lambda v: v),
+    float: (_is_number, float),
+    str: (lambda v: isinstance(v, str), lambda v: v),
+    Path: (lambda v: isinstance(v, str), Path),
+}
+
+
 def _convert(tp: Any, value: Any, where: str, key: str, out: Collector, base: Any = None) -> Any:
     """Convert one TOML value to ``tp``; record a problem and return MISSING when it fails.
 
@@ -61,21 +75,7 @@ def _convert(tp: Any, value: Any, where: str, key: str, out: Collector, base: An
     if tp is Any or tp is object:
         return value
     if origin is tuple:
-        (inner, _) = typing.get_args(tp)
-        items = value if isinstance(value, list) else None
-        if items is None and inner is str and isinstance(value, str):
-            items = [value]
-        if items is None:
-            out.add(where, f"{key} must be {_type_name(tp)}, got {value!r}")
-            return MISSING
-        converted = []
-        for i, item in enumerate(items):
-            if isinstance(inner, type) and is_dataclass(inner) and isinstance(item, Mapping):
-                c = build(inner, item, f"{location}[{i}]", out)
-            else:
-                c = _convert(inner, item, where, f"{key}[{i}]", out)
-            converted.append(c)
-        return MISSING if any(c is MISSING for c in converted) else tuple(converted)
+        return _convert_tuple(tp, value, where, key, out)
     if origin in (typing.Union, types.UnionType):
         return value
     if isinstance(tp, type) and is_dataclass(tp):
@@ -85,32 +85,33 @@ def _convert(tp: Any, value: Any, where: str, key: str, out: Collector, base: An
             out.add(where, f"{key} must be a table, got {value!r}")
             return MISSING
         return build(tp, value, location, out, base=base)
-    if tp is bool:
-        if not isinstance(value, bool):
-            out.add(where, f"{key} must be true or false, got {value!r}")
+    if tp in _SCALARS:
+        accepts, convert = _SCALARS[tp]
+        if not accepts(value):
+            out.add(where, f"{key} must be {_type_name(tp)}, got {value!r}")
             return MISSING
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            out.add(where, f"{key} must be an integer, got {value!r}")
-            return MISSING
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            out.add(where, f"{key} must be a number, got {value!r}")
-            return MISSING
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            out.add(where, f"{key} must be a string, got {value!r}")
-            return MISSING
-        return value
-    if tp is Path:
-        if not isinstance(value, str):
-            out.add(where, f"{key} must be a path (string), got {value!r}")
-            return MISSING
-        return Path(value)
+        return convert(value)
     return value
+
+
+def _convert_tuple(tp: Any, value: Any, where: str, key: str, out: Collector) -> Any:
+    """Convert a TOML array (or a single string for a tuple of strings) to a tuple."""
+    location = f"{where}.{key}" if where else key
+    (inner, _) = typing.get_args(tp)
+    items = value if isinstance(value, list) else None
+    if items is None and inner is str and isinstance(value, str):
+        items = [value]
+    if items is None:
+        out.add(where, f"{key} must be {_type_name(tp)}, got {value!r}")
+        return MISSING
+    converted = []
+    for i, item in enumerate(items):
+        if isinstance(inner, type) and is_dataclass(inner) and isinstance(item, Mapping):
+            c = build(inner, item, f"{location}[{i}]", out)
+        else:
+            c = _convert(inner, item, where, f"{key}[{i}]", out)
+        converted.append(c)
+    return MISSING if any(c is MISSING for c in converted) else tuple(converted)
 
 
 def _is_nested(tp: Any) -> bool:
@@ -165,21 +166,19 @@ def build(cls: type, data: Mapping[str, Any], where: str, out: Collector, base: 
     if failed:
         # A nested table failed: still check this table's plain values on their own.
         plain = {k: v for k, v in kwargs.items() if not _is_nested(hints[k])}
-        try:
-            cls(**plain)
-        except ProfilingError as exc:
-            out.profiling.append(str(exc))
-        except (TypeError, ValueError) as exc:
-            out.add(where, str(exc))
+        _construct(cls, plain, where, out)
         return MISSING
+    # Built even with unknown keys, so that wrong values are reported in the same go.
+    built = _construct(cls, kwargs, where, out)
+    return MISSING if unknown else built
+
+
+def _construct(cls: type, kwargs: dict[str, Any], where: str, out: Collector) -> Any:
+    """Call ``cls(**kwargs)``; record its complaint and return MISSING when it refuses."""
     try:
-        # Built even with unknown keys, so that wrong values are reported in the same go.
-        built = cls(**kwargs)
-        return MISSING if unknown else built
+        return cls(**kwargs)
     except ProfilingError as exc:
         out.profiling.append(str(exc))
-    except ConfigError as exc:
-        out.add(where, str(exc))
     except (TypeError, ValueError) as exc:
         out.add(where, str(exc))
     return MISSING

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zicht._errors import DisclosureError
-from zicht.publish import Release, UnitTable
+from zicht.publish import DisclosureRules, Release, UnitTable
 
 __all__ = [
     "disclosure_report",
@@ -247,7 +247,6 @@ def disclosure_report(release: Release) -> str:
         Markdown text.
     """
     release = _require_release(release, "disclosure_report")
-    rules = release.rules
     d = dict(release.disclosure)
     lines = [
         "# Disclosure report",
@@ -256,6 +255,21 @@ def disclosure_report(release: Release) -> str:
         f"zicht {release.metadata.get('zicht_version', '?')}, "
         f"created {release.metadata.get('created', '?')}.",
         "",
+        *_rules_lines(release.rules),
+        "## Differencing",
+        "",
+        f"{'Verified' if release.differencing_verified else 'NOT verified'}: "
+        f"{d.get('differencing_note', '')}.",
+        "",
+        *_regions_lines(d),
+        *_layer_lines(release, d),
+    ]
+    return "\n".join(lines)
+
+
+def _rules_lines(rules: DisclosureRules) -> list[str]:
+    """Return the report's section on the rules applied."""
+    return [
         "## Rules applied",
         "",
         f"- threshold: every published value rests on at least **{rules.min_units} units**;",
@@ -283,31 +297,36 @@ def disclosure_report(release: Release) -> str:
             else "not published."
         ),
         "",
-        "## Differencing",
+    ]
+
+
+def _regions_lines(d: dict[str, Any]) -> list[str]:
+    """Return the report's section on the publishable regions (none without regions)."""
+    regions = d.get("regions")
+    if not regions:
+        return []
+    return [
+        "## Regions",
         "",
-        f"{'Verified' if release.differencing_verified else 'NOT verified'}: "
-        f"{d.get('differencing_note', '')}.",
+        f"- method: `{regions['method']}`; {regions['occupied_cells']:,} occupied H3 cells "
+        f"(res {d.get('resolution')}), {regions['occupied_pieces']:,} occupied cell parts "
+        f"(cell × buurt), {regions['pieces']:,} parts in all with the empty ground;",
+        f"- **{regions['regions_with_units']:,} regions** with units "
+        f"({regions['single_cell_regions']:,} single cells), median "
+        f"{regions['median_units']:g} units;",
+        "- regions nesting in: "
+        + ", ".join(f"{k.replace('_code', '')} {v:,}" for k, v in regions["by_level"].items())
+        + ";",
+        f"- below the threshold after merging (suppressed): {regions['below_threshold']:,};",
+        f"- built in {regions['seconds']} s ({regions['merge_rounds']} merge rounds).",
         "",
     ]
-    regions = d.get("regions")
-    if regions:
-        lines += [
-            "## Regions",
-            "",
-            f"- method: `{regions['method']}`; {regions['occupied_cells']:,} occupied H3 cells "
-            f"(res {d.get('resolution')}), {regions['occupied_pieces']:,} occupied cell parts "
-            f"(cell × buurt), {regions['pieces']:,} parts in all with the empty ground;",
-            f"- **{regions['regions_with_units']:,} regions** with units "
-            f"({regions['single_cell_regions']:,} single cells), median "
-            f"{regions['median_units']:g} units;",
-            "- regions nesting in: "
-            + ", ".join(f"{k.replace('_code', '')} {v:,}" for k, v in regions["by_level"].items())
-            + ";",
-            f"- below the threshold after merging (suppressed): {regions['below_threshold']:,};",
-            f"- built in {regions['seconds']} s ({regions['merge_rounds']} merge rounds).",
-            "",
-        ]
-    lines += [
+
+
+def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
+    """Return the report's tables of layers and indicator values, and its closing counts."""
+    rules = release.rules
+    lines = [
         "## Layers",
         "",
         "| layer | features | published | merged | suppressed | counts |",
@@ -344,7 +363,7 @@ def disclosure_report(release: Release) -> str:
         f"{d.get('hotspot_scores_withheld', 0):,}.",
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def write_internal_files(

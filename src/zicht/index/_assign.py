@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht._errors import ConfigError, CRSError, InputError, SchemaError
+from zicht._errors import ConfigError, InputError, SchemaError
 from zicht._h3 import cells_to_polygons, h3_to_str, latlng_to_cells, rd_to_lnglat
+from zicht._validate import require_rd
 from zicht.index._areas import AreaIndex, build_area_index
 from zicht.index._join import (
     MISMATCH_BUURT_WIJK,
@@ -88,13 +89,6 @@ def _point_xy(points: gpd.GeoSeries | gpd.GeoDataFrame) -> tuple[np.ndarray, np.
     return xy, has
 
 
-def _require_rd(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
-    if frame.crs is None:
-        raise CRSError(f"{what} has no CRS; set it (EPSG:28992 expected)")
-    if frame.crs.to_epsg() != 28992:
-        raise CRSError(f"{what} is in {frame.crs.to_string()}; convert it to EPSG:28992 first")
-
-
 def _check_resolution(resolution: int) -> None:
     if not 7 <= resolution <= 12:
         raise ConfigError(f"H3 resolution must be 7 to 12, got {resolution}")
@@ -139,7 +133,7 @@ def assign_h3(points: gpd.GeoDataFrame | gpd.GeoSeries, resolution: int = 9) -> 
     '891969a9acfffff'
     """
     _check_resolution(resolution)
-    _require_rd(points, "points")
+    require_rd(points, "points")
     xy, has = _point_xy(points)
     cells = _cells_from_xy(xy, has, resolution)
     array = pd.array(cells, dtype="Int64")
@@ -174,7 +168,7 @@ def area_index(
     SchemaError
         If the code column is missing or codes repeat.
     """
-    _require_rd(boundaries, "boundaries")
+    require_rd(boundaries, "boundaries")
     if code_column not in boundaries:
         raise SchemaError(f"boundaries lack a {code_column!r} column")
     codes = boundaries[code_column].astype("str")
@@ -237,9 +231,9 @@ def assign_areas(
     >>> assign_areas(pts, areas)["buurt_code"].tolist()
     ['BU00010001', 'BU00010001', nan]
     """
-    _require_rd(points, "points")
+    require_rd(points, "points")
     if isinstance(boundaries, gpd.GeoDataFrame):
-        _require_rd(boundaries, f"{prefix} boundaries")
+        require_rd(boundaries, f"{prefix} boundaries")
         if code_column not in boundaries:
             raise SchemaError(f"{prefix} boundaries lack a {code_column!r} column")
     xy, _ = _point_xy(points)
@@ -334,7 +328,7 @@ def join_units(
     ('WK022801', {'missing or empty location': 1}, True)
     """
     _check_resolution(resolution)
-    _require_rd(units, "units")
+    require_rd(units, "units")
     layers = prepare_join(
         buurten,
         wijken=wijken,
@@ -352,7 +346,8 @@ def join_units(
     return out, report
 
 
-def join_partitioned(
+# Exception (docs/exceptions.md): public keywords, join_units' plus columns and repair.
+def join_partitioned(  # noqa: PLR0913
     source: str | Path,
     buurten: gpd.GeoDataFrame | AreaIndex | JoinLayers,
     *,
@@ -446,7 +441,7 @@ def join_dask(
         with ``JoinReport.from_frame(result.compute(), layers.nesting)``.
     """
     _check_resolution(resolution)
-    _require_rd(units, "units")
+    require_rd(units, "units")
     meta, _ = join_units(units._meta, layers, resolution=resolution)
     return units.map_partitions(_join_partition, layers, resolution, meta=meta)
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zicht._errors import CRSError, SchemaError
+from zicht._errors import SchemaError
 from zicht._h3 import latlng_to_cells, rd_to_lnglat
-from zicht._validate import NestingReport, check_nesting
+from zicht._validate import NestingReport, check_nesting, require_rd
 from zicht.index._areas import AreaIndex, build_area_index
 
 __all__ = [
@@ -180,9 +180,7 @@ def _index(
 ) -> AreaIndex:
     if isinstance(layer, AreaIndex):
         return layer
-    if layer.crs is None or layer.crs.to_epsg() != 28992:
-        found = "no CRS" if layer.crs is None else layer.crs.to_string()
-        raise CRSError(f"{what} must be in EPSG:28992, found {found}; convert it first")
+    require_rd(layer, what)
     if code_column not in layer:
         raise SchemaError(f"{what} lack a {code_column!r} column")
     codes = layer[code_column].astype("str")

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht._errors import ConfigError, CRSError, SchemaError
+from zicht._errors import ConfigError, SchemaError
 from zicht._h3 import cells_to_polygons, latlng_to_cells, rd_to_lnglat
+from zicht._validate import require_rd
 from zicht.index._join import JoinReport
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "REASON_INVALID_PARCEL",
@@ -34,9 +36,7 @@ REASON_OUTSIDE_BUURT = "outside every buurt"
 
 
 def _check(frame: gpd.GeoDataFrame, what: str, id_column: str) -> None:
-    if frame.crs is None or frame.crs.to_epsg() != 28992:
-        found = "no CRS" if frame.crs is None else frame.crs.to_string()
-        raise CRSError(f"{what} must be in EPSG:28992, found {found}")
+    require_rd(frame, what)
     if id_column not in frame:
         raise SchemaError(f"{what} lack a {id_column!r} column")
 
@@ -71,7 +71,7 @@ def _candidate_pairs(geoms: np.ndarray, resolution: int) -> tuple[np.ndarray, np
     hex_area = h3i.average_hexagon_area(resolution, unit="m^2")
     big = np.flatnonzero(shapely.area(geoms) > hex_area / 2)
     if len(big):
-        wgs = gpd.GeoSeries(geoms[big], crs=28992).to_crs(4326)
+        wgs = gpd.GeoSeries(geoms[big], crs=RD_NEW).to_crs(4326)
         for r, shape in zip(big, wgs, strict=True):
             inner = h3i.geo_to_cells(shape, resolution)
             rows.append(np.full(len(inner), r, dtype=np.int64))
@@ -113,7 +113,7 @@ def apportion_parcels(
     --------
     >>> import geopandas as gpd, shapely
     >>> tiny = gpd.GeoDataFrame({"parcel_id": ["p1"]},
-    ...     geometry=[shapely.box(174000, 448000, 174002, 448003)], crs=28992)
+    ...     geometry=[shapely.box(174000, 448000, 174002, 448003)], crs=RD_NEW)
     >>> apportion_parcels(tiny, 9)[["parcel_id", "fraction"]].to_dict("records")
     [{'parcel_id': 'p1', 'fraction': 1.0}]
     """

@@ -472,20 +472,7 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     score = 100 * (nominal - nominal.min()) / span if span > 0 else np.full(n, 50.0)
     nominal_rank = _ranks(nominal)
 
-    rng = np.random.default_rng(unc.seed)
-    norm_pick = rng.integers(0, len(unc.normalisations), unc.draws)
-    agg_pick = rng.integers(0, len(unc.aggregations), unc.draws)
-    factors = rng.uniform(1 - unc.weight_spread, 1 + unc.weight_spread, (len(ids), unc.draws))
-    draw_weights = weights[:, None] * factors
-    draw_weights /= draw_weights.sum(axis=0, keepdims=True)
-    scores = np.empty((n, unc.draws))
-    normed = {m: normalise(x, m) for m in unc.normalisations}
-    for i, norm in enumerate(unc.normalisations):
-        for j, agg in enumerate(unc.aggregations):
-            sel = (norm_pick == i) & (agg_pick == j)
-            if sel.any():
-                scores[:, sel] = aggregate(normed[norm], draw_weights[:, sel], agg)
-    ranks = _ranks(scores).astype("float64")
+    ranks, norm_pick, agg_pick = _draw_ranks(x, weights, unc)
     lo_pct, hi_pct = unc.percentiles
     lo = np.floor(np.percentile(ranks, lo_pct, axis=1))
     hi = np.ceil(np.percentile(ranks, hi_pct, axis=1))
@@ -501,36 +488,11 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
 
     s_norm = _first_order(ranks, norm_pick)
     s_agg = _first_order(ranks, agg_pick)
-    leave_one_out = {}
-    for k, comp in enumerate(spec.components):
-        keep = [i for i in range(len(ids)) if i != k]
-        w = weights[keep] / weights[keep].sum()
-        alt = _ranks(aggregate(normalise(x[:, keep], spec.normalisation), w, spec.aggregation))
-        shift = np.abs(alt - nominal_rank)
-        leave_one_out[comp.indicator] = {
-            "mean_abs_rank_shift": round(float(shift.mean()), 2),
-            "max_abs_rank_shift": int(shift.max()),
-        }
+    leave_one_out = _leave_one_out(x, weights, spec, nominal_rank)
     n_unstable = int(unstable.sum())
     share_unstable = n_unstable / n
     median_width = float(np.median(width))
-    if share_unstable > unc.unstable_width:
-        verdict = (
-            f"The ranks of this index swing widely: {n_unstable} of {n} areas "
-            f"({share_unstable:.0%}) have a {unc.interval:.0%} rank interval wider than "
-            f"{unc.unstable_width:.0%} of the areas. Do not read the ranking as precise; "
-            "look at the components."
-        )
-    elif n_unstable:
-        verdict = (
-            f"Mostly stable: {n_unstable} of {n} areas ({share_unstable:.0%}) have a rank "
-            f"interval wider than {unc.unstable_width:.0%} of the areas and are flagged."
-        )
-    else:
-        verdict = (
-            f"Stable: no area's {unc.interval:.0%} rank interval is wider than "
-            f"{unc.unstable_width:.0%} of the {n} areas."
-        )
+    verdict = _verdict(n_unstable, n, unc)
     # Correlations of the oriented values: a strong one means double counting.
     corr = pd.DataFrame(x, columns=ids).corr(method="spearman")
     return CompositeResult(
@@ -558,4 +520,66 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
             "leave_one_out": leave_one_out,
         },
         correlations=corr,
+    )
+
+
+def _draw_ranks(
+    x: np.ndarray, weights: np.ndarray, unc: UncertaintySpec
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank the areas under every Monte Carlo draw of normalisation, aggregation, weights.
+
+    Returns the ranks (areas x draws) and each draw's normalisation and aggregation pick.
+    """
+    n = len(x)
+    rng = np.random.default_rng(unc.seed)
+    norm_pick = rng.integers(0, len(unc.normalisations), unc.draws)
+    agg_pick = rng.integers(0, len(unc.aggregations), unc.draws)
+    factors = rng.uniform(1 - unc.weight_spread, 1 + unc.weight_spread, (len(weights), unc.draws))
+    draw_weights = weights[:, None] * factors
+    draw_weights /= draw_weights.sum(axis=0, keepdims=True)
+    scores = np.empty((n, unc.draws))
+    normed = {m: normalise(x, m) for m in unc.normalisations}
+    for i, norm in enumerate(unc.normalisations):
+        for j, agg in enumerate(unc.aggregations):
+            sel = (norm_pick == i) & (agg_pick == j)
+            if sel.any():
+                scores[:, sel] = aggregate(normed[norm], draw_weights[:, sel], agg)
+    return _ranks(scores).astype("float64"), norm_pick, agg_pick
+
+
+def _leave_one_out(
+    x: np.ndarray, weights: np.ndarray, spec: CompositeSpec, nominal_rank: np.ndarray
+) -> dict[str, dict[str, float | int]]:
+    """How far the ranks move when each component is left out in turn."""
+    leave_one_out: dict[str, dict[str, float | int]] = {}
+    for k, comp in enumerate(spec.components):
+        keep = [i for i in range(len(spec.components)) if i != k]
+        w = weights[keep] / weights[keep].sum()
+        alt = _ranks(aggregate(normalise(x[:, keep], spec.normalisation), w, spec.aggregation))
+        shift = np.abs(alt - nominal_rank)
+        leave_one_out[comp.indicator] = {
+            "mean_abs_rank_shift": round(float(shift.mean()), 2),
+            "max_abs_rank_shift": int(shift.max()),
+        }
+    return leave_one_out
+
+
+def _verdict(n_unstable: int, n: int, unc: UncertaintySpec) -> str:
+    """Say in words how far the ranking can be trusted."""
+    share_unstable = n_unstable / n
+    if share_unstable > unc.unstable_width:
+        return (
+            f"The ranks of this index swing widely: {n_unstable} of {n} areas "
+            f"({share_unstable:.0%}) have a {unc.interval:.0%} rank interval wider than "
+            f"{unc.unstable_width:.0%} of the areas. Do not read the ranking as precise; "
+            "look at the components."
+        )
+    if n_unstable:
+        return (
+            f"Mostly stable: {n_unstable} of {n} areas ({share_unstable:.0%}) have a rank "
+            f"interval wider than {unc.unstable_width:.0%} of the areas and are flagged."
+        )
+    return (
+        f"Stable: no area's {unc.interval:.0%} rank interval is wider than "
+        f"{unc.unstable_width:.0%} of the {n} areas."
     )

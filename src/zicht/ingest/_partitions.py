@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from zicht._errors import CRSError, GeometryError, InputError, SchemaError
-from zicht._validate import Problems
+from zicht._validate import Problems, is_rd
 from zicht.schemas import NL_BOUNDS_RD, RD_NEW
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def iter_point_partitions(
             crs = CRS.from_user_input(assume_crs)
         table = pq.read_table(file, columns=[*columns, geometry])
         x, y, present = _arrow_points(table.column(geometry))
-        if crs.to_epsg() != 28992:
+        if not is_rd(crs):
             tf = Transformer.from_crs(crs, RD_NEW, always_xy=True)
             x, y = (np.asarray(v) for v in tf.transform(x, y))
         problems = Problems(f"addresses ({file})")

@@ -39,6 +39,7 @@ from zicht.schemas import (
     PARK_AREAS,
     PARK_POINTS,
     RD_NEW,
+    RD_NEW_EPSG,
     UNIT_SCHEMAS,
     boundary_schema,
 )
@@ -94,7 +95,7 @@ _USE_FLAGS = (
 
 #: GDAL reads a Kadastrale Kaart perceel as its label point unless told which geometry
 #: element is the parcel; this template names ``begrenzingPerceel``.
-_KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
+_KADASTRALE_KAART_GFS = f"""<GMLFeatureClassList>
   <GMLFeatureClass>
     <Name>Perceel</Name>
     <ElementPath>Perceel</ElementPath>
@@ -102,7 +103,7 @@ _KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
       <Name>begrenzingPerceel</Name><ElementPath>begrenzingPerceel</ElementPath>
       <Type>Polygon</Type>
     </GeomPropertyDefn>
-    <SRSName>urn:ogc:def:crs:EPSG::28992</SRSName>
+    <SRSName>urn:ogc:def:crs:EPSG::{RD_NEW_EPSG}</SRSName>
     <PropertyDefn><Name>identificatie</Name><ElementPath>identificatie</ElementPath>
       <Type>String</Type></PropertyDefn>
     <PropertyDefn><Name>kadastrale_gemeente</Name>

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from zicht._errors import CRSError
+from zicht.schemas import RD_NEW
 
 __all__ = ["DECIMALS", "simplify_areas", "to_web_geometry"]
 
@@ -80,10 +81,10 @@ def to_web_geometry(frame: gpd.GeoDataFrame, tolerance_m: float) -> np.ndarray:
         If the frame has no CRS.
     """
     if frame.crs is None:
-        raise CRSError("a map layer has no CRS; set it (EPSG:28992 for Dutch layers) first")
+        raise CRSError(f"a map layer has no CRS; set it ({RD_NEW} for Dutch layers) first")
     series = frame.geometry
     if not series.crs.is_projected:
-        series = series.to_crs(28992)
+        series = series.to_crs(RD_NEW)
     geoms = np.asarray(series.values, dtype=object)
     geoms = simplify_areas(geoms, tolerance_m)
     snapped = shapely.transform(geoms, np.rint)

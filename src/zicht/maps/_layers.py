@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from zicht._errors import CRSError, DisclosureError, InputError, SchemaError
+from zicht._validate import is_rd
 from zicht.maps._geometry import to_web_geometry
 from zicht.maps._themes import (
     GEOGRAPHY_TITLES,
@@ -34,6 +35,7 @@ from zicht.maps._themes import (
     title_with_unit,
 )
 from zicht.publish import STATUS_PUBLISHED, Release
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "ContextLayer",
@@ -162,8 +164,8 @@ def _validate_layers(release: Release) -> None:
         missing += [m.column for m in release.indicators if m.column not in frame]
         if missing:
             schema.append(f"layer {name!r} lacks columns {missing}")
-        if frame.crs is None or frame.crs.to_epsg() != 28992:
-            crs.append(f"layer {name!r} must be in EPSG:28992, got {frame.crs}")
+        if not is_rd(frame.crs):
+            crs.append(f"layer {name!r} must be in {RD_NEW}, got {frame.crs}")
         if "status" in frame:
             schema.extend(check_statuses(frame, name))
     if schema:
@@ -261,11 +263,11 @@ def _context_layers(
     for name, frame in release.context.items():
         kind = _context_kind(name)
         id_col, name_col = _CONTEXT_COLUMNS[kind]
-        rd = frame.geometry.to_crs(28992)
+        rd = frame.geometry.to_crs(RD_NEW)
         keep = rd.intersects(study_area).to_numpy() & ~rd.is_empty.to_numpy()
         if not keep.any():
             continue
-        reduced = gpd.GeoDataFrame(geometry=rd[keep].values, crs=28992)
+        reduced = gpd.GeoDataFrame(geometry=rd[keep].values, crs=RD_NEW)
         layers.append(
             ContextLayer(
                 name=name,

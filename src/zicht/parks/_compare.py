@@ -19,7 +19,8 @@ import pyogrio
 import shapely
 
 from zicht._errors import CRSError, InputError, SchemaError
-from zicht.parks._derive import is_rd, to_multipolygon
+from zicht._validate import is_rd, require_rd
+from zicht.parks._derive import to_multipolygon
 from zicht.parks._typology import PARK_TYPES
 from zicht.schemas import RD_NEW
 
@@ -232,8 +233,7 @@ def _pieces(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _prepared(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
-    if not is_rd(frame.crs):
-        raise CRSError(f"{what} must be in {RD_NEW}, got {frame.crs}")
+    require_rd(frame, what)
     out = frame.reset_index(drop=True).copy()
     for col in ("park_id", "name", "park_type"):
         out[col] = out[col].astype("object").fillna("").astype("str") if col in out else ""

@@ -20,28 +20,14 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from zicht._errors import CRSError, SchemaError
-from zicht._validate import Problems
+from zicht._errors import SchemaError
+from zicht._validate import Problems, require_rd
 from zicht.parks._rule import DeriveRule
 from zicht.parks._typology import BLOCK_COLUMN, TYPE_COLUMN, TypeCounts, count_types
-from zicht.schemas import RD_NEW
 
-__all__ = ["DeriveResult", "derive_parks", "is_rd", "to_multipolygon"]
+__all__ = ["DeriveResult", "derive_parks", "to_multipolygon"]
 
 STATUS_ACCEPTED = "accepted"
-_RD_EPSG = int(RD_NEW.split(":")[1])
-
-
-def is_rd(crs: Any) -> bool:
-    """Say whether ``crs`` is RD New (EPSG:28992)."""
-    return crs is not None and crs.to_epsg() == _RD_EPSG
-
-
-def _require_rd(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
-    if frame.crs is None:
-        raise CRSError(f"{what} has no CRS; set it ({RD_NEW} expected)")
-    if not is_rd(frame.crs):
-        raise CRSError(f"{what} is in {frame.crs.to_string()}; convert it to {RD_NEW} first")
 
 
 @dataclass
@@ -117,7 +103,7 @@ def _check_objects(objects: gpd.GeoDataFrame) -> None:
             f"columns are {list(objects.columns)}"
         )
     problems.raise_if_any(SchemaError)
-    _require_rd(objects, "objects")
+    require_rd(objects, "objects")
 
 
 def _outline(points: np.ndarray, rule: DeriveRule) -> shapely.Geometry:
@@ -167,7 +153,7 @@ def _cut_layer(
 ) -> shapely.Geometry | None:
     if layer is None or layer.empty:
         return None
-    _require_rd(layer, what)
+    require_rd(layer, what)
     if column is not None and values is not None:
         if column not in layer:
             raise SchemaError(f"{what} lacks the column {column!r}; columns are {list(layer)}")
@@ -184,7 +170,7 @@ def _match_known(
     untrusted: list[list[str]] = [[] for _ in polygons]
     if known is None or known.empty or not polygons:
         return trusted, untrusted
-    _require_rd(known, "known park points")
+    require_rd(known, "known park points")
     tree = shapely.STRtree(np.asarray(polygons, dtype=object))
     point_idx, poly_idx = tree.query(known.geometry.array, predicate="within")
     is_trusted = known["location_trusted"].astype(bool).to_numpy()
@@ -388,7 +374,7 @@ def _finish_outlines(
     parcel_geoms: np.ndarray | None = None
     tree = None
     if parcels is not None and not parcels.empty:
-        _require_rd(parcels, "parcels")
+        require_rd(parcels, "parcels")
         parcel_geoms = np.asarray(parcels.geometry.array, dtype=object)
         tree = shapely.STRtree(parcel_geoms)
     cuts: dict[tuple[tuple[str, ...], bool], shapely.Geometry | None] = {}

@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht._errors import CRSError
-from zicht.parks._derive import is_rd
-from zicht.schemas import RD_NEW
+from zicht._validate import require_rd
 
 __all__ = ["CHANGES", "DIFF_COLUMNS", "ParkDiff", "diff_parks"]
 
@@ -90,8 +88,7 @@ def _membership(points: np.ndarray, parks: gpd.GeoDataFrame) -> dict[str, set[in
 def _xy(layer: gpd.GeoDataFrame | None, what: str) -> np.ndarray | None:
     if layer is None:
         return None
-    if not is_rd(layer.crs):
-        raise CRSError(f"{what} must be in {RD_NEW}, got {layer.crs}")
+    require_rd(layer, what)
     geoms = layer.geometry.array
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     # A parcel counts at a point inside it: it is in a park when that point is.
@@ -250,8 +247,7 @@ def diff_parks(
     ('changed', 5000.0, 50.0)
     """
     for frame, what in ((a, label_a), (b, label_b)):
-        if not is_rd(frame.crs):
-            raise CRSError(f"park set {what} must be in {RD_NEW}, got {frame.crs}")
+        require_rd(frame, f"park set {what}")
     ids = [frame["park_id"].astype("str") for frame in (a, b)]
     geo_a, geo_b = (dict(zip(i, f.geometry, strict=True)) for i, f in zip(ids, (a, b), strict=True))
     typed = "park_type" in a and "park_type" in b

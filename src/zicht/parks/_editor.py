@@ -24,8 +24,8 @@ import shapely
 
 from zicht._errors import ConfigError, CRSError
 from zicht._strings import LANGUAGES, catalogue, text
+from zicht._validate import is_rd
 from zicht.maps import check_offline
-from zicht.parks._derive import is_rd
 from zicht.parks._html import _asset, features, fill, offline_allowed, page, tiles
 from zicht.parks._rule import describe_record
 from zicht.parks._typology import PARK_TYPES
@@ -232,7 +232,7 @@ def render_edit_map(
         If the page would load anything it should not.
     """
     if parks.crs is None:
-        raise CRSError("the parks to edit have no CRS; set it (EPSG:28992 expected)")
+        raise CRSError(f"the parks to edit have no CRS; set it ({RD_NEW} expected)")
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {language!r}")
     context = context or EditContext()

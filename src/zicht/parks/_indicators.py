@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht._errors import CRSError, SchemaError
-from zicht.parks._derive import is_rd
+from zicht._errors import SchemaError
+from zicht._validate import require_rd
 from zicht.publish import DisclosureRules, LayerInput, Release, publish_release
 from zicht.schemas import RD_NEW, IndicatorMeta
 
@@ -49,11 +49,6 @@ PARK_INDICATORS = (
 )
 
 
-def _require_rd(frame: gpd.GeoDataFrame, what: str) -> None:
-    if not is_rd(frame.crs):
-        raise CRSError(f"{what} must be in EPSG:28992, got {frame.crs}")
-
-
 def assign_points_to_parks(points: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> pd.Series:
     """Give every point the ``park_id`` of the park it lies in (missing outside parks).
 
@@ -77,8 +72,8 @@ def assign_points_to_parks(points: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) ->
     CRSError
         If a layer is not in EPSG:28992.
     """
-    _require_rd(points, "points")
-    _require_rd(parks, "parks")
+    require_rd(points, "points")
+    require_rd(parks, "parks")
     geoms = points.geometry.array
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     out = np.full(len(points), None, dtype=object)
@@ -159,7 +154,7 @@ def _rates(table: pd.DataFrame) -> pd.DataFrame:
 
 def _gemeente_of(parks: gpd.GeoDataFrame, gemeenten: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return the gemeente holding the largest part of each park."""
-    _require_rd(gemeenten, "gemeenten")
+    require_rd(gemeenten, "gemeenten")
     pieces = gpd.overlay(
         parks[["park_id", "geometry"]], gemeenten[["code", "name", "geometry"]], how="intersection"
     )
@@ -200,7 +195,7 @@ def park_layer_inputs(
     list of LayerInput
         ``park`` and ``park_region``.
     """
-    _require_rd(parks, "parks")
+    require_rd(parks, "parks")
     table = park_indicator_table(units, parks)
     where = _gemeente_of(parks, gemeenten)
     names = dict(zip(parks["park_id"].astype("str"), parks["name"].astype("str"), strict=True))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zicht.parks._derive import _require_rd
+from zicht._validate import require_rd
 from zicht.parks._typology import stacaravan_like
 
 __all__ = ["objects_from_bgt_buildings"]
@@ -54,7 +54,7 @@ def objects_from_bgt_buildings(
     CRSError
         If ``buildings`` is not in EPSG:28992.
     """
-    _require_rd(buildings, "BGT buildings")
+    require_rd(buildings, "BGT buildings")
     current = buildings
     if "eindRegistratie" in buildings:
         current = buildings[buildings["eindRegistratie"].isna()]

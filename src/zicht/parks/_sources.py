@@ -41,8 +41,8 @@ import pyogrio
 import shapely
 
 from zicht._errors import InputError
+from zicht._validate import is_rd
 from zicht.ingest import read_boundaries, read_parks
-from zicht.parks._derive import is_rd
 from zicht.parks._editor import EditContext, TraceLayer
 from zicht.parks._objects import objects_from_bgt_buildings
 from zicht.parks._synthetic import mix_in_scattered_recreation, synthesize_park_sites

@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from zicht._errors import GeometryError, SchemaError
-from zicht.parks._derive import is_rd, to_multipolygon
+from zicht._validate import is_rd
+from zicht.parks._derive import to_multipolygon
 from zicht.schemas import RD_NEW
 
 __all__ = [

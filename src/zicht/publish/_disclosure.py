@@ -40,7 +40,6 @@ __all__ = [
     "protect_indicator",
     "protect_population",
     "publish_counts",
-    "publish_rates",
     "round_half_up",
 ]
 
@@ -116,31 +115,6 @@ def publish_counts(count: np.ndarray, state: np.ndarray, *, rounded: bool, base:
     """Return published counts: rounded on rounded layers and where ``ROUNDED``."""
     k = np.asarray(count, dtype=np.int64)
     out = np.where(rounded | (state == ROUNDED), round_half_up(k, base), k).astype(np.float64)
-    out[state == HIDDEN] = np.nan
-    return out
-
-
-def publish_rates(
-    count: np.ndarray,
-    n_units: np.ndarray,
-    state: np.ndarray,
-    published_count: np.ndarray,
-    published_n: np.ndarray,
-    *,
-    decimals: int,
-) -> np.ndarray:
-    """Return published rates in per cent.
-
-    Exact: computed from the unrounded figures, then rounded to ``decimals``. Rounded: the
-    rate of the published (rounded) figures, so it cannot undo the rounding.
-    """
-    k = np.asarray(count, dtype=np.float64)
-    n = np.asarray(n_units, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exact = np.where(n > 0, 100.0 * k / n, np.nan)
-        from_rounded = np.where(published_n > 0, 100.0 * published_count / published_n, np.nan)
-    out = np.where(state == ROUNDED, from_rounded, exact)
-    out = np.round(out, decimals)
     out[state == HIDDEN] = np.nan
     return out
 

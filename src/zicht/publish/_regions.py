@@ -44,7 +44,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from zicht._errors import ConfigError, DisclosureError, SchemaError
-from zicht.schemas import RD_NEW, RD_NEW_EPSG
+from zicht._validate import require_rd
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "REGION_METHODS",
@@ -676,8 +677,7 @@ def cover_areas_with_cells(areas: gpd.GeoSeries, resolution: int) -> pd.DataFram
     pandas.DataFrame
         Columns ``cell`` (64-bit H3 id) and ``code``.
     """
-    if areas.crs is None or areas.crs.to_epsg() != RD_NEW_EPSG:
-        raise DisclosureError(f"area polygons must be in {RD_NEW}, got {areas.crs}")
+    require_rd(areas, "area polygons", DisclosureError)
     wgs = areas.to_crs(4326)
     cells: list[int] = []
     codes: list[str] = []

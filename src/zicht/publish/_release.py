@@ -38,6 +38,7 @@ import pandas as pd
 import shapely
 
 from zicht._errors import DisclosureError
+from zicht._validate import require_rd
 from zicht.publish._columns import (
     FeatureCounts,
     count_bases,
@@ -61,7 +62,7 @@ from zicht.publish._model import (
 )
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._units import publish_units
-from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
+from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "publish_derived",
@@ -84,8 +85,7 @@ def _publish_layer(
     missing = sorted(c for c in needed if c not in frame)
     if missing:
         raise DisclosureError(f"layer {layer.name!r} lacks columns {missing}")
-    if frame.crs is None or frame.crs.to_epsg() != RD_NEW_EPSG:
-        raise DisclosureError(f"layer {layer.name!r} must be in {RD_NEW}, got {frame.crs}")
+    require_rd(frame, f"layer {layer.name!r}", DisclosureError)
     companies = [m.column for m in indicators if m.basis == "companies"]
     if companies:
         raise DisclosureError(

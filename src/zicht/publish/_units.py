@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from zicht._errors import DisclosureError, SchemaError
+from zicht._validate import is_rd
 from zicht.publish._columns import Counts, IndicatorLink, count_bases, link_indicators
 from zicht.publish._disclosure import (
     HIDDEN,
@@ -52,7 +53,7 @@ from zicht.publish._tree import (
     primary_states,
     summarise_indicator,
 )
-from zicht.schemas import RD_NEW, RD_NEW_EPSG, IndicatorMeta
+from zicht.schemas import RD_NEW, IndicatorMeta
 
 __all__ = ["publish_units"]
 
@@ -260,7 +261,7 @@ def _check_layers(layers: list[LayerInput], units: UnitTable) -> dict[str, Layer
         missing = [c for c in ("area_id", "area_name", "geometry") if c not in frame]
         if missing:
             problems.append(f"layer {layer.name!r} lacks columns {missing}")
-        elif frame.crs is None or frame.crs.to_epsg() != RD_NEW_EPSG:
+        elif not is_rd(frame.crs):
             problems.append(f"layer {layer.name!r} must be in {RD_NEW}, got {frame.crs}")
         elif frame["area_id"].astype("str").duplicated().any():
             problems.append(f"layer {layer.name!r} repeats area ids")

@@ -246,19 +246,20 @@ def _zicht_version() -> str:
         return "0.0.0+unknown"
 
 
+@dataclass(frozen=True)
+class _TestOptions:
+    """The inference options every local statistic takes and records."""
+
+    permutations: int
+    seed: int | None
+    alternative: str
+    correction: str
+    alpha: float
+    variable: str | None
+
+
 def _base_settings(
-    method: str,
-    statistic: str,
-    graph: Graph,
-    values: Any,
-    p: np.ndarray,
-    *,
-    permutations: int,
-    seed: int | None,
-    alternative: str,
-    correction: str,
-    alpha: float,
-    variable: str | None,
+    method: str, statistic: str, graph: Graph, values: Any, p: np.ndarray, test: _TestOptions
 ) -> dict[str, Any]:
     """Record everything a result depends on; shared by every local statistic."""
     spec = graph_spec(graph)
@@ -269,19 +270,21 @@ def _base_settings(
         "k": spec["k"],
         "kernel": spec["kernel"],
         "threshold": spec["threshold"],
-        "inference": "conditional_permutation" if permutations else "analytic",
-        "permutations": int(permutations),
-        "seed": seed,
-        "alternative": alternative,
-        "correction": correction,
-        "alpha": float(alpha),
-        "variable": _variable_name(values, variable),
+        "inference": "conditional_permutation" if test.permutations else "analytic",
+        "permutations": int(test.permutations),
+        "seed": test.seed,
+        "alternative": test.alternative,
+        "correction": test.correction,
+        "alpha": float(test.alpha),
+        "variable": _variable_name(values, test.variable),
         "rate": rate_description(values),
         "statistic": statistic,
         "n_units": spec["n_units"],
         "n_tests": n_tests,
         "n_isolated": spec["n_isolated"],
-        "p_floor": _check_resolution(permutations, alternative, correction, alpha, n_tests),
+        "p_floor": _check_resolution(
+            test.permutations, test.alternative, test.correction, test.alpha, n_tests
+        ),
         "zicht_version": _zicht_version(),
     }
 
@@ -479,12 +482,7 @@ def gi_star(
         graph,
         values,
         p,
-        permutations=permutations,
-        seed=seed_used,
-        alternative=alternative,
-        correction=correction,
-        alpha=alpha,
-        variable=variable,
+        _TestOptions(permutations, seed_used, alternative, correction, alpha, variable),
     )
     settings["self_weight"] = "graph self-loop or 1"
     return HotspotResult(frame=frame, settings=settings)
@@ -522,7 +520,50 @@ def _moran_moments(
     return expected, variance
 
 
-def local_moran(
+def _moran_pvalues(
+    x: np.ndarray,
+    dev: np.ndarray,
+    z: np.ndarray,
+    arrays: Any,
+    w: np.ndarray,
+    test: _TestOptions,
+) -> np.ndarray:
+    """Return the p-values of local Moran's I: by permutation, or analytic from ``z``."""
+    permutations = test.permutations
+    if not permutations:
+        return analytic_pvalues(z, test.alternative)
+    counts = permutation_counts(
+        x, arrays.indptr, arrays.indices, w, permutations, np.random.default_rng(test.seed)
+    )
+    # I_i increases with the neighbour sum when x_i is above the mean, else decreases.
+    above = dev > 0
+    n_ge = np.where(above, counts.n_ge, counts.n_le)
+    n_le = np.where(above, counts.n_le, counts.n_ge)
+    flat = dev == 0
+    n_ge[flat] = permutations
+    n_le[flat] = permutations
+    p = permutation_pvalues(PermutationCounts(n_ge, n_le, permutations), test.alternative)
+    p[np.isnan(z)] = np.nan
+    return p
+
+
+def _moran_label_codes(
+    quadrant_code: np.ndarray, q: np.ndarray, alpha: float, isolated: np.ndarray
+) -> np.ndarray:
+    """Return the codes of CLUSTER_LABELS: the quadrant where significant, else not."""
+    with np.errstate(invalid="ignore"):
+        significant = q < alpha
+    label_index = {name: i for i, name in enumerate(CLUSTER_LABELS)}
+    to_label = np.array([label_index[name] for name in _QUADRANTS])
+    label_code = np.where(
+        significant, to_label[np.maximum(quadrant_code, 0)], label_index["not_significant"]
+    )
+    label_code[isolated] = label_index["isolated"]
+    return label_code
+
+
+# Exception (docs/exceptions.md): public keywords, gi_star's plus esda's transform and null.
+def local_moran(  # noqa: PLR0913
     values: pd.Series | np.ndarray,
     graph: Graph,
     *,
@@ -612,22 +653,10 @@ def local_moran(
         z = np.zeros(n)
     z[~np.isfinite(z)] = np.nan
 
-    seed_used = _resolve_seed(permutations, seed)
-    if permutations:
-        counts = permutation_counts(
-            x, arrays.indptr, arrays.indices, w, permutations, np.random.default_rng(seed_used)
-        )
-        # I_i increases with the neighbour sum when x_i is above the mean, else decreases.
-        above = dev > 0
-        n_ge = np.where(above, counts.n_ge, counts.n_le)
-        n_le = np.where(above, counts.n_le, counts.n_ge)
-        flat = dev == 0
-        n_ge[flat] = permutations
-        n_le[flat] = permutations
-        p = permutation_pvalues(PermutationCounts(n_ge, n_le, permutations), alternative)
-        p[np.isnan(z)] = np.nan
-    else:
-        p = analytic_pvalues(z, alternative)
+    test = _TestOptions(
+        permutations, _resolve_seed(permutations, seed), alternative, correction, alpha, variable
+    )
+    p = _moran_pvalues(x, dev, z, arrays, w, test)
 
     # quadrant codes follow _QUADRANTS = ("HH", "LH", "LL", "HL"), esda's q - 1
     high = dev > 0
@@ -637,14 +666,7 @@ def local_moran(
         column[isolated] = np.nan
     quadrant_code[isolated] = -1
     q = adjust_pvalues(p, correction)
-    with np.errstate(invalid="ignore"):
-        significant = q < alpha
-    label_index = {name: i for i, name in enumerate(CLUSTER_LABELS)}
-    to_label = np.array([label_index[name] for name in _QUADRANTS])
-    label_code = np.where(
-        significant, to_label[np.maximum(quadrant_code, 0)], label_index["not_significant"]
-    )
-    label_code[isolated] = label_index["isolated"]
+    label_code = _moran_label_codes(quadrant_code, q, alpha, isolated)
     frame = pd.DataFrame(
         {
             "statistic": statistic,
@@ -662,12 +684,7 @@ def local_moran(
         graph,
         values,
         p,
-        permutations=permutations,
-        seed=seed_used,
-        alternative=alternative,
-        correction=correction,
-        alpha=alpha,
-        variable=variable,
+        test,
     )
     settings["weights_transform"] = transform
     settings["moments"] = null

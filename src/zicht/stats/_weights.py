@@ -54,6 +54,7 @@ from scipy import sparse
 
 from zicht._errors import ConfigError, CRSError, GeometryError, SchemaError
 from zicht._validate import Problems
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "H3_KERNELS",
@@ -518,6 +519,22 @@ def h3_graph(
 # --------------------------------------------------------------------------------------
 
 
+def _check_polygon_method(method: str, k: int | None, threshold: float | None) -> None:
+    """Raise ConfigError unless ``k`` and ``threshold`` fit the polygon ``method``."""
+    if method not in POLYGON_METHODS:
+        raise ConfigError(f"method must be one of {POLYGON_METHODS}, got {method!r}")
+    if method == "knn":
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ConfigError(f"method 'knn' needs an integer k >= 1, got {k!r}")
+    elif k is not None:
+        raise ConfigError(f"k applies to method 'knn' only, not {method!r}")
+    if method == "distance_band":
+        if threshold is None or not math.isfinite(threshold) or threshold <= 0:
+            raise ConfigError(f"method 'distance_band' needs a threshold > 0, got {threshold!r}")
+    elif threshold is not None:
+        raise ConfigError(f"threshold applies to method 'distance_band' only, not {method!r}")
+
+
 def polygon_graph(
     frame: gpd.GeoDataFrame | gpd.GeoSeries,
     method: str = "queen",
@@ -566,27 +583,15 @@ def polygon_graph(
     >>> polygon_graph(squares, "rook").cardinalities.tolist()
     [1, 1, 0]
     """
-    if method not in POLYGON_METHODS:
-        raise ConfigError(f"method must be one of {POLYGON_METHODS}, got {method!r}")
-    if method == "knn":
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-            raise ConfigError(f"method 'knn' needs an integer k >= 1, got {k!r}")
-    elif k is not None:
-        raise ConfigError(f"k applies to method 'knn' only, not {method!r}")
-    if method == "distance_band":
-        if threshold is None or not math.isfinite(threshold) or threshold <= 0:
-            raise ConfigError(f"method 'distance_band' needs a threshold > 0, got {threshold!r}")
-    elif threshold is not None:
-        raise ConfigError(f"threshold applies to method 'distance_band' only, not {method!r}")
-
+    _check_polygon_method(method, k, threshold)
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
     problems = Problems("polygon layer for the spatial graph")
     if geometry.crs is None:
-        raise CRSError("polygon layer has no CRS; set it (e.g. EPSG:28992) before building a graph")
+        raise CRSError(f"polygon layer has no CRS; set it (e.g. {RD_NEW}) before building a graph")
     if method in ("knn", "distance_band") and geometry.crs.is_geographic:
         raise CRSError(
             f"method {method!r} measures distances and needs a projected CRS, "
-            f"got {geometry.crs.to_string()}; reproject to EPSG:28992 first"
+            f"got {geometry.crs.to_string()}; reproject to {RD_NEW} first"
         )
     if geometry.index.has_duplicates:
         problems.add(f"{int(geometry.index.duplicated().sum())} duplicate id(s) in the index")

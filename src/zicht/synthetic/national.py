@@ -29,6 +29,7 @@ import shapely
 
 from zicht._errors import ConfigError
 from zicht.ingest import read_boundaries, read_parks
+from zicht.schemas import RD_NEW
 from zicht.synthetic._addresses import sample_points_in_polygon
 
 __all__ = [
@@ -167,7 +168,7 @@ def _province_frame(
             "park_id_planted": pd.array(np.concatenate(planted_park), dtype="str"),
             "synthetic": np.ones(len(xy), dtype=bool),
         },
-        geometry=gpd.GeoSeries(geometry, crs=28992),
+        geometry=gpd.GeoSeries(geometry, crs=RD_NEW),
     )
 
 
