@@ -1,4 +1,13 @@
 # The face of zicht.config: its public names, loaded lazily by __init__.py.
+from ._extent import (
+    PROVINCES as PROVINCES,
+)
+from ._extent import (
+    Extent as Extent,
+)
+from ._extent import (
+    resolve_extent as resolve_extent,
+)
 from ._inputs import (
     BoundaryInput as BoundaryInput,
 )
@@ -49,4 +58,25 @@ from ._run import (
 )
 from ._run import (
     load_config as load_config,
+)
+from ._study import (
+    StudyInputs as StudyInputs,
+)
+from ._study import (
+    dissolve_from_buurten as dissolve_from_buurten,
+)
+from ._study import (
+    path_problems as path_problems,
+)
+from ._study import (
+    read_inputs as read_inputs,
+)
+from ._units import (
+    check_join as check_join,
+)
+from ._units import (
+    coerce_flags as coerce_flags,
+)
+from ._units import (
+    read_unit_table as read_unit_table,
 )

@@ -19,7 +19,7 @@ from typing import Any
 
 from zicht._errors import ConfigError, ProfilingError
 
-__all__ = ["MISSING", "Collector", "build", "resolve_geodata"]
+__all__ = ["MISSING", "Collector", "build", "own_inputs", "resolve_geodata"]
 
 
 class Collector:
@@ -155,6 +155,9 @@ def build(cls: type, data: Mapping[str, Any], where: str, out: Collector, base: 
             kwargs[f.name] = data[f.name]  # kept from the default, already typed
             continue
         nested_base = _field_default(f) if is_dataclass(hints[f.name]) else None
+        fresh = getattr(hints[f.name], "FRESH_KEYS", ())
+        if isinstance(data[f.name], Mapping) and any(k in data[f.name] for k in fresh):
+            nested_base = None  # a table naming its own file takes no key of the default's
         value = _convert(hints[f.name], data[f.name], where, f.name, out, base=nested_base)
         if value is MISSING:
             failed = True
@@ -183,6 +186,25 @@ def build(cls: type, data: Mapping[str, Any], where: str, out: Collector, base: 
     except (TypeError, ValueError) as exc:
         out.add(where, str(exc))
     return MISSING
+
+
+def own_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """Read only what a configuration names once it names its own buurten.
+
+    The shipped demo data are the defaults of a configuration that names no buurten. One
+    that sets ``[inputs.buurten] path`` gets wijken and gemeenten dissolved from its
+    buurten and no parks, unless it names them too.
+    """
+    inputs = data.get("inputs")
+    if not isinstance(inputs, Mapping):
+        return data
+    buurten = inputs.get("buurten")
+    if not (isinstance(buurten, Mapping) and "path" in buurten):
+        return data
+    filled = dict(inputs)
+    for key in ("wijken", "gemeenten", "parks"):
+        filled.setdefault(key, {"path": ""})
+    return {**data, "inputs": filled}
 
 
 def resolve_geodata(data: dict[str, Any], base: Path) -> dict[str, Any]:
