@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from zicht._errors import ConfigError, InputError, ProfilingError
 
@@ -570,6 +569,8 @@ def screen_proxies(
     >>> screen_proxies(ind, ref).flagged["rho"].round(2).tolist()
     [1.0]
     """
+    from scipy import stats  # imported here: checking names needs no statistics
+
     if not 0 < threshold <= 1:
         raise ConfigError(f"guard.threshold must lie in (0, 1], got {threshold}")
     if min_areas < 3:

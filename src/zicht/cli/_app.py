@@ -5,6 +5,9 @@ Every :class:`~zicht.ZichtError` becomes a one-line message and its own exit cod
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +22,7 @@ from zicht.cli._check import register as register_check
 from zicht.cli._parks import parks_app
 
 if TYPE_CHECKING:
+    from zicht.config import RunConfig
     from zicht.pipeline import RunResult
 
 app = typer.Typer(
@@ -35,6 +39,66 @@ console = Console(stderr=True)
 def _fail(exc: ZichtError) -> None:
     console.print(f"[bold red]error[/]: {escape(str(exc))}")
     raise typer.Exit(code=exc.exit_code)
+
+
+@contextmanager
+def _translated_warnings() -> Iterator[None]:
+    """Print every warning once, as a note in words, after the step (never raw)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        text = str(w.message)
+        if text in seen:
+            continue
+        seen.add(text)
+        module = Path(w.filename).parts
+        ours = "zicht" in module
+        if ours and issubclass(w.category, UserWarning):
+            console.print(f"[yellow]note[/]: {escape(text)}")
+        else:
+            where = "/".join(module[-2:])
+            console.print(
+                f"[yellow]note[/]: a computation in {escape(where)} warned "
+                f"({w.category.__name__}: {escape(text)}); a value it made may be missing "
+                "or undefined. Please report it if the inputs look right."
+            )
+
+
+def _preflight(settings: RunConfig, out: Path | None) -> None:
+    from zicht.config import preflight
+
+    found = preflight(settings, out)
+    for line in found.lines:
+        console.print(f"  {escape(line)}")
+    for note in found.notes:
+        console.print(f"[yellow]note[/]: {escape(note)}")
+    console.print(f"checked in {found.seconds:.1f} s")
+
+
+@app.command()
+def validate(
+    config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder the run would write (checked too).")
+    ] = None,
+) -> None:
+    """Check a configuration and every input it names, without running the pipeline.
+
+    The config keys, every path (by key), the schema, CRS and codes of every layer, the
+    unit table's columns and flags, and the join coverage on a sample of the units.
+    """
+    from zicht.config import load_config
+
+    try:
+        with _translated_warnings():
+            settings = load_config(config)
+            _preflight(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{config}: ready to run")
 
 
 @app.command()
@@ -56,9 +120,10 @@ def demo(
     from zicht.pipeline import run_demo
 
     try:
-        settings = load_config(config) if config else None
-        with console.status("running the zicht demo on the shipped data …"):
-            result = run_demo(settings, out)
+        with _translated_warnings():
+            settings = load_config(config) if config else None
+            with console.status("running the zicht demo on the shipped data …"):
+                result = run_demo(settings, out)
     except ZichtError as exc:
         _fail(exc)
         return
@@ -75,9 +140,11 @@ def run(
     from zicht.pipeline import run as run_pipeline
 
     try:
-        settings = load_config(config)
-        with console.status(f"running zicht on {config} …"):
-            result = run_pipeline(settings, out)
+        with _translated_warnings():
+            settings = load_config(config)
+            _preflight(settings, out)
+            with console.status(f"running zicht on {config} …"):
+                result = run_pipeline(settings, out)
     except ZichtError as exc:
         _fail(exc)
         return

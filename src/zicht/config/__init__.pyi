@@ -23,6 +23,12 @@ from ._inputs import (
 from ._inputs import (
     UnitsInput as UnitsInput,
 )
+from ._preflight import (
+    Preflight as Preflight,
+)
+from ._preflight import (
+    preflight as preflight,
+)
 from ._reference import (
     configuration_reference as configuration_reference,
 )

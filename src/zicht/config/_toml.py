@@ -109,7 +109,9 @@ def _convert(tp: Any, value: Any, where: str, key: str, out: Collector, base: An
         if not isinstance(value, str):
             out.add(where, f"{key} must be a path (string), got {value!r}")
             return MISSING
-        return Path(value)
+        # ``zip://x.zip`` (the form GDAL and geopandas document) is the zip file itself:
+        # GDAL opens a zipped shapefile directly, and the path stays relative to geodata.
+        return Path(value.removeprefix("zip://"))
     return value
 
 

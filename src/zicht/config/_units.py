@@ -96,7 +96,7 @@ def coerce_flags(
         # missing stays missing: never counted as true
         out[col] = flag.fillna(False).astype("bool") if not flag.isna().any() else flag
         if report is not None:
-            report.notes.append(f"column {col!r}: values {values} read as false/true")
+            report.notes.append(f"column {col!r}: values {values} read as true/false flags")
     return out
 
 

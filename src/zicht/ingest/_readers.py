@@ -302,7 +302,8 @@ def read_boundaries(
     )
     frame, report.sentinels = replace_sentinels(frame, skip=("code", "name"))
     frame = frame.reset_index(drop=True)
-    _report_overlaps(frame, level, report)
+    if level == "buurt":  # the layer units are joined to
+        _report_overlaps(frame, level, report)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=RD_NEW), report
 
 
@@ -328,15 +329,18 @@ def _bag_geopackage(path: str | Path, layers: tuple[str, ...] | None) -> gpd.Geo
     except (RuntimeError, OSError) as exc:
         raise InputError(f"cannot read addresses from {path}: {_reason(exc)}") from exc
     wanted = list(layers) if layers is not None else [n for n in BAG_LAYERS if n in present]
+    if not wanted and len(present) == 1:
+        wanted = present  # a unit table of one layer, not a BAG extract
     if not wanted:
         raise InputError(
             f"{path} holds none of the BAG layers {list(BAG_LAYERS)}; its layers are "
-            f"{present}; pass layers= or id_column="
+            f"{present}; name the layer ([inputs.units] layer)"
         )
     parts = []
     for name in wanted:
         part = _read_vector(path, name, what="addresses")
-        part["object_type"] = BAG_LAYERS.get(name, name)
+        if name in BAG_LAYERS or "object_type" not in part:
+            part["object_type"] = BAG_LAYERS.get(name, name)
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
