@@ -410,7 +410,8 @@ def _proxy_screen(
         return None
     path = config.inputs.resolve(guard.reference)
     reference = read_reference_shares(path, area_column=guard.area_column, columns=guard.columns)
-    columns = {s.id: s.value_column for s in config.indicators}
+    # rates and shares only: a count tracks the size of an area, not who lives there
+    columns = {s.id: s.value_column for s in config.indicators if s.kind in ("rate", "share")}
     if guard.level in release.layers:
         if config.composite.enabled:
             columns["composite_score"] = "composite_score"
