@@ -199,3 +199,39 @@ def test_an_overridden_wijk_path_takes_no_key_of_the_demo_file(tmp_path):
     config.write_text('[inputs.wijken]\npath = "wijk_2017.shp"\n')
     wijken = load_config(config).inputs.wijken
     assert (wijken.layer, wijken.assume_crs, wijken.code_column) == ("", "", "")
+
+
+@pytest.mark.slow
+def test_zicht_init_writes_a_config_that_runs_as_written(tmp_path, monkeypatch):
+    newcomer(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    init = ("init", "--buurten", "buurt_2017.zip", "--units", "units.gpkg", "--config", "s.toml")
+    code, text = _cli(*init)
+    assert code == 0, text
+    assert "gemeente GM0228, 2 rate indicator(s) (vacant, registration_mismatch)" in text
+    written = (tmp_path / "s.toml").read_text()
+    assert 'numerator = { column = "vacant", is = true }' in written
+    assert 'path = "buurt_2017.zip"' in written and "#" in written  # commented
+    code, text = _cli(*init)
+    assert code == 2 and "exists; pass --force" in text
+    code, text = _cli("run", "s.toml", "--out", "out")
+    assert code == 0, text
+    assert (tmp_path / "out" / "risk_map.html").is_file()
+
+
+def test_zicht_init_names_a_gemeente_the_buurten_lack(tmp_path, monkeypatch):
+    newcomer(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, text = _cli(
+        "init",
+        "--buurten",
+        "buurt_2017.zip",
+        "--units",
+        "units.gpkg",
+        "--gemeente",
+        "GM0363",
+        "--config",
+        "s.toml",
+    )
+    assert code == 3, text
+    assert "['GM0363'] have no buurt in buurt_2017.zip; it holds ['GM0228']" in text

@@ -151,6 +151,47 @@ def run(
     _report(result, out, "zicht run")
 
 
+@app.command()
+def init(
+    buurten: Annotated[Path, typer.Option(help="Your buurt boundaries (any vector file).")],
+    units: Annotated[Path, typer.Option(help="Your unit table (GeoPackage, GeoParquet).")],
+    gemeente: Annotated[
+        list[str] | None,
+        typer.Option(help="Gemeente code of the study area; repeat for more (default: all)."),
+    ] = None,
+    config: Annotated[Path, typer.Option(help="Configuration file to write.")] = Path("zicht.toml"),
+    assume_crs: Annotated[
+        str, typer.Option(help="CRS of a buurt file that declares none (e.g. EPSG:28992).")
+    ] = "",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing configuration.")] = False,
+) -> None:
+    """Write a commented configuration that runs as written, from your own two files."""
+    from zicht.config import starter_config
+
+    if config.exists() and not force:
+        console.print(f"[bold red]error[/]: {escape(str(config))} exists; pass --force")
+        raise typer.Exit(code=2)
+    try:
+        with _translated_warnings():
+            made = starter_config(
+                buurten,
+                units,
+                target=config,
+                gemeente=tuple(gemeente or ()),
+                assume_crs=assume_crs,
+            )
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    config.write_text(made.text, encoding="utf-8")
+    for note in made.notes:
+        console.print(f"[yellow]note[/]: {escape(note)}")
+    typer.echo(
+        f"wrote {config}: gemeente {', '.join(made.gemeenten)}, {len(made.flags)} rate "
+        f"indicator(s) ({', '.join(made.flags)}). Next: zicht validate {config}"
+    )
+
+
 def _report(result: RunResult, out: Path, title: str) -> None:
     summary = result.summary
     units = "units (synthetic)" if summary["synthetic_note"] else "units"

@@ -65,6 +65,12 @@ from ._run import (
 from ._run import (
     load_config as load_config,
 )
+from ._starter import (
+    StarterConfig as StarterConfig,
+)
+from ._starter import (
+    starter_config as starter_config,
+)
 from ._study import (
     StudyInputs as StudyInputs,
 )
