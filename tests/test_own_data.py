@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -235,3 +236,61 @@ def test_zicht_init_names_a_gemeente_the_buurten_lack(tmp_path, monkeypatch):
     )
     assert code == 3, text
     assert "['GM0363'] have no buurt in buurt_2017.zip; it holds ['GM0228']" in text
+
+
+def test_gemeente_accepts_a_province_or_all(tmp_path):
+    from zicht.config import load_config, read_inputs, resolve_extent
+
+    provinces = pd.DataFrame(
+        {"code": ["GM0228", "GM0203", "GM0363"], "province": ["Gelderland"] * 2 + ["Noord-Holland"]}
+    )
+    shipped = GEODATA / "cbs" / "wijken_gemeenten_2022.gpkg"
+    assert resolve_extent(["PV25"], provinces, shipped=shipped).codes == ("GM0203", "GM0228")
+    assert resolve_extent(["gelderland"], provinces, shipped=shipped).codes == ("GM0203", "GM0228")
+    assert resolve_extent(["all"], provinces, shipped=shipped).codes is None
+    national = resolve_extent(["Gelderland"], None, shipped=shipped)
+    assert "GM0228" in national.codes and len(national.codes) == 51  # CBS 2022
+    assert "CBS 2022 gemeente list" in national.note
+    files = newcomer(tmp_path)
+    files.config.write_text(CONFIG.replace('gemeente = "GM0228"', 'gemeente = "all"'))
+    study = read_inputs(load_config(files.config))
+    assert len(study.layers["buurt"]) == 8 and load_config(files.config).study_area == "NL"
+    files.config.write_text(CONFIG.replace('gemeente = "GM0228"', 'gemeente = "Gelderland"'))
+    code, text, _ = _validate(files.config)
+    assert code == 3, text
+    assert "gemeente = ['Gelderland'] (provinces resolved from the CBS 2022" in text
+    assert "not found in the buurt codes" in text
+    files.config.write_text(CONFIG.replace('gemeente = "GM0228"', 'gemeente = "Veluwe"'))
+    code, text, _ = _validate(files.config)
+    assert code == 2 and "a province (its code 'PV25' or name 'Gelderland') or 'all'" in text
+
+
+def test_a_sentinel_year_is_not_counted_as_before_1945(tmp_path):
+    from zicht.indicators import evaluate_filter, parse_filter
+    from zicht.ingest import read_addresses
+
+    files = newcomer(tmp_path)
+    units, report = read_addresses(files.units)
+    assert report.sentinels == {"bouwjaar": 40}
+    before = evaluate_filter(parse_filter({"column": "bouwjaar", "lt": 1945}), units)
+    raw = gpd.read_file(files.units)
+    assert before.sum() == ((raw["bouwjaar"] < 1945) & (raw["bouwjaar"] > 0)).sum()
+    assert before.sum() < (raw["bouwjaar"] < 1945).sum()
+
+
+def test_a_repaired_buurt_is_tied_to_the_units_that_fell_outside(tmp_path):
+    import shapely
+
+    from newcomer_fixtures import buurten_2017
+
+    files = newcomer(tmp_path)
+    buurten = buurten_2017()
+    # a bow-tie: the repair keeps both triangles but loses the middle of the square
+    x0, y0, x1, y1 = buurten.geometry.iloc[0].bounds
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    buurten.loc[0, "geometry"] = bowtie
+    write_zipped_shapefile(buurten.to_crs(3857), files.buurten_zip)
+    code, text, _ = _validate(files.config)
+    assert code == 3, text
+    assert "did not join a buurt" in text
+    assert f"within the extent of buurt {buurten.loc[0, 'BU_CODE']}, whose invalid boundary" in text

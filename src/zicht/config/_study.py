@@ -314,9 +314,12 @@ def read_inputs(config: RunConfig) -> StudyInputs:
         missing = sorted(set(extent.codes) - set(layers["gemeente"]["code"].astype("str")))
         if missing:
             where = "[inputs.gemeenten] path" if inputs.gemeenten.given else "the buurt codes"
+            shown = missing if len(missing) <= 8 else [*missing[:8], f"… {len(missing)} in all"]
+            province = f" ({extent.note})" if extent.note else ""
             raise InputError(
-                f"gemeente {missing} not found in {where}; check the CBS codes in the "
-                "configuration (and the year of the boundaries: gemeenten merge)"
+                f"gemeente = {list(config.gemeente)!r}{province}: {shown} not found in "
+                f"{where}; check the CBS codes in the configuration, and the year of the "
+                "boundaries (gemeenten merge and are renumbered)"
             )
     reports.insert(0, r_buurt)
     _parks(config, layers, reports)
