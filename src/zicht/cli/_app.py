@@ -135,10 +135,16 @@ def run(
     config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
     out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/run"),
 ) -> None:
-    """Run the whole pipeline from one TOML file (see docs/configuration.md)."""
+    """Run the whole pipeline from one TOML file (see docs/configuration.md).
+
+    A file with an ``[areas]`` table is an area-table run (docs/area-tables.md).
+    """
     from zicht.config import load_config
     from zicht.pipeline import run as run_pipeline
 
+    if _is_area_config(config):
+        _run_areas(config, out)
+        return
     try:
         with _translated_warnings():
             settings = load_config(config)
@@ -190,6 +196,43 @@ def init(
         f"wrote {config}: gemeente {', '.join(made.gemeenten)}, {len(made.flags)} rate "
         f"indicator(s) ({', '.join(made.flags)}). Next: zicht validate {config}"
     )
+
+
+def _is_area_config(config: Path) -> bool:
+    import tomllib
+
+    from zicht.config import is_area_config
+
+    try:
+        return is_area_config(tomllib.loads(config.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # load_config names the problem
+
+
+def _run_areas(config: Path, out: Path) -> None:
+    from zicht._areas import run_area_table
+    from zicht.config import load_area_config
+
+    try:
+        with _translated_warnings():
+            settings = load_area_config(config)
+            with console.status(f"running the area table {config} …"):
+                result = run_area_table(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    join = result.join
+    layer = next(iter(result.release.layers.values()))
+    labels = layer["hotspot_label"].value_counts().to_dict() if "hotspot_label" in layer else {}
+    typer.echo(
+        f"{join['joined']} of {join['rows']} table rows joined to {join['areas']} areas "
+        f"({join['n_rows_without_polygon']} rows without a polygon, "
+        f"{join['n_areas_without_row']} areas without a row); "
+        f"published {int((layer['status'] == 'published').sum())}; hot-spot labels {labels}"
+    )
+    typer.echo(f"Outputs written to {out.resolve()}:")
+    for role, path in sorted(result.paths.items()):
+        typer.echo(f"  {role:<16} {path}")
 
 
 def _report(result: RunResult, out: Path, title: str) -> None:

@@ -1,4 +1,22 @@
 # The face of zicht.config: its public names, loaded lazily by __init__.py.
+from ._areatable import (
+    AreaRate as AreaRate,
+)
+from ._areatable import (
+    AreaTableConfig as AreaTableConfig,
+)
+from ._areatable import (
+    AreaTableInputs as AreaTableInputs,
+)
+from ._areatable import (
+    HotspotConfig as HotspotConfig,
+)
+from ._areatable import (
+    is_area_config as is_area_config,
+)
+from ._areatable import (
+    load_area_config as load_area_config,
+)
 from ._extent import (
     PROVINCES as PROVINCES,
 )
