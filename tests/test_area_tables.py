@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from zicht.cli import app
 from zicht.ingest import default_geodata_dir
 
-EXAMPLE = default_geodata_dir().parent / "examples" / "area_table" / "config.toml"
+EXAMPLE = default_geodata_dir() / "areas" / "dwellings_per_gemeente.toml"
 
 
 def _grid(tmp_path, n=5):

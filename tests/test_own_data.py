@@ -294,3 +294,14 @@ def test_a_repaired_buurt_is_tied_to_the_units_that_fell_outside(tmp_path):
     assert code == 3, text
     assert "did not join a buurt" in text
     assert f"within the extent of buurt {buurten.loc[0, 'BU_CODE']}, whose invalid boundary" in text
+
+
+def test_an_input_inside_the_output_folder_is_refused_by_key(tmp_path, monkeypatch):
+    files = newcomer(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "parks.json").write_text("[]")
+    files.config.write_text(CONFIG + '\n[inputs.parks]\npath = "out/parks.json"\n')
+    code, text = _cli("run", "zicht.toml", "--out", "out")
+    assert code == 2, text
+    assert "[inputs.parks] path = " in text and "lies in the output folder out" in text

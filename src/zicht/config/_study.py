@@ -83,7 +83,9 @@ def _is_url(path: Path) -> bool:
     return "://" in str(path) or str(path).startswith(("postgresql:", "postgres:"))
 
 
-def path_problems(config: RunConfig, out: Path | None = None) -> list[str]:
+def path_problems(
+    config: RunConfig, out: Path | None = None, *, public_only: bool = False
+) -> list[str]:
     """Check every input path before anything is read; one problem per key at fault.
 
     Parameters
@@ -92,6 +94,9 @@ def path_problems(config: RunConfig, out: Path | None = None) -> list[str]:
         The run configuration.
     out
         The output folder, if known: no input may lie in it.
+    public_only
+        Check the public layers only (the unit table and the reference are then only
+        compared against, not required: a generator may not have written them yet).
 
     Returns
     -------
@@ -102,8 +107,9 @@ def path_problems(config: RunConfig, out: Path | None = None) -> list[str]:
     units = paths.get("[inputs.units] path")
     problems: list[str] = []
     out_dir = out.resolve() if out is not None else None
+    private = ("[inputs.units] path", "[guard] reference")
     for key, path in paths.items():
-        if _is_url(path):
+        if _is_url(path) or (public_only and key in private):
             continue
         where = f"{key} = {str(path)!r}"
         resolved = path.resolve()
@@ -283,7 +289,7 @@ def read_inputs(config: RunConfig) -> StudyInputs:
     """
     from zicht.config._inputs import problems_error
 
-    problems = path_problems(config)
+    problems = path_problems(config, public_only=True)
     if problems:
         raise problems_error("inputs: ", problems)
     inputs = config.inputs
