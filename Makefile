@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs screenshot bench-hotspots national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs screenshot screenshot-parks bench-hotspots national bench-join bench-publish \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -57,6 +57,10 @@ bench-publish: national
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo
 	$(BIN)/python -c "from zicht.maps import screenshot_map; screenshot_map('out/demo/risk_map.html', 'docs/img/risk_map.png', width=1280, height=860)"
+
+# The park workflow of docs/parks.md, done in headless Chromium: docs/img/parks/*.png.
+screenshot-parks: $(STAMP)
+	$(BIN)/python scripts/park_screenshots.py
 
 # The worked examples (examples/<theme>/): each generates its synthetic units, runs its
 # config on the shipped boundaries and attacks its own release with `zicht check`.

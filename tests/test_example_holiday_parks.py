@@ -26,8 +26,10 @@ from zicht.export import internal_dir_for
 from zicht.ingest import default_geodata_dir, read_boundaries
 from zicht.maps._assets import find_network_references
 from zicht.parks import (
+    PARK_TYPES,
     DeriveRule,
     assign_points_to_parks,
+    compare_boundaries,
     derive_parks,
     synthetic_park_study,
 )
@@ -84,6 +86,7 @@ def example(tmp_path_factory):
         "gemeenten": gemeenten,
         "n_per_park": units["park_id"].value_counts(),
         "units_on_parks": on_parks,
+        "sites": study.sites,
     }
 
 
@@ -126,6 +129,24 @@ def test_generator_is_deterministic_synthetic_and_writes_the_contract(example, t
         pd.DataFrame(gpd.read_parquet(tmp_path / "units.parquet").drop(columns="geometry")),
         pd.DataFrame(units.drop(columns="geometry")),
     )
+
+
+# ------------------------------------------------------------ 0. what is a park
+
+
+def test_every_derived_park_has_its_top10nl_type_in_its_rule(example):
+    derived = example["derived"]
+    assert derived["park_type"].isin(PARK_TYPES).all()
+    assert set(derived["park_type"]) >= {"bungalowpark", "vakantiepark", "camping"}
+    for park_type, rule in zip(derived["park_type"], derived["rule_json"], strict=True):
+        # GDAL reads a JSON text field of GeoJSON back as an object
+        assert (json.loads(rule) if isinstance(rule, str) else rule)["park_type"] == park_type
+    # The planted footprints stand in for registered boundaries (a gemeente's own file).
+    sites = example["sites"]
+    result = compare_boundaries(derived, sites[sites["planted"]].to_crs(28992))
+    s = result.summary
+    assert s["n_only_a"] == 0 and s["n_only_b"] == 0 and s["mean_iou"] > 0.85
+    assert s["n_type_agrees"] == s["n_matched"] == len(derived)
 
 
 # ------------------------------------------------------------ 1. the planted park is found

@@ -7,6 +7,7 @@ Thin like the main CLI: arguments → :mod:`zicht.parks` → a table and files. 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zicht._errors import ConfigError, ZichtError
+from zicht._errors import ConfigError, InputError, ZichtError
 
 parks_app = typer.Typer(
     name="parks",
@@ -126,33 +127,10 @@ def derive(
         }
         rule = replace(rule, **overrides) if overrides else rule
         data = _geodata(geodata)
-        points, point_report = zp.read_park_points(data)
-        recovery = None
-        if source == "synthetic":
-            with console.status("generating the synthetic study (fixed seed) …"):
-                study = zp.synthetic_park_study(data, _gemeenten(gemeente), seed=seed)
-            result = zp.derive_parks(study.addresses, rule, known_parks=study.points)
-            recovery = zp.evaluate_recovery(result.parks, study.sites)
-            area_note = f"synthetic addresses, {study.settings}"
-        elif source == "otterlo":
-            otterlo = zp.read_otterlo(data)
-            result = zp.derive_parks(
-                otterlo.objects,
-                rule,
-                parcels=otterlo.parcels,
-                roads=otterlo.roads,
-                water=otterlo.water,
-                known_parks=points,
-            )
-            area_note = (
-                f"real BGT buildings around Otterlo ({len(otterlo.objects)} main buildings, "
-                f"{int(otterlo.objects['recreational'].sum())} recreational-like by footprint); "
-                f"BRK parcels: {len(otterlo.parcels)}"
-            )
-        else:
-            raise ConfigError(f"--source must be 'synthetic' or 'otterlo', got {source!r}")
+        _, point_report = zp.read_park_points(data)
+        result, recovery, area_note, sites = _derive_from(source, data, gemeente, seed, rule)
         out.mkdir(parents=True, exist_ok=True)
-        paths = _write_derive_outputs(out, source, result, recovery, point_report, area_note)
+        paths = _write_derive_outputs(out, source, result, recovery, point_report, area_note, sites)
         version = None
         if save and len(result.parks):
             parent = zp.list_park_versions(store)
@@ -170,7 +148,7 @@ def derive(
     console.print(f"[bold]Rule[/] {rule.describe()}", highlight=False)
     console.print(f"[dim]{area_note}[/]", highlight=False)
     shown = result.parks[
-        ["park_id", "name", "n_objects", "n_recreational", "recreational_share", "area_m2"]
+        ["park_id", "name", "park_type", "n_recreational", "recreational_share", "area_m2"]
     ]
     out_console.print(_table(f"{len(result.parks)} parks derived ({source})", shown))
     rejected = result.report["candidates_rejected"]
@@ -182,12 +160,45 @@ def derive(
         f"(list in {paths['report'].name})",
         highlight=False,
     )
+    console.print(f"park types (TOP10NL rules): {result.report['park_types']}", highlight=False)
     if recovery is not None:
         console.print(f"[bold]Recovery of the planted parks[/]: {recovery.summary}")
     if version is not None:
         console.print(f"saved as version [bold]{version.version_id}[/] in {store}")
     for role, path in sorted(paths.items()):
         typer.echo(f"  {role:<10} {path}")
+
+
+def _derive_from(
+    source: str, data: Path, gemeente: list[str] | None, seed: int, rule: Any
+) -> tuple[Any, Any, str, Any]:
+    """Derive from the synthetic study or the real Otterlo data: result, recovery, note, sites."""
+    from zicht import parks as zp
+
+    if source == "synthetic":
+        with console.status("generating the synthetic study (fixed seed) …"):
+            study = zp.synthetic_park_study(data, _gemeenten(gemeente), seed=seed)
+        result = zp.derive_parks(study.addresses, rule, known_parks=study.points)
+        recovery = zp.evaluate_recovery(result.parks, study.sites)
+        return result, recovery, f"synthetic addresses, {study.settings}", study.sites
+    if source == "otterlo":
+        otterlo = zp.read_otterlo(data)
+        points, _ = zp.read_park_points(data)
+        result = zp.derive_parks(
+            otterlo.objects,
+            rule,
+            parcels=otterlo.parcels,
+            roads=otterlo.roads,
+            water=otterlo.water,
+            known_parks=points,
+        )
+        note = (
+            f"real BGT buildings around Otterlo ({len(otterlo.objects)} main buildings, "
+            f"{int(otterlo.objects['recreational'].sum())} recreational-like by footprint); "
+            f"BRK parcels: {len(otterlo.parcels)}"
+        )
+        return result, None, note, None
+    raise ConfigError(f"--source must be 'synthetic' or 'otterlo', got {source!r}")
 
 
 def _write_derive_outputs(
@@ -197,6 +208,7 @@ def _write_derive_outputs(
     recovery: Any,
     point_report: dict[str, Any],
     area_note: str,
+    planted: Any = None,
 ) -> dict[str, Path]:
     paths = {
         "geojson": out / f"derived_{source}.geojson",
@@ -218,6 +230,15 @@ def _write_derive_outputs(
     if recovery is not None:
         paths["recovery"] = out / f"recovery_{source}.csv"
         recovery.sites.to_csv(paths["recovery"], index=False)
+    if planted is not None:
+        # The planted footprints, as a stand-in for a gemeente's registered boundaries
+        # (SYNTHETIC): `zicht parks compare` takes them like a real file.
+        paths["planted"] = out / f"planted_sites_{source}.geojson"
+        paths["planted"].unlink(missing_ok=True)
+        sites = planted[planted["planted"]]
+        sites.assign(name=sites["park_id"], synthetic=True)[
+            ["park_id", "name", "park_type", "shape", "synthetic", "geometry"]
+        ].to_crs(4326).to_file(paths["planted"], driver="GeoJSON")
     paths["report"].write_text(
         json.dumps(report, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
     )
@@ -241,63 +262,93 @@ def versions(store: StoreOption = DEFAULT_STORE) -> None:
     out_console.print(_table(f"park versions in {store}", table[cols]))
 
 
+LanguageOption = Annotated[str, typer.Option(help="Words on the page: 'nl' (default) or 'en'.")]
+
+
 @parks_app.command("edit-map")
 def edit_map(
     store: StoreOption = DEFAULT_STORE,
     version: Annotated[str | None, typer.Option(help="Version to edit (default: latest).")] = None,
     out: Annotated[Path, typer.Option(help="The HTML file.")] = Path("out/parks/edit_map.html"),
-    context: Annotated[
-        str | None, typer.Option(help="'otterlo' adds the BGT roads, water and buildings.")
-    ] = None,
     tiles: Annotated[
-        str | None, typer.Option(help="'pdok' or 'osm' background (needs internet).")
+        str | None,
+        typer.Option(help="'pdok' (topographic map and aerial photo) or 'osm': online background."),
     ] = None,
+    language: LanguageOption = "nl",
     geodata: GeodataOption = None,
 ) -> None:
-    """Write an offline map where boundaries are adjusted or drawn and exported as GeoJSON."""
+    """Write the offline editor: edit, draw, check and export boundaries as GeoJSON."""
     from zicht import parks as zp
+    from zicht._strings import text
 
     try:
         data = _geodata(geodata)
         parks, info = zp.load_park_version(store, version)
-        points, _ = zp.read_park_points(data)
-        layers = _context(data, parks, context)
+        context = zp.edit_context(data, parks)
         page = zp.render_edit_map(
             parks,
-            meta={"parent_version": info.version_id, "store": str(store)},
-            points=points,
-            context=layers,
-            tiles=tiles,
+            meta={"parent_version": info.version_id, "store": str(store.resolve())},
+            context=context,
+            tiles_name=tiles,
             filename=f"parks_{info.version_id}_edited.geojson",
+            language=language,
         )
     except ZichtError as exc:
         _fail(exc)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
-    typer.echo(f"Edit map of {info.version_id} ({info.n_parks} parks) written to {out.resolve()}")
+    typer.echo(f"Editor of {info.version_id} ({info.n_parks} parks) written to {out.resolve()}")
+    traced = [f"{text('parks', t.label, 'en')}: {len(t.frame)}" for t in context.trace]
+    typer.echo("trace layers (objects near the parks): " + ", ".join(traced))
     typer.echo(
-        "Open it in a browser, edit, press 'Export GeoJSON', then: "
-        f"zicht parks import <file> --store {store} --author <you> --reason <why>"
+        "Open it in a browser, edit, press 'Exporteer GeoJSON', then: "
+        "zicht parks import <file> --author <you> --reason <why> "
+        f"(the file names the store {store})"
     )
 
 
-def _context(data: Path, parks: Any, context: str | None) -> dict[str, Any]:
+def _interactive() -> bool:
+    """Say whether a person is at the terminal (then a missing author or reason is asked)."""
+    return sys.stdin.isatty()
+
+
+def _ask(value: str | None, what: str) -> str:
+    if value and value.strip():
+        return value
+    if _interactive():
+        return str(typer.prompt(what.capitalize()))
+    return ""
+
+
+def _target_store(store: Path | None, meta: dict[str, Any]) -> tuple[Path, str]:
+    """Return the store to write into: the one asked for, else the one the file names."""
+    named = str(meta.get("store") or "")
+    if store is not None:
+        note = f" (the file names {named})" if named and Path(named) != store.resolve() else ""
+        return store, f"store {store}{note}"
+    if named:
+        return Path(named), f"store {named} (named in the file)"
+    return DEFAULT_STORE, f"store {DEFAULT_STORE} (the default; the file names none)"
+
+
+def _report_problems(frame: Any, file: Path, netherlands: Any) -> None:
+    """Print every problem of the file at once and stop, saving nothing."""
     from zicht import parks as zp
 
-    gemeenten = zp.read_gemeenten(data)
-    touched = gemeenten[gemeenten.intersects(parks.geometry.union_all())]
-    layers: dict[str, Any] = {
-        "Gemeenten": touched[["geometry"]].set_geometry(touched.geometry.simplify(10))
-    }
-    if context == "otterlo":
-        otterlo = zp.read_otterlo(data)
-        layers["BGT roads (Otterlo)"] = otterlo.roads[["geometry"]]
-        layers["BGT water (Otterlo)"] = otterlo.water[["geometry"]]
-        layers["BGT buildings (Otterlo)"] = otterlo.objects[["geometry"]]
-    elif context is not None:
-        raise ConfigError(f"--context must be 'otterlo' or left out, got {context!r}")
-    return layers
+    problems = zp.check_boundaries(frame, netherlands=netherlands)
+    if not len(problems):
+        return
+    out_console.print(_table(f"{len(problems)} problem(s) in {file}", problems, 500))
+    try:
+        zp.validate_boundaries(frame, subject=str(file), netherlands=netherlands)
+    except ZichtError as exc:
+        console.print(
+            f"[bold red]error[/]: {len(problems)} problem(s) in {file} (listed above); "
+            "nothing was saved",
+            highlight=False,
+        )
+        raise typer.Exit(code=exc.exit_code) from exc
 
 
 @parks_app.command("import")
@@ -305,9 +356,16 @@ def import_(
     file: Annotated[
         Path, typer.Argument(help="Boundary file (GeoJSON from the edit map, GPKG …).")
     ],
-    store: StoreOption = DEFAULT_STORE,
-    author: Annotated[str, typer.Option(help="Who makes this version (required).")] = "",
-    reason: Annotated[str, typer.Option(help="Why (required).")] = "",
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="The park store; default: the one named in the file (edit map)."
+        ),
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option(help="Who makes this version (asked for when left out).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (asked for when left out).")] = None,
     parent: Annotated[
         str,
         typer.Option(
@@ -315,36 +373,48 @@ def import_(
         ),
     ] = "auto",
     dry_run: Annotated[bool, typer.Option(help="Only validate; save nothing.")] = False,
+    tolerance_mm: Annotated[
+        float, typer.Option(help="A boundary that moved less than this is unchanged.")
+    ] = 1.0,
     geodata: GeodataOption = None,
 ) -> None:
-    """Validate a boundary file (every problem at once) and store it as a new version."""
+    """Validate a boundary file (every problem at once) and store it as a new version.
+
+    The store is the one the file names (the edit map writes it in), unless --store says
+    otherwise. When no park changed against the parent, nothing is saved and it says so.
+    """
     from zicht import parks as zp
 
     try:
         frame, meta = zp.read_boundary_file(file)
+        target, where = _target_store(store, meta)
         netherlands = zp.netherlands_polygon(_geodata(geodata))
-        problems = zp.check_boundaries(frame, netherlands=netherlands)
-        if len(problems):
-            out_console.print(_table(f"{len(problems)} problem(s) in {file}", problems, 500))
-            try:
-                zp.validate_boundaries(frame, subject=str(file), netherlands=netherlands)
-            except ZichtError as exc:
-                console.print(
-                    f"[bold red]error[/]: {len(problems)} problem(s) in {file} (listed above); "
-                    "nothing was saved",
-                    highlight=False,
-                )
-                raise typer.Exit(code=exc.exit_code) from exc
-        console.print(f"{file}: {len(frame)} parks, valid")
+        _report_problems(frame, file, netherlands)
+        console.print(f"{file}: {len(frame)} parks, valid; {where}", highlight=False)
+        if "rd_vertices" in meta:
+            rd = meta["rd_vertices"]
+            console.print(
+                f"coordinates: {rd['kept']} vertices kept exactly in RD New, "
+                f"{rd['converted']} moved or new (converted from WGS84), "
+                f"{rd['changed_outside_editor']} changed outside the editor (converted)",
+                highlight=False,
+            )
         if dry_run:
             return
-        parent_id = _parent(store, parent, meta)
-        frame = _carry_rules(frame, store, parent_id)
+        parent_id = _parent(target, parent, meta)
+        if parent_id and not target.exists():
+            raise InputError(
+                f"the {where} does not exist, so its version {parent_id} cannot be the "
+                "parent; name the store with --store, or start a new one with --parent none"
+            )
+        frame = _carry_rules(frame, target, parent_id)
+        if parent_id and _unchanged(frame, target, parent_id, tolerance_mm / 1000):
+            return
         info = zp.save_park_version(
-            store,
+            target,
             frame,
-            author=author,
-            reason=reason,
+            author=_ask(author, "author"),
+            reason=_ask(reason, "reason"),
             parent_version=parent_id,
             netherlands=netherlands,
         )
@@ -353,8 +423,27 @@ def import_(
         return
     typer.echo(
         f"saved version {info.version_id} ({info.n_parks} parks, parent "
-        f"{info.parent_version or '–'}) in {store}"
+        f"{info.parent_version or '–'}, author {info.author}) in {target}"
     )
+
+
+def _unchanged(frame: Any, store: Path, parent: str, tolerance_m: float) -> bool:
+    """Say (and print) whether the file holds the parent's boundaries, within the tolerance."""
+    from zicht import parks as zp
+
+    before, _ = zp.load_park_version(store, parent)
+    clean = zp.validate_boundaries(frame)
+    result = zp.diff_parks(before, clean, label_a=parent, label_b="file", tolerance_m=tolerance_m)
+    s = result.summary
+    console.print(
+        f"against {parent}: {s['added']} added, {s['removed']} removed, {s['changed']} changed, "
+        f"{s['unchanged']} unchanged (boundaries within {1000 * s['tolerance_m']:g} mm)",
+        highlight=False,
+    )
+    if result.n_changes:
+        return False
+    typer.echo(f"no change against {parent}: no new version saved in {store}")
+    return True
 
 
 def _parent(store: Path, parent: str, meta: dict[str, Any]) -> str | None:
@@ -371,7 +460,7 @@ def _parent(store: Path, parent: str, meta: dict[str, Any]) -> str | None:
 
 
 def _carry_rules(frame: Any, store: Path, parent: str | None) -> Any:
-    """Keep the rule record of parks that came from the parent version."""
+    """Keep the rule record (and a missing type) of parks that came from the parent version."""
     from zicht.parks import load_park_version
 
     if parent is None:
@@ -379,7 +468,7 @@ def _carry_rules(frame: Any, store: Path, parent: str | None) -> Any:
     before, _ = load_park_version(store, parent)
     kept = before.set_index("park_id")
     out = frame.copy()
-    for col in ("rule_id", "rule_json", "rule_text", "matched_park_ids"):
+    for col in ("rule_id", "rule_json", "rule_text", "matched_park_ids", "park_type"):
         if col not in out:
             out[col] = ""
         carried = out["park_id"].astype("str").map(kept[col]).fillna("")
@@ -396,7 +485,10 @@ def diff(
         "out/parks"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic addresses.")] = 20240,
-    tiles: Annotated[str | None, typer.Option(help="'pdok' or 'osm' (online).")] = None,
+    tolerance_mm: Annotated[
+        float, typer.Option(help="A boundary that moved less than this is unchanged.")
+    ] = 1.0,
+    language: LanguageOption = "nl",
     geodata: GeodataOption = None,
 ) -> None:
     """Compare two versions: parks added, removed, changed; area; addresses and parcels moved."""
@@ -419,8 +511,9 @@ def diff(
             parcels=parcels,
             label_a=info_a.version_id,
             label_b=info_b.version_id,
+            tolerance_m=tolerance_mm / 1000,
         )
-        page = zp.render_diff_map(result, points=study.points, tiles=tiles)
+        page = zp.render_diff_map(result, points=study.points, language=language)
     except ZichtError as exc:
         _fail(exc)
         return
@@ -428,19 +521,9 @@ def diff(
     stem = f"diff_{info_a.version_id}_{info_b.version_id}"
     (out / f"{stem}.csv").write_text(result.table.to_csv(index=False), encoding="utf-8")
     (out / f"{stem}.html").write_text(page, encoding="utf-8")
-    changed = result.table.loc[
-        result.table["change"] != "unchanged",
-        [
-            "park_id",
-            "change",
-            "area_change_m2",
-            "iou",
-            "addresses_in",
-            "addresses_out",
-            "parcels_in",
-            "parcels_out",
-        ],
-    ]
+    columns = ["park_id", "change", "area_change_m2", "iou", "max_shift_m"]
+    columns += ["addresses_in", "addresses_out", "parcels_in", "parcels_out"]
+    changed = result.table.loc[result.table["change"] != "unchanged", columns]
     out_console.print(
         _table(f"{info_a.version_id} → {info_b.version_id}: parks that changed", changed)
     )
@@ -450,6 +533,48 @@ def diff(
         f"sample around Otterlo ({len(parcels)} parcels)[/]",
         highlight=False,
     )
+    typer.echo(f"  table  {out / f'{stem}.csv'}\n  map    {out / f'{stem}.html'}")
+
+
+@parks_app.command()
+def compare(
+    registered: Annotated[
+        Path,
+        typer.Argument(help="Registered boundaries: a gemeente's own file or TOP10NL areas."),
+    ],
+    store: StoreOption = DEFAULT_STORE,
+    version: Annotated[str | None, typer.Option(help="Version (default: latest).")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Column with the park id.")] = None,
+    name_column: Annotated[str | None, typer.Option(help="Column with the name.")] = None,
+    min_iou: Annotated[float, typer.Option(help="IoU a pair needs to be a match.")] = 0.1,
+    out: Annotated[Path, typer.Option(help="Folder for the table and the map.")] = Path(
+        "out/parks"
+    ),
+    language: LanguageOption = "nl",
+) -> None:
+    """Compare a version with registered boundaries: IoU per park, parks only in one set, map."""
+    from zicht import parks as zp
+
+    try:
+        derived, info = zp.load_park_version(store, version)
+        other, report = zp.read_registered_boundaries(
+            registered, id_column=id_column, name_column=name_column
+        )
+        result = zp.compare_boundaries(
+            derived, other, label_a=info.version_id, label_b=registered.stem, min_iou=min_iou
+        )
+        page = zp.render_compare_map(result, language=language)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"compare_{info.version_id}_{registered.stem}"
+    (out / f"{stem}.csv").write_text(result.table.to_csv(index=False), encoding="utf-8")
+    (out / f"{stem}.html").write_text(page, encoding="utf-8")
+    shown = result.table[["kind", "park_id_a", "park_id_b", "iou", "park_type_a", "park_type_b"]]
+    out_console.print(_table(f"{info.version_id} against {registered.name}", shown, 60))
+    console.print(f"read: {report}", highlight=False)
+    console.print(f"summary: {result.summary}", highlight=False)
     typer.echo(f"  table  {out / f'{stem}.csv'}\n  map    {out / f'{stem}.html'}")
 
 

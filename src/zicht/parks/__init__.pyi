@@ -1,21 +1,21 @@
 # The face of zicht.parks: its public names, loaded lazily by __init__.py.
-from ._derive import (
-    OUTLINES as OUTLINES,
+from ._compare import (
+    TOP10NL_PARK_TYPES as TOP10NL_PARK_TYPES,
+)
+from ._compare import (
+    BoundaryComparison as BoundaryComparison,
+)
+from ._compare import (
+    compare_boundaries as compare_boundaries,
+)
+from ._compare import (
+    read_registered_boundaries as read_registered_boundaries,
 )
 from ._derive import (
     DeriveResult as DeriveResult,
 )
 from ._derive import (
-    DeriveRule as DeriveRule,
-)
-from ._derive import (
     derive_parks as derive_parks,
-)
-from ._derive import (
-    load_rule as load_rule,
-)
-from ._derive import (
-    objects_from_bgt_buildings as objects_from_bgt_buildings,
 )
 from ._derive import (
     to_multipolygon as to_multipolygon,
@@ -29,11 +29,23 @@ from ._diff import (
 from ._diff import (
     diff_parks as diff_parks,
 )
-from ._html import (
-    render_diff_map as render_diff_map,
+from ._editor import (
+    EditContext as EditContext,
+)
+from ._editor import (
+    TraceLayer as TraceLayer,
+)
+from ._editor import (
+    render_edit_map as render_edit_map,
 )
 from ._html import (
-    render_edit_map as render_edit_map,
+    GEOMAN_VERSION as GEOMAN_VERSION,
+)
+from ._html import (
+    render_compare_map as render_compare_map,
+)
+from ._html import (
+    render_diff_map as render_diff_map,
 )
 from ._indicators import (
     PARK_INDICATORS as PARK_INDICATORS,
@@ -50,6 +62,18 @@ from ._indicators import (
 from ._indicators import (
     publish_park_indicators as publish_park_indicators,
 )
+from ._objects import (
+    objects_from_bgt_buildings as objects_from_bgt_buildings,
+)
+from ._rule import (
+    OUTLINES as OUTLINES,
+)
+from ._rule import (
+    DeriveRule as DeriveRule,
+)
+from ._rule import (
+    load_rule as load_rule,
+)
 from ._sources import (
     VELUWE as VELUWE,
 )
@@ -58,6 +82,9 @@ from ._sources import (
 )
 from ._sources import (
     ParkStudy as ParkStudy,
+)
+from ._sources import (
+    edit_context as edit_context,
 )
 from ._sources import (
     netherlands_polygon as netherlands_polygon,
@@ -102,6 +129,9 @@ from ._store import (
     save_park_version as save_park_version,
 )
 from ._synthetic import (
+    PLANTED_TYPES as PLANTED_TYPES,
+)
+from ._synthetic import (
     RecoveryReport as RecoveryReport,
 )
 from ._synthetic import (
@@ -115,6 +145,27 @@ from ._synthetic import (
 )
 from ._synthetic import (
     synthesize_registered_residents as synthesize_registered_residents,
+)
+from ._typology import (
+    PARK_TYPES as PARK_TYPES,
+)
+from ._typology import (
+    RECREATION_TYPES as RECREATION_TYPES,
+)
+from ._typology import (
+    TOP10NL_SOURCES as TOP10NL_SOURCES,
+)
+from ._typology import (
+    TypeCounts as TypeCounts,
+)
+from ._typology import (
+    Typology as Typology,
+)
+from ._typology import (
+    count_types as count_types,
+)
+from ._typology import (
+    stacaravan_like as stacaravan_like,
 )
 from ._validate import (
     BOUNDARY_SOURCES as BOUNDARY_SOURCES,

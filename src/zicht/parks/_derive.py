@@ -1,19 +1,15 @@
 """Deriving park boundaries from objects by a written, configurable rule.
 
-The rule (:class:`DeriveRule`) reads: *a park is a cluster of at least* ``min_objects``
-*recreational objects, each within* ``link_distance_m`` *of another, whose outline holds at
-least* ``min_recreational_share`` *recreational objects among all objects; the outline is a
-concave hull (or a buffer-union) of the cluster, snapped to the cadastral parcels it covers,
-minus public roads and water.* Every derived boundary carries the rule that made it.
+The rule is :class:`~zicht.parks.DeriveRule` (:mod:`zicht.parks._rule`): clusters of
+recreational objects, outlined, snapped to the cadastral parcels they cover, minus public roads
+and water. Every cluster is typed by the TOP10NL rules (:mod:`zicht.parks._typology`), the
+settings of its type shape it, and every derived boundary carries its type and the rule that
+made it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -24,203 +20,28 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from zicht._errors import ConfigError, CRSError, SchemaError
+from zicht._errors import CRSError, SchemaError
 from zicht._validate import Problems
+from zicht.parks._rule import DeriveRule
+from zicht.parks._typology import BLOCK_COLUMN, TYPE_COLUMN, TypeCounts, count_types
+from zicht.schemas import RD_NEW
 
-__all__ = [
-    "OUTLINES",
-    "DeriveResult",
-    "DeriveRule",
-    "derive_parks",
-    "load_rule",
-    "objects_from_bgt_buildings",
-    "to_multipolygon",
-]
+__all__ = ["DeriveResult", "derive_parks", "is_rd", "to_multipolygon"]
 
-OUTLINES = ("concave_hull", "buffer_union")
 STATUS_ACCEPTED = "accepted"
+_RD_EPSG = int(RD_NEW.split(":")[1])
+
+
+def is_rd(crs: Any) -> bool:
+    """Say whether ``crs`` is RD New (EPSG:28992)."""
+    return crs is not None and crs.to_epsg() == _RD_EPSG
 
 
 def _require_rd(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
     if frame.crs is None:
-        raise CRSError(f"{what} has no CRS; set it (EPSG:28992 expected)")
-    if frame.crs.to_epsg() != 28992:
-        raise CRSError(f"{what} is in {frame.crs.to_string()}; convert it to EPSG:28992 first")
-
-
-@dataclass(frozen=True)
-class DeriveRule:
-    """The written rule that turns objects into park boundaries.
-
-    Parameters
-    ----------
-    min_objects
-        N: a park holds at least this many recreational objects.
-    link_distance_m
-        D: two recreational objects belong to one cluster when they are at most this far
-        apart (single linkage, so a cluster is a chain of such links).
-    min_recreational_share
-        X: the share (0–1) of recreational objects among *all* objects inside the outline.
-        A cluster below it is rejected, so a village with a few holiday homes does not
-        become a park.
-    outline
-        ``"concave_hull"`` (shapely's concave hull of the cluster, then buffered) or
-        ``"buffer_union"`` (union of discs of radius D/2, then shrunk back to
-        ``buffer_m`` around the objects).
-    concave_ratio
-        Ratio of the concave hull (0 = tightest, 1 = convex hull).
-    buffer_m
-        Margin around the outermost objects, in metres.
-    parcel_min_overlap
-        A cadastral parcel is taken whole into a park when at least this share of its area
-        lies inside the outline, and cut out of it otherwise.
-    road_functions
-        BGT ``wegdeel`` functions that count as public road and are cut out of a park.
-    subtract_water
-        Cut BGT ``waterdeel`` out of a park.
-    min_area_m2
-        A park smaller than this after all steps is rejected.
-    recreational_uses
-        BAG ``gebruiksdoel`` values that make an object recreational.
-    name
-        A short name of the rule, recorded with every boundary.
-    """
-
-    min_objects: int = 15
-    link_distance_m: float = 50.0
-    min_recreational_share: float = 0.6
-    outline: str = "concave_hull"
-    concave_ratio: float = 0.3
-    buffer_m: float = 15.0
-    parcel_min_overlap: float = 0.5
-    road_functions: tuple[str, ...] = (
-        "rijbaan autosnelweg",
-        "rijbaan autoweg",
-        "rijbaan regionale weg",
-        "OV-baan",
-        "spoorbaan",
-    )
-    subtract_water: bool = True
-    min_area_m2: float = 5_000.0
-    recreational_uses: tuple[str, ...] = ("logiesfunctie",)
-    name: str = "zicht-default"
-
-    def __post_init__(self) -> None:
-        problems = Problems("park derivation rule")
-        if self.min_objects < 2:
-            problems.add(f"min_objects must be at least 2, got {self.min_objects}")
-        if not 0 < self.link_distance_m <= 1_000:
-            problems.add(f"link_distance_m must lie in (0, 1000], got {self.link_distance_m}")
-        if not 0 <= self.min_recreational_share <= 1:
-            problems.add(
-                "min_recreational_share is a share in [0, 1] (0.6 = 60 %), "
-                f"got {self.min_recreational_share}"
-            )
-        if self.outline not in OUTLINES:
-            problems.add(f"outline must be one of {OUTLINES}, got {self.outline!r}")
-        if not 0 <= self.concave_ratio <= 1:
-            problems.add(f"concave_ratio must lie in [0, 1], got {self.concave_ratio}")
-        if not 0 <= self.buffer_m <= self.link_distance_m:
-            problems.add(
-                f"buffer_m must lie in [0, link_distance_m = {self.link_distance_m}], "
-                f"got {self.buffer_m}"
-            )
-        if not 0 < self.parcel_min_overlap <= 1:
-            problems.add(f"parcel_min_overlap must lie in (0, 1], got {self.parcel_min_overlap}")
-        if self.min_area_m2 < 0:
-            problems.add(f"min_area_m2 must be 0 or more, got {self.min_area_m2}")
-        problems.raise_if_any(ConfigError)
-        # TOML gives lists; keep the rule hashable and its JSON stable.
-        object.__setattr__(self, "road_functions", tuple(self.road_functions))
-        object.__setattr__(self, "recreational_uses", tuple(self.recreational_uses))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return every parameter as a JSON-serialisable dict."""
-        out = asdict(self)
-        out["road_functions"] = list(self.road_functions)
-        out["recreational_uses"] = list(self.recreational_uses)
-        return out
-
-    def to_json(self) -> str:
-        """Return the parameters as canonical JSON (sorted keys), as stored per boundary."""
-        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
-
-    @property
-    def rule_id(self) -> str:
-        """Return a short hash of the parameters: equal rules have equal ids."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()[:10]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DeriveRule:
-        """Build a rule from a dict, naming unknown keys.
-
-        Raises
-        ------
-        ConfigError
-            If a key is unknown or a value is not allowed.
-        """
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ConfigError(f"unknown rule key(s) {unknown}; allowed: {sorted(allowed)}")
-        try:
-            return cls(**data)
-        except TypeError as exc:  # pragma: no cover - every field has a default
-            raise ConfigError(f"park rule: {exc}") from exc
-
-    def describe(self) -> str:
-        """Return the rule as one written sentence.
-
-        Examples
-        --------
-        >>> DeriveRule().describe()[:60]
-        'A park is a cluster of at least 15 recreational objects (log'
-        """
-        outline = (
-            f"a concave hull (ratio {self.concave_ratio:g}) buffered by {self.buffer_m:g} m"
-            if self.outline == "concave_hull"
-            else f"a union of {self.link_distance_m / 2:g} m discs shrunk to a "
-            f"{self.buffer_m:g} m margin"
-        )
-        cut = [f"BGT roads ({', '.join(self.road_functions)})"] if self.road_functions else []
-        if self.subtract_water:
-            cut.append("BGT water")
-        return (
-            f"A park is a cluster of at least {self.min_objects} recreational objects "
-            f"({', '.join(self.recreational_uses)}) each within {self.link_distance_m:g} m of "
-            f"another, with at least {100 * self.min_recreational_share:g} % recreational "
-            f"objects among all objects inside it; outlined by {outline}, snapped to the "
-            f"cadastral parcels it covers (a parcel is taken whole at ≥ "
-            f"{100 * self.parcel_min_overlap:g} % overlap, else cut out)"
-            + (f", minus {' and '.join(cut)}" if cut else "")
-            + f"; parks under {self.min_area_m2:g} m² are dropped. Rule "
-            f"{self.name!r}, id {self.rule_id}."
-        )
-
-
-def load_rule(path: str | Path) -> DeriveRule:
-    """Read a :class:`DeriveRule` from a TOML file (top-level keys, or a ``[rule]`` table).
-
-    Parameters
-    ----------
-    path
-        TOML file, e.g. ``min_objects = 20`` and ``link_distance_m = 40``.
-
-    Returns
-    -------
-    DeriveRule
-        The validated rule.
-
-    Raises
-    ------
-    ConfigError
-        If the file cannot be read, or a key or value is not allowed.
-    """
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read park rule {path}: {exc}") from exc
-    return DeriveRule.from_dict(data.get("rule", data))
+        raise CRSError(f"{what} has no CRS; set it ({RD_NEW} expected)")
+    if not is_rd(frame.crs):
+        raise CRSError(f"{what} is in {frame.crs.to_string()}; convert it to {RD_NEW} first")
 
 
 @dataclass
@@ -231,8 +52,12 @@ class DeriveResult:
     ----------
     parks
         Accepted boundaries: ``park_id``, ``name``, ``source`` (``"derived"``),
-        ``matched_park_ids``, ``n_objects``, ``n_recreational``, ``recreational_share``,
-        ``area_m2``, ``rule_id``, ``rule_json``, ``rule_text``, geometry (MultiPolygon).
+        ``park_type`` (TOP10NL), ``matched_park_ids``, ``n_objects``, ``n_recreational``,
+        ``recreational_share``, the counts by kind (``n_bungalows``, ``n_blocks``,
+        ``n_stacaravans``, ``n_pitches``, ``n_apartments``, ``n_group_accommodation``,
+        ``n_untyped``), ``area_m2``, ``rule_id`` (the whole rule), ``rule_json`` (the
+        settings of the park's type, the type and why), ``rule_text``, geometry
+        (MultiPolygon).
     candidates
         Every cluster of at least ``min_objects`` recreational objects, with ``status``
         (``accepted`` or ``rejected``) and ``reason``.
@@ -386,7 +211,10 @@ def derive_parks(
     objects
         Addresses or buildings in EPSG:28992 (points or polygons; a polygon counts at its
         representative point) with a boolean ``recreational`` column or a BAG
-        ``gebruiksdoel`` column. Rows without a location are counted and left out.
+        ``gebruiksdoel`` column, and for the typology a ``recreation_type`` column
+        (:data:`~zicht.parks.RECREATION_TYPES`; ``block_id`` for linked homes). Without
+        ``recreation_type`` every park's type is undetermined (``park_type`` empty). Rows
+        without a location are counted and left out.
     rule
         The rule; defaults to :class:`DeriveRule()`.
     parcels
@@ -407,8 +235,8 @@ def derive_parks(
     Returns
     -------
     DeriveResult
-        Accepted parks, all candidate clusters with the reason of a rejection, the rule and
-        a report.
+        Accepted parks (each with its ``park_type`` and the counts by kind), all candidate
+        clusters with the reason of a rejection, the rule and a report.
 
     Raises
     ------
@@ -421,58 +249,137 @@ def derive_parks(
     --------
     >>> import geopandas as gpd, shapely
     >>> xy = [(x, y) for x in range(0, 200, 20) for y in range(0, 200, 20)]
-    >>> homes = gpd.GeoDataFrame({"gebruiksdoel": ["logiesfunctie"] * len(xy)},
+    >>> homes = gpd.GeoDataFrame({"gebruiksdoel": ["logiesfunctie"] * len(xy),
+    ...                           "recreation_type": ["bungalow"] * len(xy)},
     ...                          geometry=[shapely.Point(p) for p in xy], crs=28992)
     >>> park = derive_parks(homes).parks.iloc[0]
-    >>> int(park.n_recreational), float(park.recreational_share)
-    (100, 1.0)
+    >>> int(park.n_recreational), float(park.recreational_share), park.park_type
+    (100, 1.0, 'bungalowpark')
     """
     rule = rule or DeriveRule()
     _check_objects(objects)
+    located = _locate(objects, rule)
+    records: list[dict[str, Any]] = []
+    outlines: list[shapely.Geometry] = []
+    rules: list[DeriveRule] = []
+    for members in _candidate_clusters(located, rule):
+        record, outline, class_rule = _candidate(members, located, rule)
+        records.append(record)
+        outlines.append(outline)
+        rules.append(class_rule)
+    polygons = _finish_outlines(outlines, records, rules, parcels, roads, water)
+    return _result(objects, polygons, records, rule, known_parks, id_prefix, located)
+
+
+@dataclass
+class _Located:
+    """The objects as points, with what the rule needs to know about each."""
+
+    xy: np.ndarray
+    has: np.ndarray
+    recreational: np.ndarray
+    kinds: np.ndarray
+    blocks: np.ndarray | None
+    typed: bool
+
+
+def _locate(objects: gpd.GeoDataFrame, rule: DeriveRule) -> _Located:
     geoms = objects.geometry.array
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     xy = np.full((len(objects), 2), np.nan)
     if has.any():
         xy[has] = shapely.get_coordinates(shapely.point_on_surface(geoms[has]))
-    recreational = _recreational_mask(objects, rule) & has
-    rec_rows = np.flatnonzero(recreational)
-    n_comp, labels = _clusters(xy[rec_rows], rule)
+    typed = TYPE_COLUMN in objects
+    kinds = (
+        objects[TYPE_COLUMN].astype("object").fillna("").astype("str").to_numpy()
+        if typed
+        else np.full(len(objects), "", dtype=object)
+    )
+    blocks = objects[BLOCK_COLUMN].astype("object").to_numpy() if BLOCK_COLUMN in objects else None
+    return _Located(
+        xy=xy,
+        has=has,
+        recreational=_recreational_mask(objects, rule) & has,
+        kinds=kinds,
+        blocks=blocks,
+        typed=typed,
+    )
+
+
+def _candidate_clusters(located: _Located, rule: DeriveRule) -> list[np.ndarray]:
+    """Rows of every cluster big enough for some park type, largest first."""
+    rec_rows = np.flatnonzero(located.recreational)
+    n_comp, labels = _clusters(located.xy[rec_rows], rule)
     sizes = np.bincount(labels, minlength=n_comp) if n_comp else np.empty(0, dtype=int)
-    big = np.flatnonzero(sizes >= rule.min_objects)
+    big = np.flatnonzero(sizes >= rule.min_objects_any)
+    return [rec_rows[labels == comp] for comp in big[np.argsort(-sizes[big], kind="stable")]]
 
-    xy_all = xy[has]
-    rec_all = recreational[has]
-    records: list[dict[str, Any]] = []
-    outlines: list[shapely.Geometry] = []
-    for comp in big[np.argsort(-sizes[big], kind="stable")]:
-        members = xy[rec_rows[labels == comp]]
-        outline = _outline(members, rule)
-        inside = shapely.contains_xy(outline, xy_all[:, 0], xy_all[:, 1])
-        n_all, n_rec = int(inside.sum()), int((inside & rec_all).sum())
-        share = n_rec / n_all if n_all else 0.0
-        ok = share >= rule.min_recreational_share
-        records.append(
-            {
-                "n_objects": n_all,
-                "n_recreational": n_rec,
-                "recreational_share": round(share, 4),
-                "status": STATUS_ACCEPTED if ok else "rejected",
-                "reason": ""
-                if ok
-                else f"recreational share {100 * share:.0f} % < "
-                f"{100 * rule.min_recreational_share:g} %",
-            }
+
+def _candidate(
+    members: np.ndarray, located: _Located, rule: DeriveRule
+) -> tuple[dict[str, Any], shapely.Geometry, DeriveRule]:
+    """Type one cluster, outline it by its type's settings, and accept or reject it."""
+    counts = count_types(
+        located.kinds[members], None if located.blocks is None else located.blocks[members]
+    )
+    if located.typed:
+        park_type, type_reason = rule.typology.classify(counts)
+    else:
+        park_type, type_reason = "", "the objects carry no recreation_type: type undetermined"
+    class_rule = rule.for_type(park_type) if park_type else rule
+    outline = _outline(located.xy[members], class_rule)
+    xy_all = located.xy[located.has]
+    inside = shapely.contains_xy(outline, xy_all[:, 0], xy_all[:, 1])
+    n_all = int(inside.sum())
+    n_rec = int((inside & located.recreational[located.has]).sum())
+    share = n_rec / n_all if n_all else 0.0
+    reason = ""
+    if share < class_rule.min_recreational_share:
+        reason = (
+            f"recreational share {100 * share:.0f} % < "
+            f"{100 * class_rule.min_recreational_share:g} %"
         )
-        outlines.append(outline)
+    elif located.typed and not park_type:
+        reason = f"no park by the TOP10NL rules: {type_reason}"
+    elif len(members) < class_rule.min_objects:
+        reason = (
+            f"{len(members)} recreational objects < {class_rule.min_objects} "
+            f"for a {park_type or 'park'}"
+        )
+    record = {
+        "n_objects": n_all,
+        "n_recreational": n_rec,
+        "recreational_share": round(share, 4),
+        "status": "rejected" if reason else STATUS_ACCEPTED,
+        "reason": reason,
+        "park_type": park_type,
+        "type_reason": type_reason,
+        **counts.to_dict(),
+    }
+    return record, outline, class_rule
 
-    polygons = _finish_outlines(outlines, records, rule, parcels, roads, water)
-    return _result(objects, polygons, records, rule, known_parks, id_prefix, has, recreational)
+
+def _cuts(
+    rule: DeriveRule, roads: gpd.GeoDataFrame | None, water: gpd.GeoDataFrame | None
+) -> shapely.Geometry | None:
+    parts = [
+        g
+        for g in (
+            _cut_layer(roads, "function", rule.road_functions, "roads"),
+            _cut_layer(water, None, None, "water") if rule.subtract_water else None,
+        )
+        if g is not None
+    ]
+    cut = shapely.union_all(parts) if parts else None
+    if cut is not None:
+        shapely.prepare(cut)
+    return cut
 
 
 def _finish_outlines(
     outlines: list[shapely.Geometry],
     records: list[dict[str, Any]],
-    rule: DeriveRule,
+    rules: list[DeriveRule],
     parcels: gpd.GeoDataFrame | None,
     roads: gpd.GeoDataFrame | None,
     water: gpd.GeoDataFrame | None,
@@ -484,28 +391,21 @@ def _finish_outlines(
         _require_rd(parcels, "parcels")
         parcel_geoms = np.asarray(parcels.geometry.array, dtype=object)
         tree = shapely.STRtree(parcel_geoms)
-    cuts = [
-        g
-        for g in (
-            _cut_layer(roads, "function", rule.road_functions, "roads"),
-            _cut_layer(water, None, None, "water") if rule.subtract_water else None,
-        )
-        if g is not None
-    ]
-    cut = shapely.union_all(cuts) if cuts else None
-    if cut is not None:
-        shapely.prepare(cut)
+    cuts: dict[tuple[tuple[str, ...], bool], shapely.Geometry | None] = {}
     taken = shapely.Polygon()
     out: list[shapely.Geometry] = []
-    for outline, record in zip(outlines, records, strict=True):
+    for outline, record, rule in zip(outlines, records, rules, strict=True):
         if record["status"] != STATUS_ACCEPTED:
             out.append(outline)
             continue
         geom = outline
         if tree is not None and parcel_geoms is not None:
             geom = _snap_to_parcels(geom, parcel_geoms, tree, rule.parcel_min_overlap)
-        if cut is not None:
-            geom = shapely.difference(geom, cut)
+        key = (rule.road_functions, rule.subtract_water)
+        if key not in cuts:
+            cuts[key] = _cuts(rule, roads, water)
+        if cuts[key] is not None:
+            geom = shapely.difference(geom, cuts[key])
         # Larger clusters come first and keep what they cover: parks never overlap.
         geom = _clean(shapely.difference(geom, taken), min_part_m2=max(1.0, rule.min_area_m2 / 20))
         if geom.area < rule.min_area_m2:
@@ -518,6 +418,19 @@ def _finish_outlines(
     return out
 
 
+_COUNT_COLUMNS = [f"n_{k}" for k in TypeCounts().__dataclass_fields__]
+_CANDIDATE_COLUMNS = [
+    "n_objects",
+    "n_recreational",
+    "recreational_share",
+    "status",
+    "reason",
+    "park_type",
+    "type_reason",
+    *_COUNT_COLUMNS,
+]
+
+
 def _result(
     objects: gpd.GeoDataFrame,
     polygons: list[shapely.Geometry],
@@ -525,19 +438,50 @@ def _result(
     rule: DeriveRule,
     known_parks: gpd.GeoDataFrame | None,
     id_prefix: str,
-    has: np.ndarray,
-    recreational: np.ndarray,
+    located: _Located,
 ) -> DeriveResult:
     candidates = gpd.GeoDataFrame(
-        pd.DataFrame.from_records(
-            records,
-            columns=["n_objects", "n_recreational", "recreational_share", "status", "reason"],
-        ),
+        pd.DataFrame.from_records(records, columns=_CANDIDATE_COLUMNS),
         geometry=[to_multipolygon(g) for g in polygons],
         crs=objects.crs,
     )
     accepted = candidates[candidates["status"] == STATUS_ACCEPTED].reset_index(drop=True)
     trusted, untrusted = _match_known(list(accepted.geometry), known_parks)
+    ids, labels = _ids_and_names(accepted, trusted, known_parks, id_prefix)
+    types = accepted["park_type"].astype("str")
+    parks = gpd.GeoDataFrame(
+        {
+            "park_id": pd.array(ids, dtype="str"),
+            "name": pd.array(labels, dtype="str"),
+            "source": "derived",
+            "park_type": pd.array(types, dtype="str"),
+            "matched_park_ids": [",".join(m) for m in trusted],
+            "untrusted_park_ids": [",".join(u) for u in untrusted],
+            "n_objects": accepted["n_objects"].astype("int64"),
+            "n_recreational": accepted["n_recreational"].astype("int64"),
+            "recreational_share": accepted["recreational_share"].astype("float64"),
+            **{c: accepted[c].astype("int64") for c in _COUNT_COLUMNS},
+            "area_m2": accepted.geometry.area.round(1),
+            "rule_id": rule.rule_id,
+            "rule_json": [
+                rule.record(t, r) for t, r in zip(types, accepted["type_reason"], strict=True)
+            ],
+            "rule_text": [rule.describe(t or None) for t in types],
+        },
+        geometry=accepted.geometry.array,
+        crs=objects.crs,
+    )
+    parks = _dedupe_ids(parks)
+    report = _report(objects, candidates, parks, rule, known_parks, located)
+    return DeriveResult(parks=parks, candidates=candidates, rule=rule, report=report)
+
+
+def _ids_and_names(
+    accepted: gpd.GeoDataFrame,
+    trusted: list[list[str]],
+    known_parks: gpd.GeoDataFrame | None,
+    id_prefix: str,
+) -> tuple[list[str], list[str]]:
     names = (
         dict(zip(known_parks["park_id"], known_parks["name"], strict=True))
         if known_parks is not None
@@ -553,27 +497,7 @@ def _result(
             pid = f"{id_prefix}{round(point.x / 100):04d}{round(point.y / 100):04d}"
             ids.append(pid)
             labels.append(f"Derived park {pid}")
-    parks = gpd.GeoDataFrame(
-        {
-            "park_id": pd.array(ids, dtype="str"),
-            "name": pd.array(labels, dtype="str"),
-            "source": "derived",
-            "matched_park_ids": [",".join(m) for m in trusted],
-            "untrusted_park_ids": [",".join(u) for u in untrusted],
-            "n_objects": accepted["n_objects"].astype("int64"),
-            "n_recreational": accepted["n_recreational"].astype("int64"),
-            "recreational_share": accepted["recreational_share"].astype("float64"),
-            "area_m2": accepted.geometry.area.round(1),
-            "rule_id": rule.rule_id,
-            "rule_json": rule.to_json(),
-            "rule_text": rule.describe(),
-        },
-        geometry=accepted.geometry.array,
-        crs=objects.crs,
-    )
-    parks = _dedupe_ids(parks)
-    report = _report(objects, candidates, parks, rule, known_parks, has, recreational)
-    return DeriveResult(parks=parks, candidates=candidates, rule=rule, report=report)
+    return ids, labels
 
 
 def _dedupe_ids(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -595,8 +519,7 @@ def _report(
     parks: gpd.GeoDataFrame,
     rule: DeriveRule,
     known_parks: gpd.GeoDataFrame | None,
-    has: np.ndarray,
-    recreational: np.ndarray,
+    located: _Located,
 ) -> dict[str, Any]:
     rejected = candidates[candidates["status"] != STATUS_ACCEPTED]
     reasons = rejected["reason"].str.replace(r"\d[\d,.]*", "#", regex=True).value_counts()
@@ -605,8 +528,12 @@ def _report(
         "rule": rule.to_dict(),
         "rule_text": rule.describe(),
         "objects_in": len(objects),
-        "objects_without_location": int((~has).sum()),
-        "recreational_objects": int(recreational.sum()),
+        "objects_without_location": int((~located.has).sum()),
+        "recreational_objects": int(located.recreational.sum()),
+        "typed": located.typed,
+        "park_types": {
+            str(k) or "undetermined": int(v) for k, v in parks["park_type"].value_counts().items()
+        },
         "candidate_clusters": len(candidates),
         "parks_accepted": len(parks),
         "candidates_rejected": {str(k): int(v) for k, v in reasons.items()},
@@ -623,71 +550,3 @@ def _report(
             "untrusted_not_used": sorted(untrusted["park_id"].astype("str")),
         }
     return report
-
-
-def objects_from_bgt_buildings(
-    buildings: gpd.GeoDataFrame,
-    *,
-    footprint_m2: tuple[float, float] = (25.0, 110.0),
-    detached_gap_m: float = 1.5,
-    min_main_m2: float = 25.0,
-) -> gpd.GeoDataFrame:
-    """Turn BGT buildings into objects with a *proxy* of recreational use.
-
-    Where the BAG ``gebruiksdoel`` is not at hand, a detached building with the footprint of a
-    chalet or bungalow (``footprint_m2``) is taken as recreational-like; sheds and garages
-    (below ``min_main_m2``) are left out altogether. This is a proxy: terraced houses and
-    detached small dwellings look alike from above, so its boundaries are proposals to edit.
-
-    Parameters
-    ----------
-    buildings
-        BGT ``pand`` polygons in EPSG:28992; rows with an ``eindRegistratie`` are history
-        and dropped.
-    footprint_m2
-        Footprint range of a recreational-like building.
-    detached_gap_m
-        A building within this distance of another is not detached.
-    min_main_m2
-        Smaller buildings are outbuildings and are not objects.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``bag_pand_id``, ``footprint_m2``, ``detached``, ``recreational`` (the proxy), and
-        the building polygon.
-
-    Raises
-    ------
-    CRSError
-        If ``buildings`` is not in EPSG:28992.
-    """
-    _require_rd(buildings, "BGT buildings")
-    current = buildings
-    if "eindRegistratie" in buildings:
-        current = buildings[buildings["eindRegistratie"].isna()]
-    current = current[current.geometry.notna() & ~current.geometry.is_empty].reset_index(drop=True)
-    area = current.geometry.area.to_numpy()
-    tree = shapely.STRtree(current.geometry.array)
-    left, right = tree.query(current.geometry.array, predicate="dwithin", distance=detached_gap_m)
-    others = left != right
-    n_near = np.bincount(left[others], minlength=len(current))
-    main = area >= min_main_m2
-    detached = n_near == 0
-    recreational = detached & (area >= footprint_m2[0]) & (area <= footprint_m2[1])
-    pand_id = (
-        current["identificatieBAGPND"].astype("str")
-        if "identificatieBAGPND" in current
-        else pd.Series([""] * len(current))
-    )
-    out = gpd.GeoDataFrame(
-        {
-            "bag_pand_id": pand_id.to_numpy(),
-            "footprint_m2": area.round(1),
-            "detached": detached,
-            "recreational": recreational,
-        },
-        geometry=current.geometry.array,
-        crs=current.crs,
-    )
-    return out[main].reset_index(drop=True)

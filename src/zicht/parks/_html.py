@@ -1,116 +1,126 @@
-"""Offline HTML pages for park boundaries: the edit map (Leaflet.draw) and the diff map.
+"""Offline HTML pages for park boundaries: shared pieces, the diff map and the comparison map.
 
-Both pages are one self-contained file like the risk maps: Leaflet is inlined by
-:mod:`zicht._map_assets`, Leaflet.draw 1.0.4 is inlined from the copy that the
-``django-leaflet`` package installs (its stylesheet's sprite images as ``data:`` URIs), the data
-is script-safe JSON, and the page is checked for network references before it is written.
-Every text from the data is escaped in the page's script before it reaches the DOM.
+Every page is one self-contained file like the risk maps: Leaflet is inlined by
+:mod:`zicht.maps`, the editor's Leaflet-Geoman and the pages' own script and stylesheet come
+from the package assets (``zicht/assets/geoman``, ``zicht/assets/parks``), the data is
+script-safe JSON, and the page is checked for network references before it is written. Every
+word a person reads comes from the string catalogue ``parks`` (Dutch first); every text from the
+data is escaped in the page's script before it reaches the DOM.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import html
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from importlib.util import find_spec
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from zicht._errors import ConfigError, ZichtError
+from zicht._strings import catalogue, text
 from zicht.maps import check_offline, leaflet_css, leaflet_js, script_json
 
 __all__ = [
-    "leaflet_draw_css",
-    "leaflet_draw_js",
+    "GEOMAN_VERSION",
+    "TILES",
+    "geoman_css",
+    "geoman_js",
+    "page",
+    "render_compare_map",
     "render_diff_map",
-    "render_edit_map",
 ]
 
-#: Installed packages that ship Leaflet.draw, and the folder inside them, in order of preference.
-_DRAW_SOURCES = (
-    ("leaflet", ("static", "leaflet", "draw")),  # django-leaflet: Leaflet.draw 1.0.4
-    ("flask_admin", ("static", "vendor", "leaflet")),  # Flask-Admin: Leaflet.draw 0.4.14
-)
-_MIME = {".png": "image/png", ".svg": "image/svg+xml"}
-#: Online background tiles, only when asked for (they need internet when the map is opened).
-TILES = {
+#: Online backgrounds, only when asked for (they need internet when the page is opened): the
+#: catalogue key of the label, the URL template, the attribution and the deepest native zoom.
+TILES: dict[str, tuple[tuple[str, str, str, int], ...]] = {
     "pdok": (
-        "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
-        "Kaartgegevens &copy; Kadaster / PDOK",
+        (
+            "background_topo",
+            "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/"
+            "{z}/{x}/{y}.png",
+            "Kaartgegevens &copy; Kadaster / PDOK",
+            19,
+        ),
+        (
+            "background_aerial",
+            "https://service.pdok.nl/hwh/luchtfotorgb/wmts/v1_0/Actueel_orthoHR/EPSG:3857/"
+            "{z}/{x}/{y}.jpeg",
+            "Luchtfoto &copy; Beeldmateriaal Nederland / PDOK",
+            19,
+        ),
     ),
     "osm": (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "&copy; OpenStreetMap contributors",
+        (
+            "background_osm",
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors",
+            19,
+        ),
     ),
 }
 
 
-@functools.cache
-def _draw_dir() -> Path:
-    for package, parts in _DRAW_SOURCES:
-        # find_spec on a top-level package does not import it (django-leaflet's needs Django
-        # settings to import); only its files are read.
-        spec = find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        folder = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
-        script = folder / "leaflet.draw.js"
-        if script.is_file() and "Leaflet.draw" in script.read_text(encoding="utf-8")[:300]:
-            return folder
-    raise ZichtError(
-        "the park edit map inlines Leaflet.draw from an installed package, and none was found: "
-        "pip install django-leaflet (it is a zicht dependency; reinstall with "
-        "pip install -e '.[dev]')"
-    )
+def _asset(*parts: str) -> str:
+    resource = files("zicht").joinpath("assets", *parts)
+    if not resource.is_file():  # pragma: no cover - shipped as package data
+        raise ZichtError(f"the package asset zicht/assets/{'/'.join(parts)} is missing")
+    content = resource.read_text(encoding="utf-8")
+    if "</script" in content.lower():  # pragma: no cover - would end the inline script early
+        raise ZichtError(f"zicht/assets/{'/'.join(parts)} contains '</script'")
+    return content
+
+
+#: The Leaflet-Geoman release inlined in the editor (npm @geoman-io/leaflet-geoman-free, MIT).
+GEOMAN_VERSION = _asset("geoman", "VERSION").split()[0]
 
 
 @functools.cache
-def leaflet_draw_js() -> str:
-    """Return Leaflet.draw's minified JavaScript from the installed package.
+def geoman_js() -> str:
+    """Return Leaflet-Geoman's minified script with a header naming its version and licence.
 
     Returns
     -------
     str
-        ``leaflet.draw.js`` with its copyright header.
-
-    Raises
-    ------
-    ZichtError
-        If no installed package ships Leaflet.draw.
+        ``leaflet-geoman.min.js`` as shipped in ``zicht/assets/geoman``.
     """
-    text = (_draw_dir() / "leaflet.draw.js").read_text(encoding="utf-8")
-    if "</script" in text.lower():  # pragma: no cover - would end the inline script early
-        raise ZichtError("leaflet.draw.js contains '</script' and cannot be inlined")
-    return text
+    header = (
+        f"/* Leaflet-Geoman free {GEOMAN_VERSION} (npm @geoman-io/leaflet-geoman-free), "
+        "MIT licence, Copyright (c) 2017 Sumit Kumar; see zicht/assets/geoman/LICENSE */\n"
+    )
+    return header + _asset("geoman", "leaflet-geoman.min.js")
 
 
 @functools.cache
-def leaflet_draw_css() -> str:
-    """Return Leaflet.draw's stylesheet with its sprite images inlined as ``data:`` URIs."""
-    folder = _draw_dir()
-    css = (folder / "leaflet.draw.css").read_text(encoding="utf-8")
+def geoman_css() -> str:
+    """Return Leaflet-Geoman's stylesheet with its SVG icons as base64 ``data:`` URIs.
 
-    def inline(match: re.Match[str]) -> str:
-        image = folder / "images" / match.group(1)
-        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
-        return f'url("data:{_MIME[image.suffix]};base64,{encoded}")'
+    The icons are inline SVG already; as base64 their inner ``url(#…)`` references stay
+    inside the image, so the offline check sees only ``data:`` URIs.
+    """
 
-    return re.sub(r"url\(\s*['\"]?images/([\w.-]+\.(?:png|svg))['\"]?\s*\)", inline, css)
+    def encode(match: re.Match[str]) -> str:
+        svg = urllib.parse.unquote(match.group(1)).encode("utf-8")
+        return f'url("data:image/svg+xml;base64,{base64.b64encode(svg).decode("ascii")}")'
 
-
-def _draw_script_urls() -> tuple[str, ...]:
-    """Return the URLs in Leaflet.draw's own text (licence header, an error message): no loads."""
-    return tuple(sorted(set(re.findall(r"https?://[^\s'\"<>)]+", leaflet_draw_js()))))
+    css = _asset("geoman", "leaflet-geoman.css")
+    return re.sub(r"url\('data:image/svg\+xml,(.*?)'\)", encode, css, flags=re.DOTALL)
 
 
-def _features(frame: gpd.GeoDataFrame | None, columns: list[str]) -> dict[str, Any]:
-    """GeoJSON (WGS84, 7 decimals ≈ 1 cm) of ``frame`` with only ``columns`` as properties."""
+def features(
+    frame: gpd.GeoDataFrame | None, columns: list[str], *, precision: float | None = 1e-7
+) -> dict[str, Any]:
+    """GeoJSON (WGS84) of ``frame`` with only ``columns`` as properties.
+
+    ``precision`` rounds the coordinates (1e-7 degree is about 1 cm, enough to look at);
+    ``None`` keeps them at full double precision, as the editor needs them.
+    """
     if frame is None or frame.empty:
         return {"type": "FeatureCollection", "features": []}
     keep = [c for c in columns if c in frame]
@@ -118,339 +128,89 @@ def _features(frame: gpd.GeoDataFrame | None, columns: list[str]) -> dict[str, A
     for col in keep:
         if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
             out[col] = out[col].astype("object").where(out[col].notna(), "").astype("str")
-    out = out.set_geometry(out.geometry.set_precision(1e-7))
+    if precision is not None:
+        out = out.set_geometry(out.geometry.set_precision(precision))
     document: dict[str, Any] = json.loads(out.to_json(na="null", drop_id=True))
     return document
 
 
-def _tiles(tiles: str | None) -> tuple[dict[str, str] | None, tuple[str, ...]]:
-    if tiles is None:
-        return None, ()
-    if tiles not in TILES:
-        raise ConfigError(f"tiles must be None (offline) or one of {sorted(TILES)}, got {tiles!r}")
-    url, attribution = TILES[tiles]
-    return {"url": url, "attribution": attribution}, (url.split("{")[0],)
+def tiles(name: str | None, language: str) -> list[dict[str, Any]] | None:
+    """Return the online background layers asked for, or ``None`` (offline, the default).
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not a known background.
+    """
+    if name is None:
+        return None
+    if name not in TILES:
+        raise ConfigError(f"tiles must be None (offline) or one of {sorted(TILES)}, got {name!r}")
+    return [
+        {"label": text("parks", label, language), "url": url, "attribution": attribution,
+         "max_native_zoom": zoom}
+        for label, url, attribution, zoom in TILES[name]
+    ]  # fmt: skip
 
 
-_BASE_CSS = """
-html, body { height: 100%; margin: 0; font: 13px/1.4 system-ui, sans-serif; }
-#map { position: absolute; top: 0; bottom: 0; left: 0; right: 340px; background: #f4f4f0; }
-#panel { position: absolute; top: 0; bottom: 0; right: 0; width: 340px; overflow: auto;
-         box-sizing: border-box; padding: 10px 12px; border-left: 1px solid #bbb;
-         background: #fff; }
-#panel h1 { font-size: 16px; margin: 0 0 6px; }
-#panel h2 { font-size: 13px; margin: 12px 0 4px; }
-#panel label { display: block; margin: 4px 0 2px; }
-#panel input[type=text] { width: 100%; box-sizing: border-box; }
-#panel textarea { width: 100%; height: 120px; box-sizing: border-box; font: 11px monospace; }
-#panel button { margin: 6px 6px 0 0; }
-.zicht-note { color: #555; font-size: 12px; }
-.zicht-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px;
-                border: 2px solid; vertical-align: middle; }
-table.zicht-diff { border-collapse: collapse; font-size: 11px; width: 100%; }
-table.zicht-diff td, table.zicht-diff th { border-bottom: 1px solid #ddd; padding: 2px 3px;
-                                           text-align: right; }
-table.zicht-diff td:first-child, table.zicht-diff th:first-child { text-align: left; }
-"""
-
-_COMMON_JS = """
-function esc(s) {
-  return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;",
-    ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
-}
-function text(id, value) { document.getElementById(id).textContent = value; }
-const map = L.map("map", {zoomSnap: 0.25});
-L.control.scale({position: "bottomleft", imperial: false}).addTo(map);
-const overlays = {};
-if (DATA.tiles) {
-  overlays["Background (online)"] = L.tileLayer(DATA.tiles.url,
-    {attribution: DATA.tiles.attribution, maxZoom: 19}).addTo(map);
-}
-const CONTEXT_STYLE = {color: "#777", weight: 1, fillOpacity: 0.15, opacity: 0.8};
-Object.entries(DATA.context).forEach(([name, fc]) => {
-  overlays[esc(name)] = L.geoJSON(fc, {style: CONTEXT_STYLE, interactive: false}).addTo(map);
-});
-if (DATA.points.features.length) {
-  overlays["Known park locations"] = L.geoJSON(DATA.points, {
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, {radius: 5, weight: 1.5,
-      color: f.properties.location_trusted ? "#00441b" : "#b35806",
-      fillColor: f.properties.location_trusted ? "#5aae61" : "#fdb863", fillOpacity: 0.9}),
-    onEachFeature: (f, layer) => layer.bindTooltip(() => esc(f.properties.name) + " (" +
-      esc(f.properties.park_id) + ")" + (f.properties.location_trusted ? "" :
-      "<br><i>only the place centre is known: not trusted</i>")),
-  }).addTo(map);
-}
-"""
-
-_EDIT_JS = """
-const drawn = L.featureGroup().addTo(map);
-overlays["Park boundaries (editable)"] = drawn;
-const STYLE = {derived: "#1b7837", supplier: "#2166ac", edited: "#e08214", drawn: "#8073ac"};
-function styleOf(p) { return {color: STYLE[p.source] || "#444", weight: 2, fillOpacity: 0.15}; }
-let selected = null, newCount = 0;
-function select(layer) {
-  if (selected) { selected.setStyle({weight: 2}); }
-  selected = layer;
-  layer.setStyle({weight: 4});
-  document.getElementById("park-id").value = layer.feature.properties.park_id;
-  document.getElementById("park-name").value = layer.feature.properties.name;
-  text("park-source", layer.feature.properties.source);
-}
-function adopt(layer, props) {
-  layer.feature = {type: "Feature", properties: Object.assign({}, props)};
-  layer.setStyle(styleOf(layer.feature.properties));
-  layer.bindTooltip(() => esc(layer.feature.properties.name) + " (" +
-    esc(layer.feature.properties.park_id) + ", " + esc(layer.feature.properties.source) + ")");
-  layer.on("click", () => select(layer));
-  drawn.addLayer(layer);
-}
-L.geoJSON(DATA.parks).eachLayer(layer => adopt(layer, layer.feature.properties));
-function count() { text("park-count", drawn.getLayers().length + " park(s)"); }
-count();
-map.addControl(new L.Control.Draw({
-  position: "topleft",
-  edit: {featureGroup: drawn},
-  draw: {polygon: {allowIntersection: false, showArea: true}, rectangle: {showArea: false},
-         polyline: false, circle: false, marker: false, circlemarker: false},
-}));
-map.on(L.Draw.Event.CREATED, e => {
-  newCount += 1;
-  adopt(e.layer, {park_id: "NEW-" + newCount, name: "New park " + newCount, source: "drawn",
-                  note: ""});
-  select(e.layer); count();
-});
-map.on(L.Draw.Event.EDITED, e => {
-  e.layers.eachLayer(layer => {
-    const p = layer.feature.properties;
-    if (p.source !== "drawn") { p.source = "edited"; }
-    layer.setStyle(styleOf(p));
-  });
-});
-map.on(L.Draw.Event.DELETED, e => { selected = null; count(); });
-document.getElementById("park-id").addEventListener("input", ev => {
-  if (selected) { selected.feature.properties.park_id = ev.target.value.trim(); }
-});
-document.getElementById("park-name").addEventListener("input", ev => {
-  if (selected) { selected.feature.properties.name = ev.target.value.trim(); }
-});
-function exportGeoJSON() {
-  const features = [];
-  drawn.eachLayer(layer => {
-    const f = layer.toGeoJSON(8);
-    f.properties = Object.assign({}, layer.feature.properties);
-    features.push(f);
-  });
-  const doc = {type: "FeatureCollection", name: "park_boundaries",
-    zicht: Object.assign({}, DATA.meta, {exported: new Date().toISOString()}),
-    features: features};
-  const textOut = JSON.stringify(doc);
-  document.getElementById("export-text").value = textOut;
-  const blob = new Blob([textOut], {type: "application/geo+json"});
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = DATA.filename;
-  document.body.appendChild(a); a.click(); a.remove();
-  text("export-status", features.length + " park(s) exported as " + DATA.filename);
-  return doc;
-}
-document.getElementById("export").addEventListener("click", exportGeoJSON);
-L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
-const bounds = drawn.getLayers().length ? drawn.getBounds() : null;
-if (bounds && bounds.isValid()) { map.fitBounds(bounds.pad(0.1)); }
-else { map.setView([52.1, 5.3], 8); }
-"""
-
-_EDIT_PANEL = """
-<div id="panel">
-  <h1>zicht — park boundaries</h1>
-  <div class="zicht-note" id="meta"></div>
-  <div><b id="park-count"></b></div>
-  <h2>Selected park</h2>
-  <div class="zicht-note">Click a boundary to select it.</div>
-  <label for="park-id">park_id</label><input type="text" id="park-id">
-  <label for="park-name">name</label><input type="text" id="park-name">
-  <div class="zicht-note">source: <span id="park-source"></span></div>
-  <h2>Export</h2>
-  <button id="export" type="button">Export GeoJSON</button>
-  <div class="zicht-note" id="export-status"></div>
-  <textarea id="export-text" readonly></textarea>
-  <h2>How</h2>
-  <ol class="zicht-note">
-    <li>Adjust a boundary with the edit tool (pencil), draw a new park with the polygon or
-        rectangle tool, delete one with the bin; save each step in the toolbar.</li>
-    <li>Give a new park its park_id and name in the fields above.</li>
-    <li>Export, then validate and store it:<br>
-        <code>zicht parks import FILE --store STORE --author NAME --reason WHY</code></li>
-  </ol>
-  <div class="zicht-note">Colours: green derived, blue supplier, orange edited, purple drawn.
-  Green dots: known park locations; orange dots: only the place centre is known (not
-  trusted).</div>
-</div>
-"""
-
-_DIFF_JS = """
-const COLOURS = {added: "#1a9850", removed: "#d73027", changed: "#fc8d59", unchanged: "#4575b4"};
-const rows = {};
-DATA.table.forEach(r => { rows[r.park_id] = r; });
-function tip(id) {
-  const r = rows[id]; if (!r) { return esc(id); }
-  let t = "<b>" + esc(r.name_b || r.name_a) + "</b> (" + esc(id) + ")<br>" + esc(r.change) +
-    "<br>area " + esc(r.area_a_m2) + " → " + esc(r.area_b_m2) + " m²";
-  if (r.addresses_in != null) { t += "<br>addresses in/out: " + esc(r.addresses_in) + " / " +
-    esc(r.addresses_out); }
-  if (r.parcels_in != null) { t += "<br>parcels in/out: " + esc(r.parcels_in) + " / " +
-    esc(r.parcels_out); }
-  return t;
-}
-const layerA = L.geoJSON(DATA.a, {style: {color: "#555", weight: 2, dashArray: "5 4",
-  fill: false}, onEachFeature: (f, l) => l.bindTooltip(() => tip(f.properties.park_id))});
-const layerB = L.geoJSON(DATA.b, {style: f => {
-    const r = rows[f.properties.park_id];
-    const c = COLOURS[r ? r.change : "unchanged"];
-    return {color: c, weight: 2, fillColor: c, fillOpacity: 0.3};
-  }, onEachFeature: (f, l) => l.bindTooltip(() => tip(f.properties.park_id))});
-const removed = L.geoJSON(DATA.removed, {style: {color: COLOURS.removed, weight: 2,
-  fillColor: COLOURS.removed, fillOpacity: 0.3},
-  onEachFeature: (f, l) => l.bindTooltip(() => tip(f.properties.park_id))});
-overlays[esc(DATA.label_b) + ": parks by change"] = layerB.addTo(map);
-overlays["removed in " + esc(DATA.label_b)] = removed.addTo(map);
-overlays[esc(DATA.label_a) + ": outlines (dashed)"] = layerA.addTo(map);
-L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
-const all = L.featureGroup([layerA, layerB, removed]);
-if (all.getBounds().isValid()) { map.fitBounds(all.getBounds().pad(0.1)); }
-else { map.setView([52.1, 5.3], 8); }
-const legend = document.getElementById("legend");
-Object.entries(COLOURS).forEach(([k, c]) => {
-  const n = DATA.summary[k] || 0;
-  const li = document.createElement("div");
-  const sw = document.createElement("span"); sw.className = "zicht-swatch";
-  sw.style.borderColor = c; sw.style.background = c;
-  li.appendChild(sw); li.appendChild(document.createTextNode(k + ": " + n));
-  legend.appendChild(li);
-});
-const body = document.getElementById("diff-rows");
-DATA.table.filter(r => r.change !== "unchanged").forEach(r => {
-  const tr = document.createElement("tr");
-  [r.park_id, r.change, r.area_change_m2, r.addresses_in, r.addresses_out, r.parcels_in,
-   r.parcels_out].forEach(v => {
-    const td = document.createElement("td"); td.textContent = v == null ? "–" : v;
-    tr.appendChild(td);
-  });
-  body.appendChild(tr);
-});
-"""
-
-_DIFF_PANEL = """
-<div id="panel">
-  <h1>zicht — park boundaries compared</h1>
-  <div class="zicht-note" id="meta"></div>
-  <h2>Changes</h2>
-  <div id="legend"></div>
-  <h2>Parks that changed</h2>
-  <table class="zicht-diff"><thead><tr><th>park</th><th>change</th><th>Δ m²</th>
-  <th>addr in</th><th>addr out</th><th>parc in</th><th>parc out</th></tr></thead>
-  <tbody id="diff-rows"></tbody></table>
-  <p class="zicht-note">A working map for the people who define park boundaries, not a
-  publication: address and parcel counts are register counts (addresses synthetic in the
-  demo), shown to judge a boundary change.</p>
-</div>
-"""
+def fill(template: str, language: str) -> str:
+    """Fill ``{key}`` fields of an HTML template with escaped catalogue strings."""
+    strings = catalogue("parks", language)
+    return re.sub(r"\{(\w+)\}", lambda m: html.escape(strings[m.group(1)]), template)
 
 
-def _page(
-    title: str, extra_css: str, extra_js: str, panel: str, data: dict[str, Any], script: str
+def page(
+    title: str, panel: str, data: Mapping[str, Any], script: str, *, editor: bool = False
 ) -> str:
+    """Assemble one offline page: Leaflet (+ Geoman for the editor), the panel, data, script."""
+    language = str(data.get("language", "nl"))
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n"
+        f"<title>{html.escape(title)}</title>\n"
         f"<style>{leaflet_css()}</style>\n"
-        + (f"<style>{extra_css}</style>\n" if extra_css else "")
-        + f"<style>{_BASE_CSS}</style>\n"
+        + (f"<style>{geoman_css()}</style>\n" if editor else "")
+        + f"<style>{_asset('parks', 'pages.css')}</style>\n"
         f"<script>{leaflet_js()}</script>\n"
-        + (f"<script>{extra_js}</script>\n" if extra_js else "")
+        + (f"<script>{geoman_js()}</script>\n" if editor else "")
         + '</head>\n<body>\n<div id="map"></div>\n'
         + panel
         + "\n<script>\n"
-        + f"const DATA = {script_json(data)};\n"
-        + _COMMON_JS
+        + f"const DATA = {script_json(dict(data))};\n"
         + script
-        + "document.getElementById('meta').textContent = DATA.meta_text;\n"
         + "</script>\n</body>\n</html>\n"
     )
 
 
-def _points(points: gpd.GeoDataFrame | None) -> dict[str, Any]:
-    return _features(points, ["park_id", "name", "location_trusted"])
+def offline_allowed(editor: bool) -> tuple[str, ...]:
+    """URLs that only appear as text in the inlined libraries (licence headers, messages)."""
+    if not editor:
+        return ()
+    return tuple(sorted(set(re.findall(r"https?://[^\s'\"<>)]+", geoman_js()))))
 
 
-def render_edit_map(
-    parks: gpd.GeoDataFrame,
-    *,
-    meta: Mapping[str, Any] | None = None,
-    points: gpd.GeoDataFrame | None = None,
-    context: Mapping[str, gpd.GeoDataFrame] | None = None,
-    tiles: str | None = None,
-    filename: str = "park_boundaries_edited.geojson",
-) -> str:
-    """Render the offline edit map of a boundary set as one HTML page.
-
-    Parameters
-    ----------
-    parks
-        The boundaries to edit (``park_id``, ``name``, ``source``, ``note``), any CRS.
-    meta
-        Carried into the exported GeoJSON's ``zicht`` member (``parent_version``, ``store``).
-    points
-        Known park locations (``park_id``, ``name``, ``location_trusted``) for reference.
-    context
-        Reference layers by name (gemeente boundaries, BGT roads …).
-    tiles
-        ``None`` (offline, default), ``"pdok"`` or ``"osm"`` (online background).
-    filename
-        Name of the downloaded GeoJSON.
-
-    Returns
-    -------
-    str
-        The page; it loads nothing over the network unless ``tiles`` is given.
-
-    Raises
-    ------
-    ZichtError
-        If Leaflet.draw is not installed, or the page would load anything it should not.
-    """
-    tile_spec, allowed = _tiles(tiles)
-    meta = dict(meta or {})
-    version = meta.get("parent_version") or "(not stored yet)"
-    data = {
-        "parks": _features(parks, ["park_id", "name", "source", "note"]),
-        "points": _points(points),
-        "context": {k: _features(v, []) for k, v in (context or {}).items()},
-        "tiles": tile_spec,
-        "meta": meta,
-        "meta_text": f"Version {version} · {len(parks)} parks · written "
-        f"{datetime.now(UTC).date().isoformat()}",
-        "filename": filename,
-    }
-    page = _page(
-        "zicht — edit park boundaries",
-        leaflet_draw_css(),
-        leaflet_draw_js(),
-        _EDIT_PANEL,
-        data,
-        _EDIT_JS,
-    )
-    check_offline(page, allowed=allowed + _draw_script_urls())
-    return page
+_DIFF_PANEL = """
+<div id="panel">
+  <h1>{diff_title}</h1>
+  <div class="zicht-note" id="meta"></div>
+  <h2>{diff_changes}</h2>
+  <div id="legend"></div>
+  <h2>{diff_changed_heading}</h2>
+  <table class="zicht-diff"><thead><tr><th>{col_park}</th><th>{col_change}</th>
+  <th>{col_area_change}</th><th>{col_addresses_in}</th><th>{col_addresses_out}</th>
+  <th>{col_parcels_in}</th><th>{col_parcels_out}</th></tr></thead>
+  <tbody id="diff-rows"></tbody></table>
+  <p class="zicht-note">{diff_note}</p>
+</div>
+"""
 
 
 def render_diff_map(
     diff: Any,
     *,
     points: gpd.GeoDataFrame | None = None,
-    context: Mapping[str, gpd.GeoDataFrame] | None = None,
-    tiles: str | None = None,
+    tiles_name: str | None = None,
+    language: str = "nl",
 ) -> str:
     """Render a :class:`~zicht.parks.ParkDiff` as one offline HTML page.
 
@@ -460,35 +220,117 @@ def render_diff_map(
         The comparison, from :func:`zicht.parks.diff_parks`.
     points
         Known park locations for reference.
-    context
-        Reference layers by name.
-    tiles
+    tiles_name
         ``None`` (offline, default), ``"pdok"`` or ``"osm"``.
+    language
+        ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
     str
         The page.
     """
-    tile_spec, allowed = _tiles(tiles)
     records = json.loads(diff.table.to_json(orient="records"))
     removed_ids = set(diff.table.loc[diff.table["change"] == "removed", "park_id"])
     a = diff.a
+    summary = {k: diff.summary.get(k, 0) for k in ("added", "removed", "changed", "unchanged")}
     data = {
-        "a": _features(a, ["park_id", "name"]),
-        "b": _features(diff.b, ["park_id", "name"]),
-        "removed": _features(a[a["park_id"].isin(removed_ids)], ["park_id", "name"]),
+        "a": features(a, ["park_id", "name"]),
+        "b": features(diff.b, ["park_id", "name"]),
+        "removed": features(a[a["park_id"].isin(removed_ids)], ["park_id", "name"]),
         "table": records,
         "summary": diff.summary,
         "label_a": diff.label_a,
         "label_b": diff.label_b,
-        "points": _points(points),
-        "context": {k: _features(v, []) for k, v in (context or {}).items()},
-        "tiles": tile_spec,
-        "meta": {},
-        "meta_text": f"{diff.label_a} → {diff.label_b}: {diff.summary.get('added', 0)} added, "
-        f"{diff.summary.get('removed', 0)} removed, {diff.summary.get('changed', 0)} changed",
+        "points": features(points, ["park_id", "name", "location_trusted"]),
+        "tiles": tiles(tiles_name, language),
+        "language": language,
+        "t": dict(catalogue("parks", language)),
+        "meta_text": text(
+            "parks",
+            "diff_meta",
+            language,
+            a=diff.label_a,
+            b=diff.label_b,
+            tolerance_mm=f"{1000 * diff.summary.get('tolerance_m', 0.001):g}",
+            **summary,
+        ),
     }
-    page = _page("zicht — park boundaries compared", "", "", _DIFF_PANEL, data, _DIFF_JS)
-    check_offline(page, allowed=allowed)
-    return page
+    body = page(
+        text("parks", "diff_title", language),
+        fill(_DIFF_PANEL, language),
+        data,
+        _asset("parks", "common.js") + _asset("parks", "diff_map.js"),
+    )
+    check_offline(body)
+    return body
+
+
+_COMPARE_PANEL = """
+<div id="panel">
+  <h1>{compare_title}</h1>
+  <div class="zicht-note" id="meta"></div>
+  <div id="legend"></div>
+  <h2>{compare_table_heading}</h2>
+  <table class="zicht-diff"><thead><tr><th>{col_park}</th><th>{col_change}</th>
+  <th>{col_iou}</th></tr></thead><tbody id="compare-rows"></tbody></table>
+  <p class="zicht-note">{compare_note}</p>
+</div>
+"""
+
+
+def render_compare_map(
+    comparison: Any, *, tiles_name: str | None = None, language: str = "nl"
+) -> str:
+    """Render a :class:`~zicht.parks.BoundaryComparison` as one offline HTML page.
+
+    The map shows where the two sets agree (in both), and what lies only in the derived or
+    only in the registered set; the table gives the IoU per matched park and the parks that
+    are only in one set.
+
+    Parameters
+    ----------
+    comparison
+        From :func:`zicht.parks.compare_boundaries`.
+    tiles_name
+        ``None`` (offline, default), ``"pdok"`` or ``"osm"``.
+    language
+        ``"nl"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+    s = comparison.summary
+    data = {
+        "a": features(comparison.a, ["park_id", "name", "park_type"]),
+        "b": features(comparison.b, ["park_id", "name", "park_type"]),
+        "pieces": features(comparison.pieces, ["piece"]),
+        "table": json.loads(comparison.table.to_json(orient="records")),
+        "label_a": comparison.label_a,
+        "label_b": comparison.label_b,
+        "points": {"type": "FeatureCollection", "features": []},
+        "tiles": tiles(tiles_name, language),
+        "language": language,
+        "t": dict(catalogue("parks", language)),
+        "meta_text": text(
+            "parks",
+            "compare_meta",
+            language,
+            a=comparison.label_a,
+            b=comparison.label_b,
+            matched=s["n_matched"],
+            mean_iou=s["mean_iou"],
+            only_a=s["n_only_a"],
+            only_b=s["n_only_b"],
+        ),
+    }
+    body = page(
+        text("parks", "compare_title", language),
+        fill(_COMPARE_PANEL, language),
+        data,
+        _asset("parks", "common.js") + _asset("parks", "compare_map.js"),
+    )
+    check_offline(body)
+    return body

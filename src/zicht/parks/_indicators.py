@@ -17,8 +17,9 @@ import pandas as pd
 import shapely
 
 from zicht._errors import CRSError, SchemaError
+from zicht.parks._derive import is_rd
 from zicht.publish import DisclosureRules, LayerInput, Release, publish_release
-from zicht.schemas import IndicatorMeta
+from zicht.schemas import RD_NEW, IndicatorMeta
 
 __all__ = [
     "PARK_INDICATORS",
@@ -49,7 +50,7 @@ PARK_INDICATORS = (
 
 
 def _require_rd(frame: gpd.GeoDataFrame, what: str) -> None:
-    if frame.crs is None or frame.crs.to_epsg() != 28992:
+    if not is_rd(frame.crs):
         raise CRSError(f"{what} must be in EPSG:28992, got {frame.crs}")
 
 
@@ -209,7 +210,7 @@ def park_layer_inputs(
     park_frame.insert(1, "area_name", park_frame["area_id"].map(names))
     park_frame["gemeente_code"] = where["code"].to_numpy()
     park_layer = gpd.GeoDataFrame(
-        park_frame, geometry=[geoms[p] for p in park_frame["area_id"]], crs=28992
+        park_frame, geometry=[geoms[p] for p in park_frame["area_id"]], crs=RD_NEW
     )
     small = table[table["n_units"] < min_units]
     counts = ["n_units", "n_recreational", "n_registered_residents", "n_recreational_registered"]
@@ -238,8 +239,8 @@ def park_layer_inputs(
         ),
         geometry=region_frame["geometry"].to_numpy()
         if len(region_frame)
-        else gpd.GeoSeries([], crs=28992),
-        crs=28992,
+        else gpd.GeoSeries([], crs=RD_NEW),
+        crs=RD_NEW,
     )
     return [LayerInput("park", park_layer), LayerInput("park_region", region_layer)]
 

@@ -4,15 +4,18 @@ There is no single definition of a holiday park, and supplier boundaries are not
 This module gives the people who define park boundaries a rule-based, traceable workflow:
 
 1. :func:`derive_parks` proposes boundaries by a written :class:`DeriveRule` (clusters of
-   recreational objects, outlined, snapped to parcels, minus public roads and water); every
-   boundary records the rule that made it.
-2. :func:`render_edit_map` writes an offline map with a drawing tool to adjust them.
+   recreational objects, outlined, snapped to parcels, minus public roads and water), typed by
+   the TOP10NL rules (:class:`Typology`); every boundary records its type and the rule.
+2. :func:`render_edit_map` writes an offline editor (Leaflet-Geoman) to adjust them, with
+   trace layers from the shipped open data (:func:`edit_context`); its export keeps RD New.
 3. :func:`validate_boundaries` checks a boundary file, listing every problem at once.
 4. :func:`save_park_version` / :func:`load_park_version` keep versions in a GeoPackage
    (id, date, author, reason, parent), and the pipeline uses a chosen version.
 5. :func:`diff_parks` compares two versions: parks added, removed, changed, area change,
    addresses and parcels moving in or out.
-6. :func:`publish_park_indicators` publishes per-park figures only where a park passes the
+6. :func:`compare_boundaries` compares derived with registered boundaries (a gemeente's own
+   file, TOP10NL functional areas): IoU per park, parks only in one set, a map.
+7. :func:`publish_park_indicators` publishes per-park figures only where a park passes the
    disclosure rules, and merges the others per gemeente.
 
 :func:`synthetic_park_study` and :func:`evaluate_recovery` measure how well a rule recovers
@@ -39,94 +42,23 @@ import shapely
 
 from zicht._errors import InputError
 from zicht.ingest import read_boundaries, read_parks
-from zicht.parks._derive import (
-    OUTLINES,
-    DeriveResult,
-    DeriveRule,
-    derive_parks,
-    load_rule,
-    objects_from_bgt_buildings,
-    to_multipolygon,
-)
-from zicht.parks._diff import CHANGES, ParkDiff, diff_parks
-from zicht.parks._html import render_diff_map, render_edit_map
-from zicht.parks._indicators import (
-    PARK_INDICATORS,
-    assign_points_to_parks,
-    park_indicator_table,
-    park_layer_inputs,
-    publish_park_indicators,
-)
-from zicht.parks._store import (
-    LAYER_BOUNDARIES,
-    LAYER_VERSIONS,
-    STORE_COLUMNS,
-    VersionInfo,
-    boundaries_sha256,
-    list_park_versions,
-    load_park_version,
-    read_boundary_file,
-    save_park_version,
-)
-from zicht.parks._synthetic import (
-    RecoveryReport,
-    evaluate_recovery,
-    mix_in_scattered_recreation,
-    synthesize_park_sites,
-    synthesize_registered_residents,
-)
-from zicht.parks._validate import (
-    BOUNDARY_SOURCES,
-    REQUIRED_COLUMNS,
-    check_boundaries,
-    validate_boundaries,
-)
+from zicht.parks._derive import is_rd
+from zicht.parks._editor import EditContext, TraceLayer
+from zicht.parks._objects import objects_from_bgt_buildings
+from zicht.parks._synthetic import mix_in_scattered_recreation, synthesize_park_sites
+from zicht.schemas import RD_NEW
 from zicht.synthetic import synthesize_addresses
 
 __all__ = [
-    "BOUNDARY_SOURCES",
-    "CHANGES",
-    "LAYER_BOUNDARIES",
-    "LAYER_VERSIONS",
-    "OUTLINES",
-    "PARK_INDICATORS",
-    "REQUIRED_COLUMNS",
-    "STORE_COLUMNS",
     "VELUWE",
-    "DeriveResult",
-    "DeriveRule",
     "OtterloData",
-    "ParkDiff",
     "ParkStudy",
-    "RecoveryReport",
-    "VersionInfo",
-    "assign_points_to_parks",
-    "boundaries_sha256",
-    "check_boundaries",
-    "derive_parks",
-    "diff_parks",
-    "evaluate_recovery",
-    "list_park_versions",
-    "load_park_version",
-    "load_rule",
-    "mix_in_scattered_recreation",
+    "edit_context",
     "netherlands_polygon",
-    "objects_from_bgt_buildings",
-    "park_indicator_table",
-    "park_layer_inputs",
-    "publish_park_indicators",
-    "read_boundary_file",
     "read_gemeenten",
     "read_otterlo",
     "read_park_points",
-    "render_diff_map",
-    "render_edit_map",
-    "save_park_version",
-    "synthesize_park_sites",
-    "synthesize_registered_residents",
     "synthetic_park_study",
-    "to_multipolygon",
-    "validate_boundaries",
 ]
 
 #: The Veluwe gemeenten of the holiday-park study.
@@ -178,7 +110,7 @@ def netherlands_polygon(geodata: str | Path, *, tolerance_m: float = 250.0) -> s
     beach or a lake shore are allowed ``tolerance_m`` of slack.
     """
     provinces = pyogrio.read_dataframe(Path(geodata) / _CBS_2022, layer="NLD_prov")
-    provinces = provinces.to_crs(28992)
+    provinces = provinces.to_crs(RD_NEW)
     return shapely.buffer(shapely.union_all(provinces.geometry.array), tolerance_m)
 
 
@@ -292,7 +224,7 @@ def synthetic_park_study(
     homes["mixed_area"] = False
     addresses = pd.concat([background, homes], ignore_index=True)
     addresses["address_id"] = [f"SYN{i:08d}" for i in range(len(addresses))]
-    addresses = gpd.GeoDataFrame(addresses, geometry="geometry", crs=28992)
+    addresses = gpd.GeoDataFrame(addresses, geometry="geometry", crs=RD_NEW)
     return ParkStudy(
         addresses=addresses,
         sites=sites,
@@ -362,11 +294,103 @@ def read_otterlo(geodata: str | Path) -> OtterloData:
 
     def read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         frame = pyogrio.read_dataframe(path, layer=layer)
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs).to_crs(28992)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs).to_crs(RD_NEW)
 
     return OtterloData(
         objects=objects_from_bgt_buildings(read(files["pand"])),
         parcels=read(files["parcels"]),
         roads=read(files["context"], "wegdeel"),
         water=read(files["context"], "waterdeel"),
+    )
+
+
+#: The shipped open data the editor traces against: (catalogue key, file, layer, kind, snap,
+#: style). All of it lies around Otterlo (gemeente Ede); elsewhere the layers are empty and the
+#: editor says so.
+_TRACE_FILES = (
+    ("trace_parcels", "brk/otterlo_brk_perceel_sample.gpkg", None, "polygon", True,
+     {"color": "#b15928", "weight": 1.5, "fill": False}),
+    ("trace_buildings", "bgt/bgt_otterlo_pand.gpkg", None, "polygon", True,
+     {"color": "#6a3d9a", "weight": 1, "fillOpacity": 0.25}),
+    ("trace_fences", "bgt/bgt_otterlo_scheiding.gpkg", "scheiding", "line", True,
+     {"color": "#e31a1c", "weight": 1.5}),
+    ("trace_addresses", "bag/otterlo_bag_adrespunten.gpkg", "adrespunt", "point", True,
+     {"color": "#1f78b4", "weight": 1, "fillOpacity": 0.8}),
+    ("trace_roads", "bgt/bgt_otterlo_parks_context.gpkg", "wegdeel", "polygon", False,
+     {"color": "#999", "weight": 0.5, "fillColor": "#ccc", "fillOpacity": 0.4}),
+    ("trace_water", "bgt/bgt_otterlo_parks_context.gpkg", "waterdeel", "polygon", False,
+     {"color": "#1f78b4", "weight": 0.5, "fillColor": "#a6cee3", "fillOpacity": 0.5}),
+)  # fmt: skip
+
+
+def _read_near(
+    path: Path, layer: str | None, covered: shapely.Geometry, margin_m: float
+) -> gpd.GeoDataFrame:
+    """Read the current objects of a shipped layer within ``margin_m`` of ``covered``."""
+    minx, miny, maxx, maxy = covered.bounds
+    box = (minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
+    frame = pyogrio.read_dataframe(path, layer=layer, bbox=box)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs)
+    if not is_rd(frame.crs):
+        frame = frame.to_crs(RD_NEW)
+    if "eindRegistratie" in frame:
+        frame = frame[frame["eindRegistratie"].isna()]
+    return frame[frame.distance(covered) <= margin_m].reset_index(drop=True)
+
+
+def edit_context(
+    geodata: str | Path, parks: gpd.GeoDataFrame, *, margin_m: float = 1_500.0
+) -> EditContext:
+    """Gather what the park editor shows around ``parks`` from the shipped open data.
+
+    Trace layers (within ``margin_m`` of the parks): the BRK parcels, BGT buildings, BGT fences
+    and walls, BAG address points (public; never unit data), BGT roads and water; the CBS 2022
+    gemeenten the parks lie in (a park outside them is reported in the page); the known park
+    locations. Vertices snap to parcels, buildings, fences and address points.
+
+    Parameters
+    ----------
+    geodata
+        The ``geodata/`` folder.
+    parks
+        The boundaries to be edited, any declared CRS.
+    margin_m
+        How far around the parks trace data is taken.
+
+    Returns
+    -------
+    EditContext
+        For :func:`zicht.parks.render_edit_map`.
+
+    Raises
+    ------
+    InputError
+        If a shipped file is missing.
+    """
+    geodata = Path(geodata)
+    rd = parks if is_rd(parks.crs) else parks.to_crs(RD_NEW)
+    covered = shapely.union_all(rd.geometry.array) if len(rd) else shapely.Polygon()
+    area = shapely.buffer(covered, margin_m)
+    missing = [str(geodata / f[1]) for f in _TRACE_FILES if not (geodata / f[1]).is_file()]
+    if missing:
+        raise InputError(f"the editor's trace data lack {missing}")
+    trace = []
+    for label, file, layer, kind, snap, style in _TRACE_FILES:
+        frame = _read_near(geodata / file, layer, covered, margin_m) if len(rd) else None
+        trace.append(
+            TraceLayer(
+                label=label,
+                frame=frame if frame is not None else gpd.GeoDataFrame(geometry=[], crs=RD_NEW),
+                kind=kind,
+                snap=snap,
+                style=style,
+            )
+        )
+    gemeenten = read_gemeenten(geodata)
+    touched = gemeenten[gemeenten.intersects(covered)] if len(rd) else gemeenten.iloc[:0]
+    points, _ = read_park_points(geodata)
+    return EditContext(
+        points=points[points.intersects(area)] if not area.is_empty else points,
+        gemeenten=touched[["code", "name", "geometry"]].reset_index(drop=True),
+        trace=tuple(trace),
     )

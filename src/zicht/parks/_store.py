@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import Transformer
 
 from zicht._errors import InputError, SchemaError
 from zicht.parks._validate import validate_boundaries
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "LAYER_BOUNDARIES",
@@ -44,6 +46,7 @@ STORE_COLUMNS = (
     "park_id",
     "name",
     "source",
+    "park_type",
     "matched_park_ids",
     "rule_id",
     "rule_json",
@@ -222,7 +225,8 @@ def load_park_version(
     parks = gpd.GeoDataFrame(parks, geometry="geometry", crs=parks.crs)
     parks = parks.drop(columns="version_id").sort_values("park_id").reset_index(drop=True)
     for col in STORE_COLUMNS:
-        parks[col] = parks[col].fillna("").astype("str")
+        # A store written before a column existed (park_type) reads it as empty.
+        parks[col] = parks[col].fillna("").astype("str") if col in parks else ""
     return parks, info
 
 
@@ -315,7 +319,7 @@ def save_park_version(
             if col in clean
             else ""
         )
-    boundaries = gpd.GeoDataFrame(rows, geometry=clean.geometry.array, crs=28992)
+    boundaries = gpd.GeoDataFrame(rows, geometry=clean.geometry.array, crs=RD_NEW)
     table = pd.DataFrame([{c: getattr(info, c) for c in _VERSION_COLUMNS}])
     path.parent.mkdir(parents=True, exist_ok=True)
     append = LAYER_BOUNDARIES in _layers(path)
@@ -331,11 +335,20 @@ def save_park_version(
     return info
 
 
+#: A vertex whose stored RD New coordinates lie farther than this from its WGS84 position
+#: (converted) was changed outside the editor; its WGS84 position wins.
+RD_CONSISTENCY_M = 0.05
+
+
 def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Read a boundary file (GeoJSON from the edit map, GeoPackage, shapefile …).
 
     A GeoJSON file written by the edit map carries a ``zicht`` member with the version it was
-    made from (``parent_version``) and the store; it is returned as the second value.
+    made from (``parent_version``) and the store; it is returned as the second value. Its
+    features also carry ``rd_coordinates``: the RD New coordinates of every vertex the editor
+    did not move. Those are taken as they are, so a boundary that was not edited comes back to
+    the millimetre (exactly, in fact); moved and new vertices (``null`` there) are converted
+    from their WGS84 position. The counts are in the metadata as ``rd_vertices``.
 
     Parameters
     ----------
@@ -345,8 +358,8 @@ def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, An
     Returns
     -------
     tuple of (GeoDataFrame, dict)
-        The features as read (CRS as declared; GeoJSON is WGS84) and the ``zicht`` metadata
-        (empty when absent).
+        The features (in RD New when the file came from the edit map, else in the CRS the
+        file declares; GeoJSON is WGS84) and the ``zicht`` metadata (empty when absent).
 
     Raises
     ------
@@ -360,6 +373,7 @@ def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, An
         raise InputError(f"cannot read park boundaries from {path}: {exc}") from exc
     if frame.empty:
         raise InputError(f"{path} holds no park boundaries")
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs)
     meta: dict[str, Any] = {}
     if path.suffix.lower() in (".geojson", ".json"):
         try:
@@ -368,4 +382,45 @@ def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, An
             raise InputError(f"cannot read {path} as JSON: {exc}") from exc
         if isinstance(document, dict) and isinstance(document.get("zicht"), dict):
             meta = dict(document["zicht"])
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs), meta
+        features = document.get("features", []) if isinstance(document, dict) else []
+        if len(features) == len(frame) and any("rd_coordinates" in f for f in features):
+            frame, meta["rd_vertices"] = _restore_rd(frame, features)
+    return frame, meta
+
+
+def _flatten(coords: Any) -> list[Any]:
+    if coords is None or (len(coords) and isinstance(coords[0], (int, float))):
+        return [coords]
+    return [v for c in coords for v in _flatten(c)]
+
+
+def _restore_rd(
+    frame: gpd.GeoDataFrame, features: list[dict[str, Any]]
+) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """Rebuild the geometries in RD New from the editor's ``rd_coordinates`` and WGS84."""
+    to_rd = Transformer.from_crs("EPSG:4326", RD_NEW, always_xy=True)
+    counts = {"kept": 0, "converted": 0, "changed_outside_editor": 0}
+    geoms = []
+    for feature in features:
+        geom = shapely.geometry.shape(feature["geometry"]) if feature.get("geometry") else None
+        if geom is None or geom.is_empty:
+            geoms.append(geom)
+            continue
+        wgs = shapely.get_coordinates(geom)
+        converted = np.column_stack(to_rd.transform(wgs[:, 0], wgs[:, 1]))
+        stored = _flatten(feature.get("rd_coordinates"))
+        if len(stored) != len(wgs):
+            stored = [None] * len(wgs)
+        known = np.array([v is not None for v in stored])
+        rd = converted.copy()
+        if known.any():
+            given = np.array([v for v in stored if v is not None], dtype="float64")
+            near = np.hypot(*(given - converted[known]).T) <= RD_CONSISTENCY_M
+            rows = np.flatnonzero(known)[near]
+            rd[rows] = given[near]
+            counts["kept"] += int(near.sum())
+            counts["changed_outside_editor"] += int((~near).sum())
+        counts["converted"] += int((~known).sum())
+        geoms.append(shapely.set_coordinates(geom, rd))
+    out = frame.drop(columns=frame.geometry.name)
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=RD_NEW), counts

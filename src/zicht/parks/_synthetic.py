@@ -21,7 +21,9 @@ from shapely import affinity
 from zicht._errors import SchemaError
 
 __all__ = [
+    "PLANTED_TYPES",
     "SHAPES",
+    "VILLAGE_TYPES",
     "RecoveryReport",
     "evaluate_recovery",
     "mix_in_scattered_recreation",
@@ -30,6 +32,29 @@ __all__ = [
 ]
 
 SHAPES = ("ellipse", "rectangle", "lshape", "blob")
+#: How often each TOP10NL park type is planted, and the mix of objects on it (synthetic).
+PLANTED_TYPES = {
+    "bungalowpark": (0.35, {"bungalow": 0.78, "bungalow_block": 0.2, "appartement": 0.02}),
+    "vakantiepark": (0.35, {"bungalow": 0.5, "stacaravan": 0.35, "kampeerplaats": 0.15}),
+    "camping": (0.2, {"kampeerplaats": 0.65, "stacaravan": 0.35}),
+    "caravanpark": (0.1, {"stacaravan": 0.98, "groepsaccommodatie": 0.02}),
+}
+#: The kinds of the holiday homes among village houses (decoys, not parks).
+VILLAGE_TYPES = {"bungalow": 0.6, "appartement": 0.25, "groepsaccommodatie": 0.15}
+_BLOCK_SIZE = 4
+
+
+def _kinds(
+    park_id: str, park_type: str, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the kind of each home of a planted park, and the block of the linked ones."""
+    mix = PLANTED_TYPES[park_type][1]
+    kinds = rng.choice(list(mix), size=n, p=list(mix.values())).astype(object)
+    blocks = np.full(n, "", dtype=object)
+    in_block = np.flatnonzero(kinds == "bungalow_block")
+    for order, row in enumerate(in_block):
+        blocks[row] = f"{park_id}-B{order // _BLOCK_SIZE + 1}"
+    return kinds, blocks
 
 
 def _footprint(shape: str, area_m2: float, rng: np.random.Generator) -> shapely.Geometry:
@@ -86,10 +111,13 @@ def synthesize_park_sites(
     Each trusted park point gets a footprint (ellipse, rectangle, L-shape or blob, chosen by
     the seed) of ``area_ha`` hectares centred on it, filled with recreational homes
     (``logiesfunctie``) on a jittered grid; a ``permanent_share`` of them is registered as
-    ``woonfunctie`` (people living permanently on the park). A footprint that would come
-    closer than ``min_gap_m`` to one planted before it (two park records at one location, or
-    neighbouring parks) is not planted, and the site table says so: no rule can separate
-    parks that touch.
+    ``woonfunctie`` (people living permanently on the park). Each site gets a TOP10NL park
+    type (:data:`PLANTED_TYPES`, from a generator of its own, so the sites and homes do not
+    depend on it) and its homes the kinds of that type: bungalows, linked homes in blocks of
+    four, stacaravans, pitches, and a few apartments or group accommodation. A footprint
+    that would come closer than ``min_gap_m`` to one planted before it (two park records at
+    one location, or neighbouring parks) is not planted, and the site table says so: no rule
+    can separate parks that touch.
 
     Parameters
     ----------
@@ -111,9 +139,10 @@ def synthesize_park_sites(
     Returns
     -------
     tuple of (GeoDataFrame, GeoDataFrame)
-        Sites: ``park_id``, ``shape``, ``planted`` (bool), ``note``, ``area_m2``,
-        ``n_homes``, footprint polygon. Addresses: ``address_id`` (``SYNPARK…``),
-        ``gebruiksdoel``, ``park_id_planted``, ``synthetic`` (True), points.
+        Sites: ``park_id``, ``shape``, ``park_type``, ``planted`` (bool), ``note``,
+        ``area_m2``, ``n_homes``, footprint polygon. Addresses: ``address_id``
+        (``SYNPARK…``), ``gebruiksdoel``, ``recreation_type``, ``block_id``,
+        ``park_id_planted``, ``synthetic`` (True), points.
 
     Raises
     ------
@@ -124,12 +153,17 @@ def synthesize_park_sites(
     if missing:
         raise SchemaError(f"parks lack columns {missing} needed to plant park sites")
     rng = np.random.default_rng(seed)
+    kind_rng = np.random.default_rng([seed, 16])
+    type_names = list(PLANTED_TYPES)
+    type_p = [PLANTED_TYPES[t][0] for t in type_names]
     trusted = parks[parks["location_trusted"].astype(bool)].sort_values("park_id")
     planted_union = shapely.Polygon()
     rows: list[dict[str, Any]] = []
     xy_parts: list[np.ndarray] = []
     use_parts: list[np.ndarray] = []
     id_parts: list[np.ndarray] = []
+    kind_parts: list[np.ndarray] = []
+    block_parts: list[np.ndarray] = []
     for park_id, point in zip(trusted["park_id"], trusted.geometry, strict=True):
         shape = SHAPES[int(rng.integers(0, len(SHAPES)))]
         area = rng.uniform(*area_ha) * 1e4
@@ -140,7 +174,14 @@ def synthesize_park_sites(
         note = ""
         if not planted_union.is_empty and geom.distance(planted_union) < min_gap_m:
             note = f"not planted: within {min_gap_m:g} m of a park planted before"
-        row = {"park_id": park_id, "shape": shape, "planted": not note, "note": note}
+        park_type = str(kind_rng.choice(type_names, p=type_p))
+        row = {
+            "park_id": park_id,
+            "shape": shape,
+            "park_type": park_type,
+            "planted": not note,
+            "note": note,
+        }
         rows.append({**row, "area_m2": round(geom.area, 1), "n_homes": 0, "geometry": geom})
         if note:
             continue
@@ -150,9 +191,22 @@ def synthesize_park_sites(
         xy_parts.append(homes)
         use_parts.append(uses.astype(object))
         id_parts.append(np.full(len(homes), park_id, dtype=object))
+        kinds, blocks = _kinds(str(park_id), park_type, len(homes), kind_rng)
+        kind_parts.append(kinds)
+        block_parts.append(blocks)
     sites = gpd.GeoDataFrame(
         pd.DataFrame.from_records(
-            rows, columns=["park_id", "shape", "planted", "note", "area_m2", "n_homes", "geometry"]
+            rows,
+            columns=[
+                "park_id",
+                "shape",
+                "park_type",
+                "planted",
+                "note",
+                "area_m2",
+                "n_homes",
+                "geometry",
+            ],
         ),
         geometry="geometry",
         crs=parks.crs,
@@ -162,13 +216,19 @@ def synthesize_park_sites(
         {
             "address_id": [f"SYNPARK{i:07d}" for i in range(len(xy))],
             "gebruiksdoel": pd.array(np.concatenate(use_parts) if use_parts else [], dtype="str"),
-            "park_id_planted": pd.array(np.concatenate(id_parts) if id_parts else [], dtype="str"),
+            "recreation_type": _joined(kind_parts),
+            "block_id": _joined(block_parts),
+            "park_id_planted": _joined(id_parts),
             "synthetic": np.ones(len(xy), dtype=bool),
         },
         geometry=shapely.points(xy) if len(xy) else [],
         crs=parks.crs,
     )
     return sites, addresses
+
+
+def _joined(parts: list[np.ndarray]) -> pd.arrays.StringArray:
+    return pd.array(np.concatenate(parts) if parts else [], dtype="str")
 
 
 def mix_in_scattered_recreation(
@@ -206,8 +266,10 @@ def mix_in_scattered_recreation(
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy with the changed uses and a boolean ``mixed_area`` column marking the
-        patches' addresses.
+        A copy with the changed uses, their ``recreation_type`` (:data:`VILLAGE_TYPES`:
+        holiday homes, apartments, group accommodation; empty for every other address, from a
+        generator of its own) and a boolean ``mixed_area`` column marking the patches'
+        addresses.
     """
     rng = np.random.default_rng(seed)
     out = addresses.copy()
@@ -228,6 +290,15 @@ def mix_in_scattered_recreation(
         in_patch |= d <= mixed_radius_m
         column[patch & (rng.random(len(out)) < mixed_share)] = "logiesfunctie"
     out["gebruiksdoel"] = pd.array(column, dtype="str")
+    kinds = np.full(len(out), "", dtype=object)
+    turned = np.flatnonzero(column == "logiesfunctie")
+    kinds[turned] = np.random.default_rng([seed, 16]).choice(
+        list(VILLAGE_TYPES), size=len(turned), p=list(VILLAGE_TYPES.values())
+    )
+    if "recreation_type" in addresses:
+        before = addresses["recreation_type"].astype("object").fillna("").astype("str")
+        kinds = np.where(before.to_numpy() != "", before.to_numpy(), kinds)
+    out["recreation_type"] = pd.array(kinds, dtype="str")
     out["mixed_area"] = in_patch
     return out
 
@@ -273,6 +344,28 @@ def synthesize_registered_residents(
     return pd.Series(values.astype("int64"), index=addresses.index, name="n_registered_residents")
 
 
+def _type_agreement(
+    site_table: pd.DataFrame,
+    planted: gpd.GeoDataFrame,
+    derived: gpd.GeoDataFrame,
+    match_site: dict[int, int],
+) -> dict[str, Any]:
+    """Add the planted and the derived park type to the site table; count where they agree."""
+    if "park_type" not in planted or "park_type" not in derived:
+        return {}
+    types = derived["park_type"].astype("str").to_numpy()
+    site_table["park_type"] = planted["park_type"].astype("str").to_numpy()
+    site_table["derived_park_type"] = [
+        types[match_site[i]] if i in match_site else "" for i in range(len(site_table))
+    ]
+    matched = site_table[site_table["matched_park_id"] != ""]
+    same = int((matched["park_type"] == matched["derived_park_type"]).sum())
+    return {
+        "n_type_agrees": same,
+        "type_agreement": round(same / len(matched), 3) if len(matched) else float("nan"),
+    }
+
+
 @dataclass
 class RecoveryReport:
     """How well derived boundaries recover planted footprints.
@@ -281,7 +374,8 @@ class RecoveryReport:
     ----------
     sites
         One row per planted site: ``park_id``, ``shape``, ``best_iou``, ``matched_park_id``
-        (the derived park matched one-to-one at IoU ≥ ``threshold``, else empty).
+        (the derived park matched one-to-one at IoU ≥ ``threshold``, else empty), and when
+        both sets carry a ``park_type``: ``park_type`` (planted) and ``derived_park_type``.
     derived
         One row per derived park: ``park_id``, ``best_iou``, ``kind`` (``match``,
         ``split_or_partial`` when it overlaps a site without matching it, ``false_positive``
@@ -289,7 +383,8 @@ class RecoveryReport:
     summary
         ``n_sites``, ``mean_iou``, ``median_iou``, ``n_recovered`` (IoU ≥ threshold),
         ``recall``, ``n_derived``, ``n_false_positive``, ``n_split_or_partial``,
-        ``precision``, ``threshold``, ``n_not_planted``.
+        ``precision``, ``threshold``, ``n_not_planted``; with park types also
+        ``n_type_agrees`` and ``type_agreement`` (share of matched sites typed as planted).
     """
 
     sites: pd.DataFrame
@@ -366,6 +461,7 @@ def evaluate_recovery(
             ],
         }
     )
+    agreement = _type_agreement(site_table, planted, derived, match_site)
     kinds = np.where(
         np.isin(np.arange(len(found_geoms)), list(used)),
         "match",
@@ -388,5 +484,6 @@ def evaluate_recovery(
         "n_split_or_partial": int((kinds == "split_or_partial").sum()),
         "precision": round(len(used) / n_found, 3) if n_found else float("nan"),
         "threshold": threshold,
+        **agreement,
     }
     return RecoveryReport(sites=site_table, derived=derived_table, summary=summary)

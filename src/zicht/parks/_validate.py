@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from zicht._errors import GeometryError, SchemaError
-from zicht.parks._derive import to_multipolygon
+from zicht.parks._derive import is_rd, to_multipolygon
+from zicht.schemas import RD_NEW
 
 __all__ = [
     "BOUNDARY_SOURCES",
@@ -201,7 +202,7 @@ def check_boundaries(
     >>> import geopandas as gpd, shapely
     >>> parks = gpd.GeoDataFrame(
     ...     {"park_id": ["A", "A"], "name": ["Bos", ""], "source": ["drawn", "drawn"]},
-    ...     geometry=[shapely.box(150_000, 450_000, 150_200, 450_200)] * 2, crs=28992)
+    ...     geometry=[shapely.box(150_000, 450_000, 150_200, 450_200)] * 2, crs=RD_NEW)
     >>> check_boundaries(parks)["check"].tolist()
     ['park_id', 'name', 'overlap']
     """
@@ -225,7 +226,7 @@ def check_boundaries(
             if p["check"] == "geometry"
         )
     else:
-        rd = frame.to_crs(28992) if frame.crs.to_epsg() != 28992 else frame
+        rd = frame.to_crs(RD_NEW) if not is_rd(frame.crs) else frame
         problems.extend(
             _check_geometry(
                 np.asarray(rd.geometry.array, dtype=object),
@@ -286,9 +287,9 @@ def validate_boundaries(
         )
         error = SchemaError if problems["check"].isin(_SCHEMA_CHECKS).all() else GeometryError
         raise error(f"{subject}: {len(problems)} problem(s)\n{listing}")
-    out = frame.to_crs(28992) if frame.crs.to_epsg() != 28992 else frame.copy()
+    out = frame.to_crs(RD_NEW) if not is_rd(frame.crs) else frame.copy()
     for col in REQUIRED_COLUMNS:
         out[col] = out[col].astype("str").str.strip()
     return out.set_geometry(
-        gpd.GeoSeries([to_multipolygon(g) for g in out.geometry], index=out.index, crs=28992)
+        gpd.GeoSeries([to_multipolygon(g) for g in out.geometry], index=out.index, crs=RD_NEW)
     )
