@@ -163,3 +163,51 @@ def test_reference_shares_are_read_from_csv(tmp_path):
     assert frame.index.tolist() == ["BU02280101", "BU02280102"]
     with pytest.raises(InputError, match="area column"):
         read_reference_shares(path, area_column="buurt")
+
+
+def test_proxy_screen_gives_no_flag_on_random_flags_with_a_sentinel_laden_reference(tmp_path):
+    # CBS hides small groups' shares behind -99999999; read as numbers they line up with
+    # small areas (where rates swing most) and fake a correlation. Removed, nothing is left.
+    rng = np.random.default_rng(14)
+    n = 120
+    areas = [f"BU0228{i:04d}" for i in range(n)]
+    size = rng.integers(5, 400, n)
+    rate = rng.binomial(size, 0.1) / size * 100  # random flags: no link to any group
+    share = rng.uniform(5, 40, n).round(1)
+    secret = size < 60  # CBS suppresses the share where the buurt is small
+    share_text = np.where(secret, "-99999999", share.astype(str))
+    inhabitants = size * 3
+    path = tmp_path / "kwb.csv"
+    pd.DataFrame(
+        {"gwb_code": areas, "share_migration_pct": share_text, "inhabitants": inhabitants}
+    ).to_csv(path, index=False, sep=";")
+    reference = read_reference_shares(path, area_column="gwb_code")
+    assert reference.attrs["sentinels"] == {"share_migration_pct": int(secret.sum())}
+    assert list(reference.columns) == ["share_migration_pct"]  # the count is left out
+    assert reference["share_migration_pct"].isna().sum() == secret.sum()
+    indicators = pd.DataFrame({"rate_vacant_pct": rate}, index=areas)
+    screen = screen_proxies(indicators, reference, threshold=0.5, min_areas=10)
+    row = screen.table.iloc[0]
+    assert not screen.table["flagged"].any()
+    assert row["n_areas"] == n - secret.sum()
+    assert row["ci_low"] < row["rho"] < row["ci_high"]
+    assert any("sentinels" in note for note in screen.notes)
+    assert any("counts, not shares" in note for note in screen.notes)
+    # and over many draws of random flags, never a flag
+    for seed in range(20):
+        draw = np.random.default_rng(seed)
+        random_rate = draw.binomial(size, 0.02) / size * 100
+        values = pd.DataFrame({"rate_x_pct": random_rate}, index=areas)
+        assert not screen_proxies(values, reference, threshold=0.5).table["flagged"].any()
+
+
+def test_a_reference_without_an_area_code_column_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "ref.csv"
+    pd.DataFrame({"buurt": ["BU02280101", "BU02280102"], "share_pct": [1.0, 2.0]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(InputError, match=r"set guard\.area_column = 'buurt'"):
+        read_reference_shares(path, area_column="code")
+    pd.DataFrame({"share_pct": [1.0, 2.0]}).to_csv(path, index=False)
+    with pytest.raises(InputError, match="cannot be matched to areas"):
+        read_reference_shares(path, area_column="code")

@@ -47,10 +47,10 @@ def test_read_boundaries_collects_schema_problems(tmp_path):
     )
     path = tmp_path / "bad.gpkg"
     frame.to_file(path)
-    with pytest.raises(SchemaError, match="name"):
-        read_boundaries(path, level="wijk")
+    with pytest.raises(SchemaError, match="name_column = 'label' is not a column"):
+        read_boundaries(path, level="wijk", name_column="label")
     with pytest.raises(SchemaError, match="2 problem") as err:
-        read_boundaries(path, level="wijk", name_column="naam")
+        read_boundaries(path, level="wijk")  # "naam" is found as the name column
     assert "do not match" in str(err.value)
     assert "duplicate" in str(err.value)
 

@@ -33,7 +33,7 @@ def test_no_crs_is_refused_with_the_fix(tmp_path):
     path = tmp_path / "no_crs.shp"
     frame.to_file(path)
     path.with_suffix(".prj").unlink()  # a shapefile without its .prj has no CRS
-    with pytest.raises(CRSError, match="declares no CRS; pass assume_crs="):
+    with pytest.raises(CRSError, match=r"declares no CRS.*fit EPSG:28992.*set assume_crs"):
         read_boundaries(path, level="gemeente")
     _, report = read_boundaries(path, level="gemeente", assume_crs="EPSG:28992")
     assert report.notes == ["source declares no CRS; assumed EPSG:28992"]
@@ -47,13 +47,20 @@ def test_no_crs_is_refused_with_the_fix(tmp_path):
 
 def test_metres_labelled_as_degrees():
     frame = _addresses([(155_000, 463_000)], crs=4326)
-    with pytest.raises(CRSError, match=r"declares EPSG:4326 \(degrees\).*which are metres"):
+    with pytest.raises(CRSError, match=r"EPSG:4326 \(degrees\) but .*fit EPSG:28992, not"):
         validate_layer(frame, ADDRESSES, source="test")
 
 
 def test_degrees_labelled_as_rd_new():
     frame = _addresses([(5.66, 52.04), (5.70, 52.05)], crs=28992)
-    with pytest.raises(CRSError, match="look like longitude/latitude degrees; declare EPSG:4326"):
+    with pytest.raises(CRSError, match=r"EPSG:28992 \(metres\) but .* fit EPSG:4326, not the"):
+        validate_layer(frame, ADDRESSES, source="test")
+
+
+def test_web_mercator_declared_as_rd_new_names_the_crs_it_fits():
+    # the newcomer's CBS 2017 shapefile: Web Mercator metres under an RD New label
+    frame = _addresses([(640_000, 6_800_000), (650_000, 6_810_000)], crs=28992)
+    with pytest.raises(CRSError, match="fit EPSG:3857, not the declared EPSG:28992"):
         validate_layer(frame, ADDRESSES, source="test")
 
 

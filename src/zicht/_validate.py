@@ -21,17 +21,25 @@ from zicht._errors import CRSError, GeometryError, InputError, SchemaError, Zich
 from zicht.schemas import NL_BOUNDS_RD, RD_NEW, RD_NEW_EPSG, LayerSchema
 
 __all__ = [
+    "CBS_SENTINELS",
     "CODE_PATTERNS",
     "LayerReport",
     "NestingReport",
     "Problems",
     "check_codes",
     "check_nesting",
+    "crs_fits",
+    "describe_fit",
     "is_rd",
     "repair_geometries",
+    "replace_sentinels",
     "require_rd",
     "validate_layer",
 ]
+
+#: CBS writes these negative numbers for secret or missing figures.
+CBS_SENTINELS = (-99999999, -99999997, -99999995, -99999994, -99999993)
+_SENTINEL_TEXT = frozenset(str(v) for v in CBS_SENTINELS)
 
 #: CBS region codes. Since 2024 some buurt codes carry letters (``BU0363AA01``).
 CODE_PATTERNS = {
@@ -130,6 +138,13 @@ class LayerReport:
         Rows dropped on repair (empty boundary polygons), counted per reason.
     notes
         Free-text remarks (e.g. an assumed CRS, swapped axes).
+    year
+        The year the layer describes (boundary vintages), when the file or a column says.
+    overlaps
+        Pairs of area codes whose polygons overlap by more than 1 % of the smaller one.
+    repaired_extents
+        Per id of a repaired polygon, the bounds (RD New) of its geometry before repair:
+        units that then fall outside every area can be tied to it.
     """
 
     layer: str
@@ -141,6 +156,9 @@ class LayerReport:
     outside_nl: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    year: int | None = None
+    overlaps: list[list[str]] = field(default_factory=list)
+    repaired_extents: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def rows_kept(self) -> int:
@@ -160,7 +178,140 @@ class LayerReport:
             "outside_nl": self.outside_nl,
             "dropped": dict(self.dropped),
             "notes": list(self.notes),
+            **({"year": self.year} if self.year is not None else {}),
+            **({"overlaps": len(self.overlaps)} if self.overlaps else {}),
+            **({"repaired_ids": sorted(self.repaired_extents)} if self.repaired_extents else {}),
         }
+
+
+def replace_sentinels(
+    frame: pd.DataFrame, *, skip: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Set CBS sentinel values (``-99999999`` …) to missing; the one policy of every reader.
+
+    Numeric columns become ``float64`` where they held a sentinel; text columns (CSV read as
+    strings) lose cells that are exactly a sentinel's digits. Boundaries, units, addresses,
+    parcels, reference shares and area tables all go through here, so that a filter such as
+    ``bouwjaar < 1945`` never counts a secret cell as a year.
+
+    Parameters
+    ----------
+    frame
+        Any table; not modified.
+    skip
+        Columns to leave as they are (ids, codes).
+
+    Returns
+    -------
+    tuple of (DataFrame, dict of str to int)
+        The copy with missing values, and per column how many sentinels were replaced.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"bouwjaar": [1930, -99999999], "note": ["a", "-99999997"]})
+    >>> out, counts = replace_sentinels(t)
+    >>> counts, out["bouwjaar"].isna().tolist()
+    ({'bouwjaar': 1, 'note': 1}, [False, True])
+    """
+    out = frame.copy()
+    counts: dict[str, int] = {}
+    geometry = getattr(frame, "_geometry_column_name", None)
+    for col in out.columns:
+        if col == geometry or col in skip:
+            continue
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series):
+            continue
+        if pd.api.types.is_numeric_dtype(series):
+            mask = series.isin(CBS_SENTINELS).to_numpy(dtype=bool)
+            replaced = series.astype("float64").mask(mask) if mask.any() else series
+        elif pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            text = series.astype("str").str.strip()
+            mask = (text.isin(_SENTINEL_TEXT) & series.notna()).to_numpy(dtype=bool)
+            replaced = series.mask(mask) if mask.any() else series
+        else:
+            continue
+        if mask.any():
+            counts[str(col)] = int(mask.sum())
+            out[col] = replaced
+    return out, counts
+
+
+#: Boxes (xmin, ymin, xmax, ymax) the Netherlands fills in each CRS zicht recognises.
+_FIT_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "EPSG:28992": (-7_000.0, 289_000.0, 300_000.0, 629_000.0),
+    "EPSG:4326": (3.0, 50.5, 7.5, 53.8),
+    "EPSG:4326 with latitude and longitude swapped": (50.5, 3.0, 53.8, 7.5),
+    "EPSG:3857": (330_000.0, 6_530_000.0, 840_000.0, 7_140_000.0),
+}
+
+
+def crs_fits(bounds: tuple[float, float, float, float]) -> list[str]:
+    """Name the CRSs whose Dutch extent holds these coordinate bounds.
+
+    The CRS is never guessed from this: it is only said, whenever the declared CRS
+    disagrees or none is declared, which one the coordinates fit.
+
+    Parameters
+    ----------
+    bounds
+        ``(xmin, ymin, xmax, ymax)`` of the layer's coordinates.
+
+    Returns
+    -------
+    list of str
+        ``"EPSG:28992"`` (RD New), ``"EPSG:4326"`` (longitude/latitude),
+        ``"EPSG:4326 with latitude and longitude swapped"`` or ``"EPSG:3857"`` (Web
+        Mercator); empty when none fits.
+
+    Examples
+    --------
+    >>> crs_fits((640_000.0, 6_800_000.0, 650_000.0, 6_810_000.0))
+    ['EPSG:3857']
+    >>> crs_fits((52.0, 5.6, 52.1, 5.7))
+    ['EPSG:4326 with latitude and longitude swapped']
+    """
+    xmin, ymin, xmax, ymax = bounds
+    if not all(np.isfinite(v) for v in bounds):
+        return []
+    return [
+        name
+        for name, (x0, y0, x1, y1) in _FIT_BOXES.items()
+        if x0 <= xmin and xmax <= x1 and y0 <= ymin and ymax <= y1
+    ]
+
+
+def describe_fit(bounds: tuple[float, float, float, float], declared: str | None) -> str:
+    """Say in words which CRS the coordinates fit when it is not the declared one ("" if it is).
+
+    Parameters
+    ----------
+    bounds
+        ``(xmin, ymin, xmax, ymax)`` of the layer's coordinates (in the declared CRS).
+    declared
+        The CRS the layer declares (``None``: none).
+
+    Returns
+    -------
+    str
+        E.g. "its coordinates (x 6.4e+05…6.5e+05, y 6.8e+06…6.8e+06) fit EPSG:3857, not
+        the declared EPSG:28992", or "" when they fit the declared CRS.
+    """
+    fits = crs_fits(bounds)
+    name = None
+    if declared is not None:
+        try:
+            epsg = CRS.from_user_input(declared).to_epsg()
+        except Exception:  # an unreadable CRS is reported by the caller
+            epsg = None
+        name = f"EPSG:{epsg}" if epsg else str(declared)
+    if name is not None and name in fits:
+        return ""
+    xmin, ymin, xmax, ymax = bounds
+    extent = f"x {xmin:.6g}…{xmax:.6g}, y {ymin:.6g}…{ymax:.6g}"
+    fit = " or ".join(fits) if fits else "no CRS zicht knows over the Netherlands"
+    against = f", not the declared {name}" if name else " (the source declares no CRS)"
+    return f"its coordinates ({extent}) fit {fit}{against}"
 
 
 def check_codes(codes: pd.Series, level: str, problems: Problems, column: str = "code") -> None:
@@ -241,10 +392,15 @@ def _present(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
+def _declared(frame: gpd.GeoDataFrame, assumed: bool) -> str:
+    name = CRS.from_user_input(frame.crs).to_string()
+    return f"is assumed to be in {name} (assume_crs)" if assumed else f"declares {name}"
+
+
 def _check_axes(
-    frame: gpd.GeoDataFrame, schema: LayerSchema, problems: Problems, repair: bool
+    frame: gpd.GeoDataFrame, problems: Problems, repair: bool, assumed: bool = False
 ) -> tuple[gpd.GeoDataFrame, str | None]:
-    """Detect geographic/projected confusion and swapped latitude/longitude."""
+    """Detect geographic/projected confusion, a wrong projected CRS and swapped lat/lon."""
     geoms = frame.geometry.array
     present = _present(geoms)
     if not present.any():
@@ -252,36 +408,26 @@ def _check_axes(
     xy = shapely.get_coordinates(geoms[present])
     xmin, ymin = np.nanmin(xy, axis=0)
     xmax, ymax = np.nanmax(xy, axis=0)
+    bounds = (float(xmin), float(ymin), float(xmax), float(ymax))
     crs = CRS.from_user_input(frame.crs)
-    extent = f"x {xmin:.6g}…{xmax:.6g}, y {ymin:.6g}…{ymax:.6g}"
+    declared = _declared(frame, assumed)
+    fit = describe_fit(bounds, frame.crs)
     looks_degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
     if crs.is_geographic:
         if not looks_degrees:
             problems.add(
-                f"geometry: the layer declares {crs.to_string()} (degrees) but its coordinates "
-                f"span {extent}, which are metres; declare the projected CRS it is really in "
-                f"({RD_NEW} for RD New), e.g. with assume_crs= on a source without one",
+                f"geometry: the layer {declared} (degrees) but {fit}; declare the CRS it is "
+                "really in (assume_crs only applies to a source that declares none; fix the "
+                ".prj or the file's CRS otherwise)",
                 CRSError,
             )
             return frame, None
-        swapped = (
-            (xy[:, 0] >= _NL_LAT[0])
-            & (xy[:, 0] <= _NL_LAT[1])
-            & (xy[:, 1] >= _NL_LON[0])
-            & (xy[:, 1] <= _NL_LON[1])
-        )
-        in_order = (
-            (xy[:, 0] >= _NL_LON[0])
-            & (xy[:, 0] <= _NL_LON[1])
-            & (xy[:, 1] >= _NL_LAT[0])
-            & (xy[:, 1] <= _NL_LAT[1])
-        )
-        if swapped.mean() > 0.5 and swapped.sum() > in_order.sum():
+        if "EPSG:4326 with latitude and longitude swapped" in crs_fits(bounds):
             if not repair:
                 problems.add(
-                    f"geometry: latitude and longitude look swapped ({extent}: x holds "
-                    "latitudes 50.5–53.8 and y longitudes 3–7.5); write x = longitude, "
-                    "y = latitude, or pass repair=True to swap them",
+                    f"geometry: latitude and longitude look swapped ({fit.split(' fit ')[0]}:"
+                    " x holds latitudes 50.5–53.8 and y longitudes 3–7.5); write x = "
+                    "longitude, y = latitude, or pass repair=True to swap them",
                     CRSError,
                 )
                 return frame, None
@@ -294,12 +440,27 @@ def _check_axes(
             return out, "latitude and longitude were swapped in the source; swapped back"
     elif looks_degrees:
         problems.add(
-            f"geometry: the layer declares {crs.to_string()} (metres) but its coordinates "
-            f"span {extent}, which look like longitude/latitude degrees; declare "
-            "EPSG:4326 (or pass assume_crs='EPSG:4326' on a source without a CRS)",
+            f"geometry: the layer {declared} (metres) but {fit}; declare EPSG:4326 (or pass "
+            "assume_crs='EPSG:4326' on a source without a CRS)",
             CRSError,
         )
+    elif fit and crs_fits(bounds):
+        problems.add(f"geometry: the layer {declared} but {fit}; declare that CRS", CRSError)
     return frame, None
+
+
+def _no_crs_error(frame: gpd.GeoDataFrame, subject: str) -> CRSError:
+    """The error for a layer without a CRS, saying which CRS its coordinates fit."""
+    geoms = frame.geometry.array
+    fit = ""
+    if _present(geoms).any():
+        b = shapely.total_bounds(geoms[_present(geoms)])
+        fit = f"; {describe_fit(tuple(float(v) for v in b), None)}"  # type: ignore[arg-type]
+    return CRSError(
+        f"{subject}: the layer declares no CRS (a shapefile without its .prj?){fit}; "
+        f"set assume_crs (e.g. '{RD_NEW}' for RD New, 'EPSG:4326' for "
+        "longitude/latitude, 'EPSG:3857' for Web Mercator) if you know it"
+    )
 
 
 def validate_layer(
@@ -355,11 +516,9 @@ def validate_layer(
         raise InputError(f"{subject}: the layer is empty (0 rows); check the layer name or filter")
     problems = Problems(subject)
     if frame.crs is None:
-        raise CRSError(
-            f"{subject}: the layer declares no CRS; pass assume_crs= (e.g. '{RD_NEW}' for "
-            "RD New or 'EPSG:4326' for longitude/latitude) if you know it"
-        )
-    frame, swap_note = _check_axes(frame, schema, problems, repair)
+        raise _no_crs_error(frame, subject)
+    assumed = any(n.startswith("source declares no CRS") for n in report.notes)
+    frame, swap_note = _check_axes(frame, problems, repair, assumed)
     if swap_note:
         report.notes.append(swap_note)
     _check_columns(frame, schema, problems)
@@ -397,18 +556,37 @@ def validate_layer(
         first = out.geometry.array[outside][:2]
         problems.add(
             f"geometry: {int(outside.sum())} rows lie outside the Netherlands (RD New area "
-            f"of use {NL_BOUNDS_RD}), e.g. {[g.wkt[:60] for g in first]}; check the CRS, or "
-            "pass repair=True to keep them (they then join no area)",
+            f"of use {NL_BOUNDS_RD}), e.g. {[g.wkt[:60] for g in first]}; check the CRS"
+            f"{_fit_note(frame)}, or pass repair=True to keep them (they then join no area)",
             GeometryError,
         )
     problems.raise_if_any()
     if drop.any():
         out = out.loc[~drop]
     if repair and not schema.is_point_layer:
+        geoms = out.geometry.array
+        broken = _present(geoms) & ~shapely.is_valid(geoms)
+        if broken.any() and schema.id_column in out:
+            ids = out[schema.id_column].astype("str").to_numpy()[broken]
+            bounds = shapely.bounds(geoms[broken])
+            report.repaired_extents = {
+                str(i): (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+                for i, b in zip(ids, bounds, strict=True)
+            }
         out, report.repaired = repair_geometries(out)
     if report.outside_nl and repair:
         report.notes.append(f"{report.outside_nl} rows outside the Netherlands kept")
     return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=RD_NEW), report
+
+
+def _fit_note(frame: gpd.GeoDataFrame) -> str:
+    geoms = frame.geometry.array
+    present = _present(geoms)
+    if not present.any():
+        return ""
+    b = tuple(float(v) for v in shapely.total_bounds(geoms[present]))
+    fit = describe_fit(b, frame.crs)  # type: ignore[arg-type]
+    return f" ({fit})" if fit else ""
 
 
 def _check_columns(frame: gpd.GeoDataFrame, schema: LayerSchema, problems: Problems) -> None:

@@ -411,7 +411,8 @@ class ProxyScreen:
     ----------
     table
         One row per (indicator, reference) pair: ``indicator``, ``reference``,
-        ``n_areas``, ``rho`` (Spearman), ``p_value``, ``flagged``.
+        ``n_areas``, ``rho`` (Spearman), ``p_value``, ``ci_low``/``ci_high`` (its 95 %
+        interval), ``flagged``.
     threshold
         ``|rho|`` at or above which a pair is flagged.
     level
@@ -448,11 +449,14 @@ class ProxyScreen:
                     "p_value": None
                     if not math.isfinite(row.p_value)
                     else round(float(row.p_value), 6),
+                    "rho_ci95": None
+                    if not math.isfinite(row.ci_low)
+                    else [round(float(row.ci_low), 4), round(float(row.ci_high), 4)],
                     "flagged": bool(row.flagged),
                 }
             )
         return {
-            "method": "Spearman rank correlation",
+            "method": "Spearman rank correlation, 95 % interval by Fisher z (se 1.06/sqrt(n-3))",
             "threshold_abs_rho": self.threshold,
             "level": self.level,
             "min_areas": self.min_areas,
@@ -482,14 +486,20 @@ def read_reference_shares(
     Returns
     -------
     pandas.DataFrame
-        Indexed by area code (str), one float column per reference share.
+        Indexed by area code (str), one float column per reference share. CBS sentinels
+        (``-99999999`` …) are missing, counted per column in ``attrs["sentinels"]``;
+        columns with values above 100 (counts, not shares) are left out when ``columns``
+        is empty and listed in ``attrs["counts_left_out"]``.
 
     Raises
     ------
     InputError
-        If the file cannot be read, or the columns are missing or not numeric.
+        If the file cannot be read, has no area code column (the message names a column
+        that holds codes, if any), or the columns are missing, not numeric or counts.
     """
     import pandas as pd
+
+    from zicht._validate import replace_sentinels  # heavy (shapely, pyproj): the screen only
 
     path = Path(path)
     try:
@@ -500,10 +510,18 @@ def read_reference_shares(
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read reference shares from {path}: {exc}") from exc
     if area_column not in frame.columns:
-        raise InputError(
-            f"reference shares ({path}) lack the area column {area_column!r}; "
-            f"columns are {list(frame.columns)}"
+        coded = [c for c in frame.columns if _holds_area_codes(frame[c])]
+        hint = (
+            f"; column {coded[0]!r} holds area codes: set guard.area_column = {coded[0]!r}"
+            if coded
+            else "; without area codes (BU…, WK…) the shares cannot be matched to areas"
         )
+        raise InputError(
+            f"reference shares ({path}) lack the area column guard.area_column = "
+            f"{area_column!r}, so the proxy screen cannot run; columns are "
+            f"{list(frame.columns)}{hint}"
+        )
+    frame, sentinels = replace_sentinels(frame, skip=(area_column,))
     for col in frame.columns:
         if col != area_column and not pd.api.types.is_numeric_dtype(frame[col]):
             # Dutch CSV files write decimal commas ("12,5").
@@ -524,7 +542,50 @@ def read_reference_shares(
     out.index = pd.Index(frame[area_column].astype("str").str.strip(), name="area_id")
     if out.index.duplicated().any():
         raise InputError(f"reference shares ({path}): area codes appear more than once")
+    counts = [c for c in out.columns if not _is_share(out[c])]
+    if counts and not columns:
+        out = out.drop(columns=counts)
+    elif counts:
+        raise InputError(
+            f"reference shares ({path}): columns {counts} hold values above 100, so they are "
+            "counts, not shares; a count tracks the size of an area, not who lives there. "
+            "Screen shares (percentages or fractions): divide by the population first"
+        )
+    if out.empty:
+        raise InputError(f"reference shares ({path}): no column holds shares (all exceed 100)")
+    out.attrs["sentinels"] = sentinels
+    out.attrs["counts_left_out"] = counts
     return out
+
+
+def _holds_area_codes(series: pd.Series) -> bool:
+    text = series.dropna().astype("str").str.strip()
+    return bool(len(text)) and bool(text.str.match(r"^(BU|WK|GM)\d{4}").mean() > 0.9)
+
+
+def _is_share(series: pd.Series) -> bool:
+    """Return True for a percentage or a fraction: no value above 100."""
+    values = series.dropna()
+    return bool(len(values)) and bool((values <= 100).all())
+
+
+def spearman_interval(rho: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of a Spearman rho (Fisher z, standard error 1.06 / sqrt(n - 3)).
+
+    The variance of Fieller, Hartley & Pearson (1957) for rank correlations.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in spearman_interval(0.5, 50)]
+    [0.24, 0.69]
+    """
+    if not math.isfinite(rho) or n < 4:
+        return math.nan, math.nan
+    from scipy import stats
+
+    z = math.atanh(max(min(rho, 0.999999), -0.999999))
+    half = float(stats.norm.ppf(0.5 + level / 2)) * 1.06 / math.sqrt(n - 3)
+    return math.tanh(z - half), math.tanh(z + half)
 
 
 def screen_proxies(
@@ -584,6 +645,16 @@ def screen_proxies(
     notes = []
     if joined.empty:
         notes.append("no area code of the indicators appears in the reference shares")
+    if reference.attrs.get("sentinels"):
+        notes.append(
+            "CBS sentinels (-99999999 …) removed from the reference before screening: "
+            f"{reference.attrs['sentinels']}"
+        )
+    if reference.attrs.get("counts_left_out"):
+        notes.append(
+            f"reference columns {reference.attrs['counts_left_out']} hold counts, not shares; "
+            "left out of the screen"
+        )
     for ind in indicators.columns:
         for ref in reference.columns:
             pair = joined[[ind, ref]].dropna()
@@ -592,8 +663,11 @@ def screen_proxies(
             if n >= min_areas and pair[ind].nunique() > 1 and pair[ref].nunique() > 1:
                 result = stats.spearmanr(pair[ind].to_numpy(), pair[ref].to_numpy())
                 rho, p = float(result.statistic), float(result.pvalue)
-            rows.append((ind, ref, n, rho, p))
-    table = pd.DataFrame(rows, columns=["indicator", "reference", "n_areas", "rho", "p_value"])
+            rows.append((ind, ref, n, rho, p, *spearman_interval(rho, n)))
+    table = pd.DataFrame(
+        rows,
+        columns=["indicator", "reference", "n_areas", "rho", "p_value", "ci_low", "ci_high"],
+    )
     table["flagged"] = np.abs(table["rho"].to_numpy(dtype="float64")) >= threshold
     return ProxyScreen(
         table=table,

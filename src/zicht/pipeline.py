@@ -30,9 +30,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import InputError, ProfilingError
+from zicht._errors import ProfilingError
 from zicht._version import __version__
-from zicht.config import DEMO_CONFIG_PATH, DEMO_INDICATORS, RunConfig, StatsConfig, load_config
+from zicht.config import (
+    DEMO_CONFIG_PATH,
+    DEMO_INDICATORS,
+    RunConfig,
+    StatsConfig,
+    check_join,
+    load_config,
+    read_inputs,
+    read_unit_table,
+)
 from zicht.export import (
     RunRecord,
     RunSummary,
@@ -56,12 +65,12 @@ from zicht.indicators import (
     indicator_columns,
     write_catalogue,
 )
-from zicht.ingest import LayerReport, read_boundaries, read_parks
+from zicht.ingest import LayerReport
 from zicht.maps import MapOptions, write_map
 from zicht.publish import LayerInput, Release, UnitTable, publish_derived, publish_release
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
-from zicht.synthetic import SYNTHETIC_NOTE, synthesize_addresses, synthesize_risk_signals
+from zicht.synthetic import SYNTHETIC_NOTE
 
 __all__ = ["DEMO_INDICATORS", "RunResult", "read_study_area", "run", "run_demo"]
 
@@ -106,58 +115,8 @@ class RunResult:
 
 
 def _read_inputs(config: RunConfig) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerReport]]:
-    inputs = config.inputs
-    digits = tuple(code[2:] for code in config.gemeente)
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    reports: list[LayerReport] = []
-    for level, spec, prefix in (
-        ("wijk", inputs.wijken, tuple(f"WK{d}" for d in digits)),
-        ("gemeente", inputs.gemeenten, config.gemeente),
-        ("buurt", inputs.buurten, tuple(f"BU{d}" for d in digits)),
-    ):
-        frame, report = read_boundaries(
-            inputs.resolve(spec.path),
-            level=level,
-            layer=spec.layer or None,
-            code_column=spec.code_column,
-            name_column=spec.name_column,
-            assume_crs=spec.assume_crs or None,
-            code_prefix=prefix,
-        )
-        layers[level] = frame
-        reports.append(report)
-    missing = sorted(set(config.gemeente) - set(layers["gemeente"]["code"].astype("str")))
-    if missing:
-        raise InputError(
-            f"gemeente {missing} not found in {inputs.resolve(inputs.gemeenten.path)}; "
-            "check the CBS codes in the configuration"
-        )
-    if inputs.park_areas.enabled:
-        park_areas = inputs.park_areas
-        areas, r_areas = read_parks(
-            inputs.resolve(park_areas.path),
-            layer=park_areas.layer or None,
-            id_column=park_areas.id_column,
-            name_column=park_areas.name_column,
-        )
-        inside = areas[areas.intersects(layers["gemeente"].geometry.union_all())]
-        if inside.empty:
-            raise InputError(
-                f"none of the {len(areas)} park areas in {r_areas.source} lies in the study "
-                f"area {config.study_area}"
-            )
-        layers["park"] = inside[["park_id", "name", "geometry"]].assign(
-            code=inside["park_id"].astype("str")
-        )
-        reports.append(r_areas)
-    parks, r_parks = read_parks(inputs.resolve(inputs.parks.path))
-    # Every park (also across the border) is a feature for distances; the map shows those
-    # inside the gemeente.
-    layers["all_parks"] = parks
-    area = layers["gemeente"].geometry.union_all()
-    layers["parks"] = parks[parks.within(area)].reset_index(drop=True)
-    reports.append(r_parks)
-    return layers, reports
+    study = read_inputs(config)
+    return study.layers, study.reports
 
 
 def read_study_area(config: RunConfig | str | Path) -> dict[str, gpd.GeoDataFrame]:
@@ -193,42 +152,7 @@ def read_study_area(config: RunConfig | str | Path) -> dict[str, gpd.GeoDataFram
 def _read_units(
     config: RunConfig, layers: Mapping[str, gpd.GeoDataFrame]
 ) -> tuple[gpd.GeoDataFrame, list[LayerReport]]:
-    units_in = config.inputs.units
-    if units_in.source == "synthetic":
-        addresses = synthesize_addresses(
-            layers["wijk"], layers["parks"], seed=units_in.seed, buurten=layers["buurt"]
-        )
-        signals = synthesize_risk_signals(addresses, seed=units_in.seed + 1)
-        return addresses.join(signals.drop(columns="address_id")), []
-    from zicht.ingest import read_addresses, read_parcels, read_units
-
-    path = config.inputs.resolve(units_in.path)
-    if units_in.level == "address":
-        frame, report = read_addresses(
-            path,
-            layout=units_in.layout or None,
-            layers=(units_in.layer,) if units_in.layer else None,
-            id_column=units_in.id_column or None,
-            assume_crs=units_in.assume_crs or None,
-        )
-    elif units_in.level == "parcel":
-        frame, report = read_parcels(
-            path,
-            layer=units_in.layer or None,
-            id_column=units_in.id_column or "identificatie",
-            assume_crs=units_in.assume_crs or None,
-        )
-        # A parcel is counted where it lies: at a point guaranteed inside it.
-        frame = frame.set_geometry(frame.geometry.representative_point())
-    else:
-        frame, report = read_units(
-            path,
-            units_in.level,
-            layer=units_in.layer or None,
-            id_column=units_in.id_column or None,
-            assume_crs=units_in.assume_crs or None,
-        )
-    return frame, [report]
+    return read_unit_table(config, layers)
 
 
 # --- indicators per area ---------------------------------------------------------------------
@@ -486,7 +410,8 @@ def _proxy_screen(
         return None
     path = config.inputs.resolve(guard.reference)
     reference = read_reference_shares(path, area_column=guard.area_column, columns=guard.columns)
-    columns = {s.id: s.value_column for s in config.indicators}
+    # rates and shares only: a count tracks the size of an area, not who lives there
+    columns = {s.id: s.value_column for s in config.indicators if s.kind in ("rate", "share")}
     if guard.level in release.layers:
         if config.composite.enabled:
             columns["composite_score"] = "composite_score"
@@ -570,7 +495,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     layers, read_reports = _read_inputs(config)
     units, unit_reports = _read_units(config, layers)
     reports = [*read_reports, *unit_reports]
-    joined, join_report = _join(config, units, layers)
+    joined, join_report = _join(config, units, layers, reports)
     stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
     masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
     hotspot: dict[str, Any] | None = None
@@ -619,7 +544,10 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
 
 
 def _join(
-    config: RunConfig, units: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame]
+    config: RunConfig,
+    units: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    reports: list[LayerReport] | None = None,
 ) -> tuple[gpd.GeoDataFrame, JoinReport]:
     """Refuse protected columns, then join the units to buurten and cells (and parks)."""
     check_names(
@@ -630,6 +558,7 @@ def _join(
     joined_all, join_report = join_units(
         units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
     )
+    check_join(config, units, joined_all, layers, reports or [])
     joined = joined_all[joined_all["joined"]]
     if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
         wijk = assign_areas(joined, layers["wijk"], prefix="wijk_area")["wijk_area_code"]

@@ -5,6 +5,9 @@ Every :class:`~zicht.ZichtError` becomes a one-line message and its own exit cod
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +22,7 @@ from zicht.cli._check import register as register_check
 from zicht.cli._parks import parks_app
 
 if TYPE_CHECKING:
+    from zicht.config import RunConfig
     from zicht.pipeline import RunResult
 
 app = typer.Typer(
@@ -35,6 +39,66 @@ console = Console(stderr=True)
 def _fail(exc: ZichtError) -> None:
     console.print(f"[bold red]error[/]: {escape(str(exc))}")
     raise typer.Exit(code=exc.exit_code)
+
+
+@contextmanager
+def _translated_warnings() -> Iterator[None]:
+    """Print every warning once, as a note in words, after the step (never raw)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        text = str(w.message)
+        if text in seen:
+            continue
+        seen.add(text)
+        module = Path(w.filename).parts
+        ours = "zicht" in module
+        if ours and issubclass(w.category, UserWarning):
+            console.print(f"[yellow]note[/]: {escape(text)}")
+        else:
+            where = "/".join(module[-2:])
+            console.print(
+                f"[yellow]note[/]: a computation in {escape(where)} warned "
+                f"({w.category.__name__}: {escape(text)}); a value it made may be missing "
+                "or undefined. Please report it if the inputs look right."
+            )
+
+
+def _preflight(settings: RunConfig, out: Path | None) -> None:
+    from zicht.config import preflight
+
+    found = preflight(settings, out)
+    for line in found.lines:
+        console.print(f"  {escape(line)}")
+    for note in found.notes:
+        console.print(f"[yellow]note[/]: {escape(note)}")
+    console.print(f"checked in {found.seconds:.1f} s")
+
+
+@app.command()
+def validate(
+    config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder the run would write (checked too).")
+    ] = None,
+) -> None:
+    """Check a configuration and every input it names, without running the pipeline.
+
+    The config keys, every path (by key), the schema, CRS and codes of every layer, the
+    unit table's columns and flags, and the join coverage on a sample of the units.
+    """
+    from zicht.config import load_config
+
+    try:
+        with _translated_warnings():
+            settings = load_config(config)
+            _preflight(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{config}: ready to run")
 
 
 @app.command()
@@ -55,11 +119,12 @@ def demo(
     from zicht.config import load_config
 
     try:
-        settings = load_config(config) if config else None
-        with console.status("running the zicht demo on the shipped data …"):
-            from zicht.pipeline import run_demo  # the heavy stages load once the config is good
+        with _translated_warnings():
+            settings = load_config(config) if config else None
+            with console.status("running the zicht demo on the shipped data …"):
+                from zicht.pipeline import run_demo  # heavy: after the config
 
-            result = run_demo(settings, out)
+                result = run_demo(settings, out)
     except ZichtError as exc:
         _fail(exc)
         return
@@ -71,19 +136,107 @@ def run(
     config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
     out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/run"),
 ) -> None:
-    """Run the whole pipeline from one TOML file (see docs/configuration.md)."""
+    """Run the whole pipeline from one TOML file (see docs/configuration.md).
+
+    A file with an ``[areas]`` table is an area-table run (docs/area-tables.md).
+    """
     from zicht.config import load_config
 
+    if _is_area_config(config):
+        _run_areas(config, out)
+        return
     try:
-        settings = load_config(config)
-        with console.status(f"running zicht on {config} …"):
-            from zicht.pipeline import run as run_pipeline  # heavy: loads once the config is good
+        with _translated_warnings():
+            settings = load_config(config)
+            _preflight(settings, out)
+            with console.status(f"running zicht on {config} …"):
+                from zicht.pipeline import (
+                    run as run_pipeline,
+                )  # heavy: after the config
 
-            result = run_pipeline(settings, out)
+                result = run_pipeline(settings, out)
     except ZichtError as exc:
         _fail(exc)
         return
     _report(result, out, "zicht run")
+
+
+@app.command()
+def init(
+    buurten: Annotated[Path, typer.Option(help="Your buurt boundaries (any vector file).")],
+    units: Annotated[Path, typer.Option(help="Your unit table (GeoPackage, GeoParquet).")],
+    gemeente: Annotated[
+        list[str] | None,
+        typer.Option(help="Gemeente code of the study area; repeat for more (default: all)."),
+    ] = None,
+    config: Annotated[Path, typer.Option(help="Configuration file to write.")] = Path("zicht.toml"),
+    assume_crs: Annotated[
+        str, typer.Option(help="CRS of a buurt file that declares none (e.g. EPSG:28992).")
+    ] = "",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing configuration.")] = False,
+) -> None:
+    """Write a commented configuration that runs as written, from your own two files."""
+    from zicht.config import starter_config
+
+    if config.exists() and not force:
+        console.print(f"[bold red]error[/]: {escape(str(config))} exists; pass --force")
+        raise typer.Exit(code=2)
+    try:
+        with _translated_warnings():
+            made = starter_config(
+                buurten,
+                units,
+                target=config,
+                gemeente=tuple(gemeente or ()),
+                assume_crs=assume_crs,
+            )
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    config.write_text(made.text, encoding="utf-8")
+    for note in made.notes:
+        console.print(f"[yellow]note[/]: {escape(note)}")
+    typer.echo(
+        f"wrote {config}: gemeente {', '.join(made.gemeenten)}, {len(made.flags)} rate "
+        f"indicator(s) ({', '.join(made.flags)}). Next: zicht validate {config}"
+    )
+
+
+def _is_area_config(config: Path) -> bool:
+    import tomllib
+
+    from zicht.config import is_area_config
+
+    try:
+        return is_area_config(tomllib.loads(config.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # load_config names the problem
+
+
+def _run_areas(config: Path, out: Path) -> None:
+    from zicht._areas import run_area_table
+    from zicht.config import load_area_config
+
+    try:
+        with _translated_warnings():
+            settings = load_area_config(config)
+            with console.status(f"running the area table {config} …"):
+                result = run_area_table(settings, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    join = result.join
+    layer = next(iter(result.release.layers.values()))
+    labels = layer["hotspot_label"].value_counts().to_dict() if "hotspot_label" in layer else {}
+    typer.echo(
+        f"{join['joined']} of {join['rows']} table rows joined to {join['areas']} areas "
+        f"({join['n_rows_without_polygon']} rows without a polygon, "
+        f"{join['n_areas_without_row']} areas without a row); "
+        f"published {int((layer['status'] == 'published').sum())}; hot-spot labels {labels}"
+    )
+    typer.echo(f"Outputs written to {out.resolve()}:")
+    for role, path in sorted(result.paths.items()):
+        typer.echo(f"  {role:<16} {path}")
 
 
 def _report(result: RunResult, out: Path, title: str) -> None:

@@ -1,4 +1,31 @@
 # The face of zicht.config: its public names, loaded lazily by __init__.py.
+from ._areatable import (
+    AreaRate as AreaRate,
+)
+from ._areatable import (
+    AreaTableConfig as AreaTableConfig,
+)
+from ._areatable import (
+    AreaTableInputs as AreaTableInputs,
+)
+from ._areatable import (
+    HotspotConfig as HotspotConfig,
+)
+from ._areatable import (
+    is_area_config as is_area_config,
+)
+from ._areatable import (
+    load_area_config as load_area_config,
+)
+from ._extent import (
+    PROVINCES as PROVINCES,
+)
+from ._extent import (
+    Extent as Extent,
+)
+from ._extent import (
+    resolve_extent as resolve_extent,
+)
 from ._inputs import (
     BoundaryInput as BoundaryInput,
 )
@@ -13,6 +40,12 @@ from ._inputs import (
 )
 from ._inputs import (
     UnitsInput as UnitsInput,
+)
+from ._preflight import (
+    Preflight as Preflight,
+)
+from ._preflight import (
+    preflight as preflight,
 )
 from ._reference import (
     configuration_reference as configuration_reference,
@@ -49,4 +82,31 @@ from ._run import (
 )
 from ._run import (
     load_config as load_config,
+)
+from ._starter import (
+    StarterConfig as StarterConfig,
+)
+from ._starter import (
+    starter_config as starter_config,
+)
+from ._study import (
+    StudyInputs as StudyInputs,
+)
+from ._study import (
+    dissolve_from_buurten as dissolve_from_buurten,
+)
+from ._study import (
+    path_problems as path_problems,
+)
+from ._study import (
+    read_inputs as read_inputs,
+)
+from ._units import (
+    check_join as check_join,
+)
+from ._units import (
+    coerce_flags as coerce_flags,
+)
+from ._units import (
+    read_unit_table as read_unit_table,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from zicht._errors import ConfigError
 from zicht.indicators import UNIT_LEVELS
@@ -41,42 +41,77 @@ def allowed_keys(problems: list[str], name: str, value: Any, options: Sequence[s
 # --- inputs ----------------------------------------------------------------------------------
 
 
+def _is_set(path: Path | str) -> bool:
+    return str(path) not in ("", ".")
+
+
 @dataclass(frozen=True)
 class BoundaryInput:
     """A CBS boundary layer.
 
+    A table that sets ``path`` starts from these defaults, never from another file's keys.
+
     Parameters
     ----------
     path
-        File, relative to ``inputs.geodata``.
+        File, relative to ``inputs.geodata`` (``zip://x.zip`` and ``x.zip`` work too).
+        ``""`` for wijken and gemeenten: dissolved from the buurten, their codes taken
+        from the buurt codes (``BU02280101`` lies in ``WK022801`` in ``GM0228``).
     layer
-        Layer inside a multi-layer file (``""`` for none).
+        Layer inside a multi-layer file (``""`` for the first).
     code_column
-        Column with the CBS code.
+        Column with the CBS code (``""``: found among ``BU_CODE``, ``buurtcode``,
+        ``statcode``, ``code`` and the wijk and gemeente equivalents).
     name_column
-        Column with the area name.
+        Column with the area name (``""``: found likewise; else the code is the name).
     assume_crs
-        CRS of a source that declares none (``""``: refuse such a source).
+        CRS of a source that declares none (``""``: refuse such a source, saying which
+        CRS its coordinates fit).
+    enabled
+        ``false`` switches the layer off (wijken and gemeenten are then dissolved from
+        the buurten).
     """
 
-    path: Path
+    path: Path = Path()
     layer: str = ""
-    code_column: str = "code"
-    name_column: str = "name"
+    code_column: str = ""
+    name_column: str = ""
     assume_crs: str = ""
+    enabled: bool = True
+
+    #: Setting one of these keys in a TOML table starts the table from the class defaults.
+    FRESH_KEYS: ClassVar[tuple[str, ...]] = ("path",)
+
+    @property
+    def given(self) -> bool:
+        """True when a file is to be read."""
+        return self.enabled and _is_set(self.path)
 
 
 @dataclass(frozen=True)
 class ParksInput:
     """The holiday-park locations (public, OpenStreetMap-derived).
 
+    Read only when given: they are shown on the map and are the features of
+    ``features = "parks"`` indicators (which need them).
+
     Parameters
     ----------
     path
-        File, relative to ``inputs.geodata``.
+        File, relative to ``inputs.geodata`` (``""``: none).
+    enabled
+        ``false`` switches the parks off.
     """
 
     path: Path = Path("parks/parks.json")
+    enabled: bool = True
+
+    FRESH_KEYS: ClassVar[tuple[str, ...]] = ("path",)
+
+    @property
+    def given(self) -> bool:
+        """True when a file is to be read."""
+        return self.enabled and _is_set(self.path)
 
 
 @dataclass(frozen=True)
@@ -104,10 +139,12 @@ class ParkAreasInput:
     id_column: str = "park_id"
     name_column: str = "name"
 
+    FRESH_KEYS: ClassVar[tuple[str, ...]] = ("path",)
+
     @property
     def enabled(self) -> bool:
         """True when a path is set."""
-        return str(self.path) not in ("", ".")
+        return _is_set(self.path)
 
 
 @dataclass(frozen=True)
@@ -141,6 +178,9 @@ class UnitsInput:
     synthetic
         For ``"file"``: declare that the file holds synthetic units (a worked example, a
         test extract); every output is then labelled synthetic, as with ``"synthetic"``.
+    max_not_joined
+        Largest share of the units that may fail to join a buurt (0–1); a run with more
+        stops and says why (the join report in words, with the likely cause).
     public_columns
         Unit-table columns that hold public facts (the BAG use and object type, or flags
         derived from public data only). Only these may select the points of a ``density``
@@ -159,7 +199,10 @@ class UnitsInput:
     id_column: str = ""
     assume_crs: str = ""
     synthetic: bool = False
+    max_not_joined: float = 0.05
     public_columns: tuple[str, ...] = ("gebruiksdoel", "object_type")
+
+    FRESH_KEYS: ClassVar[tuple[str, ...]] = ("path",)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -173,6 +216,8 @@ class UnitsInput:
         if self.source == "file" and str(self.path) in ("", "."):
             problems.append("source = 'file' needs a path to the unit table")
         allowed_keys(problems, "layout", self.layout, ("", "gpkg", "nlextract", "parquet"))
+        if not 0 <= self.max_not_joined <= 1:
+            problems.append(f"max_not_joined must lie in [0, 1], got {self.max_not_joined}")
         if problems:
             raise problems_error("", problems)
 
@@ -187,11 +232,15 @@ class InputsConfig:
         Folder every other input path is relative to; in a TOML file it is itself relative
         to the file's folder. Default: the shipped ``geodata/``.
     wijken
-        CBS wijk boundaries (with ``dwelling_total`` for the synthetic generator).
+        CBS wijk boundaries (with ``dwelling_total`` for the synthetic generator);
+        dissolved from the buurten when not given.
     gemeenten
-        CBS gemeente boundaries.
+        CBS gemeente boundaries; dissolved from the buurten when not given.
     buurten
-        CBS buurt boundaries (the areas units are joined to).
+        CBS buurt boundaries (the areas units are joined to). The defaults are the
+        shipped demo data (2014 buurten, 2022 wijken and gemeenten, the park list); a
+        configuration that names its own buurten ``path`` reads only what it names:
+        wijken and gemeenten come from the buurten, and there are no parks.
     parks
         Holiday-park locations (context layer and ``features = "parks"``).
     park_areas
@@ -225,6 +274,18 @@ class InputsConfig:
     units: UnitsInput = field(default_factory=UnitsInput)
 
     def resolve(self, path: Path | str) -> Path:
-        """Return ``path`` relative to ``geodata`` (absolute paths unchanged)."""
-        path = Path(path)
-        return path if path.is_absolute() else self.geodata / path
+        """Return ``path`` relative to ``geodata`` (absolute paths unchanged).
+
+        ``zip://a/b.zip`` is the zip file itself (GDAL opens a zipped shapefile directly;
+        with several shapefiles inside, ``layer`` names one). Database URLs are unchanged.
+
+        Examples
+        --------
+        >>> InputsConfig(geodata=Path("/data")).resolve("zip://cbs/buurt_2017.zip")
+        PosixPath('/data/cbs/buurt_2017.zip')
+        """
+        text = str(path)
+        if "://" in text and not text.startswith("zip://"):
+            return Path(text)
+        inner = Path(text.removeprefix("zip://"))
+        return inner if inner.is_absolute() else self.geodata / inner

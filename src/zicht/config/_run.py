@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from zicht._errors import ConfigError, ProfilingError
+from zicht.config._extent import extent_problems
 from zicht.config._inputs import (
     BoundaryInput,
     InputsConfig,
@@ -43,7 +44,7 @@ from zicht.config._inputs import (
     allowed_keys,
     problems_error,
 )
-from zicht.config._toml import MISSING, Collector, build, resolve_geodata
+from zicht.config._toml import MISSING, Collector, build, own_inputs, resolve_geodata
 from zicht.indicators import CompositeSpec, IndicatorSpec, filter_columns
 from zicht.ingest import default_geodata_dir
 from zicht.publish import DisclosureRules
@@ -435,8 +436,10 @@ class RunConfig:
     title
         Title of the run (``""``: made from the gemeente).
     gemeente
-        CBS code of the study area (default Ede, ``GM0228``), or a list of codes for a
-        region of several gemeenten (e.g. the Veluwe); the outputs name them all.
+        CBS code of the study area (default Ede, ``GM0228``), a list of codes for a
+        region of several gemeenten (e.g. the Veluwe; the outputs name them all), a
+        province (``"PV25"`` or ``"Gelderland"``: every gemeente in it) or ``"all"`` (the
+        whole country: every buurt in the buurt layer).
     resolution
         H3 resolution of the hexagon layer (7–12).
     question
@@ -499,18 +502,8 @@ class RunConfig:
             object.__setattr__(self, "gemeente", (self.gemeente,))
         elif not isinstance(self.gemeente, tuple):
             object.__setattr__(self, "gemeente", tuple(self.gemeente))
-        bad = [
-            code
-            for code in self.gemeente
-            if not (isinstance(code, str) and code.startswith("GM") and len(code) == 6)
-        ]
-        if bad or not self.gemeente:
-            problems.append(
-                f"gemeente must be a CBS code like 'GM0228' or a list of them, got "
-                f"{list(self.gemeente)!r}"
-            )
-        elif len(set(self.gemeente)) != len(self.gemeente):
-            problems.append(f"gemeente lists a code twice: {list(self.gemeente)!r}")
+        problems += extent_problems(self.gemeente)
+        problems += self._input_problems()
         if "park" in self.map.layers and not self.inputs.park_areas.enabled:
             problems.append(
                 "map.layers holds 'park' but [inputs.park_areas] names no park boundaries"
@@ -519,6 +512,28 @@ class RunConfig:
         if problems:
             raise problems_error("", problems)
         self._guard()
+
+    def _input_problems(self) -> list[str]:
+        """List the inputs the run uses but does not have."""
+        inputs = self.inputs
+        problems = []
+        if not inputs.buurten.given:
+            problems.append("[inputs.buurten] path: a run needs a buurt layer")
+        if inputs.units.source == "synthetic" and not inputs.wijken.given:
+            problems.append(
+                "[inputs.wijken] path: synthetic units are spread over the wijken by their "
+                "CBS dwelling_total, so they need a wijk layer (or use source = 'file')"
+            )
+        if inputs.units.source == "synthetic" and not inputs.parks.given:
+            problems.append("[inputs.parks] path: synthetic units need the park locations")
+        if not inputs.parks.given:
+            problems += [
+                f"indicator {s.id!r} has features = 'parks' but [inputs.parks] names no "
+                "park locations"
+                for s in self.indicators
+                if s.features == "parks"
+            ]
+        return problems
 
     def _indicator_problems(self) -> list[str]:
         problems: list[str] = []
@@ -602,6 +617,8 @@ class RunConfig:
     @property
     def study_area(self) -> str:
         """The gemeente code, or the codes joined by ``+`` for a region of several."""
+        if self.gemeente and self.gemeente[0].lower() in ("all", "nl"):
+            return "NL"
         return "+".join(self.gemeente)
 
     def hotspot_spec(self) -> IndicatorSpec:
@@ -661,7 +678,7 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) ->
     ConfigError
         Listing every unknown key, wrong type and wrong value with the allowed ones.
     """
-    doc = resolve_geodata(dict(data), base or Path.cwd())
+    doc = own_inputs(resolve_geodata(dict(data), base or Path.cwd()))
     collector = Collector()
     config = build(RunConfig, doc, "", collector)
     messages = collector.profiling + collector.problems

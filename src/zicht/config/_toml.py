@@ -19,7 +19,7 @@ from typing import Any
 
 from zicht._errors import ProfilingError
 
-__all__ = ["MISSING", "Collector", "build", "resolve_geodata"]
+__all__ = ["MISSING", "Collector", "build", "own_inputs", "resolve_geodata"]
 
 
 class Collector:
@@ -60,7 +60,9 @@ _SCALARS: dict[Any, tuple[typing.Callable[[Any], bool], typing.Callable[[Any], A
     int: (lambda v: not isinstance(v, bool) and isinstance(v, int), lambda v: v),
     float: (_is_number, float),
     str: (lambda v: isinstance(v, str), lambda v: v),
-    Path: (lambda v: isinstance(v, str), Path),
+    # ``zip://x.zip`` (the form GDAL and geopandas document) is the zip file itself:
+    # GDAL opens a zipped shapefile directly, and the path stays relative to geodata.
+    Path: (lambda v: isinstance(v, str), lambda v: Path(v.removeprefix("zip://"))),
 }
 
 
@@ -156,6 +158,9 @@ def build(cls: type, data: Mapping[str, Any], where: str, out: Collector, base: 
             kwargs[f.name] = data[f.name]  # kept from the default, already typed
             continue
         nested_base = _field_default(f) if is_dataclass(hints[f.name]) else None
+        fresh = getattr(hints[f.name], "FRESH_KEYS", ())
+        if isinstance(data[f.name], Mapping) and any(k in data[f.name] for k in fresh):
+            nested_base = None  # a table naming its own file takes no key of the default's
         value = _convert(hints[f.name], data[f.name], where, f.name, out, base=nested_base)
         if value is MISSING:
             failed = True
@@ -182,6 +187,25 @@ def _construct(cls: type, kwargs: dict[str, Any], where: str, out: Collector) ->
     except (TypeError, ValueError) as exc:
         out.add(where, str(exc))
     return MISSING
+
+
+def own_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """Read only what a configuration names once it names its own buurten.
+
+    The shipped demo data are the defaults of a configuration that names no buurten. One
+    that sets ``[inputs.buurten] path`` gets wijken and gemeenten dissolved from its
+    buurten and no parks, unless it names them too.
+    """
+    inputs = data.get("inputs")
+    if not isinstance(inputs, Mapping):
+        return data
+    buurten = inputs.get("buurten")
+    if not (isinstance(buurten, Mapping) and "path" in buurten):
+        return data
+    filled = dict(inputs)
+    for key in ("wijken", "gemeenten", "parks"):
+        filled.setdefault(key, {"path": ""})
+    return {**data, "inputs": filled}
 
 
 def resolve_geodata(data: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -41,3 +41,6 @@ from ._readers import (
 from ._readers import (
     write_layer as write_layer,
 )
+from ._tables import (
+    read_area_table as read_area_table,
+)

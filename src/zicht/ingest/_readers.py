@@ -14,7 +14,6 @@ GML, CSV, GeoParquet file or partitioned directory) or PostgreSQL connection URL
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,7 +24,16 @@ import shapely
 
 from zicht._errors import ConfigError, InputError, SchemaError
 from zicht._h3 import h3_to_str
-from zicht._validate import LayerReport, Problems, repair_geometries, validate_layer
+from zicht._validate import (
+    CBS_SENTINELS,
+    LayerReport,
+    Problems,
+    repair_geometries,
+    replace_sentinels,
+    validate_layer,
+)
+from zicht.ingest._detect import detect_columns, overlapping_areas, vintage_year
+from zicht.ingest._kadaster import is_kadastrale_kaart, read_kadastrale_kaart
 from zicht.ingest._partitions import PointPartition, iter_point_partitions, read_addresses_dask
 from zicht.ingest._postgis import (
     is_database_url,
@@ -60,9 +68,6 @@ __all__ = [
     "repair_geometries",
     "write_layer",
 ]
-
-#: CBS writes these negative numbers for secret or missing figures.
-CBS_SENTINELS = (-99999999, -99999997, -99999995, -99999994, -99999993)
 
 #: The BAG point layers that hold addresses, and the object type each one holds.
 BAG_LAYERS = {
@@ -159,13 +164,14 @@ def _read_vector_any(
 ) -> gpd.GeoDataFrame:
     """Read any vector source; errors become one :class:`InputError` naming it."""
     text = str(source)
+    _refuse_missing(text, what)
     try:
         if is_database_url(text):
             return read_postgis_layer(text, table=layer, sql=sql)
         if _is_parquet(text):
             return _read_geoparquet(Path(text), columns)
-        if text.lower().endswith(".gml") and _is_kadastrale_kaart(text):
-            return _read_kadastrale_kaart(text)
+        if text.lower().endswith(".gml") and is_kadastrale_kaart(text):
+            return read_kadastrale_kaart(text)
         try:
             return pyogrio.read_dataframe(text, layer=layer)
         except pyogrio.errors.DataSourceError:
@@ -174,13 +180,28 @@ def _read_vector_any(
             raise
     except InputError:
         raise
-    except (
-        pyogrio.errors.DataSourceError,
-        pyogrio.errors.DataLayerError,
-        OSError,
-        ValueError,
-    ) as exc:
-        raise InputError(f"cannot read {what} from {_source_name(source)}: {exc}") from exc
+    except (RuntimeError, OSError, ValueError) as exc:
+        # pyogrio's errors are RuntimeErrors; a truncated or corrupted file ends here
+        raise InputError(f"cannot read {what} from {_source_name(source)}: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "malformed" in text or "sqlite3_" in text or "not recognized" in text:
+        return (
+            f"the file is damaged or not a vector file (truncated or corrupted?): "
+            f"{text.splitlines()[0][:200]}"
+        )
+    return text
+
+
+def _refuse_missing(text: str, what: str) -> None:
+    """Name a missing file before a library gives its own message."""
+    if is_database_url(text) or text.startswith(("/vsi", "TopoJSON:")):
+        return
+    path = Path(text.removeprefix("zip://").split("!")[0])
+    if not path.exists():
+        raise InputError(f"cannot read {what}: {path} does not exist")
 
 
 def _read_geoparquet(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
@@ -195,21 +216,6 @@ def _read_geoparquet(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
 
 
-def _is_kadastrale_kaart(path: str) -> bool:
-    with Path(path).open("rb") as fh:
-        head = fh.read(4096)
-    return b"brkkadastralekaart" in head and b"Perceel" in Path(path).read_bytes()[:200_000]
-
-
-def _read_kadastrale_kaart(path: str) -> gpd.GeoDataFrame:
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "perceel.gfs"
-        template.write_text(_KADASTRALE_KAART_GFS, encoding="utf-8")
-        return pyogrio.read_dataframe(
-            path, layer="Perceel", GFS_TEMPLATE=str(template), WRITE_GFS="NO"
-        )
-
-
 def _assume_crs(
     frame: gpd.GeoDataFrame, assume_crs: str | None, report: LayerReport
 ) -> gpd.GeoDataFrame:
@@ -219,26 +225,13 @@ def _assume_crs(
     return frame
 
 
-def _replace_sentinels(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    out = frame.copy()
-    counts: dict[str, int] = {}
-    for col in out.columns:
-        if col == "geometry" or not pd.api.types.is_numeric_dtype(out[col]):
-            continue
-        mask = out[col].isin(CBS_SENTINELS)
-        if mask.any():
-            counts[col] = int(mask.sum())
-            out[col] = out[col].astype("float64").mask(mask)
-    return out, counts
-
-
 def read_boundaries(
     path: str | Path,
     *,
     level: str,
     layer: str | None = None,
-    code_column: str = "code",
-    name_column: str = "name",
+    code_column: str = "",
+    name_column: str = "",
     assume_crs: str | None = None,
     repair: bool = True,
     code_prefix: str | tuple[str, ...] | None = None,
@@ -255,10 +248,14 @@ def read_boundaries(
     layer
         Layer (or table) name inside a multi-layer source.
     code_column, name_column
-        Source columns holding the CBS code and the area name.
+        Source columns holding the CBS code and the area name (``""``: found among
+        ``BU_CODE``/``BU_NAAM``, ``buurtcode``/``buurtnaam``, ``statcode``/``statnaam``,
+        ``code``/``name`` and the wijk and gemeente equivalents, in any case; without a
+        name column the code serves as the name).
     assume_crs
         CRS to assign when the source declares none (e.g. ``"EPSG:4326"`` for the CBS
-        2014 TopoJSON). Without it, a source with no CRS is refused.
+        2014 TopoJSON). Without it, a source with no CRS is refused, saying which CRS its
+        coordinates fit.
     repair
         Repair invalid geometries with ``make_valid`` and drop empty ones (both counted)
         instead of refusing them.
@@ -281,6 +278,8 @@ def read_boundaries(
         If the code or name column is missing, codes are malformed or duplicated.
     GeometryError
         If geometries are invalid, empty or outside the Netherlands and ``repair`` is off.
+        Areas that overlap (two vintages in one file, quantisation) are noted in the
+        report, with the pairs in ``report.overlaps``.
 
     Examples
     --------
@@ -293,13 +292,23 @@ def read_boundaries(
     """
     frame = _read_vector(path, layer, what=f"{level} boundaries")
     report = LayerReport(layer=level, source=_source_name(path), rows_read=len(frame))
-    problems = Problems(f"{level} boundaries ({_source_name(path)})")
-    for col in (code_column, name_column):
-        if col not in frame.columns:
-            problems.add(f"missing column {col!r}; columns are {list(frame.columns)}")
-    problems.raise_if_any(SchemaError)
+    code_col, name_col = detect_columns(
+        frame,
+        level,
+        code_column=code_column,
+        name_column=name_column,
+        source=_source_name(path),
+    )
+    report.year = vintage_year(path, frame)
     frame = _assume_crs(frame, assume_crs, report)
-    frame = frame.rename(columns={code_column: "code", name_column: "name"})
+    clash = [c for c, src in (("code", code_col), ("name", name_col)) if c in frame and c != src]
+    frame = frame.drop(columns=clash)
+    frame = frame.rename(columns={code_col: "code"})
+    if name_col is None or name_col == code_col:
+        frame["name"] = frame["code"].astype("str")
+        report.notes.append("no name column found; the code serves as the name")
+    else:
+        frame = frame.rename(columns={name_col: "name"})
     frame["code"] = frame["code"].astype("str").str.strip()
     if code_prefix is not None:
         frame = frame[frame["code"].str.startswith(code_prefix)]
@@ -310,24 +319,47 @@ def read_boundaries(
     frame, report = validate_layer(
         frame, boundary_schema(level), source=_source_name(path), repair=repair, report=report
     )
-    frame, report.sentinels = _replace_sentinels(frame)
+    frame, report.sentinels = replace_sentinels(frame, skip=("code", "name"))
     frame = frame.reset_index(drop=True)
+    if level == "buurt":  # the layer units are joined to
+        _report_overlaps(frame, level, report)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=RD_NEW), report
+
+
+def _report_overlaps(frame: gpd.GeoDataFrame, level: str, report: LayerReport) -> None:
+    """Note areas that overlap: the join then gives a unit in both to one of them."""
+    pairs = overlapping_areas(frame)
+    if pairs:
+        shown = ", ".join(f"{a} and {b} ({share:.0%})" for a, b, share in pairs[:3])
+        report.notes.append(
+            f"{len(pairs)} pair(s) of {level} areas overlap by more than 1 % of the smaller "
+            f"one, e.g. {shown}: a unit in an overlap is joined to one of them only. "
+            "Quantised or simplified boundaries overlap a little; large overlaps mean two "
+            "vintages stacked in one file (keep one year's layer)"
+        )
+        report.overlaps = [list(p[:2]) for p in pairs]
 
 
 def _bag_geopackage(path: str | Path, layers: tuple[str, ...] | None) -> gpd.GeoDataFrame:
     """Read and stack the BAG point layers of a GeoPackage, tagging each object type."""
-    present = [str(name) for name, _ in pyogrio.list_layers(str(path))]
+    _refuse_missing(str(path), "addresses")
+    try:
+        present = [str(name) for name, _ in pyogrio.list_layers(str(path))]
+    except (RuntimeError, OSError) as exc:
+        raise InputError(f"cannot read addresses from {path}: {_reason(exc)}") from exc
     wanted = list(layers) if layers is not None else [n for n in BAG_LAYERS if n in present]
+    if not wanted and len(present) == 1:
+        wanted = present  # a unit table of one layer, not a BAG extract
     if not wanted:
         raise InputError(
             f"{path} holds none of the BAG layers {list(BAG_LAYERS)}; its layers are "
-            f"{present}; pass layers= or id_column="
+            f"{present}; name the layer ([inputs.units] layer)"
         )
     parts = []
     for name in wanted:
         part = _read_vector(path, name, what="addresses")
-        part["object_type"] = BAG_LAYERS.get(name, name)
+        if name in BAG_LAYERS or "object_type" not in part:
+            part["object_type"] = BAG_LAYERS.get(name, name)
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
@@ -458,6 +490,7 @@ def read_addresses(
     for col in ("object_type", "gebruiksdoel"):
         if col not in frame and "address_id" in frame:
             frame[col] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    frame, report.sentinels = replace_sentinels(frame, skip=("address_id",))
     frame, report = validate_layer(
         frame, ADDRESSES, source=_source_name(source), repair=repair, report=report
     )
@@ -513,6 +546,7 @@ def read_parcels(
     if id_column in frame:
         frame = frame.rename(columns={id_column: "parcel_id"})
         frame["parcel_id"] = frame["parcel_id"].astype("str")
+    frame, report.sentinels = replace_sentinels(frame, skip=("parcel_id",))
     return validate_layer(frame, PARCELS, source=_source_name(source), repair=repair, report=report)
 
 
@@ -575,7 +609,7 @@ def read_units(
     if schema.id_column in frame:
         ids = frame[schema.id_column]
         frame[schema.id_column] = ids.astype("str").where(ids.notna(), None)
-    frame, report.sentinels = _replace_sentinels(frame)
+    frame, report.sentinels = replace_sentinels(frame, skip=(schema.id_column,))
     return validate_layer(frame, schema, source=_source_name(source), repair=repair, report=report)
 
 
