@@ -26,7 +26,7 @@ PROSE = sorted(
         *[p for p in (ROOT / "CONTRIBUTING.md", ROOT / "CHANGELOG.md") if p.exists()],
     ]
 )
-DOTTED = re.compile(r"(?<![\w./-])zicht(?:\.[A-Za-z_]\w*)+")
+DOTTED = re.compile(r"(?<![\w./-])zicht(?:\.[A-Za-z_]\w*)+(?!\w)(?<!\.toml)")
 FILE = re.compile(r"(?<![\w.-])(?:src|tests|scripts|benchmarks|notebooks)/[\w./-]*\w(?![\w<])")
 #: HTML comments are not read; the generated catalogue's names the function that wrote it.
 COMMENT = re.compile(r"<!--.*?-->", re.S)

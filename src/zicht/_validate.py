@@ -449,8 +449,28 @@ def _check_axes(
     return frame, None
 
 
+def _missing_geometries(
+    present: np.ndarray, schema: LayerSchema, repair: bool, report: LayerReport, problems: Problems
+) -> np.ndarray:
+    """Count rows without a geometry; return which to drop (repaired boundaries only)."""
+    n_missing = int((~present).sum())
+    report.missing_location = n_missing
+    drop = np.zeros(len(present), dtype=bool)
+    if n_missing and not schema.points_may_lack_location:
+        if repair and schema.name.endswith("boundaries"):
+            drop |= ~present
+            report.dropped["empty geometry"] = n_missing
+        elif not repair:
+            problems.add(
+                f"geometry: {n_missing} rows have a missing or empty geometry; remove them, "
+                "or pass repair=True to keep them (a join reports them as not joined)",
+                GeometryError,
+            )
+    return drop
+
+
 def _no_crs_error(frame: gpd.GeoDataFrame, subject: str) -> CRSError:
-    """The error for a layer without a CRS, saying which CRS its coordinates fit."""
+    """Return the error for a layer without a CRS, saying which CRS its coordinates fit."""
     geoms = frame.geometry.array
     fit = ""
     if _present(geoms).any():
@@ -527,19 +547,7 @@ def validate_layer(
     _check_geometry_types(geoms, present, schema, problems)
     if problems:  # geometry checks below need a sound CRS and types
         problems.raise_if_any()
-    n_missing = int((~present).sum())
-    report.missing_location = n_missing
-    drop = np.zeros(len(frame), dtype=bool)
-    if n_missing and not schema.points_may_lack_location:
-        if repair and schema.name.endswith("boundaries"):
-            drop |= ~present
-            report.dropped["empty geometry"] = n_missing
-        elif not repair:
-            problems.add(
-                f"geometry: {n_missing} rows have a missing or empty geometry; remove them, "
-                "or pass repair=True to keep them (a join reports them as not joined)",
-                GeometryError,
-            )
+    drop = _missing_geometries(present, schema, repair, report, problems)
     out = frame.to_crs(RD_NEW) if not is_rd(frame.crs) else frame
     if not schema.is_point_layer:
         invalid = present & ~shapely.is_valid(out.geometry.array)

@@ -12,9 +12,6 @@ from ._areatable import (
     HotspotConfig as HotspotConfig,
 )
 from ._areatable import (
-    is_area_config as is_area_config,
-)
-from ._areatable import (
     load_area_config as load_area_config,
 )
 from ._extent import (
@@ -100,6 +97,9 @@ from ._study import (
 )
 from ._study import (
     read_inputs as read_inputs,
+)
+from ._toml import (
+    is_area_config as is_area_config,
 )
 from ._units import (
     check_join as check_join,

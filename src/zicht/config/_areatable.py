@@ -19,7 +19,6 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from zicht._errors import ConfigError
 from zicht.config._inputs import allowed_keys, problems_error
@@ -205,11 +204,6 @@ class AreaTableConfig:
         """Return ``path`` relative to the config's folder (``zip://`` dropped)."""
         path = Path(str(path).removeprefix("zip://"))
         return path if path.is_absolute() else self.folder / path
-
-
-def is_area_config(data: dict[str, Any]) -> bool:
-    """Return True when a parsed TOML document describes an area-table run."""
-    return isinstance(data.get("areas"), dict)
 
 
 def load_area_config(path: str | Path) -> AreaTableConfig:

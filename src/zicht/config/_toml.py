@@ -19,7 +19,7 @@ from typing import Any
 
 from zicht._errors import ProfilingError
 
-__all__ = ["MISSING", "Collector", "build", "own_inputs", "resolve_geodata"]
+__all__ = ["MISSING", "Collector", "build", "is_area_config", "own_inputs", "resolve_geodata"]
 
 
 class Collector:
@@ -219,3 +219,8 @@ def resolve_geodata(data: dict[str, Any], base: Path) -> dict[str, Any]:
         inputs["geodata"] = str(path if path.is_absolute() else (base / path).resolve())
         data = {**data, "inputs": inputs}
     return data
+
+
+def is_area_config(data: dict[str, Any]) -> bool:
+    """Return True when a parsed TOML document describes an area-table run."""
+    return isinstance(data.get("areas"), dict)
