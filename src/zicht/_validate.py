@@ -239,7 +239,7 @@ def replace_sentinels(
 
 #: Boxes (xmin, ymin, xmax, ymax) the Netherlands fills in each CRS zicht recognises.
 _FIT_BOXES: dict[str, tuple[float, float, float, float]] = {
-    "EPSG:28992": (-7_000.0, 289_000.0, 300_000.0, 629_000.0),
+    RD_NEW: (-7_000.0, 289_000.0, 300_000.0, 629_000.0),
     "EPSG:4326": (3.0, 50.5, 7.5, 53.8),
     "EPSG:4326 with latitude and longitude swapped": (50.5, 3.0, 53.8, 7.5),
     "EPSG:3857": (330_000.0, 6_530_000.0, 840_000.0, 7_140_000.0),

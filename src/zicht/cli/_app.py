@@ -171,7 +171,7 @@ def init(
     ] = None,
     config: Annotated[Path, typer.Option(help="Configuration file to write.")] = Path("zicht.toml"),
     assume_crs: Annotated[
-        str, typer.Option(help="CRS of a buurt file that declares none (e.g. EPSG:28992).")
+        str, typer.Option(help="CRS of a buurt file that declares none (e.g. RD New).")
     ] = "",
     force: Annotated[bool, typer.Option(help="Overwrite an existing configuration.")] = False,
 ) -> None:

@@ -92,6 +92,28 @@ follow_up = []    # what the municipality can do where the rate is high
 '''
 
 
+def _flag_columns(
+    table: pd.DataFrame, columns: list[str], id_column: str
+) -> tuple[list[str], list[str]]:
+    """Return the 0/1-like columns to turn into rates, and notes on protected columns."""
+    notes = []
+    flags = []
+    for col in columns:
+        if col == id_column:
+            continue
+        rule = find_protected(col)
+        if rule is not None:
+            notes.append(
+                f"column {col!r} is a protected attribute ({rule.ground}): remove it from the "
+                "extract; the run refuses a unit table that holds it"
+            )
+            continue
+        series = table[col]
+        if pd.api.types.is_bool_dtype(series) or as_flag(series) is not None:
+            flags.append(col)
+    return flags, notes
+
+
 def starter_config(
     buurten: Path,
     units: Path,
@@ -137,21 +159,7 @@ def starter_config(
     table = _read_units_raw(units)
     columns = [str(c) for c in table.columns if c != "geometry"]
     level, id_column = _unit_level(columns)
-    notes = []
-    flags = []
-    for col in columns:
-        if col == id_column:
-            continue
-        rule = find_protected(col)
-        if rule is not None:
-            notes.append(
-                f"column {col!r} is a protected attribute ({rule.ground}): remove it from the "
-                "extract; the run refuses a unit table that holds it"
-            )
-            continue
-        series = table[col]
-        if pd.api.types.is_bool_dtype(series) or as_flag(series) is not None:
-            flags.append(col)
+    flags, notes = _flag_columns(table, columns, id_column)
     if not flags:
         notes.append("no 0/1, true/false or ja/nee column found: declare indicators by hand")
     folder = target.parent

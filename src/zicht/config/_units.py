@@ -20,7 +20,7 @@ import shapely
 from zicht._errors import InputError
 from zicht._validate import LayerReport
 from zicht.config._run import RunConfig
-from zicht.schemas import NL_BOUNDS_RD
+from zicht.schemas import NL_BOUNDS_RD, RD_NEW
 
 __all__ = ["check_join", "coerce_flags", "flag_columns", "read_unit_table"]
 
@@ -173,7 +173,7 @@ def likely_cause(
     buurten = layers["buurt"]
     if _bounds_outside(buurten):
         causes.append(
-            f"all {len(buurten)} buurten lie outside the Netherlands in EPSG:28992: the CRS "
+            f"all {len(buurten)} buurten lie outside the Netherlands in {RD_NEW}: the CRS "
             "declared for the buurt file does not fit its coordinates"
         )
     geoms = units.geometry.array[outside]

@@ -451,10 +451,7 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
         raise ConfigError(f"composite components {missing} have no values")
     raw = values[ids].astype("float64")
     ok = np.isfinite(raw.to_numpy()).all(axis=1)
-    frame = pd.DataFrame(index=values.index)
-    for col in COMPOSITE_COLUMNS:
-        frame[col] = np.nan
-    frame["composite_rank_median"] = np.nan
+    frame = _empty_frame(values.index)
     n = int(ok.sum())
     if n < 3:
         raise ConfigError(
@@ -523,6 +520,17 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     )
 
 
+def _empty_frame(index: pd.Index) -> pd.DataFrame:
+    """Return the composite's columns for ``index``, all missing until ranked."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(index=index)
+    for col in (*COMPOSITE_COLUMNS, "composite_rank_median"):
+        frame[col] = np.nan
+    return frame
+
+
 def _draw_ranks(
     x: np.ndarray, weights: np.ndarray, unc: UncertaintySpec
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -530,6 +538,8 @@ def _draw_ranks(
 
     Returns the ranks (areas x draws) and each draw's normalisation and aggregation pick.
     """
+    import numpy as np
+
     n = len(x)
     rng = np.random.default_rng(unc.seed)
     norm_pick = rng.integers(0, len(unc.normalisations), unc.draws)
@@ -551,6 +561,8 @@ def _leave_one_out(
     x: np.ndarray, weights: np.ndarray, spec: CompositeSpec, nominal_rank: np.ndarray
 ) -> dict[str, dict[str, float | int]]:
     """How far the ranks move when each component is left out in turn."""
+    import numpy as np
+
     leave_one_out: dict[str, dict[str, float | int]] = {}
     for k, comp in enumerate(spec.components):
         keep = [i for i in range(len(spec.components)) if i != k]

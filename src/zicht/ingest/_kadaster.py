@@ -8,11 +8,13 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from zicht.schemas import RD_NEW_EPSG
+
 __all__ = ["is_kadastrale_kaart", "read_kadastrale_kaart"]
 
 #: GDAL reads a Kadastrale Kaart perceel as its label point unless told which geometry
 #: element is the parcel; this template names ``begrenzingPerceel``.
-_KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
+_KADASTRALE_KAART_GFS = f"""<GMLFeatureClassList>
   <GMLFeatureClass>
     <Name>Perceel</Name>
     <ElementPath>Perceel</ElementPath>
@@ -20,7 +22,7 @@ _KADASTRALE_KAART_GFS = """<GMLFeatureClassList>
       <Name>begrenzingPerceel</Name><ElementPath>begrenzingPerceel</ElementPath>
       <Type>Polygon</Type>
     </GeomPropertyDefn>
-    <SRSName>urn:ogc:def:crs:EPSG::28992</SRSName>
+    <SRSName>urn:ogc:def:crs:EPSG::{RD_NEW_EPSG}</SRSName>
     <PropertyDefn><Name>identificatie</Name><ElementPath>identificatie</ElementPath>
       <Type>String</Type></PropertyDefn>
     <PropertyDefn><Name>kadastrale_gemeente</Name>
