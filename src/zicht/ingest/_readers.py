@@ -47,7 +47,6 @@ from zicht.schemas import (
     PARK_AREAS,
     PARK_POINTS,
     RD_NEW,
-    RD_NEW_EPSG,
     UNIT_SCHEMAS,
     boundary_schema,
 )
@@ -97,35 +96,6 @@ _USE_FLAGS = (
     "winkelfunctie",
     "overige_gebruiksfunctie",
 )
-
-#: GDAL reads a Kadastrale Kaart perceel as its label point unless told which geometry
-#: element is the parcel; this template names ``begrenzingPerceel``.
-_KADASTRALE_KAART_GFS = f"""<GMLFeatureClassList>
-  <GMLFeatureClass>
-    <Name>Perceel</Name>
-    <ElementPath>Perceel</ElementPath>
-    <GeomPropertyDefn>
-      <Name>begrenzingPerceel</Name><ElementPath>begrenzingPerceel</ElementPath>
-      <Type>Polygon</Type>
-    </GeomPropertyDefn>
-    <SRSName>urn:ogc:def:crs:EPSG::{RD_NEW_EPSG}</SRSName>
-    <PropertyDefn><Name>identificatie</Name><ElementPath>identificatie</ElementPath>
-      <Type>String</Type></PropertyDefn>
-    <PropertyDefn><Name>kadastrale_gemeente</Name>
-      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|kadastraleGemeente|KadastraleGemeente|waarde</ElementPath>
-      <Type>String</Type></PropertyDefn>
-    <PropertyDefn><Name>sectie</Name>
-      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|sectie</ElementPath>
-      <Type>String</Type></PropertyDefn>
-    <PropertyDefn><Name>perceelnummer</Name>
-      <ElementPath>kadastraleAanduiding|TypeKadastraleAanduiding|perceelnummer</ElementPath>
-      <Type>Integer</Type></PropertyDefn>
-    <PropertyDefn><Name>kadastrale_grootte_m2</Name>
-      <ElementPath>kadastraleGrootte|TypeOppervlak|waarde</ElementPath>
-      <Type>Real</Type></PropertyDefn>
-  </GMLFeatureClass>
-</GMLFeatureClassList>
-"""
 
 
 def _source_name(source: str | Path) -> str:
