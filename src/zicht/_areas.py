@@ -146,23 +146,14 @@ def _hotspots(
         alpha=hot.alpha,
         correction=hot.correction,
     )
-    labels = result.frame.rename(
-        columns={c: f"hotspot_{c}" for c in ("z", "p", "q", "bin", "label")}
-    )
-    labels.index = tested.index
-    cols = ("hotspot_z", "hotspot_p", "hotspot_q", "hotspot_bin", "hotspot_label")
-    out = stats.join(labels[[c for c in cols if c in labels]])
-    if "hotspot_label" in out:
-        out["hotspot_label"] = (
-            out["hotspot_label"].astype("object").where(out["hotspot_label"].notna(), "")
-        )
+    out = result.joined_to(stats, index=tested.index)
     settings = {
         **result.settings,
         "indicator": column,
         "indicator_id": spec.id,
         "layer": config.areas.level,
         "graph": hot.graph,
-        "islands": int((labels.get("hotspot_label") == "isolated").sum()),
+        "islands": int((result.frame["label"] == "isolated").sum()),
     }
     return out, settings
 

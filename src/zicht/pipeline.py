@@ -247,20 +247,8 @@ def _hotspots(
         alpha=stats.alpha,
         correction=stats.correction,
     )
-    result = hot.frame[["z", "p", "q", "bin", "label"]].rename(
-        columns={
-            "z": "hotspot_z",
-            "p": "hotspot_p",
-            "q": "hotspot_q",
-            "bin": "hotspot_bin",
-            "label": "hotspot_label",
-        }
-    )
-    out = per_cell.join(result)
     # Cells left out of the test (no denominator) carry no label.
-    out["hotspot_label"] = (
-        out["hotspot_label"].astype("object").where(out["hotspot_label"].notna(), "")
-    )
+    out = hot.joined_to(per_cell)
     settings = {
         **hot.settings,
         **({"note": note} if note else {}),

@@ -113,6 +113,31 @@ class HotspotResult:
         """Units labelled anything but ``not_significant`` and ``isolated``."""
         return int((~self.frame["label"].isin(["not_significant", "isolated"])).sum())
 
+    def joined_to(self, frame: pd.DataFrame, index: pd.Index | None = None) -> pd.DataFrame:
+        """Return ``frame`` with the test's ``hotspot_z, _p, _q, _bin, _label`` joined on.
+
+        Parameters
+        ----------
+        frame
+            The table the tested units belong to.
+        index
+            The tested units' ids in ``frame``, when the graph used other ids (in the same
+            order as :attr:`frame`); by default the graph's ids.
+
+        Rows left out of the test carry the label ``""``; columns the test does not give
+        (local Moran has no ``bin``) are left out.
+        """
+        cols = [c for c in ("z", "p", "q", "bin", "label") if c in self.frame]
+        result = self.frame[cols].rename(columns=lambda c: f"hotspot_{c}")
+        if index is not None:
+            result.index = index
+        out = frame.join(result)
+        if "hotspot_label" in out:
+            out["hotspot_label"] = (
+                out["hotspot_label"].astype("object").where(out["hotspot_label"].notna(), "")
+            )
+        return out
+
 
 # --------------------------------------------------------------------------------------
 # Validation
