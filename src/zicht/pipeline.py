@@ -149,12 +149,6 @@ def read_study_area(config: RunConfig | str | Path) -> dict[str, gpd.GeoDataFram
     return layers
 
 
-def _read_units(
-    config: RunConfig, layers: Mapping[str, gpd.GeoDataFrame]
-) -> tuple[gpd.GeoDataFrame, list[LayerReport]]:
-    return read_unit_table(config, layers)
-
-
 # --- indicators per area ---------------------------------------------------------------------
 
 
@@ -481,7 +475,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     started = time.perf_counter()
     out = Path(out_dir)
     layers, read_reports = _read_inputs(config)
-    units, unit_reports = _read_units(config, layers)
+    units, unit_reports = read_unit_table(config, layers)
     reports = [*read_reports, *unit_reports]
     joined, join_report = _join(config, units, layers, reports)
     stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
