@@ -229,4 +229,10 @@ def read_addresses_dask(
     files = [str(path)] if path.is_file() else [str(f) for f in sorted(path.glob("*.parquet"))]
     if not files:
         raise InputError(f"no GeoParquet files in {path}")
+    if columns is not None:
+        # dask-geopandas reads only the columns named: without the geometry the frame is
+        # a plain dask DataFrame and cannot be joined.
+        meta = pq.read_schema(files[0]).metadata or {}
+        geometry = json.loads(meta.get(b"geo", b"{}")).get("primary_column", "geometry")
+        columns = list(dict.fromkeys([*columns, geometry]))
     return dask_geopandas.read_parquet(files, columns=columns)
