@@ -94,15 +94,13 @@ def test_gemeente_all_keeps_the_buurten_of_merged_gemeenten(national_config):
 def test_the_map_box_comes_from_the_bounds_not_a_union(monkeypatch):
     """prepare_release spent 25 s on the union of 378k geometries for a bounding box."""
     from test_maps import make_release
-
     from zicht.maps import MapOptions
     from zicht.maps import _layers as map_layers
 
     release, _ = make_release()
     # what the union gave: its envelope plus the context margin
-    union = shapely.union_all(
-        np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in release.layers.values()])
-    )
+    drawn = [np.asarray(f.geometry.values, dtype=object) for f in release.layers.values()]
+    union = shapely.union_all(np.concatenate(drawn))
     box = shapely.envelope(union).buffer(map_layers._CONTEXT_MARGIN_M, join_style="mitre")
     monkeypatch.setattr(map_layers.shapely, "union_all", None)  # calling it would fail
     got = map_layers.prepare_release(release, MapOptions())
@@ -110,7 +108,8 @@ def test_the_map_box_comes_from_the_bounds_not_a_union(monkeypatch):
     for layer in got.context:
         frame = release.context[layer.name]
         expected = frame.loc[frame.geometry.to_crs(28992).intersects(box) & ~frame.is_empty]
-        assert layer.ids == tuple(str(v) for v in expected[map_layers._CONTEXT_COLUMNS[layer.kind][0]])
+        id_column = map_layers._CONTEXT_COLUMNS[layer.kind][0]
+        assert layer.ids == tuple(str(v) for v in expected[id_column])
 
 
 def test_dask_addresses_read_with_columns_keep_their_geometry(tmp_path, two_buurten):
