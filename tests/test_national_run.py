@@ -134,3 +134,25 @@ def test_dask_addresses_read_with_columns_keep_their_geometry(tmp_path, two_buur
         expected["buurt_code"].astype("string").fillna("-").tolist()
     )
     assert JoinReport.from_frame(got).to_dict() == report.to_dict()
+
+
+@pytest.mark.slow  # indexes the country's buurten and wijken (about 15 s)
+def test_a_geoparquet_unit_table_is_joined_as_arrays_with_the_same_keys(national_config):
+    from zicht.config import point_table_route
+    from zicht.ingest import read_addresses
+    from zicht.pipeline import _join
+
+    config, _ = national_config
+    assert point_table_route(config)
+    study = read_inputs(config)
+    table, reports = read_unit_table(config, study.layers)
+    assert not isinstance(table, gpd.GeoDataFrame)  # no shapely points
+    points, _ = read_addresses(config.inputs.resolve(config.inputs.units.path))
+    fast, fast_report = _join(config, table, study.layers, list(reports))
+    slow, slow_report = _join(config, points, study.layers, [])
+    assert fast_report.to_dict() == slow_report.to_dict()
+    columns = ["address_id", "h3_r9", "buurt_code", "wijk_code", "gemeente_code"]
+    for column in [*columns, "wijk_area_code", "joined"]:
+        left = fast[column].astype("string").fillna("-").tolist()
+        right = slow[column].astype("string").fillna("-").tolist()
+        assert left == right, column
