@@ -571,7 +571,7 @@ def _join_points(
     reports: list[LayerReport],
     wijk_layer: bool,
 ) -> tuple[pd.DataFrame, JoinReport]:
-    """The join of a unit table read as coordinate columns: zicht's array join, no points.
+    """Join a unit table read as coordinate columns with zicht's array join (no points).
 
     The keys are those :func:`zicht.index.join_units` gives (both call
     :func:`zicht.index.join_arrays` on the same coordinates).

@@ -45,7 +45,7 @@ class Preflight:
 
 
 def _as_points(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A table read as coordinate columns, as points (for the join of a small sample)."""
+    """Return a table read as coordinate columns as points (to join a small sample)."""
     from zicht.schemas import RD_NEW
 
     present = table["_present"].to_numpy(dtype=bool)

@@ -108,10 +108,8 @@ def point_table_route(config: RunConfig) -> bool:
     ``at = "units"`` needs their geometry).
     """
     units_in = config.inputs.units
-    if units_in.source != "file" or units_in.level != "address" or units_in.layout not in (
-        "",
-        "parquet",
-    ):
+    wanted = (units_in.source, units_in.level, units_in.layout)
+    if wanted not in (("file", "address", ""), ("file", "address", "parquet")):
         return False
     path = config.inputs.resolve(units_in.path)
     parquet = path.suffix.lower() in (".parquet", ".geoparquet") or (
