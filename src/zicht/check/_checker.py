@@ -42,6 +42,7 @@ from zicht.check._leaks import (
     pair_differences,
     propagate_intervals,
 )
+from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
 
 __all__ = ["check_release"]
@@ -109,6 +110,7 @@ def check_release(
     for layer in layers:
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
         _check_one_layer(layer, source.pieces, main.manifest, units, rules, known, report)
+    check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"
