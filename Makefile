@@ -21,6 +21,11 @@ demo: $(STAMP)
 test: $(STAMP) services
 	$(BIN)/python -m pytest -q
 
+# The suite to run while you work: no end-to-end example runs, no browser, no database
+# (under a minute on two cores); `make test` runs everything.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not postgis"
+
 # Debian packages the tests need (Chromium for the browser tests); no-op when present.
 services:
 	bash scripts/ensure-test-services.sh
