@@ -42,6 +42,7 @@ from zicht.check._leaks import (
     pair_differences,
     propagate_intervals,
 )
+from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
 
@@ -120,6 +121,7 @@ def check_release(
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
         own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
         _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
+    check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"

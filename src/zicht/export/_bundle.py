@@ -434,6 +434,10 @@ def write_internal_files(
         table[col] = pd.to_numeric(rows[col]).astype("int64").to_numpy()
     if units.company:
         table["company_id"] = rows[units.company].astype(str).to_numpy()
+    for spec in dict(dict(release.disclosure).get("magnitudes", {})).values():
+        for col in (spec["amount"], spec.get("per"), spec.get("contributor")):
+            if col and col not in table:
+                table[col] = rows[col].to_numpy()
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     meta = {
         "kind": "zicht units for zicht check",
