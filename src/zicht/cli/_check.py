@@ -43,6 +43,14 @@ def check_command(
         int | None,
         typer.Option(help="Check against a stricter threshold than the release declares."),
     ] = None,
+    allow_internal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-internal",
+            help='Judge a release made with [rules] purpose = "internal" (NIET VOOR '
+            "PUBLICATIE) by its own rules instead of failing it.",
+        ),
+    ] = False,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON here.")
     ] = None,
@@ -65,7 +73,13 @@ def check_command(
             )
             raise typer.Exit(code=EXIT_UNREADABLE)
     try:
-        report = check_release(release_dir, units, against=list(against or []), min_units=min_units)
+        report = check_release(
+            release_dir,
+            units,
+            against=list(against or []),
+            min_units=min_units,
+            allow_internal=allow_internal,
+        )
     except (OSError, ValueError, KeyError) as exc:
         typer.echo(f"error: cannot check {release_dir}: {exc}", err=True)
         raise typer.Exit(code=EXIT_UNREADABLE) from exc
