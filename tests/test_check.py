@@ -168,6 +168,7 @@ def test_differencing_between_h3_cells_and_buurten_is_caught(tmp_path):
     assert any("n_units = 3 on 3 units" in v.detail for v in found), report.to_text()
 
 
+@pytest.mark.slow
 def test_a_release_without_secondary_protection_is_caught(tmp_path, monkeypatch):
     def none(tree, count, state, **_):
         state = state.copy()
@@ -241,6 +242,7 @@ def test_the_same_area_with_other_boundaries_is_attacked_across_releases(tmp_pat
     assert any("different boundaries" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(clean, tmp_path):
     _, _, folder, units = clean
     app = typer.Typer()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ rules = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=12,
     deadline=None,

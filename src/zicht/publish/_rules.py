@@ -56,8 +56,12 @@ class DisclosureRules:
     min_companies
         Company-based indicators: contributors a non-zero value must rest on.
     dominance_n, dominance_pct
-        Company-based indicators: the ``dominance_n`` largest contributors may not make up
-        more than ``dominance_pct`` per cent of the value.
+        Company-based indicators and magnitudes: the ``dominance_n`` largest contributors
+        may not make up more than ``dominance_pct`` per cent of the value.
+    p_pct
+        Magnitudes (sums and means of an amount): the p% rule. A sum is not published when
+        the second largest contributor, subtracting its own share, could estimate the
+        largest contribution to within ``p_pct`` per cent.
     hotspot_scores
         ``"rounded"``: publish hot-spot classes, and z, p and q rounded where the whole
         window is published; ``"labels"``: classes only.
@@ -81,6 +85,7 @@ class DisclosureRules:
     min_companies: int = 3
     dominance_n: int = 2
     dominance_pct: float = 85.0
+    p_pct: float = 10.0
     hotspot_scores: str = "rounded"
     z_decimals: int = 1
     p_decimals: int = 3
@@ -112,6 +117,8 @@ class DisclosureRules:
             problems.append(
                 f"dominance rule ({self.dominance_n}, {self.dominance_pct} %) is not valid"
             )
+        if not 0.0 <= self.p_pct <= 100.0:
+            problems.append(f"p_pct must lie in [0, 100], got {self.p_pct}")
         if self.hotspot_scores not in HOTSPOT_SCORE_MODES:
             problems.append(
                 f"hotspot_scores must be one of {HOTSPOT_SCORE_MODES}, got {self.hotspot_scores!r}"
