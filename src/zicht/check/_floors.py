@@ -93,4 +93,3 @@ def _check_marks(release: ReleaseFiles, report: CheckReport) -> None:
 
 
 __all__ = ["INTERNAL_COLUMN", "judged_rules"]
-

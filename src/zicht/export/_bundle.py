@@ -275,7 +275,7 @@ def _internal_lines(release: Release) -> list[str]:
     if not mark:
         return []
     return [
-        f"> **{mark}** — `[rules] purpose = \"internal\"`: these rules lie below the "
+        f'> **{mark}** — `[rules] purpose = "internal"`: these rules lie below the '
         "publication floors (docs/publication.md), and `zicht check` fails this release.",
         "",
     ]
