@@ -34,6 +34,7 @@ import pandas as pd
 
 from zicht.check._features import check_hotspots, check_layer
 from zicht.check._files import PublishedLayer, check_inventory, read_release, unit_membership
+from zicht.check._floors import judged_rules
 from zicht.check._leaks import (
     Atoms,
     Finding,
@@ -45,6 +46,7 @@ from zicht.check._leaks import (
 from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
+from zicht.check._windows import check_windows
 
 __all__ = ["check_release"]
 
@@ -68,6 +70,7 @@ def check_release(
     against: Sequence[str | Path] | None = None,
     min_units: int | None = None,
     against_units: Sequence[str | Path | None] | None = None,
+    allow_internal: bool = False,
 ) -> CheckReport:
     """Re-read a release and the unit data and try to break the release.
 
@@ -87,6 +90,10 @@ def check_release(
         The unit file of each release in ``against`` (``None``: the same units as
         ``units_path``). With them, each release is checked against its own units and a
         feature that changed between releases is differenced unit by unit.
+    allow_internal
+        Judge a release made with ``[rules] purpose = "internal"`` by its own rules
+        (below the publication floors) instead of failing it; it must still say
+        NIET VOOR PUBLICATIE on every output.
 
     Returns
     -------
@@ -97,9 +104,7 @@ def check_release(
     report = CheckReport(release=str(path))
     main = read_release(path, "", report)
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
-    rules = dict(main.manifest.get("rules", {}))
-    if min_units is not None:
-        rules["min_units"] = max(int(min_units), int(rules.get("min_units", 1)))
+    rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
     thr = int(rules.get("min_units", 10))
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
@@ -261,6 +266,23 @@ def _check_one_layer(
             )
         )
     hotspot_k = int((manifest.get("metadata", {}).get("hotspot") or {}).get("k", 1) or 1)
+    truth = {"n_units": truth_n.to_numpy()} | {
+        col: pd.to_numeric(units[u], errors="coerce")
+        .fillna(0)
+        .groupby(member)
+        .sum()
+        .reindex(layer.frame["area_id"], fill_value=0)
+        .to_numpy()
+        for col, u in known.numerators.items()
+    }
+    windowed = check_windows(
+        layer, list(manifest.get("indicators", [])), truth, rules, hotspot_k, report
+    )
+    if windowed:
+        report.tried.append(
+            f"{layer.label}: {windowed} spatially smoothed rates recomputed from the published "
+            "figures of their windows (the feature and its published neighbours)"
+        )
     scored = check_hotspots(layer, hotspot_k, truth_n, report)
     if scored:
         report.tried.append(

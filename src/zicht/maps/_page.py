@@ -230,6 +230,10 @@ def legend_html(prepared: PreparedRelease, release: Release, default: str | None
                 f"{_indicator_note(metadata, theme.column, language)}</section>"
             )
     lines = []
+    if metadata.get("not_for_publication"):
+        # rules below the publication floors ([rules] purpose = "internal")
+        mark = escape(text("common", "not_for_publication", language))
+        lines.append(f'<span class="zicht-synthetic zicht-internal">{mark}</span>')
     dates = dates_text(metadata, language)
     if dates:
         lines.append(escape(dates))
