@@ -652,6 +652,8 @@ def _metadata(
             if synthetic
             else "units from a file"
         ),
+        # The date of the unit data for the map: made at run time, or the unit table's date.
+        "units_date": "generated" if generated else _file_date(config.inputs.units.path),
         "synthetic": synthetic,
         "synthetic_note": _synthetic_note(config),
         "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
@@ -688,6 +690,7 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
         k=config.map.k,
         palette=config.map.palette,
         simplify_m=config.map.simplify_m,
+        language=config.map.language,
     )
     tiles = None if config.map.tiles == "none" else config.map.tiles
     paths["map"] = write_map(release, out / "risk_map.html", tiles=tiles, options=options)
@@ -724,6 +727,14 @@ def _synthetic_note(config: RunConfig) -> str:
             f"record describes a real {units.level}."
         )
     return ""
+
+
+def _file_date(source: str | Path) -> str | None:
+    """Return the day a file was last written (ISO), or None when it is not a file."""
+    path = Path(source)
+    if not path.is_file():
+        return None
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
 def _sha(source: str) -> str | None:
