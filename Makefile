@@ -72,8 +72,15 @@ data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_
 national-run: national
 	$(BIN)/zicht run geodata/national.toml --out out/national
 
-# zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
-bench-join: national
+# zicht's national join (both cores) against geopandas sjoin + vectorised h3 and DuckDB
+# spatial (the bench extra), each in its own process; last line is RESULT ...
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,dask,bench]"
+	touch $(BENCH_STAMP)
+
+bench-join: national $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_join.py --data data/national
 
 # The whole country at H3 res 9 merged into publishable regions; last line is RESULT ...
