@@ -256,6 +256,7 @@ def disclosure_report(release: Release) -> str:
         f"zicht {release.metadata.get('zicht_version', '?')}, "
         f"created {release.metadata.get('created', '?')}.",
         "",
+        *_internal_lines(release),
         *_rules_lines(release.rules),
         "## Differencing",
         "",
@@ -266,6 +267,18 @@ def disclosure_report(release: Release) -> str:
         *_layer_lines(release, d),
     ]
     return "\n".join(lines)
+
+
+def _internal_lines(release: Release) -> list[str]:
+    """Return the warning of a release under rules below the floors (none otherwise)."""
+    mark = release.metadata.get("not_for_publication")
+    if not mark:
+        return []
+    return [
+        f'> **{mark}** — `[rules] purpose = "internal"`: these rules lie below the '
+        "publication floors (docs/publication.md), and `zicht check` fails this release.",
+        "",
+    ]
 
 
 def _rules_lines(rules: DisclosureRules) -> list[str]:

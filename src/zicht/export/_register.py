@@ -460,6 +460,7 @@ def register_draft(record: RunRecord) -> dict[str, Any]:
         "config_source": config.source,
         "config_sha256": config.source_sha256,
         "synthetic_units": record.synthetic,
+        "not_for_publication": str(record.release.metadata.get("not_for_publication", "")),
         "to_be_written": to_be_written(draft),
     }
     return draft
@@ -523,6 +524,8 @@ def register_markdown(draft: Mapping[str, Any]) -> str:
         f"zicht {meta.get('zicht_version', '')}.",
         "",
     ]
+    if meta.get("not_for_publication"):
+        lines += [f"> **{meta['not_for_publication']}**", ""]
     if meta.get("synthetic_units"):
         lines += [
             "> **SYNTHETISCHE GEGEVENS / SYNTHETIC DATA** — deze run gebruikt gegenereerde "

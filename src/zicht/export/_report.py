@@ -291,7 +291,9 @@ def run_report(record: RunRecord) -> str:
         The report.
     """
     config = record.config
-    lines = [f"# {markdown_text(config.run_title)}", ""]
+    lines = [f"# {markdown_text(record.release.metadata.get('title') or config.run_title)}", ""]
+    if record.release.metadata.get("not_for_publication"):
+        lines += [f"> **{record.release.metadata['not_for_publication']}**", ""]
     if record.synthetic:
         note = str(record.release.metadata.get("synthetic_note", "SYNTHETIC DATA"))
         lines += [f"> **{note}**", ""]
