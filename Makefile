@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national bench-join bench-publish \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -49,6 +49,11 @@ bench-hotspots: $(STAMP)
 # How long `zicht --help` and a config error take (median of 5 fresh runs); last line RESULT ...
 bench-start: $(STAMP)
 	$(BIN)/python benchmarks/bench_start.py
+
+# The six shipped maps (demo + examples) opened in headless Chromium: time to ready, JS heap,
+# Leaflet layers built and file size; last line RESULT ...
+bench-maps: $(STAMP) services
+	$(BIN)/python benchmarks/bench_maps.py
 
 # The synthetic national address set (about 8.8 million points, one GeoParquet file per
 # province) in data/national/ (gitignored); regenerated when the generator changes.
