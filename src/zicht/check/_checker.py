@@ -34,6 +34,7 @@ import pandas as pd
 
 from zicht.check._features import check_hotspots, check_layer
 from zicht.check._files import PublishedLayer, check_inventory, read_release, unit_membership
+from zicht.check._floors import judged_rules
 from zicht.check._leaks import (
     Atoms,
     Finding,
@@ -42,7 +43,9 @@ from zicht.check._leaks import (
     pair_differences,
     propagate_intervals,
 )
+from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
+from zicht.check._units import combine_units, release_changes
 
 __all__ = ["check_release"]
 
@@ -65,6 +68,8 @@ def check_release(
     *,
     against: Sequence[str | Path] | None = None,
     min_units: int | None = None,
+    against_units: Sequence[str | Path | None] | None = None,
+    allow_internal: bool = False,
 ) -> CheckReport:
     """Re-read a release and the unit data and try to break the release.
 
@@ -80,6 +85,14 @@ def check_release(
         boundaries); every pair of layers across them is attacked too.
     min_units
         Check against a stricter threshold than the release declares.
+    against_units
+        The unit file of each release in ``against`` (``None``: the same units as
+        ``units_path``). With them, each release is checked against its own units and a
+        feature that changed between releases is differenced unit by unit.
+    allow_internal
+        Judge a release made with ``[rules] purpose = "internal"`` by its own rules
+        (below the publication floors) instead of failing it; it must still say
+        NIET VOOR PUBLICATIE on every output.
 
     Returns
     -------
@@ -90,14 +103,16 @@ def check_release(
     report = CheckReport(release=str(path))
     main = read_release(path, "", report)
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
-    rules = dict(main.manifest.get("rules", {}))
-    if min_units is not None:
-        rules["min_units"] = max(int(min_units), int(rules.get("min_units", 1)))
+    rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
     thr = int(rules.get("min_units", 10))
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
     check_inventory(path, Path(units_path), report, [layer.name for layer in main.layers])
-    units = pd.read_parquet(units_path)
+    sets = combine_units(
+        pd.read_parquet(units_path),
+        [pd.read_parquet(u) if u else None for u in _padded(against_units, len(others))],
+    )
+    units = sets.units
     report.tried.append(
         f"read {len(layers)} layers ({', '.join(x.label for x in layers)}) and {len(units):,} units"
     )
@@ -108,7 +123,9 @@ def check_release(
     known = _Known(membership=pd.DataFrame(index=units.index), numerators=numerators)
     for layer in layers:
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
-        _check_one_layer(layer, source.pieces, main.manifest, units, rules, known, report)
+        own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
+        _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
+    check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"
@@ -137,8 +154,33 @@ def check_release(
             f"{item.layers}: {item.features}",
             f"{item.attack}: {item.what} = {item.value} on {item.units} units",
         )
+    tables = {
+        c: pd.concat(known.features_k[c], ignore_index=True)
+        for c in numerators
+        if known.features_k[c]
+    }
+    for where, detail in release_changes(known.membership, tables, units, values, thr):
+        report.add("across releases", where, detail)
+    if others:
+        report.tried.append(
+            "across releases: every feature published in two releases, with the units that "
+            "changed between them ("
+            + ", ".join(
+                f"r{i + 1}: " + ("its own units" if own else "the same units")
+                for i, own in enumerate(sets.shared)
+            )
+            + ")"
+        )
     _same_indicator_twice(layers, known.membership, report)
     return report
+
+
+def _padded(paths: Sequence[str | Path | None] | None, n: int) -> list[str | Path | None]:
+    """One unit file (or ``None``) per release in ``against``."""
+    given = list(paths or [])
+    if len(given) > n:
+        raise ValueError(f"{len(given)} unit files given for {n} releases in --against")
+    return given + [None] * (n - len(given))
 
 
 @dataclass
@@ -180,9 +222,13 @@ def _check_one_layer(
     report: CheckReport,
 ) -> None:
     """Attack one layer's features and record what an attacker learns from it."""
+    rows = units.index
+    units = units.reset_index(drop=True)
     member = unit_membership(layer, units, pieces, report)
-    known.membership[layer.label] = member.where(
-        member.isin(set(layer.frame.loc[layer.published, "area_id"])), ""
+    shown = member.where(member.isin(set(layer.frame.loc[layer.published, "area_id"])), "")
+    # units that are not in this layer's release lie in none of its features
+    known.membership[layer.label] = shown.set_axis(rows).reindex(
+        known.membership.index, fill_value=""
     )
     intervals = check_layer(
         layer,
@@ -201,6 +247,8 @@ def _check_one_layer(
     n_hi = np.where(
         layer.rounded, n_pub + math.ceil(int(rules.get("rounding_base", 5)) / 2) - 1, n_pub
     )
+    # a feature whose population is not shown is bounded by all the units, never by NaN
+    n_hi = np.where(np.isfinite(n_hi), n_hi, len(units))
     for col, (lo, hi) in intervals.items():
         pub = layer.published.to_numpy()
         known.known_k[col][layer.label] = set(layer.frame["area_id"][pub & (lo == hi)])
@@ -271,14 +319,19 @@ def _nested_family(
         features = known.features_k[col]
         table = pd.concat(features, ignore_index=True) if features else None
         if table is not None and len(table):
-            f, rounds = propagate_intervals(
+            result = propagate_intervals(
                 atoms, table, col, min_units=thr, group_pct=g, group_low=low
             )
-            findings += f
+            findings += result.findings
             report.tried.append(
-                f"{col}: interval propagation through {len(table):,} published sums "
-                f"({rounds} rounds)"
+                f"{col}: interval propagation in exact integers through {len(table):,} "
+                f"published sums ({result.rounds} rounds)"
             )
+            if result.contradiction:
+                report.notes.append(
+                    f"{col}: interval propagation stopped, the published figures contradict "
+                    f"the units given ({result.contradiction}); nothing was derived from them"
+                )
     return findings
 
 

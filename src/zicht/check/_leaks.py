@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Atoms", "Finding", "laminar_blocks", "pair_differences", "propagate_intervals"]
+__all__ = [
+    "Atoms",
+    "Finding",
+    "Propagation",
+    "laminar_blocks",
+    "pair_differences",
+    "propagate_intervals",
+]
 
 
 @dataclass(frozen=True)
@@ -381,22 +388,43 @@ def _redundant(
     return out
 
 
-def propagate_intervals(
-    atoms: Atoms,
-    features: pd.DataFrame,
-    quantity: str,
-    *,
-    min_units: int,
-    group_pct: float,
-    group_low: bool,
-    max_rounds: int = 500,
-) -> tuple[list[Finding], int]:
-    """Narrow every count through every published sum; report what collapses.
+@dataclass(frozen=True)
+class Propagation:
+    """What interval propagation found.
 
-    ``features`` has ``layer``, ``area_id``, ``lo``, ``hi`` (the count interval the
-    attacker reads from the feature) and ``n_hi`` (an upper bound on its population).
+    Attributes
+    ----------
+    findings
+        Counts pinned to a small value, group shares derivable.
+    rounds
+        Rounds until the intervals were stable (or a contradiction stopped them).
+    contradiction
+        ``""``, or the published sum whose interval became empty: the figures cannot all
+        hold for the units given (the units are not those of every release), and nothing
+        is derived from them.
     """
-    q_true = atoms.values[quantity]
+
+    findings: list[Finding]
+    rounds: int
+    contradiction: str = ""
+
+
+def _exact_dtype(cap: int, terms: int) -> type | np.dtype:
+    """int64 while every sum of ``terms`` values up to ``cap`` fits, else Python ints."""
+    return np.dtype(np.int64) if (cap + 1) * (terms + 1) < 2**62 else object
+
+
+def _sum_at(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact per-index sums (no float weights, no silent overflow)."""
+    out = np.zeros(size, dtype=values.dtype)
+    if values.dtype == object:
+        out[:] = 0
+    np.add.at(out, index, values)
+    return out
+
+
+def _incidence_by_row(atoms: Atoms, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(feature row, atom) pairs: which atoms make up each published feature."""
     cons_parts: list[np.ndarray] = []
     atom_parts: list[np.ndarray] = []
     row_of = pd.Series(
@@ -410,26 +438,53 @@ def propagate_intervals(
         ok = ~np.isnan(rows)
         cons_parts.append(rows[ok].astype(np.int64))
         atom_parts.append(np.flatnonzero(ok))
-    cons = np.concatenate(cons_parts) if cons_parts else np.empty(0, dtype=np.int64)
-    part = np.concatenate(atom_parts) if atom_parts else np.empty(0, dtype=np.int64)
+    if not cons_parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(cons_parts), np.concatenate(atom_parts)
+
+
+def propagate_intervals(
+    atoms: Atoms,
+    features: pd.DataFrame,
+    quantity: str,
+    *,
+    min_units: int,
+    group_pct: float,
+    group_low: bool,
+    max_rounds: int = 500,
+) -> Propagation:
+    """Narrow every count through every published sum; report what collapses.
+
+    ``features`` has ``layer``, ``area_id``, ``lo``, ``hi`` (the count interval the
+    attacker reads from the feature) and ``n_hi`` (an upper bound on its population).
+    Every bound is an exact integer: int64 while no sum can overflow, Python ints beyond.
+    """
+    cons, part = _incidence_by_row(atoms, features)
     m = len(features)
-    n_atoms = len(atoms.n)
-    atom_hi = np.full(n_atoms, np.iinfo(np.int64).max // 4, dtype=np.int64)
-    np.minimum.at(atom_hi, part, features["n_hi"].to_numpy(dtype=np.int64)[cons])
-    lo = np.zeros(n_atoms, dtype=np.int64)
+    n_hi_f = np.asarray([int(v) for v in features["n_hi"]], dtype=object)
+    cap = int(max(n_hi_f.max(), 0)) if m else 0
+    dtype = _exact_dtype(cap, len(atoms.n))
+    n_hi_f = n_hi_f.astype(dtype)
+    atom_hi = np.full(len(atoms.n), cap, dtype=dtype)
+    np.minimum.at(atom_hi, part, n_hi_f[cons])
+    lo = np.zeros(len(atoms.n), dtype=dtype)
     hi = atom_hi.copy()
-    f_lo = features["lo"].to_numpy(dtype=np.int64).copy()
-    f_hi = features["hi"].to_numpy(dtype=np.int64).copy()
-    rounds = 0
+    f_lo = np.asarray([int(v) for v in features["lo"]], dtype=object).astype(dtype)
+    f_hi = np.asarray([int(v) for v in features["hi"]], dtype=object).astype(dtype)
+    rounds, contradiction = 0, ""
     for rounds in range(1, max_rounds + 1):  # noqa: B007
-        s_lo = np.bincount(cons, weights=lo[part], minlength=m).astype(np.int64)
-        s_hi = np.bincount(cons, weights=hi[part], minlength=m).astype(np.int64)
+        s_lo = _sum_at(cons, lo[part], m)
+        s_hi = _sum_at(cons, hi[part], m)
         new_f_lo = np.maximum(f_lo, s_lo)
         new_f_hi = np.minimum(f_hi, s_hi)
         new_lo = lo.copy()
         new_hi = hi.copy()
         np.maximum.at(new_lo, part, new_f_lo[cons] - (s_hi[cons] - hi[part]))
         np.minimum.at(new_hi, part, new_f_hi[cons] - (s_lo[cons] - lo[part]))
+        empty = np.flatnonzero(new_f_lo > new_f_hi)
+        if len(empty) or (new_lo > new_hi).any():
+            contradiction = _contradiction(features, empty, f_lo, f_hi, s_lo, s_hi)
+            break
         if (
             np.array_equal(new_lo, lo)
             and np.array_equal(new_hi, hi)
@@ -438,30 +493,73 @@ def propagate_intervals(
         ):
             break
         lo, hi, f_lo, f_hi = new_lo, new_hi, new_f_lo, new_f_hi
-    findings: list[Finding] = []
+    if contradiction:
+        return Propagation([], rounds, contradiction)
+    limits = (min_units, group_pct, group_low)
+    findings = _atom_findings(atoms, quantity, (lo, hi, atom_hi), limits)
+    findings += _feature_findings(features, quantity, (f_lo, f_hi), limits)
+    return Propagation(findings, rounds)
+
+
+def _contradiction(
+    features: pd.DataFrame,
+    empty: np.ndarray,
+    f_lo: np.ndarray,
+    f_hi: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+) -> str:
+    if not len(empty):
+        return "a unit's interval became empty"
+    i = int(empty[0])
+    row = features.iloc[i]
+    return (
+        f"{row['layer']}:{row['area_id']} is published as {int(f_lo[i])}..{int(f_hi[i])} "
+        f"but its parts sum to {int(s_lo[i])}..{int(s_hi[i])}"
+    )
+
+
+def _atom_findings(
+    atoms: Atoms,
+    quantity: str,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray],
+    limits: tuple[int, float, bool],
+) -> list[Finding]:
+    """Atoms whose count is pinned to a small value, or whose group share is derivable."""
+    lo, hi, atom_hi = (np.asarray(b, dtype=float) for b in bounds)
+    min_units, group_pct, group_low = limits
     n_true = atoms.n
     pinned = (lo == hi) & (lo >= 1) & (lo < min_units)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        group = lo > group_pct / 100.0 * atom_hi
-        if group_low:
-            group |= hi < (100.0 - group_pct) / 100.0 * np.maximum(n_true, 0)
-    for a in np.flatnonzero(pinned | group):
-        where = ", ".join(
-            f"{c}={v}" for c, v in atoms.keys.iloc[a].items() if isinstance(v, str) and v
+    # the bounds are exact integers far below 2**53: these float comparisons are exact
+    group = lo > group_pct / 100.0 * atom_hi
+    if group_low:
+        group |= hi < (100.0 - group_pct) / 100.0 * np.maximum(n_true, 0)
+    return [
+        Finding(
+            "interval propagation: "
+            + ("count pinned by published sums" if pinned[a] else "group share derivable"),
+            "all layers",
+            _atom_label(atoms, int(a)),
+            int(n_true[a]),
+            int(atoms.values[quantity][a]),
+            quantity,
         )
-        what = "count pinned by published sums" if pinned[a] else "group share derivable"
-        findings.append(
-            Finding(
-                f"interval propagation: {what}",
-                "all layers",
-                where,
-                int(n_true[a]),
-                int(q_true[a]),
-                quantity,
-            )
-        )
+        for a in np.flatnonzero(pinned | group)
+    ]
+
+
+def _feature_findings(
+    features: pd.DataFrame,
+    quantity: str,
+    bounds: tuple[np.ndarray, np.ndarray],
+    limits: tuple[int, float, bool],
+) -> list[Finding]:
+    """Find published features narrowed to a small count or a derivable share."""
+    f_lo, f_hi = (np.asarray(b, dtype=float) for b in bounds)
+    min_units, group_pct, _ = limits
     f_pinned = (f_lo == f_hi) & (f_lo >= 1) & (f_lo < min_units)
-    f_group = f_lo > group_pct / 100.0 * features["n_hi"].to_numpy()
+    f_group = f_lo > group_pct / 100.0 * features["n_hi"].to_numpy(dtype=float)
+    findings = []
     for i in np.flatnonzero(f_pinned | f_group):
         row = features.iloc[i]
         what = "count pinned by published sums" if f_pinned[i] else "group share derivable"
@@ -475,7 +573,7 @@ def propagate_intervals(
                 quantity,
             )
         )
-    return findings, rounds
+    return findings
 
 
 def exact_search(

@@ -39,10 +39,26 @@ def check_command(
             "repeatable. Every pair of layers across the releases is attacked.",
         ),
     ] = None,
+    against_units: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--against-units",
+            help="The unit file of each --against release, in the same order (default: "
+            "<release>_internal/units.parquet where it exists, else the --units file).",
+        ),
+    ] = None,
     min_units: Annotated[
         int | None,
         typer.Option(help="Check against a stricter threshold than the release declares."),
     ] = None,
+    allow_internal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-internal",
+            help='Judge a release made with [rules] purpose = "internal" (NIET VOOR '
+            "PUBLICATIE) by its own rules instead of failing it.",
+        ),
+    ] = False,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON here.")
     ] = None,
@@ -64,8 +80,20 @@ def check_command(
                 err=True,
             )
             raise typer.Exit(code=EXIT_UNREADABLE)
+    others = list(against or [])
+    own_units: list[Path | None] = list(against_units or [])
+    for release in others[len(own_units) :]:
+        default = internal_dir_for(release) / "units.parquet"
+        own_units.append(default if default.is_file() else None)
     try:
-        report = check_release(release_dir, units, against=list(against or []), min_units=min_units)
+        report = check_release(
+            release_dir,
+            units,
+            against=others,
+            min_units=min_units,
+            against_units=own_units,
+            allow_internal=allow_internal,
+        )
     except (OSError, ValueError, KeyError) as exc:
         typer.echo(f"error: cannot check {release_dir}: {exc}", err=True)
         raise typer.Exit(code=EXIT_UNREADABLE) from exc
