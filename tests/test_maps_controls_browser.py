@@ -108,7 +108,7 @@ def test_switching_geography_builds_it_once_and_back_reuses_it(page, release):
 # ---------------------------------------------------------------- item 2: the indicator picker
 
 _VIEW = """() => {
-  const m = window[Object.keys(window).find((k) => k.startsWith("map_") && window[k] instanceof L.Map)];
+  const m = window.zicht.map;
   const c = m.getCenter();
   return [Number(c.lat.toFixed(6)), Number(c.lng.toFixed(6)), m.getZoom()];
 }"""

@@ -142,7 +142,8 @@ function zichtMap(map, data, config) {
   showTheme(config.initial);
   fit();
 
-  return {
+  // The page's map and controls, for tests and for people who embed the map.
+  window.zicht = {
     map: map,
     data: data,
     config: config,
@@ -154,4 +155,5 @@ function zichtMap(map, data, config) {
     onClick: (f) => { clicks.push(f); },
     fit: fit,
   };
+  return window.zicht;
 }
