@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import html
 import math
-from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
 
@@ -23,8 +22,9 @@ import pandas as pd
 
 from zicht._errors import ZichtError
 from zicht._strings import DEFAULT_LANGUAGE, text
-from zicht.maps._layers import Geography, PreparedRelease
+from zicht.maps._layers import ContextLayer, Geography, PreparedRelease
 from zicht.maps._themes import Theme
+from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED
 
 __all__ = [
@@ -206,12 +206,16 @@ def controls_html(
     return f'<div class="zicht-controls" id="zicht-controls">{picker}</div>'
 
 
-def context_names(kinds: Mapping[str, tuple[str, str]], language: str) -> dict[str, str]:
-    """Name each context layer in the layer list (``kinds``: key → (kind, title))."""
+def context_names(context: tuple[ContextLayer, ...], language: str) -> dict[str, str]:
+    """Name each context layer in the layer list, escaped, keyed ``c:<name>``."""
     names = {}
-    for key, (kind, title) in kinds.items():
-        if kind == "park":
-            names[key] = text("map_controls", "layers_parks", language)
+    for layer in context:
+        own = layer.name.lower()
+        if layer.kind == "park":
+            name = say(language, "overlay_parks")
+        elif own in ("buurt", "wijk", "gemeente"):
+            name = say(language, f"outline_{own}")
         else:
-            names[key] = text("map_controls", "layers_outlines", language, name=title)
-    return {k: html.escape(v) for k, v in names.items()}
+            name = say(language, "outline_other", name=layer.title)
+        names[f"c:{layer.name}"] = html.escape(name)
+    return names

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -30,7 +31,6 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from zicht._errors import ConfigError
-from zicht._strings import DEFAULT_LANGUAGE
 from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_json
 from zicht.maps._browser import screenshot_map
 from zicht.maps._controls import controls_css, controls_html, controls_script, opening_themes
@@ -42,6 +42,7 @@ from zicht.maps._page import (
     SETUP_JS,
     config,
     data_json,
+    dates_text,
     escape,
     footer_html,
     legend_html,
@@ -50,6 +51,7 @@ from zicht.maps._page import (
 )
 from zicht.maps._png import write_theme_pngs
 from zicht.maps._themes import SCHEMES, Theme
+from zicht.maps._words import say
 from zicht.publish import Release
 
 __all__ = [
@@ -63,17 +65,18 @@ __all__ = [
     "write_map",
 ]
 
-# Background tiles, only when asked for: both need internet when the map is opened.
+# Background tiles, only when asked for: both need internet when the map is opened. "name" is
+# the key of the layer's name in the map catalogue (map.toml).
 TILES: Mapping[str, Mapping[str, Any]] = {
     "pdok": {
-        "name": "Background: PDOK BRT-Achtergrondkaart (grey, online)",
+        "name": "tiles_pdok",
         "url": "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
         "attr": 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> / PDOK',
         "links": ("https://service.pdok.nl/", "https://www.kadaster.nl"),
         "max_zoom": 19,
     },
     "osm": {
-        "name": "Background: OpenStreetMap (online)",
+        "name": "tiles_osm",
         "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
         "contributors",
@@ -102,6 +105,27 @@ def _tile_spec(tiles: str | None) -> Mapping[str, Any] | None:
     return TILES[tiles]
 
 
+# folium's page, with the language of its words (WCAG 3.1.1).
+_PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="{{ this.zicht_language }}">\n'
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "    {{this.header.render(**kwargs)}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+# folium's viewport forbids zooming the page (maximum-scale=1.0, user-scalable=no); WCAG
+# 1.4.4 asks that text can be enlarged.
+_FIXED_VIEWPORT = re.compile(r",\s*maximum-scale=[\d.]+|,\s*user-scalable=no")
+
+
 class _OfflineMap(folium.Map):
     """A folium map that links no CDN asset; Leaflet is inlined by :func:`build_map`."""
 
@@ -110,6 +134,15 @@ class _OfflineMap(folium.Map):
         # Own empty lists: folium's defaults are CDN links, shared module-wide.
         self.default_js = []
         self.default_css = []
+
+    def render(self, **kwargs: Any) -> None:
+        """Render as folium does, with a viewport that lets the page be zoomed."""
+        super().render(**kwargs)
+        header = cast(Figure, self.get_root()).header
+        name = self.get_name()
+        if name in header._children:
+            text = header._children[name].render()
+            header._children[name] = Element(_FIXED_VIEWPORT.sub("", text))
 
 
 class _Setup(MacroElement):
@@ -188,7 +221,6 @@ def build_map(
     release = _require_release(release)
     tile_spec = _tile_spec(tiles)
     prepared = prepare_release(release, options or MapOptions())
-    language = DEFAULT_LANGUAGE
     south, west, north, east = prepared.bounds_wgs84
     fmap = _OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
@@ -197,8 +229,11 @@ def build_map(
         # Quarter zoom steps let the study area fill the window instead of half of it.
         zoom_snap=0.25,
     )
+    language = prepared.language
     figure = cast(Figure, fmap.get_root())
-    figure.title = escape(release.metadata.get("title") or "zicht risk map")
+    figure._template = _PAGE_TEMPLATE
+    figure.zicht_language = language  # type: ignore[attr-defined]
+    figure.title = escape(release.metadata.get("title") or say(language, "page_title"))
     figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
     figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
     figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
@@ -210,24 +245,24 @@ def build_map(
     )
     figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
     figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
-    figure.html.add_child(Element(footer_html(release)), name="zicht_footer")
+    figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
 
     settings = config(prepared, release, tiles=tile_spec, initial=default.key)
-    tiles_json = json.dumps(_tile_config(tile_spec)).replace("<", "\\u003c")
+    tiles_json = json.dumps(_tile_config(tile_spec, language)).replace("<", "\\u003c")
     setup = _Setup(controls_script(), data_json(prepared), script_json(settings), tiles_json)
     fmap.add_child(setup)
     _stable_ids(figure)
     return fmap
 
 
-def _tile_config(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _tile_config(spec: Mapping[str, Any] | None, language: str) -> dict[str, Any] | None:
     """Return the chosen online background as the map script adds it (shown at once)."""
     if spec is None:
         return None
     return {
         "url": spec["url"],
         "attr": spec["attr"],
-        "name": html.escape(spec["name"]),
+        "name": html.escape(say(language, spec["name"])),
         "maxZoom": spec["max_zoom"],
         "show": True,
     }
@@ -355,8 +390,8 @@ def write_layer_pngs(
     return write_theme_pngs(
         prepared,
         Path(folder),
-        status_texts=status_texts(release),
-        footer=provenance(release),
-        data_date=str(release.metadata.get("data_date") or ""),
+        status_texts=status_texts(release, prepared.language),
+        footer=provenance(release, prepared.language),
+        data_date=dates_text(release.metadata, prepared.language),
         dpi=dpi,
     )
