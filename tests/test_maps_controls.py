@@ -74,6 +74,6 @@ def test_the_page_opens_on_a_geography_one_can_see(small, tmp_path):
     opening = settings["themes"][settings["initial"]]
     assert opening["data"] == "a:h3"
     assert opening["title"] == "Vacancy rate (%)"
-    assert ("Parks", "Vacancy rate (%)") in picker_options(page)  # still offered
+    assert ("Vakantieparken", "Vacancy rate (%)") in picker_options(page)  # still offered
     selected = re.search(r'<option value="(t\d+)" selected>', page).group(1)
     assert selected == settings["initial"]

@@ -82,7 +82,7 @@ def test_another_theme_of_the_same_geography_restyles_the_same_paths(page, relea
     first.evaluate("el => el.setAttribute('data-probe', 'kept')")
     before = first.get_attribute("fill")
     p.get_by_test_id("indicator-picker").select_option(
-        option_value(p, "H3 cells", "Vacancy rate (%)")
+        option_value(p, "H3-cellen", "Vacancy rate (%)")
     )
     assert p.locator("path[data-probe=kept]").count() == 1  # the same element, restyled
     assert p.locator("path.zicht-area").count() == len(release.layers["h3"])
@@ -100,8 +100,8 @@ def test_switching_geography_builds_it_once_and_back_reuses_it(page, release):
     assert p.locator("path.zicht-area").count() == len(buurt)
     assert p.locator("path.zicht-published").count() == int(np.sum(buurt["status"] == "published"))
     built = p.evaluate("() => window.zichtLayersBuilt")
-    picker.select_option(option_value(p, "H3 cells", "Hot spots (Getis-Ord Gi*)"))
-    picker.select_option(option_value(p, "Buurten", "Vacant addresses (addresses)"))
+    picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
+    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
     assert p.evaluate("() => window.zichtLayersBuilt") == built  # nothing built twice
 
 
@@ -127,9 +127,9 @@ def test_the_picker_switches_theme_and_keeps_the_view(page, release):
     view = p.evaluate(_VIEW)
     assert view[2] > opened[2] and view[:2] != opened[:2]  # zoomed in and panned
     picker = p.get_by_test_id("indicator-picker")
-    for group, title in (("Buurten", "Vacancy rate (%)"), ("H3 cells", "Vacancy rate (%)")):
+    for group, title in (("Buurten", "Vacancy rate (%)"), ("H3-cellen", "Vacancy rate (%)")):
         picker.select_option(option_value(p, group, title))
         assert p.evaluate(_VIEW) == view
         legend = p.locator(".zicht-legend-theme:not([hidden])")
         assert f"{group}: {title}" in legend.inner_text()
-    assert picker.evaluate("el => el.selectedOptions[0].parentElement.label") == "H3 cells"
+    assert picker.evaluate("el => el.selectedOptions[0].parentElement.label") == "H3-cellen"
