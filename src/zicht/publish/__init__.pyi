@@ -15,6 +15,9 @@ from ._model import (
     STATUS_MERGED as STATUS_MERGED,
 )
 from ._model import (
+    NOT_PUBLISHED_BAND as NOT_PUBLISHED_BAND,
+)
+from ._model import (
     STATUS_PUBLISHED as STATUS_PUBLISHED,
 )
 from ._model import (
