@@ -343,10 +343,11 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
                 language=options.language,
             )
         )
-    study = shapely.union_all(
-        np.concatenate([np.asarray(g.frame.geometry.values, dtype=object) for g in geographies])
-    )
-    study_area = shapely.envelope(study).buffer(_CONTEXT_MARGIN_M, join_style="mitre")
+    # The box of every drawn feature: total_bounds gives it without the union (25 s for
+    # the country's 378k geometries).
+    bounds = np.array([g.frame.total_bounds for g in geographies])
+    study_box = shapely.box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    study_area = study_box.buffer(_CONTEXT_MARGIN_M, join_style="mitre")
     web_bounds = shapely.total_bounds(np.concatenate([g.web_geometry for g in geographies]))
     west, south, east, north = (float(v) for v in web_bounds)
     return PreparedRelease(
