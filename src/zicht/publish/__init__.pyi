@@ -12,10 +12,10 @@ from ._magnitudes import (
     publish_magnitudes as publish_magnitudes,
 )
 from ._model import (
-    STATUS_MERGED as STATUS_MERGED,
+    NOT_PUBLISHED_BAND as NOT_PUBLISHED_BAND,
 )
 from ._model import (
-    NOT_PUBLISHED_BAND as NOT_PUBLISHED_BAND,
+    STATUS_MERGED as STATUS_MERGED,
 )
 from ._model import (
     STATUS_PUBLISHED as STATUS_PUBLISHED,
