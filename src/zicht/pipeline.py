@@ -78,7 +78,14 @@ from zicht.indicators import (
 )
 from zicht.ingest import LayerReport
 from zicht.maps import MapOptions, write_map
-from zicht.publish import LayerInput, Release, UnitTable, publish_derived, publish_release
+from zicht.publish import (
+    LayerInput,
+    Release,
+    UnitTable,
+    publish_derived,
+    publish_magnitudes,
+    publish_release,
+)
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE
@@ -499,6 +506,8 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
     unit_table = _unit_table(config, joined)
     release = _publish(config, stats, layers, metadata, unit_table)
+    if config.magnitudes:
+        release = publish_magnitudes(release, unit_table, config.magnitudes)
     composites: dict[str, CompositeResult] = {}
     if config.composite.enabled:
         release, composites = _with_composite(config, release)
