@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-density \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-cellkey bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -89,6 +89,11 @@ bench-publish: national
 # threshold keep (issue 17); last line is RESULT ...
 bench-loss: $(STAMP)
 	$(BIN)/python benchmarks/bench_loss.py
+
+# The demo with rounding and with cell-key perturbation: information loss side by side;
+# last line RESULT ...
+bench-cellkey: $(STAMP)
+	$(BIN)/python benchmarks/bench_cellkey.py
 
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo

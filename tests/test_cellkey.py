@@ -168,6 +168,14 @@ def test_cell_key_counts_are_the_true_counts_plus_bounded_noise(cell_key_run):
     rate = (100 * shown["n_vacant"] / shown["n_units"]).round(1)
     has = shown["rate_vacant_pct"].notna()
     assert np.allclose(rate[has], shown.loc[has, "rate_vacant_pct"])
+    # the release measures its information loss on the perturbed values, not the rounded
+    region = pd.read_csv(tmp / "out" / "region.csv", dtype={"area_id": str})
+    region = region[region["n_vacant"].notna()].set_index("area_id")
+    true = units.groupby("region_id")["_count_vacant"].sum().reindex(region.index)
+    summary = json.loads((tmp / "out" / "run_summary.json").read_text(encoding="utf-8"))
+    loss = summary["information_loss"]["layers"]["region"]["columns"]["n_vacant"]
+    assert loss["with_value"] == len(region) >= 10
+    assert loss["mean_abs_dev"] == round(float((region["n_vacant"] - true).abs().mean()), 1)
 
 
 @pytest.mark.slow

@@ -35,6 +35,7 @@ import pandas as pd
 from zicht._errors import DisclosureError
 from zicht.publish._cellkey_sums import Family, protect_perturbed
 from zicht.publish._columns import count_bases, link_indicators
+from zicht.publish._loss import information_loss
 from zicht.publish._model import (
     AUDIT_COLUMNS,
     RELEASE_TOKEN,
@@ -313,13 +314,19 @@ def apply_cell_key(release: Release, units: UnitTable) -> Release:
                 perturbed += int(shown.sum())
         _rates(out, links, values, (rules, hotspot_k if name == "h3" else None))
     disclosure = dict(release.disclosure)
+    audit = pd.concat([release.audit, audit], ignore_index=True)
+    if "loss" in disclosure:  # measured again on the perturbed values
+        truth = _truth_frames(outs, figures, bases)
+        disclosure["loss"] = information_loss(outs, truth, links, rules, audit)
     disclosure["cell_key"] = {
         "d": rules.cell_key_d,
         "variance": rules.cell_key_variance,
         "js": rules.cell_key_js,
         "record_key_column": "record_key",
         "values_perturbed": perturbed,
-        "secondary_hidden": audit["indicator"].value_counts().to_dict(),
+        "secondary_hidden": int(
+            audit["reason"].astype(str).str.startswith("secondary: cell-key").sum()
+        ),
         "table": table.to_dict(orient="list"),
     }
     return Release(
@@ -328,11 +335,30 @@ def apply_cell_key(release: Release, units: UnitTable) -> Release:
         context=release.context,
         rules=rules,
         metadata=release.metadata,
-        audit=pd.concat([release.audit, audit], ignore_index=True),
+        audit=audit,
         regions=release.regions,
         disclosure=MappingProxyType(disclosure),
         _token=RELEASE_TOKEN,
     )
+
+
+def _truth_frames(
+    outs: dict[str, Any],
+    figures: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]],
+    bases: dict[str, str],
+) -> dict[str, pd.DataFrame]:
+    """Return the true figures of every feature, as :func:`information_loss` takes them."""
+    truth = {}
+    for name, out in outs.items():
+        frame = pd.DataFrame(
+            {c: pair[0] for c, pair in figures[name].items()},
+            index=out["area_id"].astype(str).to_numpy(),
+        )
+        for count, base in bases.items():
+            if base != "n_units" and base in frame:
+                frame[f"{count}__base"] = frame[base]
+        truth[name] = frame
+    return truth
 
 
 _WHY = "secondary: cell-key noise and published sums would pin a small count or a share"
