@@ -30,23 +30,28 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import ProfilingError
+from zicht._errors import DisclosureError, ProfilingError
+from zicht._strings import text
 from zicht._version import __version__
+from zicht.check import check_release
 from zicht.config import (
     DEMO_CONFIG_PATH,
     DEMO_INDICATORS,
     RunConfig,
     StatsConfig,
     check_join,
+    input_paths,
     load_config,
     read_inputs,
     read_unit_table,
 )
 from zicht.export import (
+    ReleaseStage,
     RunRecord,
     RunSummary,
     file_sha256,
-    internal_dir_for,
+    kill_point,
+    staged_release,
     write_internal_files,
     write_register,
     write_release,
@@ -474,55 +479,93 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    layers, read_reports = _read_inputs(config)
-    units, unit_reports = read_unit_table(config, layers)
-    reports = [*read_reports, *unit_reports]
-    joined, join_report = _join(config, units, layers, reports)
-    stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
-    masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
-    hotspot: dict[str, Any] | None = None
-    if "h3" in stats:
-        stats["h3"], hotspot = _hotspots(stats["h3"], config.hotspot_spec(), config.stats)
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    run_id = _run_id(config)
-    metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
-    unit_table = _unit_table(config, joined)
-    release = _publish(config, stats, layers, metadata, unit_table)
-    composites: dict[str, CompositeResult] = {}
-    if config.composite.enabled:
-        release, composites = _with_composite(config, release)
-    screen = _proxy_screen(config, release, joined, layers)
+    # The lock first: a second run into the same folder stops before it computes.
+    with staged_release(out, inputs=input_paths(config)) as stage:
+        layers, read_reports = _read_inputs(config)
+        units, unit_reports = read_unit_table(config, layers)
+        reports = [*read_reports, *unit_reports]
+        joined, join_report = _join(config, units, layers, reports)
+        stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
+        masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
+        hotspot: dict[str, Any] | None = None
+        if "h3" in stats:
+            stats["h3"], hotspot = _hotspots(stats["h3"], config.hotspot_spec(), config.stats)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        run_id = _run_id(config)
+        metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
+        unit_table = _unit_table(config, joined)
+        release = _publish(config, stats, layers, metadata, unit_table)
+        composites: dict[str, CompositeResult] = {}
+        if config.composite.enabled:
+            release, composites = _with_composite(config, release)
+        screen = _proxy_screen(config, release, joined, layers)
 
-    record = RunRecord(
-        config=config,
-        release=release,
-        run_id=run_id,
-        created=created,
-        study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
-        synthetic=config.synthetic,
-        units={
-            "rows_in": join_report.rows_in,
-            "joined": join_report.joined,
-            "not_joined": dict(join_report.not_joined),
-            "level": config.inputs.units.level,
-            "source": "synthetic"
-            if config.inputs.units.source == "synthetic"
-            else str(config.inputs.units.path),
-        },
-        hotspot=hotspot,
-        composites=composites,
-        proxy_screen=screen,
-        masked=masked,
-        inputs={r.layer: r.to_dict() for r in reports},
-    )
-    paths = _write_outputs(record, out)
-    # The unit-level file for `zicht check` and the audit log stay outside the release.
-    internal = write_internal_files(release, unit_table, internal_dir_for(out))
-    paths.update({f"internal_{role}": path for role, path in internal.items()})
-    summary = RunSummary.of(record, time.perf_counter() - started)
-    paths["summary"] = _write_json(out / "run_summary.json", summary.to_dict())
-    paths["run_manifest"] = write_run_manifest(record, paths, out)
+        record = RunRecord(
+            config=config,
+            release=release,
+            run_id=run_id,
+            created=created,
+            study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
+            synthetic=config.synthetic,
+            units={
+                "rows_in": join_report.rows_in,
+                "joined": join_report.joined,
+                "not_joined": dict(join_report.not_joined),
+                "level": config.inputs.units.level,
+                "source": "synthetic"
+                if config.inputs.units.source == "synthetic"
+                else str(config.inputs.units.path),
+            },
+            hotspot=hotspot,
+            composites=composites,
+            proxy_screen=screen,
+            masked=masked,
+            inputs={r.layer: r.to_dict() for r in reports},
+        )
+        summary, paths = _write_whole(record, unit_table, stage, started)
     return RunResult(release=release, summary=summary, paths=paths, record=record)
+
+
+def _write_whole(
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float
+) -> tuple[RunSummary, dict[str, Path]]:
+    """Write every output into the locked stage beside ``--out``, check it, then move it in.
+
+    Nothing counts as a release before the checker's code path has passed the files
+    exactly as a reader gets them (docs/publication.md, "Whole or nothing").
+    """
+    assert stage.internal is not None  # staged with internal files (the default)
+    paths = _write_outputs(record, stage.out)
+    # The unit-level file for `zicht check` and the audit log stay outside the release.
+    internal = write_internal_files(record.release, unit_table, stage.internal)
+    summary = RunSummary.of(record, time.perf_counter() - started)
+    paths["summary"] = _write_json(stage.out / "run_summary.json", summary.to_dict())
+    paths["run_manifest"] = write_run_manifest(record, paths, stage.out)
+    paths.update({f"internal_{role}": path for role, path in internal.items()})
+    kill_point("written")
+    _verify(stage.out, internal["units"], stage.final)
+    stage.commit()
+    return summary, {role: stage.final_path(p) for role, p in paths.items()}
+
+
+def _verify(release_dir: Path, units: Path, out: Path) -> None:
+    """Run ``zicht check`` on the staged files; a violation stops the release."""
+    report = check_release(release_dir, units)
+    if not report.ok:
+        first = report.violations[0]
+        raise DisclosureError(
+            "\n".join(
+                text(
+                    "release",
+                    "check_failed",
+                    lang,
+                    n=len(report.violations),
+                    out=out,
+                    first=f"{first.check} · {first.where}: {first.detail}",
+                )
+                for lang in ("nl", "en")
+            )
+        )
 
 
 def _join(
