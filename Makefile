@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national bench-join bench-publish \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national bench-join bench-publish bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -20,6 +20,11 @@ demo: $(STAMP)
 
 test: $(STAMP) services
 	$(BIN)/python -m pytest -q
+
+# The suite to run while you work: no end-to-end example runs, no browser, no database
+# (under a minute on two cores); `make test` runs everything.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not postgis"
 
 # Debian packages the tests need (Chromium for the browser tests); no-op when present.
 services:
@@ -49,6 +54,11 @@ bench-hotspots: $(STAMP)
 # How long `zicht --help` and a config error take (median of 5 fresh runs); last line RESULT ...
 bench-start: $(STAMP)
 	$(BIN)/python benchmarks/bench_start.py
+
+# Kernel density at 3 million SYNTHETIC units, chunked and all at once (fresh process each);
+# last line RESULT ...
+bench-density: $(STAMP)
+	$(BIN)/python benchmarks/bench_density.py
 
 # The synthetic national address set (about 8.8 million points, one GeoParquet file per
 # province) in data/national/ (gitignored); regenerated when the generator changes.

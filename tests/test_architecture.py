@@ -15,7 +15,7 @@ PACKAGE = SRC / "zicht"
 #: Lowest first. A family (subpackage) or a module of the package's own top level.
 LAYERS: list[set[str]] = [
     # shared contracts and helpers
-    {"_errors", "_version", "_strings", "_validate", "schemas", "_h3", "guard"},
+    {"_errors", "_version", "_strings", "_escape", "_validate", "schemas", "_h3", "guard"},
     {"ingest"},  # sources → validated layers
     {"synthetic"},  # confidential unit data made up, deterministically
     {"index"},  # units → H3 cells and CBS codes

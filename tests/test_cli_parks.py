@@ -98,6 +98,7 @@ def test_derive_stores_v1_with_types_and_reports_recovery_and_untrusted_points(w
     assert planted["synthetic"].all() and len(planted) == report["recovery"]["n_sites"]
 
 
+@pytest.mark.slow
 def test_the_user_workflow_edit_import_diff_indicators(workspace, tmp_path, monkeypatch):
     root, store, _ = workspace
     assert "v1" in run("versions", "--store", str(store)).output

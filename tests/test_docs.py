@@ -77,6 +77,7 @@ def test_the_api_reference_matches_the_docstrings():
     assert committed == page, "docs/api.md is out of date; run: make docs"
 
 
+@pytest.mark.slow
 def test_the_check_names_a_stale_page(tmp_path, monkeypatch, capsys):
     generate = _generate_docs()
     shutil.copytree(ROOT / "docs", tmp_path / "docs")

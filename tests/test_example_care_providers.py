@@ -32,6 +32,10 @@ FLAGS = {
 }
 
 
+# Each module runs a whole worked example once (generate, run, check): the slow suite.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def care(tmp_path_factory):
     example = run_example("care_providers", tmp_path_factory.mktemp("care"))

@@ -22,6 +22,9 @@ from example_support import (
     run_example,
 )
 
+# Each module runs a whole worked example once (generate, run, check): the slow suite.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):

@@ -35,6 +35,9 @@ from zicht.parks import (
 )
 from zicht.pipeline import run
 
+# Each module runs a whole worked example once (generate, run, check): the slow suite.
+pytestmark = pytest.mark.slow
+
 
 def _value_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c.startswith(("n_", "rate_")) and c != "n_units_band"]

@@ -28,6 +28,10 @@ LAYERS = ("h3", "region", "buurt")
 RATE = "rate_school_dropout_eb_global_pct"
 
 
+# Each module runs a whole worked example once (generate, run, check): the slow suite.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def youth(tmp_path_factory):
     example = run_example("youth", tmp_path_factory.mktemp("youth"))

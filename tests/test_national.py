@@ -37,6 +37,7 @@ def test_dwellings_per_wijk_equal_cbs_dwelling_total(flevoland, geodata):
     assert pq.read_schema(national_files(out)[0]).field("geometry").type.num_fields == 2  # GeoArrow
 
 
+@pytest.mark.slow
 def test_every_placed_point_joins_back_to_its_wijk(flevoland, geodata):
     out, summary = flevoland
     wijken, _ = read_boundaries(

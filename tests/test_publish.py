@@ -132,7 +132,8 @@ def test_rules_are_validated_and_name_the_problem():
         DisclosureRules(rounding_base=1)
     with pytest.raises(DisclosureError, match="group_max_pct"):
         DisclosureRules(group_max_pct=40)
-    assert DisclosureRules(rounding_base=1, small_count="suppress").rounding_base == 1
+    internal = DisclosureRules(rounding_base=1, small_count="suppress", purpose="internal")
+    assert internal.rounding_base == 1
     assert DisclosureRules(exact_layers=["gemeente", "wijk"]).exact_layers == ("gemeente", "wijk")
 
 
@@ -183,7 +184,7 @@ def test_hotspot_scores_only_where_the_whole_window_is_published():
 )
 def test_nothing_below_threshold_is_published(sizes, threshold):
     vacant = [s // 3 for s in sizes]
-    rules = DisclosureRules(min_units=threshold)
+    rules = DisclosureRules(min_units=threshold, purpose="internal")  # thresholds below 10 too
     frame = publish_release([LayerInput("h3", _layer(sizes, vacant))], METAS, rules=rules).layers[
         "h3"
     ]

@@ -94,6 +94,7 @@ def test_parent_method_merges_all_siblings():
     assert len(grow.regions) == 6
 
 
+@pytest.mark.slow
 def test_maxp_is_refused_for_large_areas_and_runs_on_small_ones():
     pieces = ring_pieces([12, 3, 4, 11, 6, 8, 7])
     with pytest.raises(ConfigError, match="maxp"):

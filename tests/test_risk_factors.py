@@ -46,6 +46,20 @@ def test_quartic_kernel_integrates_to_one():
     assert (density * step**2 / 1e6).sum() == pytest.approx(1.0, rel=1e-3)
 
 
+def test_chunked_density_equals_the_density_of_all_places_at_once():
+    rng = np.random.default_rng(20)
+    places = rng.uniform(0, 5_000, size=(2_001, 2))
+    places[7] = np.nan  # a place without coordinates stays NaN in every chunk
+    features = rng.uniform(0, 5_000, size=(300, 2))
+    whole = kernel_density(places, features, 600.0, chunk_size=10_000)
+    for size in (1, 97, 1_000):
+        chunked = kernel_density(places, features, 600.0, chunk_size=size)
+        np.testing.assert_allclose(chunked, whole, rtol=1e-12, equal_nan=True)
+    assert np.isnan(whole[7]) and (whole[np.arange(len(whole)) != 7] >= 0).all()
+    with pytest.raises(ConfigError, match="chunk_size"):
+        kernel_density(places, features, 600.0, chunk_size=0)
+
+
 def test_density_refuses_bad_settings():
     with pytest.raises(ConfigError, match="quartic"):
         kernel_density(np.zeros((1, 2)), np.zeros((1, 2)), 100.0, "gaussian")

@@ -153,6 +153,7 @@ def test_a_person_run_counts_persons(tmp_path):
     _check(tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_a_study_area_of_two_gemeenten_and_a_park_layer(tmp_path):
     """Units in Ede and Barneveld; a large and a small park; the small one is not shown."""
     rng = np.random.default_rng(11)
@@ -274,6 +275,7 @@ def test_a_hot_spot_test_on_rates_that_smoothing_flattens_says_so(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_park_cut_by_a_buurt_boundary_is_published_whole(tmp_path):
     """Without a buurt layer regions do not stop at buurt boundaries; a park is one region."""
     from zicht.ingest import read_boundaries

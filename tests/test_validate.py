@@ -171,6 +171,7 @@ def test_every_problem_is_collected_and_raised_once():
         assert part in message
 
 
+@pytest.mark.slow
 def test_two_boundary_vintages_mixed_are_detected(geodata):
     wijken, _ = read_boundaries(
         geodata / "cbs" / "wijken_gemeenten_2022.gpkg", level="wijk", layer="NLD_dist"

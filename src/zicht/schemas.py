@@ -7,7 +7,9 @@ these names and then checks the frame against its schema with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from zicht._errors import DisclosureError
 
@@ -20,11 +22,14 @@ __all__ = [
     "PARK_AREAS",
     "PARK_POINTS",
     "PERSONS",
+    "PUBLICATION_FLOORS",
+    "PURPOSES",
     "RD_NEW",
     "RD_NEW_EPSG",
     "UNIT_SCHEMAS",
     "IndicatorMeta",
     "LayerSchema",
+    "PublicationFloors",
     "boundary_schema",
     "parse_rate_column",
 ]
@@ -222,3 +227,84 @@ def parse_rate_column(
             except ValueError:
                 continue
     return None
+
+
+#: What a release is for: ``"publication"`` (the floors below hold) or ``"internal"``
+#: (lower values allowed; every output says NIET VOOR PUBLICATIE and ``zicht check`` fails it).
+PURPOSES = ("publication", "internal")
+
+
+@dataclass(frozen=True)
+class PublicationFloors:
+    """The weakest disclosure rules a release meant for publication may use.
+
+    The defaults are the CBS output rules: at least 10 units behind every value, counts on
+    buurten and finer geographies rounded to a base of at least 5, no share above 90 %,
+    company values on at least 3 companies and the (2, 85 %) dominance rule. The publisher
+    refuses rules below them (unless ``purpose = "internal"``) and ``zicht check`` judges
+    every release against them, not against the rules its manifest declares.
+
+    Attributes
+    ----------
+    min_units
+        Lowest threshold of units per published value.
+    rounding_base
+        Lowest rounding base of counts on rounded layers.
+    exact_layers
+        The only layers whose counts may be published exactly (coarser than buurt).
+    group_max_pct
+        Highest share (per cent) a value may show.
+    min_companies
+        Lowest number of companies behind a company-based value.
+    dominance_n, dominance_pct
+        Fewest largest contributors, and highest share (per cent) they may hold.
+    """
+
+    min_units: int = 10
+    rounding_base: int = 5
+    exact_layers: tuple[str, ...] = ("wijk", "gemeente")
+    group_max_pct: float = 90.0
+    min_companies: int = 3
+    dominance_n: int = 2
+    dominance_pct: float = 85.0
+
+    def problems(self, rules: Mapping[str, Any]) -> list[str]:
+        """Name every rule in ``rules`` that is weaker than its floor.
+
+        Parameters
+        ----------
+        rules
+            Rule values by key, as ``[rules]`` or a release manifest's ``rules`` hold them;
+            a missing key is taken to be at its floor.
+
+        Returns
+        -------
+        list of str
+            One sentence per weak rule, naming the key, its value and the floor.
+
+        Examples
+        --------
+        >>> PUBLICATION_FLOORS.problems({"min_units": 1})
+        ['min_units = 1 is below the floor of 10']
+        """
+        out = []
+        for key in ("min_units", "rounding_base", "min_companies", "dominance_n"):
+            value = rules.get(key, getattr(self, key))
+            if value < getattr(self, key):
+                out.append(f"{key} = {value:g} is below the floor of {getattr(self, key)}")
+        for key in ("group_max_pct", "dominance_pct"):
+            value = rules.get(key, getattr(self, key))
+            if value > getattr(self, key):
+                out.append(f"{key} = {value:g} is above the ceiling of {getattr(self, key):g}")
+        exact = [x for x in rules.get("exact_layers", ()) if x not in self.exact_layers]
+        if exact:
+            out.append(
+                f"exact_layers = {list(rules['exact_layers'])} publishes exact counts on "
+                f"{exact}; the floor rounds buurt and finer layers (only "
+                f"{list(self.exact_layers)} may be exact)"
+            )
+        return out
+
+
+#: The floors of every release meant for publication (see :class:`PublicationFloors`).
+PUBLICATION_FLOORS = PublicationFloors()

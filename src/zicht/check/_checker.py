@@ -34,6 +34,7 @@ import pandas as pd
 
 from zicht.check._features import check_hotspots, check_layer
 from zicht.check._files import PublishedLayer, check_inventory, read_release, unit_membership
+from zicht.check._floors import judged_rules
 from zicht.check._leaks import (
     Atoms,
     Finding,
@@ -42,6 +43,7 @@ from zicht.check._leaks import (
     pair_differences,
     propagate_intervals,
 )
+from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
 
@@ -67,6 +69,7 @@ def check_release(
     against: Sequence[str | Path] | None = None,
     min_units: int | None = None,
     against_units: Sequence[str | Path | None] | None = None,
+    allow_internal: bool = False,
 ) -> CheckReport:
     """Re-read a release and the unit data and try to break the release.
 
@@ -86,6 +89,10 @@ def check_release(
         The unit file of each release in ``against`` (``None``: the same units as
         ``units_path``). With them, each release is checked against its own units and a
         feature that changed between releases is differenced unit by unit.
+    allow_internal
+        Judge a release made with ``[rules] purpose = "internal"`` by its own rules
+        (below the publication floors) instead of failing it; it must still say
+        NIET VOOR PUBLICATIE on every output.
 
     Returns
     -------
@@ -96,9 +103,7 @@ def check_release(
     report = CheckReport(release=str(path))
     main = read_release(path, "", report)
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
-    rules = dict(main.manifest.get("rules", {}))
-    if min_units is not None:
-        rules["min_units"] = max(int(min_units), int(rules.get("min_units", 1)))
+    rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
     thr = int(rules.get("min_units", 10))
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
@@ -120,6 +125,7 @@ def check_release(
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
         own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
         _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
+    check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"

@@ -51,6 +51,14 @@ def check_command(
         int | None,
         typer.Option(help="Check against a stricter threshold than the release declares."),
     ] = None,
+    allow_internal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-internal",
+            help='Judge a release made with [rules] purpose = "internal" (NIET VOOR '
+            "PUBLICATIE) by its own rules instead of failing it.",
+        ),
+    ] = False,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON here.")
     ] = None,
@@ -79,7 +87,12 @@ def check_command(
         own_units.append(default if default.is_file() else None)
     try:
         report = check_release(
-            release_dir, units, against=others, min_units=min_units, against_units=own_units
+            release_dir,
+            units,
+            against=others,
+            min_units=min_units,
+            against_units=own_units,
+            allow_internal=allow_internal,
         )
     except (OSError, ValueError, KeyError) as exc:
         typer.echo(f"error: cannot check {release_dir}: {exc}", err=True)

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zicht._errors import DisclosureError
+from zicht._escape import csv_safe, markdown_html_off
 from zicht.publish import DisclosureRules, Release, UnitTable
 
 __all__ = [
@@ -136,16 +137,16 @@ def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
     for name, frame in release.layers.items():
         frame.to_file(gpkg, layer=name, driver="GPKG")
         csv = out / f"{name}.csv"
-        pd.DataFrame(frame.drop(columns="geometry")).to_csv(csv, index=False)
+        csv_safe(pd.DataFrame(frame.drop(columns="geometry"))).to_csv(csv, index=False)
         written[f"csv:{name}"] = csv
     for name, frame in release.context.items():
         frame.to_file(gpkg, layer=f"context_{name}", driver="GPKG")
     if release.regions is not None:
         pieces = out / "region_pieces.csv"
-        release.regions.to_csv(pieces, index=False)
+        csv_safe(release.regions).to_csv(pieces, index=False)
         written["region_pieces"] = pieces
     report = out / "disclosure_report.md"
-    report.write_text(disclosure_report(release), encoding="utf-8")
+    report.write_text(markdown_html_off(disclosure_report(release)), encoding="utf-8")
     written["disclosure_report"] = report
     manifest = _manifest(release, written)
     manifest_path = out / "manifest.json"
@@ -244,6 +245,7 @@ def disclosure_report(release: Release) -> str:
         f"zicht {release.metadata.get('zicht_version', '?')}, "
         f"created {release.metadata.get('created', '?')}.",
         "",
+        *_internal_lines(release),
         *_rules_lines(release.rules),
         "## Differencing",
         "",
@@ -254,6 +256,18 @@ def disclosure_report(release: Release) -> str:
         *_layer_lines(release, d),
     ]
     return "\n".join(lines)
+
+
+def _internal_lines(release: Release) -> list[str]:
+    """Return the warning of a release under rules below the floors (none otherwise)."""
+    mark = release.metadata.get("not_for_publication")
+    if not mark:
+        return []
+    return [
+        f'> **{mark}** — `[rules] purpose = "internal"`: these rules lie below the '
+        "publication floors (docs/publication.md), and `zicht check` fails this release.",
+        "",
+    ]
 
 
 def _rules_lines(rules: DisclosureRules) -> list[str]:
@@ -422,6 +436,10 @@ def write_internal_files(
         table[col] = pd.to_numeric(rows[col]).astype("int64").to_numpy()
     if units.company:
         table["company_id"] = rows[units.company].astype(str).to_numpy()
+    for spec in dict(dict(release.disclosure).get("magnitudes", {})).values():
+        for col in (spec["amount"], spec.get("per"), spec.get("contributor")):
+            if col and col not in table:
+                table[col] = rows[col].to_numpy()
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     meta = {
         "kind": "zicht units for zicht check",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zicht._escape import markdown_html_off, markdown_text, neutral_json
 from zicht._version import __version__
 from zicht.publish import Release
 
@@ -459,6 +460,7 @@ def register_draft(record: RunRecord) -> dict[str, Any]:
         "config_source": config.source,
         "config_sha256": config.source_sha256,
         "synthetic_units": record.synthetic,
+        "not_for_publication": str(record.release.metadata.get("not_for_publication", "")),
         "to_be_written": to_be_written(draft),
     }
     return draft
@@ -479,11 +481,13 @@ def _md_value(value: Any) -> str:
             return "_(leeg / empty)_"
         if all(isinstance(v, Mapping) for v in value):
             return "\n".join(
-                f"- {v.get('title', '')}" + (f" — {v['link']}" if v.get("link") else "")
+                f"- {markdown_text(v.get('title', ''))}"
+                + (f" — {v['link']}" if v.get("link") else "")
                 for v in value
             )
         return ", ".join(str(v) for v in value)
-    text = str(value)
+    # Free text from the config: brackets escaped so that no title makes a live link.
+    text = str(value).replace("[", "\\[").replace("]", "\\]")
     if not text:
         return "_(leeg / empty)_"
     paragraphs = []
@@ -511,7 +515,7 @@ def register_markdown(draft: Mapping[str, Any]) -> str:
     meta = draft.get("_zicht", {})
     todo = meta.get("to_be_written", [])
     lines = [
-        f"# Algoritmeregister — concept: {draft.get('name', '')}",
+        f"# Algoritmeregister — concept: {markdown_text(draft.get('name', ''))}",
         "",
         f"_Publicatiestandaard {draft.get('standard_version', STANDARD_VERSION)}. "
         f"{meta.get('note', '')}_",
@@ -520,6 +524,8 @@ def register_markdown(draft: Mapping[str, Any]) -> str:
         f"zicht {meta.get('zicht_version', '')}.",
         "",
     ]
+    if meta.get("not_for_publication"):
+        lines += [f"> **{meta['not_for_publication']}**", ""]
     if meta.get("synthetic_units"):
         lines += [
             "> **SYNTHETISCHE GEGEVENS / SYNTHETIC DATA** — deze run gebruikt gegenereerde "
@@ -562,9 +568,11 @@ def write_register(record: RunRecord, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     draft = register_draft(record)
     json_path = out / "algorithm_register.json"
-    json_path.write_text(json.dumps(draft, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    json_path.write_text(
+        json.dumps(neutral_json(draft), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     md_path = out / "algorithm_register.md"
-    md_path.write_text(register_markdown(draft), encoding="utf-8")
+    md_path.write_text(markdown_html_off(register_markdown(draft)), encoding="utf-8")
     return {"register_json": json_path, "register_md": md_path}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zicht._escape import markdown_html_off, markdown_text
 from zicht.export._register import RunRecord
 from zicht.guard import PRECEDENTS, describe_rules
 
@@ -50,7 +51,7 @@ def _area_words(record: RunRecord) -> str:
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip() or "—"
+    return markdown_text(text).strip() or "—"
 
 
 def _card(record: RunRecord) -> list[str]:
@@ -91,7 +92,7 @@ def _card(record: RunRecord) -> list[str]:
 def _indicators(record: RunRecord) -> list[str]:
     lines = ["## Indicators", ""]
     for spec in record.config.indicators:
-        lines += [f"### {spec.title} (`{spec.id}`)", ""]
+        lines += [f"### {markdown_text(spec.title)} (`{spec.id}`)", ""]
         if spec.description.strip():
             lines += [spec.description.strip(), ""]
         lines.append(f"- **How it is computed:** {spec.method_text()}")
@@ -118,7 +119,7 @@ def _composite(record: RunRecord) -> list[str]:
     unc = comp.uncertainty
     lo, hi = unc.percentiles
     lines = [
-        f"## {comp.title}",
+        f"## {markdown_text(comp.title)}",
         "",
         f"Built after the OECD/JRC *Handbook on Constructing Composite Indicators* (2008) from "
         "published area values only: normalisation "
@@ -290,7 +291,9 @@ def run_report(record: RunRecord) -> str:
         The report.
     """
     config = record.config
-    lines = [f"# {config.run_title}", ""]
+    lines = [f"# {markdown_text(record.release.metadata.get('title') or config.run_title)}", ""]
+    if record.release.metadata.get("not_for_publication"):
+        lines += [f"> **{record.release.metadata['not_for_publication']}**", ""]
     if record.synthetic:
         note = str(record.release.metadata.get("synthetic_note", "SYNTHETIC DATA"))
         lines += [f"> **{note}**", ""]
@@ -325,5 +328,5 @@ def write_run_report(record: RunRecord, out_dir: str | Path) -> Path:
     """Write ``report.md`` into ``out_dir`` and return its path."""
     out = Path(out_dir) / "report.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(run_report(record), encoding="utf-8")
+    out.write_text(markdown_html_off(run_report(record)), encoding="utf-8")
     return out

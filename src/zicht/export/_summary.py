@@ -70,6 +70,9 @@ class RunSummary(Mapping[str, Any]):
         Wall-clock time of the run.
     synthetic_note
         The label of a run on synthetic data ("" for real data).
+    not_for_publication
+        NIET VOOR PUBLICATIE for a run under rules below the publication floors
+        (``[rules] purpose = "internal"``), else "".
     """
 
     run_id: str
@@ -86,6 +89,7 @@ class RunSummary(Mapping[str, Any]):
     rules: DisclosureRules
     seconds: float
     synthetic_note: str
+    not_for_publication: str = ""
 
     @classmethod
     def of(cls, record: RunRecord, seconds: float) -> RunSummary:
@@ -114,6 +118,7 @@ class RunSummary(Mapping[str, Any]):
             rules=record.config.rules,
             seconds=round(seconds, 2),
             synthetic_note=str(release.metadata.get("synthetic_note", "")),
+            not_for_publication=str(release.metadata.get("not_for_publication", "")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +138,7 @@ class RunSummary(Mapping[str, Any]):
             "rules": asdict(self.rules),
             "seconds": self.seconds,
             "synthetic_note": self.synthetic_note,
+            "not_for_publication": self.not_for_publication,
         }
 
     def __getitem__(self, key: str) -> Any:

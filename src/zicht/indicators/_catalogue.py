@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from zicht._escape import markdown_html_off, markdown_text
 from zicht.indicators._composite import CompositeSpec
 from zicht.indicators._specs import IndicatorSpec
 
@@ -18,7 +19,7 @@ __all__ = ["indicator_catalogue", "write_catalogue"]
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+    return markdown_text(text).strip()
 
 
 def indicator_catalogue(
@@ -77,7 +78,7 @@ def indicator_catalogue(
         )
     lines.append("")
     for spec in specs:
-        lines += [f"## {spec.title} (`{spec.id}`)", ""]
+        lines += [f"## {markdown_text(spec.title)} (`{spec.id}`)", ""]
         if spec.description:
             lines += [spec.description.strip(), ""]
         lines.append(f"- **Kind:** {spec.kind}; **unit level:** {spec.unit_level}")
@@ -98,7 +99,7 @@ def indicator_catalogue(
     if composite is not None and composite.enabled:
         unc = composite.uncertainty
         lo, hi = unc.percentiles
-        lines += [f"## {composite.title} (composite)", ""]
+        lines += [f"## {markdown_text(composite.title)} (composite)", ""]
         lines.append(
             f"Normalisation `{composite.normalisation}`, weighting `{composite.weighting}`, "
             f"aggregation `{composite.aggregation}` (OECD/JRC handbook). Rank intervals: "
@@ -127,5 +128,7 @@ def write_catalogue(
     """Write :func:`indicator_catalogue` to ``path`` and return the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(indicator_catalogue(specs, composite, source=source), encoding="utf-8")
+    out.write_text(
+        markdown_html_off(indicator_catalogue(specs, composite, source=source)), encoding="utf-8"
+    )
     return out

@@ -68,6 +68,8 @@ def kernel_density(
     features: np.ndarray,
     radius_m: float,
     kernel: str = "quartic",
+    *,
+    chunk_size: int = 100_000,
 ) -> np.ndarray:
     """Kernel density of features around each place, in features per km².
 
@@ -86,6 +88,10 @@ def kernel_density(
         Kernel radius (bandwidth) in metres.
     kernel
         ``"quartic"`` (default) or ``"uniform"``.
+    chunk_size
+        Places per chunk: the pairs within the radius are formed one chunk at a time, so a
+        national unit table needs memory for one chunk's pairs only. The result does not
+        depend on it.
 
     Returns
     -------
@@ -108,6 +114,8 @@ def kernel_density(
         raise ConfigError(f"kernel = {kernel!r} is not allowed; use one of {list(KERNELS)}")
     if not (np.isfinite(radius_m) and radius_m > 0):
         raise ConfigError(f"radius_m must be a positive number, got {radius_m!r}")
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size must be at least 1, got {chunk_size!r}")
     places = _as_xy(places, "places")
     features = _as_xy(features, "features")
     features = features[np.isfinite(features).all(axis=1)]
@@ -117,15 +125,25 @@ def kernel_density(
     if len(features) == 0 or not ok.any():
         return out
     tree = cKDTree(features)
-    place_tree = cKDTree(places[ok])
+    inside = places[ok]
+    density = np.empty(len(inside))
+    # Places in chunks: the (place, feature) pairs of one chunk at a time, so memory grows
+    # with the chunk and the features within the radius, not with all units at once.
+    for start in range(0, len(inside), chunk_size):
+        chunk = inside[start : start + chunk_size]
+        density[start : start + len(chunk)] = _chunk_density(chunk, tree, radius_m, kernel)
+    out[ok] = density * 1e6  # per m² to per km²
+    return out
+
+
+def _chunk_density(places: np.ndarray, tree: cKDTree, radius_m: float, kernel: str) -> np.ndarray:
+    """Density per m² at ``places`` from the features in ``tree`` (one chunk of places)."""
     # Every (place, feature) pair within the radius, zero distances included.
-    pairs = place_tree.sparse_distance_matrix(tree, radius_m, output_type="ndarray")
+    pairs = cKDTree(places).sparse_distance_matrix(tree, radius_m, output_type="ndarray")
     dist = pairs["v"]
     area = np.pi * radius_m**2
     if kernel == "uniform":
         weights = np.full(len(dist), 1.0 / area)
     else:
         weights = 3.0 / area * (1.0 - (dist / radius_m) ** 2) ** 2
-    density = np.bincount(pairs["i"], weights=weights, minlength=int(ok.sum()))
-    out[ok] = density * 1e6  # per m² to per km²
-    return out
+    return np.bincount(pairs["i"], weights=weights, minlength=len(places))

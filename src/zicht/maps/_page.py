@@ -241,6 +241,10 @@ def legend_html(prepared: PreparedRelease, release: Release, default: str | None
                 f"{_indicator_note(metadata, theme.column)}</section>"
             )
     lines = []
+    if metadata.get("not_for_publication"):
+        # rules below the publication floors ([rules] purpose = "internal")
+        mark = escape(str(metadata["not_for_publication"]))
+        lines.append(f'<span class="zicht-synthetic zicht-internal">{mark}</span>')
     if metadata.get("data_date"):
         lines.append(f"Data date: {escape(metadata['data_date'])}")
     synthetic = metadata.get("synthetic")

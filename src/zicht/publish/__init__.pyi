@@ -1,4 +1,16 @@
 # The face of zicht.publish: its public names, loaded lazily by __init__.py.
+from ._amounts import (
+    MAGNITUDE_KINDS as MAGNITUDE_KINDS,
+)
+from ._amounts import (
+    Magnitude as Magnitude,
+)
+from ._magnitudes import (
+    magnitude_sensitivity as magnitude_sensitivity,
+)
+from ._magnitudes import (
+    publish_magnitudes as publish_magnitudes,
+)
 from ._model import (
     STATUS_MERGED as STATUS_MERGED,
 )

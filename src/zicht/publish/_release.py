@@ -38,6 +38,7 @@ import pandas as pd
 import shapely
 
 from zicht._errors import DisclosureError
+from zicht._strings import text
 from zicht._validate import require_rd
 from zicht.publish._columns import (
     FeatureCounts,
@@ -224,6 +225,8 @@ def publish_release(
         published, audit, regions_table, disclosure = result
     else:
         published, audit, disclosure = _publish_aggregated(layers, metas, rules, metadata)
+    if rules.internal:
+        published, metadata = _mark_internal(published, metadata)
     return Release(
         layers=MappingProxyType(published),
         indicators=metas,
@@ -235,6 +238,32 @@ def publish_release(
         disclosure=MappingProxyType(disclosure),
         _token=RELEASE_TOKEN,
     )
+
+
+#: The column every feature of an internal release carries (``purpose = "internal"``).
+INTERNAL_COLUMN = "publicatie"
+
+
+def _mark_internal(
+    layers: dict[str, gpd.GeoDataFrame], metadata: dict[str, Any]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
+    """Mark a release under rules below the floors: NIET VOOR PUBLICATIE on every output.
+
+    Every feature carries the words in a column (so every CSV and GeoPackage row says it),
+    the title starts with them (the map, the reports) and the metadata names them (the
+    manifest, the run summary).
+    """
+    mark = text("common", "not_for_publication")
+    marked = {}
+    for name, frame in layers.items():
+        out = frame.copy()
+        geometry = out.geometry.name
+        out.insert(int(out.columns.get_loc(geometry)), INTERNAL_COLUMN, mark)
+        marked[name] = out
+    title = str(metadata.get("title") or "zicht")
+    if not title.startswith(mark):
+        title = f"{mark} — {title}"
+    return marked, {**metadata, "title": title, "not_for_publication": mark}
 
 
 def _publish_aggregated(

@@ -6,9 +6,10 @@ publication machinery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from zicht._errors import DisclosureError
+from zicht.schemas import PUBLICATION_FLOORS, PURPOSES
 
 __all__ = [
     "HOTSPOT_SCORE_MODES",
@@ -55,13 +56,23 @@ class DisclosureRules:
     min_companies
         Company-based indicators: contributors a non-zero value must rest on.
     dominance_n, dominance_pct
-        Company-based indicators: the ``dominance_n`` largest contributors may not make up
-        more than ``dominance_pct`` per cent of the value.
+        Company-based indicators and magnitudes: the ``dominance_n`` largest contributors
+        may not make up more than ``dominance_pct`` per cent of the value.
+    p_pct
+        Magnitudes (sums and means of an amount): the p% rule. A sum is not published when
+        the second largest contributor, subtracting its own share, could estimate the
+        largest contribution to within ``p_pct`` per cent.
     hotspot_scores
         ``"rounded"``: publish hot-spot classes, and z, p and q rounded where the whole
         window is published; ``"labels"``: classes only.
     z_decimals, p_decimals
         Decimals of published z-scores and p/q-values.
+    purpose
+        ``"publication"`` (default): every rule must hold at least its floor
+        (:data:`zicht.schemas.PUBLICATION_FLOORS`, the CBS output rules), else the rules
+        are refused. ``"internal"``: lower values are allowed, every output says
+        NIET VOOR PUBLICATIE, and ``zicht check`` fails the release unless it is run
+        with ``--allow-internal``.
     """
 
     min_units: int = 10
@@ -74,9 +85,11 @@ class DisclosureRules:
     min_companies: int = 3
     dominance_n: int = 2
     dominance_pct: float = 85.0
+    p_pct: float = 10.0
     hotspot_scores: str = "rounded"
     z_decimals: int = 1
     p_decimals: int = 3
+    purpose: str = "publication"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exact_layers", tuple(self.exact_layers))
@@ -104,14 +117,34 @@ class DisclosureRules:
             problems.append(
                 f"dominance rule ({self.dominance_n}, {self.dominance_pct} %) is not valid"
             )
+        if not 0.0 <= self.p_pct <= 100.0:
+            problems.append(f"p_pct must lie in [0, 100], got {self.p_pct}")
         if self.hotspot_scores not in HOTSPOT_SCORE_MODES:
             problems.append(
                 f"hotspot_scores must be one of {HOTSPOT_SCORE_MODES}, got {self.hotspot_scores!r}"
             )
         if not (0 <= self.z_decimals <= 6 and 0 <= self.p_decimals <= 6):
             problems.append("z_decimals and p_decimals must be 0 to 6")
+        problems += self._purpose_problems(not problems)
         if problems:
             raise DisclosureError("disclosure rules: " + "; ".join(problems))
+
+    def _purpose_problems(self, valid: bool) -> list[str]:
+        """Check the purpose and, for publication, every rule against its floor."""
+        if self.purpose not in PURPOSES:
+            return [f"purpose must be one of {PURPOSES}, got {self.purpose!r}"]
+        weak = PUBLICATION_FLOORS.problems(asdict(self)) if valid else []
+        if self.purpose == "internal" or not weak:
+            return []
+        return [
+            "; ".join(weak) + " (floors of the CBS output rules); lower values only with "
+            'purpose = "internal", which marks every output NIET VOOR PUBLICATIE'
+        ]
+
+    @property
+    def internal(self) -> bool:
+        """Whether these rules are for internal use only (below the publication floors)."""
+        return self.purpose == "internal"
 
     def is_rounded(self, layer: str) -> bool:
         """Whether counts on ``layer`` are rounded."""

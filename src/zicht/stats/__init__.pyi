@@ -1,4 +1,16 @@
 # The face of zicht.stats: its public names, loaded lazily by __init__.py.
+from ._cube import (
+    GLOBAL_WINDOWS as GLOBAL_WINDOWS,
+)
+from ._cube import (
+    SpaceTimeGiResult as SpaceTimeGiResult,
+)
+from ._cube import (
+    emerging_hotspot_analysis as emerging_hotspot_analysis,
+)
+from ._cube import (
+    space_time_gi_star as space_time_gi_star,
+)
 from ._emerging import (
     EMERGING_CATEGORIES as EMERGING_CATEGORIES,
 )
