@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national bench-join bench-publish bench-density \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national national-run bench-join bench-publish bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -66,6 +66,11 @@ national: data/national/manifest.json
 
 data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_gemeenten_2022.gpkg | $(STAMP)
 	$(BIN)/python -m zicht.synthetic.national data/national --workers 2
+
+# The whole country in one `zicht run` (geodata/national.toml, gemeente = "all") on the
+# synthetic national set; the release goes to out/national/.
+national-run: national
+	$(BIN)/zicht run geodata/national.toml --out out/national
 
 # zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
 bench-join: national

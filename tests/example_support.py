@@ -101,7 +101,7 @@ def assert_offline_synthetic_map(out: Path) -> str:
     html = (out / "risk_map.html").read_text(encoding="utf-8")
     assert len(html) > 10_000
     assert find_network_references(html) == []
-    assert "SYNTHETIC DATA" in html
+    assert "SYNTHETISCHE GEGEVENS" in html  # the map is Dutch by default
     return html
 
 

@@ -144,6 +144,17 @@ def test_wrong_types_and_values_name_the_key(tmp_path):
     assert "register.status = 'live'" in message and "In ontwikkeling" in message
 
 
+def test_map_language_is_dutch_by_default_english_on_request(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[map]\nlanguage = "en"\n')
+    assert load_config(path).map.language == "en"
+    path.write_text("[map]\n")
+    assert load_config(path).map.language == "nl"
+    path.write_text('[map]\nlanguage = "fr"\n')
+    with pytest.raises(ConfigError, match=r"map.language = 'fr' is not allowed.*'nl', 'en'"):
+        load_config(path)
+
+
 def test_cross_checks_name_the_indicator(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(

@@ -306,11 +306,10 @@ def test_the_map_is_offline_and_opens_on_the_parks(example):
     shown = re.findall(r'<section class="zicht-legend-theme" data-theme="(t\d+)">', html)
     assert len(shown) == 1
     section = html.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
-    assert section.startswith("<h3>Parks: Registration mismatch on parks (rate, %)</h3>"), section[
-        :120
-    ]
-    # the core's synthetic label (not only the title of this config)
-    assert "SYNTHETIC DATA: the unit table" in html
+    heading = "<h3>Vakantieparken: Registration mismatch on parks (percentage, %)</h3>"
+    assert section.startswith(heading), section[:120]
+    # the core's synthetic label from the string catalogue (not only the title of this config)
+    assert "SYNTHETISCHE GEGEVENS: de eenheden op deze kaart zijn verzonnen" in html
 
 
 def test_the_release_is_labelled_synthetic(example):

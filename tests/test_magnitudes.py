@@ -68,7 +68,7 @@ def test_dominance_and_contributors_by_hand(contributions, expected):
     ],
 )
 def test_p_percent_by_hand(contributions, expected):
-    rules = DisclosureRules(dominance_pct=100.0)
+    rules = DisclosureRules(dominance_pct=100.0, purpose="internal")
     assert magnitude_sensitivity(contributions, rules) == expected
     assert (rule_broken(np.asarray(contributions, float), vars(rules)) is None) == (
         expected is None
@@ -78,8 +78,18 @@ def test_p_percent_by_hand(contributions, expected):
 def test_p_percent_is_stricter_with_a_larger_p():
     # rest 12, largest 100: fails at p = 15, passes at p = 10
     x = [100, 60, 8, 4]
-    assert magnitude_sensitivity(x, DisclosureRules(dominance_pct=100.0, p_pct=10.0)) is None
-    assert magnitude_sensitivity(x, DisclosureRules(dominance_pct=100.0, p_pct=15.0)) == "p%"
+    assert (
+        magnitude_sensitivity(
+            x, DisclosureRules(dominance_pct=100.0, p_pct=10.0, purpose="internal")
+        )
+        is None
+    )
+    assert (
+        magnitude_sensitivity(
+            x, DisclosureRules(dominance_pct=100.0, p_pct=15.0, purpose="internal")
+        )
+        == "p%"
+    )
 
 
 def test_a_magnitude_needs_a_kind_and_an_amount():

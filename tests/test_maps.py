@@ -395,32 +395,68 @@ def test_tooltip_texts_hold_value_unit_band_and_q(small, small_html):
     assert frame["area_id"].iloc[row] in props["h"]
     assert props["b"] == frame["n_units_band"].iloc[row].replace("<", "&lt;")
     hotspot, count, rate = props["t"]
-    assert re.search(r"(confidence|Not significant) \(q (=|<) 0\.\d{3}\)", hotspot)
-    assert count.endswith(" addresses")
+    assert re.search(r"(betrouwbaar|past bij toeval) \(q (=|<) 0,\d{3}\)", hotspot)
+    assert count.endswith(" adressen")
     assert rate.endswith("%")
     suppressed = int(np.flatnonzero(frame["status"].to_numpy() == "suppressed")[0])
     assert data[suppressed]["properties"]["b"] == "&lt; 10"
 
 
 def test_legend_names_method_date_and_rules(small_html):
-    assert "Gi*, 999 permutations, FDR q &lt; 0.05" in small_html
-    assert "Data date: 2024-01-01" in small_html
-    assert "Not publishable: fewer than 10 units" in small_html
-    assert "Synthetic data: counts are made up" in small_html
+    assert '<html lang="nl">' in small_html
+    assert "Gi*, 999 permutaties, FDR q &lt; 0,05" in small_html
+    assert "Gegevens: 2024-01-01" in small_html
+    assert "Niet getoond: minder dan 10 eenheden" in small_html
+    assert "SYNTHETISCHE GEGEVENS: de eenheden op deze kaart zijn verzonnen" in small_html
     footer = re.search(r'<div class="zicht-footer"[^>]*>(.*?)</div>', small_html).group(1)
-    for text in ("zicht 0.1.0", "run run-0042", "at least 10 units", "rounded to base 5"):
+    for text in ("zicht 0.1.0", "run run-0042", "ten minste 10 eenheden", "afgerond op 5"):
         assert text in footer
     assert "L.control.layers(" in small_html
+
+
+def test_language_en_writes_every_word_in_english(small):
+    release, _ = small
+    page = build_map(release, options=MapOptions(language="en")).get_root().render()
+    assert '<html lang="en">' in page
+    for text in (
+        "Gi*, 999 permutations, FDR q &lt; 0.05",
+        "Not shown: fewer than 10 units",
+        "SYNTHETIC DATA: the units on this map are made up",
+        "at least 10 units",
+        "H3 cells: Vacant addresses (addresses)",
+    ):
+        assert text in page, text
+    for dutch in ("eenheden", "Gegevens", "permutaties", "adressen", "H3-cellen"):
+        assert dutch not in page, dutch
+
+
+def test_dates_are_vintages_unit_date_and_run_day_not_file_names():
+    from zicht.maps._page import dates_text
+
+    metadata = {
+        "data_date": "boundaries: Buurt_2014_layer_q1e3.json; synthetic units generated",
+        "inputs": {"buurt": {"year": 2014}, "wijk": {"year": 2022}, "gemeente": {"year": 2022}},
+        "units_date": "generated",
+        "created": "2026-12-04T13:23:37+00:00",
+    }
+    assert dates_text(metadata) == (
+        "Gegevens: grenzen 2014 (buurten), 2022 (wijken, gemeenten); "
+        "eenheden verzonnen bij het maken van de kaart; kaart gemaakt op 2026-12-04"
+    )
+    metadata["units_date"] = "2026-11-30"
+    assert "units: unit table of 2026-11-30" not in dates_text(metadata, "en")
+    assert "unit table of 2026-11-30; map made on 2026-12-04" in dates_text(metadata, "en")
+    assert ".json" not in dates_text(metadata)
 
 
 def test_one_base_layer_per_theme_and_context_overlays(small_html):
     names = re.findall(r'"([^"]+)" : zicht_layer_\d+', small_html)
     assert names[:3] == [
-        "H3 cells: Hot spots (Getis-Ord Gi*)",
-        "H3 cells: Vacant addresses (addresses)",
-        "H3 cells: Vacancy rate (%)",
+        "H3-cellen: Hotspots (Getis-Ord Gi*)",
+        "H3-cellen: Vacant addresses (adressen)",
+        "H3-cellen: Vacancy rate (%)",
     ]
-    assert "Buurt boundaries" in names and "Parks" in names
+    assert "Buurtgrenzen" in names and "Vakantieparken" in names
     assert small_html.count(".addTo(map_0001);") >= 3  # first theme, buurt outlines, parks
 
 
@@ -444,11 +480,12 @@ def test_local_moran_quadrants_and_merged_areas(tmp_path):
     merged = layer.index[layer["status"] == "suppressed"][:2]
     layer.loc[merged, "status"] = "merged"
     page = write_map(moran, tmp_path / "m.html").read_text(encoding="utf-8")
-    assert "H3 cells: Local Moran&#x27;s I quadrants" in page  # legend heading
-    assert "Local Moran&#x27;s I, 99 permutations, FDR q &lt; 0.1" in page
-    assert "High–high cluster" in page and "Low–high outlier" in page
-    assert "Hot spot, 99 % confidence" not in page
-    assert "Merged into a publishable region" in page
+    assert "H3-cellen: Clusters en uitschieters (Local Moran&#x27;s I)" in page  # legend heading
+    assert "Local Moran&#x27;s I, 99 permutaties, FDR q &lt; 0,1" in page
+    assert "Hoog tussen hoge buren (cluster)" in page
+    assert "Laag tussen hoge buren (uitschieter)" in page
+    assert "Hotspot, 99 % betrouwbaar" not in page
+    assert "Samengevoegd tot een groter gebied" in page
     statuses = [f["properties"]["s"] for f in embedded_data(page)["a:h3"]["features"]]
     assert statuses.count("merged") == 2
 
@@ -591,7 +628,7 @@ def test_map_options_are_validated():
 def test_natural_breaks_and_another_palette(small):
     release, _ = small
     page = build_map(release, options=MapOptions(scheme="natural_breaks", k=3, palette="viridis"))
-    assert "Natural breaks, 3 classes" in page.get_root().render()
+    assert "Natuurlijke grenzen (Fisher-Jenks), 3 klassen" in page.get_root().render()
 
 
 @pytest.mark.parametrize(
@@ -607,21 +644,33 @@ def test_natural_breaks_and_another_palette(small):
     ],
 )
 def test_method_text(settings, expected):
-    assert hotspot_method_text(settings, "gi_star").startswith(expected)
+    assert hotspot_method_text(settings, "gi_star", language="en").startswith(expected)
+
+
+def test_method_text_in_dutch_names_the_neighbours_in_words():
+    settings = {"permutations": 999, "correction": "fdr_bh", "alpha": 0.05}
+    text = hotspot_method_text({**settings, "weights": "h3_kring", "k": 1}, "gi_star")
+    assert text == "Gi*, 999 permutaties, FDR q < 0,05, buren: cellen tot 1 ring(en) eromheen"
+    assert "h3_kring" not in text
 
 
 @pytest.mark.parametrize(
     ("value", "kind", "unit", "text"),
     [
-        (1250, "count", "addresses", "1\u202f250 addresses"),
-        (12.345, "rate", "%", "12.3%"),
+        (1250, "count", "addresses", "1\u202f250 adressen"),
+        (12.345, "rate", "%", "12,3%"),
         (0.0, "rate", "%", "0%"),
-        (0.04567, "rate", "per 1000", "0.046 per 1000"),
-        (float("nan"), "rate", "%", "no value"),
+        (0.04567, "rate", "per 1000 persons", "0,046 per 1000 personen"),
+        (float("nan"), "rate", "%", "geen waarde"),
     ],
 )
 def test_format_value(value, kind, unit, text):
     assert format_value(value, kind, unit) == text
+
+
+def test_format_value_in_english():
+    assert format_value(1250.5, "rate", "addresses", "en") == "1\u202f250 addresses"
+    assert format_value(12.345, "rate", "%", "en") == "12.3%"
 
 
 def test_without_hot_spots_the_map_opens_on_the_first_rate_not_its_count(small, tmp_path):
@@ -640,7 +689,7 @@ def test_without_hot_spots_the_map_opens_on_the_first_rate_not_its_count(small, 
         assert len(shown) == 1
         # the shown legend section is the vacancy rate of the H3 layer, and so is the layer
         section = page.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
-        assert section.startswith("<h3>H3 cells: Vacancy rate (%)</h3>")
+        assert section.startswith("<h3>H3-cellen: Vacancy rate (%)</h3>")
 
 
 def test_the_rank_interval_in_tooltips_is_the_one_the_run_used(small):
@@ -656,7 +705,13 @@ def test_the_rank_interval_in_tooltips_is_the_one_the_run_used(small):
             "composite_rank_unstable": [1.0, np.nan],
         }
     )
-    assert composite_texts(frame, 0.8) == ["Composite rank 3 (80 % interval 1–7): unstable", ""]
+    assert composite_texts(frame, 0.8) == [
+        "Rang in de samengestelde index: 3 (80 % zeker tussen 1 en 7); onzeker",
+        "",
+    ]
+    assert composite_texts(frame, 0.8, "en")[0] == (
+        "Rank in the composite index: 3 (80 % sure between 1 and 7); uncertain"
+    )
     release, _ = small
     settings = {"settings": {"uncertainty": {"interval": 0.8}}}
     recorded = replace(

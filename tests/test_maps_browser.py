@@ -99,9 +99,9 @@ def test_legend_footer_and_layer_control(page, release):
     assert p.locator("#zicht-legend").is_visible()
     visible = p.locator(".zicht-legend-theme:not([hidden])")
     assert visible.count() == 1
-    assert "Hot spots" in visible.inner_text()
-    assert "Gi*, 999 permutations, FDR q < 0.05" in visible.inner_text()
-    assert "Data date: 2024-01-01" in p.locator("#zicht-legend").inner_text()
+    assert "Hotspots" in visible.inner_text()
+    assert "Gi*, 999 permutaties, FDR q < 0,05" in visible.inner_text()
+    assert "Gegevens: 2024-01-01" in p.locator("#zicht-legend").inner_text()
     assert "run run-0042" in p.locator("#zicht-footer").inner_text()
     control = p.locator(".leaflet-control-layers")
     assert control.is_visible()
@@ -117,15 +117,15 @@ def _layers(release):
 def test_hover_shows_the_tooltip(page, release):
     frame = release.layers["h3"]
     text = hover_centre_of(page.page, "path.zicht-published")
-    assert "Hot spots (Getis-Ord Gi*):" in text
-    assert "Units: " in text
+    assert "Hotspots (Getis-Ord Gi*):" in text
+    assert "Aantal eenheden: " in text
     assert any(code in text for code in frame["area_id"])
     # the class is always shown; q only where the whole Gi* window is published
-    assert "confidence" in text or "Not significant" in text
+    assert "betrouwbaar" in text or "past bij toeval" in text
     text = hover_centre_of(page.page, "path.zicht-suppressed")
-    assert "Not publishable: fewer than 10 units" in text
-    assert "Units: < 10" in text
-    assert "%" not in text and "confidence" not in text
+    assert "Niet getoond: minder dan 10 eenheden" in text
+    assert "Aantal eenheden: < 10" in text
+    assert "%" not in text and "betrouwbaar" not in text
 
 
 def test_hostile_names_show_as_text(page):
@@ -146,7 +146,7 @@ def test_switching_theme_switches_legend_and_features(page, release):
     visible = p.locator(".zicht-legend-theme:not([hidden])")
     assert visible.count() == 1
     assert "Buurten: Vacancy rate (%)" in visible.inner_text()
-    p.get_by_label("H3 cells: Hot spots (Getis-Ord Gi*)").check()
+    p.get_by_label("H3-cellen: Hotspots (Getis-Ord Gi*)").check()
     assert counts(p)["published"] == int(np.sum(release.layers["h3"]["status"] == "published"))
     assert page.errors == []
 
@@ -199,4 +199,4 @@ def test_demo_map_passes_offline(browser, tmp_path):
         assert p.locator("#zicht-legend").is_visible()
         assert p.locator(".leaflet-control-layers").is_visible()
         text = hover_centre_of(p, "path.zicht-published")
-        assert "Units: " in text
+        assert "Aantal eenheden: " in text

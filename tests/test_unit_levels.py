@@ -146,7 +146,8 @@ def test_a_person_run_counts_persons(tmp_path):
     manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert '"synthetic": true' in manifest
     assert "persons.parquet is declared synthetic" in manifest
-    assert "declared synthetic" in (tmp_path / "out" / "risk_map.html").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "risk_map.html").read_text(encoding="utf-8")
+    assert "SYNTHETISCHE GEGEVENS" in html  # the map's synthetic warning, Dutch by default
     buurt = result.release.layers["buurt"]
     assert buurt.loc[buurt["status"] == "published", "n_units"].sum() > 0
     assert "persons" in (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")

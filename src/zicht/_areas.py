@@ -222,6 +222,7 @@ def run_area_table(config: AreaTableConfig, out_dir: str | Path) -> AreaRunResul
             k=config.map.k,
             palette=config.map.palette,
             simplify_m=config.map.simplify_m,
+            language=config.map.language,
         )
         paths["map"] = write_map(release, out / "risk_map.html", options=options)
         seconds = round(time.perf_counter() - started, 2)

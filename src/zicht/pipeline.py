@@ -59,7 +59,18 @@ from zicht.export import (
     write_run_report,
 )
 from zicht.guard import ProxyScreen, check_names, read_reference_shares, screen_proxies
-from zicht.index import JoinReport, assign_areas, cells_to_polygons, h3_to_str, join_units
+from zicht.index import (
+    JoinReport,
+    area_index,
+    assign_areas,
+    cells_to_polygons,
+    h3_to_str,
+    join_arrays,
+    join_units,
+    key_columns,
+    prepare_join,
+    ranks_to_str,
+)
 from zicht.indicators import (
     COMPOSITE_COLUMNS,
     CompositeResult,
@@ -581,14 +592,47 @@ def _join(
         subject="unit table (remove protected columns from the extract: data minimisation)",
     )
     # with park boundaries the join gives every unit the park it lies in (``park_id``)
+    wijk_layer = "wijk" in config.map.layers or (
+        config.guard.enabled and config.guard.level == "wijk"
+    )
+    if not isinstance(units, gpd.GeoDataFrame):
+        return _join_points(config, units, layers, reports or [], wijk_layer)
     joined_all, join_report = join_units(
         units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
     )
     check_join(config, units, joined_all, layers, reports or [])
     joined = joined_all[joined_all["joined"]]
-    if "wijk" in config.map.layers or (config.guard.enabled and config.guard.level == "wijk"):
+    if wijk_layer:
         wijk = assign_areas(joined, layers["wijk"], prefix="wijk_area")["wijk_area_code"]
         joined = joined.assign(wijk_area_code=wijk)
+    return joined, join_report
+
+
+def _join_points(
+    config: RunConfig,
+    units: pd.DataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    reports: list[LayerReport],
+    wijk_layer: bool,
+) -> tuple[pd.DataFrame, JoinReport]:
+    """Join a unit table read as coordinate columns with zicht's array join (no points).
+
+    The keys are those :func:`zicht.index.join_units` gives (both call
+    :func:`zicht.index.join_arrays` on the same coordinates).
+    """
+    x, y = units["_x"].to_numpy(), units["_y"].to_numpy()
+    indexed = prepare_join(layers["buurt"], parks=layers.get("park"))
+    keys, join_report = join_arrays(
+        x, y, units["_present"].to_numpy(dtype=bool), indexed, config.resolution
+    )
+    joined_all = units.assign(**key_columns(keys, config.resolution))
+    check_join(config, units, joined_all, layers, reports)
+    ok = keys.joined
+    joined = joined_all.loc[ok]
+    if wijk_layer:
+        wijken = area_index(layers["wijk"])
+        ranks = wijken.lookup(x[ok], y[ok])
+        joined = joined.assign(wijk_area_code=ranks_to_str(ranks, wijken.codes))
     return joined, join_report
 
 
@@ -652,6 +696,8 @@ def _metadata(
             if synthetic
             else "units from a file"
         ),
+        # The date of the unit data for the map: made at run time, or the unit table's date.
+        "units_date": "generated" if generated else _file_date(config.inputs.units.path),
         "synthetic": synthetic,
         "synthetic_note": _synthetic_note(config),
         "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
@@ -688,6 +734,7 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
         k=config.map.k,
         palette=config.map.palette,
         simplify_m=config.map.simplify_m,
+        language=config.map.language,
     )
     tiles = None if config.map.tiles == "none" else config.map.tiles
     paths["map"] = write_map(release, out / "risk_map.html", tiles=tiles, options=options)
@@ -724,6 +771,14 @@ def _synthetic_note(config: RunConfig) -> str:
             f"record describes a real {units.level}."
         )
     return ""
+
+
+def _file_date(source: str | Path) -> str | None:
+    """Return the day a file was last written (ISO), or None when it is not a file."""
+    path = Path(source)
+    if not path.is_file():
+        return None
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
 def _sha(source: str) -> str | None:

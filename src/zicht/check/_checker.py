@@ -46,6 +46,7 @@ from zicht.check._leaks import (
 from zicht.check._magnitudes import check_magnitudes
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
+from zicht.check._windows import check_windows
 
 __all__ = ["check_release"]
 
@@ -265,6 +266,23 @@ def _check_one_layer(
             )
         )
     hotspot_k = int((manifest.get("metadata", {}).get("hotspot") or {}).get("k", 1) or 1)
+    truth = {"n_units": truth_n.to_numpy()} | {
+        col: pd.to_numeric(units[u], errors="coerce")
+        .fillna(0)
+        .groupby(member)
+        .sum()
+        .reindex(layer.frame["area_id"], fill_value=0)
+        .to_numpy()
+        for col, u in known.numerators.items()
+    }
+    windowed = check_windows(
+        layer, list(manifest.get("indicators", [])), truth, rules, hotspot_k, report
+    )
+    if windowed:
+        report.tried.append(
+            f"{layer.label}: {windowed} spatially smoothed rates recomputed from the published "
+            "figures of their windows (the feature and its published neighbours)"
+        )
     scored = check_hotspots(layer, hotspot_k, truth_n, report)
     if scored:
         report.tried.append(

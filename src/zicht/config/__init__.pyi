@@ -111,5 +111,8 @@ from ._units import (
     coerce_flags as coerce_flags,
 )
 from ._units import (
+    point_table_route as point_table_route,
+)
+from ._units import (
     read_unit_table as read_unit_table,
 )

@@ -12,7 +12,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from zicht._errors import InputError
 from zicht.config._run import RunConfig
@@ -39,6 +42,16 @@ class Preflight:
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def _as_points(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return a table read as coordinate columns as points (to join a small sample)."""
+    from zicht.schemas import RD_NEW
+
+    present = table["_present"].to_numpy(dtype=bool)
+    points = shapely.points(table["_x"].to_numpy(), table["_y"].to_numpy())
+    points[~present] = None
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=RD_NEW)
 
 
 def preflight(config: RunConfig, out: Path | None = None, *, sample: int = 5_000) -> Preflight:
@@ -104,6 +117,8 @@ def preflight(config: RunConfig, out: Path | None = None, *, sample: int = 5_000
     if len(units) > sample:
         rng = np.random.default_rng(20221)
         units = units.iloc[np.sort(rng.choice(len(units), sample, replace=False))]
+    if not isinstance(units, gpd.GeoDataFrame):  # read as coordinate columns
+        units = _as_points(units)
     joined, join_report = join_units(units, study.layers["buurt"], resolution=config.resolution)
     reports = [*study.reports, *unit_reports]
     try:

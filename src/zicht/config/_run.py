@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from zicht._errors import ConfigError, ProfilingError
+from zicht._strings import LANGUAGES
 from zicht.config._extent import extent_problems
 from zicht.config._inputs import (
     BoundaryInput,
@@ -317,6 +318,8 @@ class MapConfig:
         Boundary simplification tolerance in metres.
     tiles
         Background map: ``"none"`` (offline), ``"pdok"`` or ``"osm"`` (online when opened).
+    language
+        The language of every word on the map: ``"nl"`` (Dutch, the default) or ``"en"``.
     """
 
     title: str = ""
@@ -326,6 +329,7 @@ class MapConfig:
     palette: str = "YlOrRd"
     simplify_m: float = 5.0
     tiles: str = "none"
+    language: str = "nl"
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -335,11 +339,18 @@ class MapConfig:
                 f"map.layers = {list(self.layers)!r}: use distinct names from {list(LAYERS)}"
             )
         allowed_keys(problems, "map.tiles", self.tiles, TILES)
+        allowed_keys(problems, "map.language", self.language, LANGUAGES)
         if problems:
             raise problems_error("", problems)
         from zicht.maps import MapOptions  # validates scheme, k, palette and simplify_m
 
-        MapOptions(scheme=self.scheme, k=self.k, palette=self.palette, simplify_m=self.simplify_m)
+        MapOptions(
+            scheme=self.scheme,
+            k=self.k,
+            palette=self.palette,
+            simplify_m=self.simplify_m,
+            language=self.language,
+        )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from zicht._validate import LayerReport
 from zicht.config._run import RunConfig
 from zicht.schemas import NL_BOUNDS_RD, RD_NEW
 
-__all__ = ["check_join", "coerce_flags", "flag_columns", "read_unit_table"]
+__all__ = ["check_join", "coerce_flags", "flag_columns", "point_table_route", "read_unit_table"]
 
 _TRUE = {"1", "ja", "j", "yes", "y", "true", "waar", "t"}
 _FALSE = {"0", "nee", "n", "no", "false", "onwaar", "f"}
@@ -100,10 +100,33 @@ def coerce_flags(
     return out
 
 
+def point_table_route(config: RunConfig) -> bool:
+    """Whether a run reads its units as coordinate columns instead of shapely points.
+
+    So it does for addresses in GeoParquet (a file or a folder of them: the national set)
+    when no indicator measures from the units' own locations (a distance or density at
+    ``at = "units"`` needs their geometry).
+    """
+    units_in = config.inputs.units
+    wanted = (units_in.source, units_in.level, units_in.layout)
+    if wanted not in (("file", "address", ""), ("file", "address", "parquet")):
+        return False
+    path = config.inputs.resolve(units_in.path)
+    parquet = path.suffix.lower() in (".parquet", ".geoparquet") or (
+        path.is_dir() and any(path.glob("*.parquet"))
+    )
+    return parquet and not any(not s.counted and s.at == "units" for s in config.indicators)
+
+
 def read_unit_table(
     config: RunConfig, layers: Mapping[str, gpd.GeoDataFrame]
-) -> tuple[gpd.GeoDataFrame, list[LayerReport]]:
-    """Read (or generate) the unit table of a run, its flags read as true/false."""
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, list[LayerReport]]:
+    """Read (or generate) the unit table of a run, its flags read as true/false.
+
+    Addresses in GeoParquet are read as a plain table with coordinate columns
+    (:func:`point_table_route`, :func:`zicht.ingest.read_point_table`); every other unit
+    table as a GeoDataFrame.
+    """
     from zicht.ingest import read_addresses, read_parcels, read_units
     from zicht.synthetic import synthesize_addresses, synthesize_risk_signals
 
@@ -116,6 +139,13 @@ def read_unit_table(
         return addresses.join(signals.drop(columns="address_id")), []
     path = config.inputs.resolve(units_in.path)
     crs = units_in.assume_crs or None
+    if point_table_route(config):
+        from zicht.ingest import read_point_table
+
+        table, report = read_point_table(
+            path, id_column=units_in.id_column or "address_id", assume_crs=crs
+        )
+        return coerce_flags(table, flag_columns(config), report), [report]
     if units_in.level == "address":
         frame, report = read_addresses(
             path,
@@ -150,6 +180,16 @@ def _bounds_outside(buurten: gpd.GeoDataFrame) -> bool:
     return bool(bx1 < xmin or bx0 > xmax or by1 < ymin or by0 > ymax)
 
 
+def _outside_points(units: pd.DataFrame, outside: np.ndarray) -> np.ndarray:
+    """RD New coordinates (n × 2) of the located units under ``outside``."""
+    if "_x" in units and not isinstance(units, gpd.GeoDataFrame):
+        xy = np.column_stack([units["_x"].to_numpy()[outside], units["_y"].to_numpy()[outside]])
+        return xy[np.isfinite(xy).all(axis=1)]
+    geoms = units.geometry.array[outside]
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return shapely.get_coordinates(geoms[present])
+
+
 def likely_cause(
     units: gpd.GeoDataFrame,
     layers: Mapping[str, gpd.GeoDataFrame],
@@ -176,10 +216,9 @@ def likely_cause(
             f"all {len(buurten)} buurten lie outside the Netherlands in {RD_NEW}: the CRS "
             "declared for the buurt file does not fit its coordinates"
         )
-    geoms = units.geometry.array[outside]
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if present.any():
-        b = shapely.total_bounds(geoms[present])
+    pts = _outside_points(units, outside)
+    if len(pts):
+        b = (*pts.min(axis=0), *pts.max(axis=0))
         bx0, by0, bx1, by1 = buurten.total_bounds
         if b[2] < bx0 or b[0] > bx1 or b[3] < by0 or b[1] > by1:
             causes.append(
@@ -190,7 +229,6 @@ def likely_cause(
             )
         for report in reports:
             for code, (x0, y0, x1, y1) in report.repaired_extents.items():
-                pts = shapely.get_coordinates(geoms[present])
                 inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0)
                 inside &= pts[:, 1] <= y1
                 if inside.any():

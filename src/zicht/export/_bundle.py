@@ -420,6 +420,9 @@ def write_internal_files(
         points = rows.geometry
         table["x"] = points.x.to_numpy()
         table["y"] = points.y.to_numpy()
+    elif "_x" in rows and "_y" in rows:  # units read as coordinate columns
+        table["x"] = rows["_x"].to_numpy(dtype="float64")
+        table["y"] = rows["_y"].to_numpy(dtype="float64")
     cells = pd.to_numeric(rows[units.cell]).astype("int64")
     hex_of = {c: h3i.int_to_str(int(c)) for c in cells.unique()}
     table["h3_cell"] = cells.map(hex_of).to_numpy()

@@ -60,7 +60,16 @@ from ._join import (
     JoinReport as JoinReport,
 )
 from ._join import (
+    join_arrays as join_arrays,
+)
+from ._join import (
+    key_columns as key_columns,
+)
+from ._join import (
     prepare_join as prepare_join,
+)
+from ._join import (
+    ranks_to_str as ranks_to_str,
 )
 from ._parcels import (
     apportion_parcels as apportion_parcels,

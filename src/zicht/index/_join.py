@@ -32,7 +32,9 @@ __all__ = [
     "JoinLayers",
     "JoinReport",
     "join_arrays",
+    "key_columns",
     "prepare_join",
+    "ranks_to_str",
 ]
 
 REASON_MISSING_LOCATION = "missing or empty location"
@@ -375,7 +377,20 @@ def join_arrays(
 
 
 def ranks_to_str(ranks: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Codes as a pandas ``str`` array (missing where the rank is -1)."""
+    """Codes as a pandas ``str`` array (missing where the rank is -1).
+
+    Parameters
+    ----------
+    ranks
+        Position of each row's area in ``codes`` (-1 for none).
+    codes
+        The area codes, sorted (an :class:`AreaIndex`'s ``codes``).
+
+    Returns
+    -------
+    pandas.api.extensions.ExtensionArray
+        One code per row.
+    """
     labels = pa.array([str(c) for c in codes], type=pa.string())
     return pd.array(labels.take(pa.array(ranks, mask=ranks < 0)), dtype="str")
 

@@ -1,5 +1,8 @@
 # The face of zicht.ingest: its public names, loaded lazily by __init__.py.
 from ._partitions import (
+    POINT_COLUMNS as POINT_COLUMNS,
+)
+from ._partitions import (
     PointPartition as PointPartition,
 )
 from ._partitions import (
@@ -7,6 +10,9 @@ from ._partitions import (
 )
 from ._partitions import (
     read_addresses_dask as read_addresses_dask,
+)
+from ._partitions import (
+    read_point_table as read_point_table,
 )
 from ._paths import (
     default_geodata_dir as default_geodata_dir,

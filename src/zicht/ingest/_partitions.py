@@ -22,13 +22,23 @@ import shapely
 from pyproj import CRS, Transformer
 
 from zicht._errors import CRSError, GeometryError, InputError, SchemaError
-from zicht._validate import Problems, is_rd
+from zicht._validate import LayerReport, Problems, is_rd, replace_sentinels
 from zicht.schemas import NL_BOUNDS_RD, RD_NEW
 
 if TYPE_CHECKING:
     import dask_geopandas
 
-__all__ = ["PointPartition", "iter_point_partitions", "read_addresses_dask"]
+__all__ = [
+    "POINT_COLUMNS",
+    "PointPartition",
+    "iter_point_partitions",
+    "read_addresses_dask",
+    "read_point_table",
+]
+
+#: Columns :func:`read_point_table` adds: RD New x and y (NaN without a location) and
+#: whether the row has a geometry at all.
+POINT_COLUMNS = ("_x", "_y", "_present")
 
 
 @dataclass
@@ -153,6 +163,67 @@ def iter_point_partitions(
     _check_unique_ids(pa.chunked_array(seen), id_column, path)
 
 
+def read_point_table(
+    source: str | Path,
+    *,
+    id_column: str = "address_id",
+    assume_crs: str | None = None,
+    repair: bool = False,
+) -> tuple[pd.DataFrame, LayerReport]:
+    """Read a GeoParquet point set (file or folder) whole, as a table with coordinate columns.
+
+    The light way for a run to hold the national address set: every attribute column, and
+    the location as two float columns (``_x``, ``_y`` in RD New) instead of 8.8 million
+    shapely points (27 s and about 4 GB for the country). Checked as
+    :func:`iter_point_partitions` checks (CRS, locations in the Netherlands, unique ids);
+    CBS sentinel values become missing as in every reader.
+
+    Parameters
+    ----------
+    source
+        A GeoParquet file or a folder of them (read in sorted order).
+    id_column
+        Column of the unit ids (renamed to ``address_id``); unique over all files.
+    assume_crs
+        CRS for files that declare none.
+    repair
+        Keep locations outside the Netherlands instead of refusing them.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, LayerReport)
+        One row per record: ``address_id``, the other attributes and :data:`POINT_COLUMNS`;
+        and the read report.
+    """
+    path = Path(source)
+    files = [path] if path.is_file() else sorted(path.glob("*.parquet"))
+    if not files:
+        raise InputError(f"no GeoParquet files in {path}")
+    schema = pq.read_schema(files[0])
+    geometry = json.loads((schema.metadata or {}).get(b"geo", b"{}")).get(
+        "primary_column", "geometry"
+    )
+    columns = [c for c in schema.names if c not in (geometry, id_column)]
+    frames = []
+    for part in iter_point_partitions(
+        path, columns=columns, id_column=id_column, assume_crs=assume_crs, repair=repair
+    ):
+        frame = part.attributes
+        frame["_x"], frame["_y"], frame["_present"] = part.x, part.y, part.present
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if id_column != "address_id":
+        frame = frame.drop(columns=[c for c in ("address_id",) if c in frame])
+        frame = frame.rename(columns={id_column: "address_id"})
+    frame["address_id"] = frame["address_id"].astype("str")
+    report = LayerReport(layer="addresses", source=str(path), rows_read=len(frame))
+    frame, report.sentinels = replace_sentinels(frame, skip=("address_id", *POINT_COLUMNS))
+    missing = int((~frame["_present"].to_numpy(dtype=bool)).sum())
+    if missing:
+        report.notes.append(f"{missing} rows have no location")
+    return frame, report
+
+
 def _check_unique_ids(ids: pa.ChunkedArray, id_column: str, path: Path) -> None:
     """Refuse ids that repeat over all partitions (checked once every file is read)."""
     n_rows = len(ids)
@@ -229,4 +300,10 @@ def read_addresses_dask(
     files = [str(path)] if path.is_file() else [str(f) for f in sorted(path.glob("*.parquet"))]
     if not files:
         raise InputError(f"no GeoParquet files in {path}")
+    if columns is not None:
+        # dask-geopandas reads only the columns named: without the geometry the frame is
+        # a plain dask DataFrame and cannot be joined.
+        meta = pq.read_schema(files[0]).metadata or {}
+        geometry = json.loads(meta.get(b"geo", b"{}")).get("primary_column", "geometry")
+        columns = list(dict.fromkeys([*columns, geometry]))
     return dask_geopandas.read_parquet(files, columns=columns)

@@ -23,17 +23,18 @@ from zicht._errors import CRSError, DisclosureError, InputError, SchemaError
 from zicht._validate import is_rd
 from zicht.maps._geometry import to_web_geometry
 from zicht.maps._themes import (
-    GEOGRAPHY_TITLES,
     STATUS_MERGED,
     MapOptions,
     Theme,
     check_statuses,
     choropleth_theme,
+    geography_title,
     hotspot_method_text,
     label_kind,
     label_theme,
     title_with_unit,
 )
+from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED, Release
 from zicht.schemas import RD_NEW
 
@@ -52,12 +53,13 @@ _PARK_NAMES = ("parks", "park")
 # Context layers are public, but may carry more than the map needs (addresses of parks,
 # websites): only these columns are read, as (id column, name column).
 _CONTEXT_COLUMNS = {"park": ("park_id", "name"), "area": ("area_id", "area_name")}
+# Context layers with a title of their own in map.toml (``context_<key>``).
 _CONTEXT_TITLES = {
-    "buurt": "Buurt",
-    "wijk": "Wijk",
-    "gemeente": "Gemeente",
-    "parks": "Park",
-    "park": "Park",
+    "buurt": "buurt",
+    "wijk": "wijk",
+    "gemeente": "gemeente",
+    "parks": "park",
+    "park": "park",
 }
 # Buffer around the study area within which context features are drawn, in metres.
 _CONTEXT_MARGIN_M = 1_000.0
@@ -83,6 +85,8 @@ class Geography:
         The ways to colour it.
     rank_interval
         Central share of the composite's rank interval, for the tooltips (0.90 → "90 %").
+    language
+        The language of the page, for the texts written with the features.
     """
 
     name: str
@@ -91,6 +95,7 @@ class Geography:
     web_geometry: np.ndarray
     themes: tuple[Theme, ...]
     rank_interval: float = 0.90
+    language: str = "nl"
 
     @property
     def statuses(self) -> pd.Series:
@@ -139,11 +144,14 @@ class PreparedRelease:
         Public reference layers clipped to the study area.
     bounds_wgs84
         ``(south, west, north, east)`` of the published layers.
+    language
+        The language of every word drawn (``"nl"`` or ``"en"``).
     """
 
     geographies: tuple[Geography, ...]
     context: tuple[ContextLayer, ...]
     bounds_wgs84: tuple[float, float, float, float]
+    language: str = "nl"
 
     @property
     def themes(self) -> tuple[Theme, ...]:
@@ -210,23 +218,27 @@ def _themes_for(
         method = str((settings or {}).get("method", ""))
         kind = label_kind(frame.loc[published, column], column, method)
         default = "gi_star" if kind == "hotspot" else "local_moran"
-        note = hotspot_method_text(settings, default, _tested_title(settings, release))
+        language = options.language
+        tested = _tested_title(settings, release, language)
+        note = hotspot_method_text(settings, default, tested, language)
         key = f"t{start + len(themes)}"
-        themes.append(label_theme(key, name, frame, column, q_column, kind, note))
+        themes.append(label_theme(key, name, frame, column, q_column, kind, note, language))
     for meta in release.indicators:
         key = f"t{start + len(themes)}"
         themes.append(choropleth_theme(key, name, frame, meta, options))
     return themes
 
 
-def _tested_title(settings: Mapping[str, Any] | None, release: Release) -> str | None:
+def _tested_title(
+    settings: Mapping[str, Any] | None, release: Release, language: str
+) -> str | None:
     """Title of the indicator a hot-spot test was run on, from the recorded settings."""
     if not settings:
         return None
     column = settings.get("indicator") or settings.get("variable")
     if not column:
         return None
-    titles = {m.column: title_with_unit(m) for m in release.indicators}
+    titles = {m.column: title_with_unit(m, language) for m in release.indicators}
     return titles.get(str(column), str(column))
 
 
@@ -268,10 +280,11 @@ def _context_layers(
         if not keep.any():
             continue
         reduced = gpd.GeoDataFrame(geometry=rd[keep].values, crs=RD_NEW)
+        own = _CONTEXT_TITLES.get(name.lower())
         layers.append(
             ContextLayer(
                 name=name,
-                title=_CONTEXT_TITLES.get(name.lower(), name),
+                title=say(options.language, f"context_{own}") if own else name,
                 kind=kind,
                 ids=tuple(_text(v) for v in frame.loc[keep, id_col]),
                 names=tuple(_text(v) for v in frame.loc[keep, name_col]),
@@ -322,23 +335,26 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
         geographies.append(
             Geography(
                 name=name,
-                title=GEOGRAPHY_TITLES.get(name, name),
+                title=geography_title(name, options.language),
                 frame=frame,
                 web_geometry=to_web_geometry(frame, options.simplify_m),
                 themes=tuple(themes),
                 rank_interval=_rank_interval(release, name),
+                language=options.language,
             )
         )
-    study = shapely.union_all(
-        np.concatenate([np.asarray(g.frame.geometry.values, dtype=object) for g in geographies])
-    )
-    study_area = shapely.envelope(study).buffer(_CONTEXT_MARGIN_M, join_style="mitre")
+    # The box of every drawn feature: total_bounds gives it without the union (25 s for
+    # the country's 378k geometries).
+    bounds = np.array([g.frame.total_bounds for g in geographies])
+    study_box = shapely.box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    study_area = study_box.buffer(_CONTEXT_MARGIN_M, join_style="mitre")
     web_bounds = shapely.total_bounds(np.concatenate([g.web_geometry for g in geographies]))
     west, south, east, north = (float(v) for v in web_bounds)
     return PreparedRelease(
         geographies=tuple(geographies),
         context=tuple(_context_layers(release, study_area, options)),
         bounds_wgs84=(south, west, north, east),
+        language=options.language,
     )
 
 
@@ -383,7 +399,7 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     bands = [_text(v) for v in frame["n_units_band"]]
     statuses = geography.statuses.tolist()
     regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
-    extras = composite_texts(frame, geography.rank_interval)
+    extras = composite_texts(frame, geography.rank_interval, geography.language)
     properties = []
     for i, status in enumerate(statuses):
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
@@ -432,8 +448,10 @@ def _rank_interval(release: Release, layer: str) -> float:
         return 0.90
 
 
-def composite_texts(frame: pd.DataFrame, interval: float = 0.90) -> list[str] | None:
-    """Per feature: "Composite rank 3 (90 % interval 1–7)", or None without a composite."""
+def composite_texts(
+    frame: pd.DataFrame, interval: float = 0.90, language: str = "nl"
+) -> list[str] | None:
+    """Per feature: "Rang in de samengestelde index: 3 (90 % zeker tussen 1 en 7)", or None."""
     columns = ("composite_rank", "composite_rank_lo", "composite_rank_hi")
     if not all(c in frame for c in columns):
         return None
@@ -444,9 +462,9 @@ def composite_texts(frame: pd.DataFrame, interval: float = 0.90) -> list[str] | 
         if pd.isna(rank):
             out.append("")
             continue
-        text = f"Composite rank {int(rank)} ({share} interval {int(lo)}–{int(hi)})"
+        text = say(language, "composite_rank", rank=int(rank), share=share, lo=int(lo), hi=int(hi))
         if unstable is not None and unstable.iloc[i] == 1:
-            text += ": unstable"
+            text += say(language, "composite_unstable")
         out.append(text)
     return out
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from zicht._errors import ConfigError
+from zicht._strings import LANGUAGES
 
 __all__ = ["PALETTES", "SCHEME_CLASSES", "MapOptions"]
 
@@ -55,6 +56,8 @@ class MapOptions:
     simplify_m
         Tolerance in metres for simplifying area boundaries before they are written; shared
         edges stay shared (``shapely.coverage_simplify``). ``0`` keeps every vertex.
+    language
+        The language of every word on the map: ``"nl"`` (default) or ``"en"``.
 
     Examples
     --------
@@ -66,6 +69,7 @@ class MapOptions:
     k: int = 5
     palette: str = "YlOrRd"
     simplify_m: float = 5.0
+    language: str = "nl"
 
     def __post_init__(self) -> None:
         problems = []
@@ -79,5 +83,7 @@ class MapOptions:
             )
         if not (self.simplify_m >= 0 and math.isfinite(self.simplify_m)):
             problems.append(f"simplify_m must be a finite number >= 0, got {self.simplify_m}")
+        if self.language not in LANGUAGES:
+            problems.append(f"language must be one of {list(LANGUAGES)}, got {self.language!r}")
         if problems:
             raise ConfigError("invalid map options: " + "; ".join(problems))

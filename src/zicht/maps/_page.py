@@ -10,6 +10,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from zicht._strings import text
 from zicht.maps._assets import LEAFLET_VERSION, script_json
 from zicht.maps._layers import (
     PreparedRelease,
@@ -17,7 +18,8 @@ from zicht.maps._layers import (
     context_features_json,
     css_name,
 )
-from zicht.maps._themes import STATUS_MERGED
+from zicht.maps._themes import STATUS_MERGED, Theme, geography_title
+from zicht.maps._words import say
 from zicht.publish import STATUS_SUPPRESSED, Release
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "SETUP_JS",
     "config",
     "data_json",
+    "dates_text",
     "escape",
     "footer_html",
     "legend_html",
@@ -143,12 +146,12 @@ var {{ this.get_name() }} = (function (map) {
 """
 
 
-def status_texts(release: Release) -> dict[str, str]:
+def status_texts(release: Release, language: str = "nl") -> dict[str, str]:
     """Return the raw text shown instead of a value, per status that is not published."""
     min_units = release.rules.min_units
     return {
-        STATUS_SUPPRESSED: f"Not publishable: fewer than {min_units} units",
-        STATUS_MERGED: "Merged into a publishable region; no value of its own",
+        STATUS_SUPPRESSED: say(language, "status_suppressed", min_units=min_units),
+        STATUS_MERGED: say(language, "status_merged"),
     }
 
 
@@ -172,13 +175,14 @@ def config(prepared: PreparedRelease, release: Release, *, tiles: bool) -> dict[
             "className": f"zicht-context zicht-context-{css_name(layer.name)}",
         }
     south, west, north, east = prepared.bounds_wgs84
+    language = prepared.language
     return {
         "bounds": [[south, west], [north, east]],
         "themes": themes,
         "contexts": contexts,
-        "statusText": {k: html.escape(v) for k, v in status_texts(release).items()},
-        "bandLabel": "Units",
-        "regionLabel": "Region",
+        "statusText": {k: html.escape(v) for k, v in status_texts(release, language).items()},
+        "bandLabel": html.escape(say(language, "tooltip_units")),
+        "regionLabel": html.escape(say(language, "tooltip_region")),
         "noValueColour": "#ffffff",
         "suppressedColour": _SUPPRESSED_STYLE,
         "fillOpacity": 0.7 if tiles else 0.85,
@@ -205,59 +209,38 @@ def escape(value: Any) -> str:
 
 
 def legend_html(prepared: PreparedRelease, release: Release, default: str | None = None) -> str:
-    """Return the legend: one section per theme, data date, synthetic note.
+    """Return the legend: one section per theme, the dates of the data, the synthetic note.
 
     The section of theme ``default`` (a theme key; the first theme when None) is shown.
+    Every word is in the prepared release's language.
     """
     metadata = release.metadata
+    language = prepared.language
     default = default or prepared.themes[0].key
     sections = []
     for geography in prepared.geographies:
-        statuses = set(geography.statuses)
         for theme in geography.themes:
-            rows = [
-                f'<li><span class="zicht-swatch" style="background:{e.colour}"></span>'
-                f"{escape(e.label)}</li>"
-                for e in theme.entries
-            ]
-            if (theme.class_index[(geography.statuses == "published").to_numpy()] < 0).any():
-                rows.append('<li><span class="zicht-swatch"></span>No value</li>')
-            if STATUS_SUPPRESSED in statuses:
-                text = status_texts(release)[STATUS_SUPPRESSED]
-                rows.append(
-                    '<li><span class="zicht-swatch zicht-swatch-suppressed"></span>'
-                    f"{escape(text)}</li>"
-                )
-            if STATUS_MERGED in statuses:
-                rows.append(
-                    '<li><span class="zicht-swatch zicht-swatch-merged"></span>'
-                    "Merged into a publishable region</li>"
-                )
+            rows, notes = _legend_rows(geography, theme, release, language)
             hidden = "" if theme.key == default else " hidden"
+            explain = "".join(f'<p class="zicht-explain">{escape(n)}</p>' for n in notes)
             sections.append(
                 f'<section class="zicht-legend-theme" data-theme="{theme.key}"{hidden}>'
                 f"<h3>{escape(geography.title)}: {escape(theme.title)}</h3>"
-                f'<ul>{"".join(rows)}</ul><p class="zicht-method">{escape(theme.note)}</p>'
-                f"{_indicator_note(metadata, theme.column)}</section>"
+                f'<ul>{"".join(rows)}</ul>{explain}<p class="zicht-method">{escape(theme.note)}</p>'
+                f"{_indicator_note(metadata, theme.column, language)}</section>"
             )
     lines = []
     if metadata.get("not_for_publication"):
         # rules below the publication floors ([rules] purpose = "internal")
-        mark = escape(str(metadata["not_for_publication"]))
+        mark = escape(text("common", "not_for_publication", language))
         lines.append(f'<span class="zicht-synthetic zicht-internal">{mark}</span>')
-    if metadata.get("data_date"):
-        lines.append(f"Data date: {escape(metadata['data_date'])}")
-    synthetic = metadata.get("synthetic")
-    if synthetic:
-        note = metadata.get("synthetic_note") or metadata.get("note") or ""
-        if isinstance(synthetic, Mapping):
-            note = synthetic.get("note") or note
-        note = str(note)
-        # The note may well say so itself; do not write "Synthetic data: SYNTHETIC DATA: …".
-        label = "" if note.lower().startswith("synthetic") else "Synthetic data"
-        text = f"{label}: {note}" if label and note else (note or label)
-        lines.append(f'<span class="zicht-synthetic">{escape(text)}</span>')
-    title = escape(metadata.get("title") or "zicht risk map")
+    dates = dates_text(metadata, language)
+    if dates:
+        lines.append(escape(dates))
+    if metadata.get("synthetic"):
+        warning = text("common", "synthetic_warning", language)
+        lines.append(f'<span class="zicht-synthetic">{escape(warning)}</span>')
+    title = escape(metadata.get("title") or say(language, "page_title"))
     return (
         # <details>: a click on the title folds the legend away, without any script.
         f'<details class="zicht-legend" id="zicht-legend" open><summary>{title}</summary>'
@@ -267,7 +250,75 @@ def legend_html(prepared: PreparedRelease, release: Release, default: str | None
     )
 
 
-def _indicator_note(metadata: Mapping[str, Any], column: str) -> str:
+def _legend_rows(
+    geography: Any, theme: Theme, release: Release, language: str
+) -> tuple[list[str], list[str]]:
+    """Return the swatches of one theme's legend and the sentences that explain them."""
+    statuses = set(geography.statuses)
+    rows = [
+        f'<li><span class="zicht-swatch" style="background:{e.colour}"></span>'
+        f"{escape(e.label)}</li>"
+        for e in theme.entries
+    ]
+    notes = []
+    if theme.kind == "hotspot":
+        notes += [say(language, "explain_hotspot"), say(language, "explain_confidence")]
+    elif theme.kind == "moran":
+        notes.append(say(language, "explain_moran"))
+    if (theme.class_index[(geography.statuses == "published").to_numpy()] < 0).any():
+        rows.append(
+            f'<li><span class="zicht-swatch"></span>{escape(say(language, "legend_no_value"))}</li>'
+        )
+    if STATUS_SUPPRESSED in statuses:
+        label = status_texts(release, language)[STATUS_SUPPRESSED]
+        rows.append(
+            f'<li><span class="zicht-swatch zicht-swatch-suppressed"></span>{escape(label)}</li>'
+        )
+        notes.append(say(language, "explain_suppressed", min_units=release.rules.min_units))
+    if STATUS_MERGED in statuses:
+        rows.append(
+            '<li><span class="zicht-swatch zicht-swatch-merged"></span>'
+            f"{escape(say(language, 'legend_merged'))}</li>"
+        )
+        notes.append(say(language, "explain_merged"))
+    return rows, notes
+
+
+_BOUNDARY_LAYERS = ("buurt", "wijk", "gemeente")
+
+
+def dates_text(metadata: Mapping[str, Any], language: str = "nl") -> str:
+    """Say the dates of the data: boundary vintages, the unit data, the day of the run.
+
+    Read from the release metadata: ``inputs.<layer>.year`` of the boundary layers,
+    ``units_date`` (``"generated"`` or the date of the unit table) and ``created``. A release
+    without them shows its ``data_date`` as given.
+    """
+    parts = []
+    inputs = metadata.get("inputs")
+    years: dict[str, list[str]] = {}
+    if isinstance(inputs, Mapping):
+        for layer in _BOUNDARY_LAYERS:
+            entry = inputs.get(layer)
+            year = entry.get("year") if isinstance(entry, Mapping) else None
+            if year:
+                years.setdefault(str(year), []).append(geography_title(layer, language).lower())
+    if years:
+        listed = ", ".join(f"{year} ({', '.join(names)})" for year, names in sorted(years.items()))
+        parts.append(say(language, "dates_boundaries", years=listed))
+    units_date = metadata.get("units_date")
+    if units_date == "generated":
+        parts.append(say(language, "dates_units_synthetic"))
+    elif units_date:
+        parts.append(say(language, "dates_units_file", date=str(units_date)[:10]))
+    if metadata.get("created") and parts:
+        parts.append(say(language, "dates_run", date=str(metadata["created"])[:10]))
+    if not parts and metadata.get("data_date"):
+        parts.append(str(metadata["data_date"]))
+    return say(language, "dates", parts="; ".join(parts)) if parts else ""
+
+
+def _indicator_note(metadata: Mapping[str, Any], column: str, language: str) -> str:
     """Purpose and suggested follow-up steps of an indicator, from the release metadata."""
     notes = metadata.get("indicator_notes")
     note = notes.get(column) if isinstance(notes, Mapping) else None
@@ -275,39 +326,37 @@ def _indicator_note(metadata: Mapping[str, Any], column: str) -> str:
         return ""
     html_parts = []
     if note.get("purpose"):
-        html_parts.append(f'<p class="zicht-purpose">Purpose: {escape(note["purpose"])}</p>')
+        purpose = say(language, "purpose", text=note["purpose"])
+        html_parts.append(f'<p class="zicht-purpose">{escape(purpose)}</p>')
     steps = [s for s in note.get("follow_up") or [] if s]
     if steps:
         items = "".join(f"<li>{escape(s)}</li>" for s in steps)
         html_parts.append(
-            '<details class="zicht-follow-up"><summary>Suggested follow-up where high'
-            f"</summary><ul>{items}</ul></details>"
+            '<details class="zicht-follow-up"><summary>'
+            f"{escape(say(language, 'follow_up'))}</summary><ul>{items}</ul></details>"
         )
     return "".join(html_parts)
 
 
-def provenance(release: Release) -> str:
-    """Return the raw provenance line: version, run, creation time and disclosure rules."""
+def provenance(release: Release, language: str = "nl") -> str:
+    """Return the raw provenance line: version, run and disclosure rules."""
     metadata = release.metadata
     rules = release.rules
-    parts = [f"zicht {metadata.get('zicht_version', '?')}"]
+    parts = [say(language, "footer_version", version=metadata.get("zicht_version", "?"))]
     if metadata.get("run_id"):
-        parts.append(f"run {metadata['run_id']}")
-    if metadata.get("created"):
-        parts.append(f"created {metadata['created']}")
-    rounding = (
-        f"counts rounded to base {rules.rounding_base}"
-        if rules.rounding_base > 1
-        else "counts not rounded"
-    )
-    parts.append(f"rules: a value rests on at least {rules.min_units} units, {rounding}")
+        parts.append(say(language, "footer_run", run_id=metadata["run_id"]))
+    key = "footer_rules_rounded" if rules.rounding_base > 1 else "footer_rules_unrounded"
+    parts.append(say(language, key, min_units=rules.min_units, base=rules.rounding_base))
     return " · ".join(parts)
 
 
-def footer_html(release: Release) -> str:
+def footer_html(release: Release, language: str = "nl") -> str:
     """Return the provenance footer as escaped HTML."""
-    text = f"{provenance(release)} · Leaflet {LEAFLET_VERSION} inlined, works offline"
-    return f'<div class="zicht-footer" id="zicht-footer">{escape(text)}</div>'
+    offline = say(language, "footer_offline", version=LEAFLET_VERSION)
+    return (
+        f'<div class="zicht-footer" id="zicht-footer">'
+        f"{escape(provenance(release, language) + ' · ' + offline)}</div>"
+    )
 
 
 CSS = """
@@ -323,6 +372,7 @@ CSS = """
 .zicht-legend li { margin: 1px 0; white-space: nowrap; }
 .zicht-legend p { margin: 4px 0 0; }
 .zicht-method { color: #333333; font-style: italic; }
+.zicht-explain { color: #333333; white-space: normal; }
 .zicht-synthetic { color: #b2182b; font-weight: 600; }
 .zicht-swatch { display: inline-block; width: 16px; height: 11px; margin-right: 6px;
   vertical-align: -1px; border: 1px solid #6f6f6f; background: #ffffff; }

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 
 from zicht.maps._layers import ContextLayer, Geography, PreparedRelease
 from zicht.maps._themes import STATUS_MERGED, Theme
+from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED
 
 __all__ = ["png_name", "write_theme_pngs"]
@@ -60,7 +61,8 @@ def _draw_areas(ax: object, geography: Geography, theme: Theme) -> list[Artist]:
             ax=ax, color=list(colours[index]), edgecolor="#4d4d4d", linewidth=0.25
         )
         if (index < 0).any():
-            handles.append(Patch(facecolor="#ffffff", edgecolor="#6f6f6f", label="No value"))
+            label = say(geography.language, "legend_no_value")
+            handles.append(Patch(facecolor="#ffffff", edgecolor="#6f6f6f", label=label))
     suppressed = statuses == STATUS_SUPPRESSED
     if suppressed.any():
         cells = gpd.GeoSeries(frame.geometry.values[suppressed])
@@ -77,7 +79,7 @@ def _draw_areas(ax: object, geography: Geography, theme: Theme) -> list[Artist]:
     return handles
 
 
-def _draw_context(ax: object, layers: tuple[ContextLayer, ...]) -> list[Artist]:
+def _draw_context(ax: object, layers: tuple[ContextLayer, ...], language: str) -> list[Artist]:
     handles: list[Artist] = []
     for layer in layers:
         geoms = layer.geometry
@@ -96,7 +98,7 @@ def _draw_context(ax: object, layers: tuple[ContextLayer, ...]) -> list[Artist]:
                     linestyle="none",
                     markerfacecolor="#5aae61",
                     markeredgecolor="#00441b",
-                    label="Park",
+                    label=say(language, "context_park"),
                 )
             )
         else:
@@ -133,9 +135,14 @@ def _draw_theme(
         )
     if STATUS_MERGED in statuses:
         handles.append(
-            Patch(facecolor="#ffffff", edgecolor=_MERGED_EDGE, linestyle="--", label="Merged")
+            Patch(
+                facecolor="#ffffff",
+                edgecolor=_MERGED_EDGE,
+                linestyle="--",
+                label=say(prepared.language, "legend_merged"),
+            )
         )
-    handles += _draw_context(ax, prepared.context)
+    handles += _draw_context(ax, prepared.context, prepared.language)
     xmin, ymin, xmax, ymax = geography.frame.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
@@ -155,7 +162,7 @@ def _draw_theme(
         alignment="left",
     )
     legend.get_title().set_fontstyle("italic")
-    caption = f"{footer} · data date {data_date}" if data_date else footer
+    caption = f"{footer} · {data_date}" if data_date else footer
     figure.supxlabel(
         "\n".join(textwrap.wrap(caption, 160)), x=0.01, ha="left", fontsize=7, color="#333333"
     )
@@ -184,7 +191,7 @@ def write_theme_pngs(
     footer
         Provenance line.
     data_date
-        The data date, or empty.
+        The dates of the data in words (``"Gegevens: …"``), or empty.
     dpi
         Resolution.
 

@@ -23,6 +23,7 @@ from matplotlib.colors import to_hex
 
 from zicht._errors import SchemaError
 from zicht.maps._options import SCHEME_CLASSES, MapOptions
+from zicht.maps._words import format_number, local_title, local_unit, say
 from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED
 from zicht.schemas import IndicatorMeta
 
@@ -42,14 +43,14 @@ __all__ = [
 STATUS_MERGED = "merged"
 KNOWN_STATUSES = (STATUS_PUBLISHED, STATUS_SUPPRESSED, STATUS_MERGED)
 
-GEOGRAPHY_TITLES = {
-    "h3": "H3 cells",
-    "region": "Regions",
-    "buurt": "Buurten",
-    "wijk": "Wijken",
-    "gemeente": "Gemeenten",
-    "park": "Parks",
-}
+#: The published geographies zicht knows; their titles are ``geo_<name>`` in ``map.toml``.
+GEOGRAPHY_TITLES = ("h3", "region", "buurt", "wijk", "gemeente", "park")
+
+
+def geography_title(name: str, language: str) -> str:
+    """Return the title of a published geography (``"H3-cellen"``); else the name."""
+    return say(language, f"geo_{name}") if name in GEOGRAPHY_TITLES else name
+
 
 SCHEMES = {name: getattr(mapclassify, cls) for name, cls in SCHEME_CLASSES.items()}
 
@@ -107,7 +108,7 @@ class Theme:
     note: str
 
 
-def format_value(value: float, kind: str, unit: str) -> str:
+def format_value(value: float, kind: str, unit: str, language: str = "nl") -> str:
     """Format a published value with its unit for tooltips and legends.
 
     Parameters
@@ -118,33 +119,36 @@ def format_value(value: float, kind: str, unit: str) -> str:
         ``"count"`` (whole numbers with a thin thousands separator) or ``"rate"``.
     unit
         Unit text; ``%`` and ``‰`` follow the number without a space.
+    language
+        ``"nl"`` (default: decimal comma, Dutch unit words) or ``"en"``.
 
     Returns
     -------
     str
-        For example ``"1 250 addresses"`` (thin space) or ``"12.5%"``.
+        For example ``"1 250 adressen"`` (thin space) or ``"12,3%"``.
 
     Examples
     --------
     >>> format_value(12.345, "rate", "%")
-    '12.3%'
-    >>> format_value(25, "count", "addresses")
+    '12,3%'
+    >>> format_value(25, "count", "addresses", "en")
     '25 addresses'
     """
     if value is None or pd.isna(value):
-        return "no value"
-    number = _format_number(float(value), kind)
+        return say(language, "value_none")
+    number = _format_number(float(value), kind, language)
+    unit = local_unit(unit, language)
     if not unit:
         return number
     return f"{number}{unit}" if unit in ("%", "‰") else f"{number} {unit}"
 
 
-def _format_number(value: float, kind: str) -> str:
+def _format_number(value: float, kind: str, language: str) -> str:
     if kind in ("count", "rank", "flag") or value == 0:
-        return f"{round(value):,}".replace(",", "\u202f")
+        return format_number(round(value), 0, language)
     magnitude = abs(value)
     decimals = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 0.1 else 3
-    return f"{value:,.{decimals}f}".replace(",", "\u202f")
+    return format_number(value, decimals, language)
 
 
 def _palette(name: str, k: int) -> list[str]:
@@ -190,9 +194,11 @@ def choropleth_theme(
     entries: list[LegendEntry] = []
     observed = values[has_value]
     distinct = np.unique(observed)
+    language = options.language
+    unit = local_unit(meta.unit, language)
     if len(distinct) == 1:
         class_index[has_value] = 0
-        label = format_value(distinct[0], meta.kind, meta.unit)
+        label = format_value(distinct[0], meta.kind, meta.unit, language)
         entries.append(LegendEntry(_palette(options.palette, 1)[0], label))
     elif len(distinct) > 1:
         k = min(options.k, len(distinct))
@@ -210,21 +216,21 @@ def choropleth_theme(
         colours = _palette(options.palette, len(used))
         for new, old in enumerate(used):
             in_class = observed[yb == old]
-            low = format_value(in_class.min(), meta.kind, "")
-            high = format_value(min(bins[old], in_class.max()), meta.kind, "")
+            low = format_value(in_class.min(), meta.kind, "", language)
+            high = format_value(min(bins[old], in_class.max()), meta.kind, "", language)
             text = low if low == high else f"{low} – {high}"
-            entries.append(LegendEntry(colours[new], f"{text}{_unit_suffix(meta.unit)}"))
+            entries.append(LegendEntry(colours[new], f"{text}{_unit_suffix(unit)}"))
     value_text = tuple(
-        format_value(v, meta.kind, meta.unit) if ok else ""
+        format_value(v, meta.kind, meta.unit, language) if ok else ""
         for v, ok in zip(values, published, strict=True)
     )
-    scheme_name = options.scheme.replace("_", " ")
-    note = f"{scheme_name.capitalize()}, {len(entries)} classes of published values"
+    scheme_name = say(language, f"scheme_{options.scheme}")
+    note = say(language, "note_classes", scheme=scheme_name, n=len(entries))
     return Theme(
         key=key,
         geography=geography,
         column=meta.column,
-        title=title_with_unit(meta),
+        title=title_with_unit(meta, language),
         kind="choropleth",
         entries=tuple(entries),
         class_index=class_index,
@@ -233,13 +239,16 @@ def choropleth_theme(
     )
 
 
-def title_with_unit(meta: IndicatorMeta) -> str:
+def title_with_unit(meta: IndicatorMeta, language: str = "nl") -> str:
     """Return an indicator's title with its unit, e.g. ``"Vacancy (rate, %)"``.
 
     Parameters
     ----------
     meta
         The indicator.
+    language
+        The words zicht adds (``"(rate)"``, ``"addresses"``) in ``"nl"`` (default) or in
+        ``"en"`` (as the release holds them).
 
     Returns
     -------
@@ -248,16 +257,20 @@ def title_with_unit(meta: IndicatorMeta) -> str:
 
     Examples
     --------
-    >>> title_with_unit(IndicatorMeta("n", "Vacant addresses", "addresses"))
-    'Vacant addresses (addresses)'
-    >>> title_with_unit(IndicatorMeta("r", "Vacancy (rate)", "%", "rate"))
+    >>> title_with_unit(IndicatorMeta("n", "Leegstaande adressen", "addresses"))
+    'Leegstaande adressen (adressen)'
+    >>> title_with_unit(IndicatorMeta("r", "Vacancy (rate)", "%", "rate"), "en")
     'Vacancy (rate, %)'
+    >>> title_with_unit(IndicatorMeta("r", "Leegstand (rate)", "%", "rate"))
+    'Leegstand (percentage, %)'
     """
-    if not meta.unit:
-        return meta.title
-    if meta.title.endswith(")"):
-        return f"{meta.title[:-1]}, {meta.unit})"
-    return f"{meta.title} ({meta.unit})"
+    title = local_title(meta.title, language)
+    unit = local_unit(meta.unit, language)
+    if not unit:
+        return title
+    if title.endswith(")"):
+        return f"{title[:-1]}, {unit})"
+    return f"{title} ({unit})"
 
 
 def _unit_suffix(unit: str) -> str:
@@ -266,25 +279,26 @@ def _unit_suffix(unit: str) -> str:
     return unit if unit in ("%", "‰") else f" {unit}"
 
 
-# label -> (colour, legend text). Red/blue ColorBrewer RdBu: hot/cold stay apart for the common
-# colour-vision deficiencies, and deeper colours mean more confidence, as in ArcGIS Pro.
+# label -> (colour, catalogue key of the legend text). Red/blue ColorBrewer RdBu: hot/cold stay
+# apart for the common colour-vision deficiencies, and deeper colours mean more confidence, as
+# in ArcGIS Pro.
 GI_CLASSES: dict[str, tuple[str, str]] = {
-    "hot_99": ("#b2182b", "Hot spot, 99 % confidence"),
-    "hot_95": ("#ef8a62", "Hot spot, 95 % confidence"),
-    "hot_90": ("#fddbc7", "Hot spot, 90 % confidence"),
-    "not_significant": ("#f7f7f7", "Not significant"),
-    "cold_90": ("#d1e5f0", "Cold spot, 90 % confidence"),
-    "cold_95": ("#67a9cf", "Cold spot, 95 % confidence"),
-    "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
-    "isolated": ("#bababa", "Isolated: no neighbours, not tested"),
+    "hot_99": ("#b2182b", "gi_hot_99"),
+    "hot_95": ("#ef8a62", "gi_hot_95"),
+    "hot_90": ("#fddbc7", "gi_hot_90"),
+    "not_significant": ("#f7f7f7", "gi_not_significant"),
+    "cold_90": ("#d1e5f0", "gi_cold_90"),
+    "cold_95": ("#67a9cf", "gi_cold_95"),
+    "cold_99": ("#2166ac", "gi_cold_99"),
+    "isolated": ("#bababa", "gi_isolated"),
 }
 MORAN_CLASSES: dict[str, tuple[str, str]] = {
-    "HH": ("#d7191c", "High–high cluster"),
-    "HL": ("#fdae61", "High–low outlier"),
-    "LH": ("#abd9e9", "Low–high outlier"),
-    "LL": ("#2c7bb6", "Low–low cluster"),
-    "not_significant": ("#f7f7f7", "Not significant"),
-    "isolated": ("#bababa", "Isolated: no neighbours, not tested"),
+    "HH": ("#d7191c", "moran_hh"),
+    "HL": ("#fdae61", "moran_hl"),
+    "LH": ("#abd9e9", "moran_lh"),
+    "LL": ("#2c7bb6", "moran_ll"),
+    "not_significant": ("#f7f7f7", "gi_not_significant"),
+    "isolated": ("#bababa", "gi_isolated"),
 }
 _MORAN_ALIASES = {
     "high-high": "HH",
@@ -301,10 +315,6 @@ _MORAN_ALIASES = {
     "ll": "LL",
 }
 NOT_PUBLISHABLE_LABEL = "not publishable"
-_ALWAYS_SHOWN = {
-    "hotspot": ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99"),
-    "moran": ("HH", "HL", "LH", "LL", "not_significant"),
-}
 
 
 def _normalise_label(label: str) -> str:
@@ -345,8 +355,11 @@ def label_theme(
     q_column: str,
     kind: str,
     note: str,
+    language: str = "nl",
 ) -> Theme:
     """Colour hot-spot classes or Local Moran quadrants.
+
+    The legend lists only the classes that published features have.
 
     Parameters
     ----------
@@ -364,6 +377,8 @@ def label_theme(
         ``"hotspot"`` (Gi* confidence classes) or ``"moran"`` (quadrants).
     note
         Method line for the legend.
+    language
+        Language of the legend texts.
 
     Returns
     -------
@@ -386,7 +401,7 @@ def label_theme(
             f"expected one of {list(classes)}"
         )
     present = {lab for lab, ok in zip(labels, published, strict=True) if ok}
-    shown = [c for c in classes if c in _ALWAYS_SHOWN[kind] or c in present]
+    shown = [c for c in classes if c in present]
     position = {label: i for i, label in enumerate(shown)}
     q_values = (
         pd.to_numeric(frame[q_column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -400,26 +415,30 @@ def label_theme(
             value_text.append("")
             continue
         class_index[i] = position[label]
-        text = classes[label][1]
+        text = say(language, classes[label][1])
         if math.isfinite(q_values[i]) and label != "isolated":
-            text += f" ({_format_q(q_values[i])})"
+            text += f" ({_format_q(q_values[i], language)})"
         value_text.append(text)
-    title = "Hot spots (Getis-Ord Gi*)" if kind == "hotspot" else "Local Moran's I quadrants"
+    title = say(language, "title_hotspot" if kind == "hotspot" else "title_moran")
     return Theme(
         key=key,
         geography=geography,
         column=column,
         title=title,
         kind=kind,
-        entries=tuple(LegendEntry(*classes[label]) for label in shown),
+        entries=tuple(
+            LegendEntry(classes[label][0], say(language, classes[label][1])) for label in shown
+        ),
         class_index=class_index,
         value_text=tuple(value_text),
         note=note,
     )
 
 
-def _format_q(q: float) -> str:
-    return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
+def _format_q(q: float, language: str) -> str:
+    if q < 0.001:
+        return f"q < {format_number(0.001, 3, language)}"
+    return f"q = {format_number(q, 3, language)}"
 
 
 _METHOD_NAMES = {
@@ -435,7 +454,10 @@ _FDR_NAMES = {"fdr", "fdr_bh", "bh", "benjamini_hochberg", "benjamini-hochberg"}
 
 
 def hotspot_method_text(
-    settings: Mapping[str, Any] | None, default_method: str, tested: str | None = None
+    settings: Mapping[str, Any] | None,
+    default_method: str,
+    tested: str | None = None,
+    language: str = "nl",
 ) -> str:
     """Describe the test behind a hot-spot layer, e.g. ``"Gi*, 999 permutations, FDR q < 0.05"``.
 
@@ -449,6 +471,8 @@ def hotspot_method_text(
         Method name to use when ``settings`` names none.
     tested
         Title of the tested indicator, if known.
+    language
+        ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -460,6 +484,7 @@ def hotspot_method_text(
     >>> hotspot_method_text(
     ...     {"method": "gi_star", "permutations": 999, "correction": "fdr_bh", "alpha": 0.05},
     ...     "gi_star",
+    ...     language="en",
     ... )
     'Gi*, 999 permutations, FDR q < 0.05'
     """
@@ -468,30 +493,47 @@ def hotspot_method_text(
     parts = [_METHOD_NAMES.get(method.strip().lower().replace(" ", "_"), method)]
     permutations = settings.get("permutations")
     if permutations:
-        parts.append(f"{int(permutations)} permutations")
+        parts.append(say(language, "method_permutations", n=int(permutations)))
     elif "permutations" in settings:
-        parts.append("analytic p-values")
+        parts.append(say(language, "method_analytic"))
+    parts += _correction_parts(settings, language)
+    weights = settings.get("weights")
+    if weights:
+        parts.append(say(language, "method_weights", weights=_weights_text(settings, language)))
+    if tested:
+        parts.append(say(language, "method_tested", tested=tested))
+    return ", ".join(parts)
+
+
+def _correction_parts(settings: Mapping[str, Any], language: str) -> list[str]:
     alpha = settings.get("alpha")
     alpha_text = f"{float(alpha):g}" if isinstance(alpha, int | float) else None
+    if alpha_text is not None and language == "nl":
+        alpha_text = alpha_text.replace(".", ",")
     correction = str(settings.get("correction") or "").strip().lower()
     if alpha_text is not None:
         if correction in _FDR_NAMES:
-            parts.append(f"FDR q < {alpha_text}")
-        elif correction == "bonferroni":
-            parts.append(f"Bonferroni p < {alpha_text}")
-        else:
-            parts.append(f"p < {alpha_text}")
-    elif correction in _FDR_NAMES:
-        parts.append("FDR-adjusted")
-    elif correction and correction != "none":
-        parts.append(f"{correction} correction")
-    weights = settings.get("weights")
-    if weights:
-        k = settings.get("k")
-        parts.append(f"weights: {weights}" + (f" (k = {k})" if k not in (None, "") else ""))
-    if tested:
-        parts.append(f"tested: {tested}")
-    return ", ".join(parts)
+            return [say(language, "method_fdr", alpha=alpha_text)]
+        if correction == "bonferroni":
+            return [say(language, "method_bonferroni", alpha=alpha_text)]
+        return [say(language, "method_p", alpha=alpha_text)]
+    if correction in _FDR_NAMES:
+        return [say(language, "method_fdr_adjusted")]
+    if correction and correction != "none":
+        return [say(language, "method_correction", name=correction)]
+    return []
+
+
+_WEIGHTS = ("h3_kring", "queen", "rook", "knn", "distance_band", "custom")
+
+
+def _weights_text(settings: Mapping[str, Any], language: str) -> str:
+    """Say the neighbours of a test (``"cellen tot 1 ring(en) eromheen"``)."""
+    weights = str(settings["weights"])
+    k = settings.get("k")
+    if weights in _WEIGHTS:
+        return say(language, f"weights_{weights}", k=k if k not in (None, "") else "?")
+    return weights + (f" (k = {k})" if k not in (None, "") else "")
 
 
 def check_statuses(frame: pd.DataFrame, geography: str) -> list[str]:

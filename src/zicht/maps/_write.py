@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +41,7 @@ from zicht.maps._page import (
     SETUP_JS,
     config,
     data_json,
+    dates_text,
     escape,
     footer_html,
     legend_html,
@@ -48,6 +50,7 @@ from zicht.maps._page import (
 )
 from zicht.maps._png import write_theme_pngs
 from zicht.maps._themes import SCHEMES, Theme
+from zicht.maps._words import say
 from zicht.publish import Release
 
 __all__ = [
@@ -61,17 +64,18 @@ __all__ = [
     "write_map",
 ]
 
-# Background tiles, only when asked for: both need internet when the map is opened.
+# Background tiles, only when asked for: both need internet when the map is opened. "name" is
+# the key of the layer's name in the map catalogue (map.toml).
 TILES: Mapping[str, Mapping[str, Any]] = {
     "pdok": {
-        "name": "Background: PDOK BRT-Achtergrondkaart (grey, online)",
+        "name": "tiles_pdok",
         "url": "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
         "attr": 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> / PDOK',
         "links": ("https://service.pdok.nl/", "https://www.kadaster.nl"),
         "max_zoom": 19,
     },
     "osm": {
-        "name": "Background: OpenStreetMap (online)",
+        "name": "tiles_osm",
         "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
         "contributors",
@@ -100,6 +104,27 @@ def _tile_spec(tiles: str | None) -> Mapping[str, Any] | None:
     return TILES[tiles]
 
 
+# folium's page, with the language of its words (WCAG 3.1.1).
+_PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="{{ this.zicht_language }}">\n'
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "    {{this.header.render(**kwargs)}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+# folium's viewport forbids zooming the page (maximum-scale=1.0, user-scalable=no); WCAG
+# 1.4.4 asks that text can be enlarged.
+_FIXED_VIEWPORT = re.compile(r",\s*maximum-scale=[\d.]+|,\s*user-scalable=no")
+
+
 class _OfflineMap(folium.Map):
     """A folium map that links no CDN asset; Leaflet is inlined by :func:`build_map`."""
 
@@ -108,6 +133,15 @@ class _OfflineMap(folium.Map):
         # Own empty lists: folium's defaults are CDN links, shared module-wide.
         self.default_js = []
         self.default_css = []
+
+    def render(self, **kwargs: Any) -> None:
+        """Render as folium does, with a viewport that lets the page be zoomed."""
+        super().render(**kwargs)
+        header = cast(Figure, self.get_root()).header
+        name = self.get_name()
+        if name in header._children:
+            text = header._children[name].render()
+            header._children[name] = Element(_FIXED_VIEWPORT.sub("", text))
 
 
 class _Setup(MacroElement):
@@ -209,15 +243,18 @@ def build_map(
         # Quarter zoom steps let the study area fill the window instead of half of it.
         zoom_snap=0.25,
     )
+    language = prepared.language
     figure = cast(Figure, fmap.get_root())
-    figure.title = escape(release.metadata.get("title") or "zicht risk map")
+    figure._template = _PAGE_TEMPLATE
+    figure.zicht_language = language  # type: ignore[attr-defined]
+    figure.title = escape(release.metadata.get("title") or say(language, "page_title"))
     figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
     figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
     figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
     figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
     default = _default_theme(prepared.themes, release)
     figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
-    figure.html.add_child(Element(footer_html(release)), name="zicht_footer")
+    figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
 
     setup = _Setup(
         data_json(prepared), script_json(config(prepared, release, tiles=tile_spec is not None))
@@ -227,7 +264,7 @@ def build_map(
         folium.TileLayer(
             tiles=tile_spec["url"],
             attr=tile_spec["attr"],
-            name=html.escape(tile_spec["name"]),
+            name=html.escape(say(language, tile_spec["name"])),
             overlay=True,
             control=True,
             max_zoom=tile_spec["max_zoom"],
@@ -235,7 +272,7 @@ def build_map(
     for theme in prepared.themes:
         _layer_for_theme(setup, prepared, theme, show=theme is default).add_to(fmap)
     for context in prepared.context:
-        _layer_for_context(setup, context).add_to(fmap)
+        _layer_for_context(setup, context, language).add_to(fmap)
     # The view is fitted to the study area by the setup script, around the legend.
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _stable_ids(figure)
@@ -277,8 +314,14 @@ def _layer_for_theme(
     return _ZichtLayer(setup, "themeLayer", theme.key, name, overlay=False, show=show)
 
 
-def _layer_for_context(setup: _Setup, context: ContextLayer) -> _ZichtLayer:
-    name = "Parks" if context.kind == "park" else f"{context.title} boundaries"
+def _layer_for_context(setup: _Setup, context: ContextLayer, language: str) -> _ZichtLayer:
+    own = context.name.lower()
+    if context.kind == "park":
+        name = say(language, "overlay_parks")
+    elif own in ("buurt", "wijk", "gemeente"):
+        name = say(language, f"outline_{own}")
+    else:
+        name = say(language, "outline_other", name=context.title)
     return _ZichtLayer(setup, "contextLayer", f"c:{context.name}", name, overlay=True, show=True)
 
 
@@ -377,8 +420,8 @@ def write_layer_pngs(
     return write_theme_pngs(
         prepared,
         Path(folder),
-        status_texts=status_texts(release),
-        footer=provenance(release),
-        data_date=str(release.metadata.get("data_date") or ""),
+        status_texts=status_texts(release, prepared.language),
+        footer=provenance(release, prepared.language),
+        data_date=dates_text(release.metadata, prepared.language),
         dpi=dpi,
     )

@@ -21,6 +21,7 @@ from zicht.publish._disclosure import (
 )
 from zicht.publish._model import NOT_PUBLISHABLE_LABEL, STATISTIC_PREFIXES, LayerInput, units_band
 from zicht.publish._rules import DisclosureRules
+from zicht.publish._windows import published_window_rates
 from zicht.schemas import IndicatorMeta, parse_rate_column
 
 __all__ = [
@@ -203,12 +204,14 @@ def publish_columns(
     rounded: bool,
     source: pd.DataFrame | None,
     band_for_hidden: str | None = None,
+    h3_k: int | None = None,
 ) -> None:
     """Add ``n_units``, ``n_units_band`` and every indicator column to ``out`` (in place).
 
     ``features`` holds what is published and the counts per feature; ``source`` (aligned to
-    ``out``) holds the values of ``"value"`` columns and of smoothed rates that cannot be
-    recomputed here.
+    ``out``) holds the values of ``"value"`` columns, and says by its column which layers
+    carry a spatially smoothed rate (recomputed here from published values, over ``h3_k``
+    rings on the H3 layer, touching or overlapping neighbours elsewhere).
     """
     published, n, counts = features.published, features.n, features.counts
     size = len(n)
@@ -253,13 +256,14 @@ def publish_columns(
             fuzzy = link.per * eb_global_rates(
                 np.nan_to_num(k_pub), np.nan_to_num(base_pub), reference=(k, base)
             )
-        else:
-            given = (
-                pd.to_numeric(source[link.column], errors="coerce").to_numpy(dtype=float)
-                if source is not None and link.column in source
-                else np.full(size, np.nan)
+        elif source is not None and link.column in source:
+            # a window statistic: from the published figures of published features only
+            usable = published & (state != HIDDEN) & (base >= thr)
+            exact = fuzzy = published_window_rates(
+                out, usable, k_pub, base_pub, per=link.per, h3_k=h3_k
             )
-            exact, fuzzy = given, np.full(size, np.nan)
+        else:
+            exact = fuzzy = np.full(size, np.nan)
         value = np.where(state == ROUNDED, fuzzy, exact)
         value = np.round(value, rules.rate_decimals)
         value[hidden] = np.nan

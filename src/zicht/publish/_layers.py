@@ -245,6 +245,7 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
         rounded=rules.is_rounded("h3"),
         source=aligned,
         band_for_hidden=NOT_PUBLISHED_BAND,
+        h3_k=hotspot_k_of(layer, ctx.metadata),
     )
     out["region_id"] = main_region.fillna("").astype("str").to_numpy()
     withheld = publish_hotspots(

@@ -70,7 +70,7 @@ __all__ = [
 H3_KERNELS = ("binary", "uniform", "triangular", "quadratic", "quartic", "gaussian")
 
 #: Methods accepted by :func:`polygon_graph`.
-POLYGON_METHODS = ("queen", "rook", "knn", "distance_band")
+POLYGON_METHODS = ("queen", "rook", "intersects", "knn", "distance_band")
 
 _MAX_K = 10
 
@@ -519,6 +519,19 @@ def h3_graph(
 # --------------------------------------------------------------------------------------
 
 
+def _intersects_graph(geometry: gpd.GeoSeries) -> Graph:
+    """Binary graph of the geometries that touch or overlap one another."""
+    import shapely
+
+    geoms = geometry.to_numpy()
+    focal, neighbor = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = focal != neighbor
+    graph, _ = _graph_from_positions(
+        pd.Index(geometry.index), focal[keep], neighbor[keep], np.ones(int(keep.sum()))
+    )
+    return graph
+
+
 def _check_polygon_method(method: str, k: int | None, threshold: float | None) -> None:
     """Raise ConfigError unless ``k`` and ``threshold`` fit the polygon ``method``."""
     if method not in POLYGON_METHODS:
@@ -549,9 +562,10 @@ def polygon_graph(
     frame
         Polygons; the index holds the unit ids (unique) and becomes the graph's ids.
     method
-        ``"queen"`` (shared edge or corner), ``"rook"`` (shared edge), ``"knn"`` (the
-        ``k`` nearest centroids) or ``"distance_band"`` (centroids within ``threshold``
-        metres, binary).
+        ``"queen"`` (shared edge or corner), ``"rook"`` (shared edge), ``"intersects"``
+        (the geometries touch or overlap: queen, and also polygons that overlap without a
+        shared vertex, as quantised boundaries do), ``"knn"`` (the ``k`` nearest
+        centroids) or ``"distance_band"`` (centroids within ``threshold`` metres, binary).
     k
         Number of neighbours, required for ``"knn"`` only.
     threshold
@@ -603,6 +617,8 @@ def polygon_graph(
 
     if method in ("queen", "rook"):
         built = Graph.build_contiguity(geometry, rook=method == "rook")
+    elif method == "intersects":
+        built = _intersects_graph(geometry)
     elif method == "knn":
         assert k is not None  # checked above
         if k >= len(geometry):
