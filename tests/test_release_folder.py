@@ -1,9 +1,10 @@
 """Whole or nothing: a release folder holds the old release or the new one, never a mix.
 
 The fast tests drive :func:`zicht.export.staged_release` with a small writer in a child
-process that is SIGKILLed at chosen points; the slow ones kill real `zicht demo` runs
-(every file staged, after the check, between the two moves, and while the GeoPackage is
-being written), run two at once into one folder, and leave a stale lock behind.
+process that is SIGKILLed at chosen points (while writing, after the check, between the two
+moves), run two at once and leave a stale lock behind; the slow ones kill real `zicht run`
+runs of a newcomer's tiny config (every file staged, and while the GeoPackage is being
+written) and run two at once into one folder.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from newcomer_fixtures import CONFIG, newcomer
 from zicht import OutputError
-from zicht.export import file_sha256, internal_dir_for, lock_path_for, staged_release
+from zicht.export import (
+    ensure_unlocked,
+    file_sha256,
+    internal_dir_for,
+    lock_path_for,
+    staged_release,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -141,10 +149,13 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(old_release):
         assert "wordt al geschreven door een andere run" in message
         assert "is being written by another run" in message
         assert f"proces {first.pid}" in message and str(lock_path_for(old_release)) in message
+        with pytest.raises(OutputError, match=f"process {first.pid}"):
+            ensure_unlocked(old_release)  # what `zicht run` asks before checking its inputs
     finally:
         first.kill()
         first.wait()
     assert _versions(old_release) == {"old"}
+    ensure_unlocked(old_release)  # free again
 
 
 def test_a_stale_lock_is_taken_over_with_a_warning(old_release):
@@ -191,36 +202,24 @@ def test_an_out_that_is_a_file_or_holds_other_files_or_inputs_is_refused(tmp_pat
 
 
 # ----------------------------------------------------------------------------- real runs
-
-DEMO_RUN = textwrap.dedent(
-    """
-    import sys
-    from dataclasses import replace
-    from zicht import ZichtError
-    from zicht.config import DEMO_CONFIG_PATH, load_config
-    from zicht.pipeline import run
-    config = load_config(DEMO_CONFIG_PATH)
-    unc = replace(config.composite.uncertainty, draws=100)
-    units = replace(config.inputs.units, seed=int(sys.argv[2]))
-    config = replace(config, stats=replace(config.stats, permutations=0),
-                     composite=replace(config.composite, uncertainty=unc),
-                     inputs=replace(config.inputs, units=units))
-    try:
-        run(config, sys.argv[1])
-    except ZichtError as exc:  # as the command line reports it
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    """
-)
+# A newcomer's tiny config (eight Ede buurten, 600 SYNTHETIC units, no permutations): a run
+# takes seconds, so killing real runs stays cheap.
 
 
-def _demo(out: Path, seed: int, kill_at: str = "") -> subprocess.Popen[str]:
+@pytest.fixture(scope="module")
+def tiny_config(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    files = newcomer(folder, config=CONFIG.replace("permutations = 99", "permutations = 0"))
+    return files.config
+
+
+def _run(config: Path, out: Path, kill_at: str = "") -> subprocess.Popen[str]:
     env = {**ENV, "ZICHT_TEST_KILL_AT": kill_at} if kill_at else ENV
     return subprocess.Popen(
-        [sys.executable, "-c", DEMO_RUN, str(out), str(seed)],
+        [sys.executable, "-m", "zicht", "run", str(config), "--out", str(out)],
         env=env,
         stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         text=True,
     )
 
@@ -235,10 +234,6 @@ def _check(out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _run_id(out: Path) -> str:
-    return json.loads((out / "manifest.json").read_text())["metadata"]["run_id"]
-
-
 def _complete(out: Path) -> None:
     """Every file the manifest lists is there with its hash, and nothing else."""
     manifest = json.loads((out / "run_manifest.json").read_text())
@@ -249,45 +244,50 @@ def _complete(out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_release(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "demo"
-    first = _demo(out, 1)
-    assert first.wait(timeout=600) == 0, first.stderr.read() if first.stderr else ""
+def tiny_release(tiny_config):
+    out = tiny_config.parent / "rel"
+    first = _run(tiny_config, out)
+    _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err[-2000:]
     return out
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["written", "while-writing"])
-def test_a_killed_demo_run_leaves_the_old_release_complete_and_checked(demo_release, point):
-    before = {p.name: file_sha256(p) for p in demo_release.iterdir()}
-    run = _demo(demo_release, 2, "" if point == "while-writing" else point)
+def test_a_killed_run_leaves_the_old_release_complete_and_checked(tiny_config, tiny_release, point):
+    before = {p.name: file_sha256(p) for p in tiny_release.iterdir()}
+    run = _run(tiny_config, tiny_release, "" if point == "while-writing" else point)
     if point == "while-writing":  # the release's GeoPackage is half written
-        stage = demo_release.parent / f"demo.zicht-unfinished-{run.pid}"
+        stage = tiny_release.parent / f"rel.zicht-unfinished-{run.pid}"
         deadline = time.monotonic() + 300
         while not (stage / "release.gpkg").exists() and run.poll() is None:
             assert time.monotonic() < deadline
-            time.sleep(0.01)
+            time.sleep(0.005)
         run.send_signal(signal.SIGKILL)
-    assert run.wait(timeout=600) == -signal.SIGKILL
-    assert {p.name: file_sha256(p) for p in demo_release.iterdir()} == before
-    _complete(demo_release)
-    checked = _check(demo_release)
+    run.communicate(timeout=600)
+    assert run.returncode == -signal.SIGKILL
+    assert {p.name: file_sha256(p) for p in tiny_release.iterdir()} == before
+    _complete(tiny_release)
+    checked = _check(tiny_release)
     assert checked.returncode == 0, checked.stdout[-2000:]
 
 
 @pytest.mark.slow
-def test_two_demo_runs_into_one_folder_one_refuses_and_the_release_is_whole(tmp_path):
-    out = tmp_path / "demo"
-    first = _demo(out, 1)
+def test_two_runs_into_one_folder_one_refuses_and_the_release_is_whole(tiny_config, tmp_path):
+    out = tmp_path / "rel"
+    first = _run(tiny_config, out)
     deadline = time.monotonic() + 120
     while not lock_path_for(out).exists():
         assert time.monotonic() < deadline and first.poll() is None
-        time.sleep(0.01)
-    second = _demo(out, 2)
-    assert second.wait(timeout=600) == 9
-    message = second.stderr.read() if second.stderr else ""
+        time.sleep(0.005)
+    second = _run(tiny_config, out)
+    _, message = second.communicate(timeout=600)
+    assert second.returncode == 9, message[-2000:]
+    message = " ".join(message.split())  # the command line wraps long lines
     assert "wordt al geschreven door een andere run" in message, message[-2000:]
     assert f"proces {first.pid}" in message
-    assert first.wait(timeout=600) == 0
+    assert "Traceback" not in message
+    _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err[-2000:]
     _complete(out)
     assert _check(out).returncode == 0

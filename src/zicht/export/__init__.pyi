@@ -15,6 +15,9 @@ from ._folder import (
     ReleaseStage as ReleaseStage,
 )
 from ._folder import (
+    ensure_unlocked as ensure_unlocked,
+)
+from ._folder import (
     internal_dir_for as internal_dir_for,
 )
 from ._folder import (

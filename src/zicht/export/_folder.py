@@ -53,6 +53,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = [
     "KILL_HOOK",
     "ReleaseStage",
+    "ensure_unlocked",
     "internal_dir_for",
     "kill_point",
     "lock_path_for",
@@ -199,6 +200,38 @@ def _acquire(out: Path) -> _Lock:
         os.write(fd, json.dumps(mine).encode("utf-8"))
         os.fsync(fd)
         return _Lock(path, fd)
+
+
+def ensure_unlocked(out_dir: str | Path) -> None:
+    """Refuse at once when another run holds the lock of ``out_dir`` (before a long check).
+
+    The run takes the lock itself later (:func:`staged_release`); this lets ``zicht run``
+    say so before it spends time checking its inputs. A stale lock passes.
+
+    Parameters
+    ----------
+    out_dir
+        The release folder (``--out``).
+
+    Raises
+    ------
+    OutputError
+        If a living run holds the lock; the message names its process and start time.
+    """
+    out = Path(out_dir)
+    if out.is_symlink():
+        out = out.resolve()
+    path = lock_path_for(out)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return  # no lock (or none readable): the run itself reports what it finds
+    try:
+        if not _try_flock(fd):
+            held = _holder(_read(fd)) or {"pid": "?", "host": "?", "started": "?"}
+            raise OutputError(_both("locked", out=out, lock=path, **held))
+    finally:
+        os.close(fd)  # closing drops the lock this probe may have taken
 
 
 # ----------------------------------------------------------------------------- the folders
