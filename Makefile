@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national national-run bench-join bench-publish bench-density \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -54,6 +54,11 @@ bench-hotspots: $(STAMP)
 # How long `zicht --help` and a config error take (median of 5 fresh runs); last line RESULT ...
 bench-start: $(STAMP)
 	$(BIN)/python benchmarks/bench_start.py
+
+# The six shipped maps (demo + examples) opened in headless Chromium: time to ready, JS heap,
+# Leaflet layers built and file size; last line RESULT ...
+bench-maps: $(STAMP) services
+	$(BIN)/python benchmarks/bench_maps.py
 
 # Kernel density at 3 million SYNTHETIC units, chunked and all at once (fresh process each);
 # last line RESULT ...

@@ -83,7 +83,14 @@ from zicht.indicators import (
 )
 from zicht.ingest import LayerReport
 from zicht.maps import MapOptions, write_map
-from zicht.publish import LayerInput, Release, UnitTable, publish_derived, publish_release
+from zicht.publish import (
+    LayerInput,
+    Release,
+    UnitTable,
+    publish_derived,
+    publish_magnitudes,
+    publish_release,
+)
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
 from zicht.synthetic import SYNTHETIC_NOTE
@@ -476,7 +483,9 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     config
         The configuration, e.g. from :func:`zicht.config.load_config`.
     out_dir
-        Folder for the outputs (created if needed).
+        Folder for the outputs (created if needed). It is locked for the run and replaced
+        whole, only once every file is written and passes the checker's code path; on any
+        failure it is left as it was (docs/publication.md, "Whole or nothing").
 
     Returns
     -------
@@ -487,6 +496,9 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     ------
     ConfigError, ProfilingError, InputError, DisclosureError
         As the stages raise them; nothing is written before every check has passed.
+    OutputError
+        If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
+        other files, holds an input, or cannot be written beside.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -506,6 +518,8 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
         unit_table = _unit_table(config, joined)
         release = _publish(config, stats, layers, metadata, unit_table)
+        if config.magnitudes:
+            release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
         if config.composite.enabled:
             release, composites = _with_composite(config, release)

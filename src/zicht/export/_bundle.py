@@ -358,6 +358,7 @@ def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
                 f"| {s['hidden_primary']:,} | {s['secondary_rounded']:,} "
                 f"| {s['secondary_hidden']:,} |"
             )
+    lines += _magnitude_lines(d.get("magnitudes") or {}, rules)
     lines += [
         "",
         "Secondary suppressions of populations: "
@@ -366,6 +367,28 @@ def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
         f"{d.get('hotspot_scores_withheld', 0):,}.",
         "",
     ]
+    return lines
+
+
+def _magnitude_lines(magnitudes: dict[str, Any], rules: DisclosureRules) -> list[str]:
+    """Return the magnitudes table of the disclosure report (per column and layer)."""
+    if not magnitudes:
+        return []
+    lines = [
+        "",
+        f"## Magnitudes (p% rule {rules.p_pct:g} %, dominance ({rules.dominance_n}, "
+        f"{rules.dominance_pct:g} %), at least {rules.min_companies} contributors; the "
+        "union of the areas hidden together passes the same rules)",
+        "",
+        "| column | layer | published | hidden (rules) | secondary: hidden | area not published |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for col, spec in magnitudes.items():
+        for layer, s in spec["layers"].items():
+            lines.append(
+                f"| {col} | {layer} | {s['published']:,} | {s['primary_hidden']:,} "
+                f"| {s['secondary_hidden']:,} | {s['area_not_published']:,} |"
+            )
     return lines
 
 

@@ -378,8 +378,9 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     """Serialise a geography as GeoJSON with compact, escaped properties.
 
     Each feature carries ``h`` (escaped name and code), ``b`` (escaped units band), ``s``
-    (status) and, when published, ``c`` (class per theme) and ``t`` (escaped value text per
-    theme). Features that are not published carry no value at all.
+    (status) and, when published, ``x`` (the composite's rank and interval, if any). The
+    values of each theme are kept apart, per theme (``zicht.maps._controls.theme_config``),
+    so that only the theme shown is drawn. Features that are not published carry no value.
 
     Parameters
     ----------
@@ -405,8 +406,6 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
         prop["s"] = status
         if status == STATUS_PUBLISHED:
-            prop["c"] = [int(t.class_index[i]) for t in geography.themes]
-            prop["t"] = [html.escape(t.value_text[i]) for t in geography.themes]
             if extras is not None and extras[i]:
                 prop["x"] = html.escape(extras[i])
         elif status == STATUS_MERGED and regions and regions[i]:
