@@ -291,3 +291,24 @@ def test_two_runs_into_one_folder_one_refuses_and_the_release_is_whole(tiny_conf
     assert first.returncode == 0, err[-2000:]
     _complete(out)
     assert _check(out).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_release_the_checker_fails_is_not_moved_in(tiny_release):
+    import pandas as pd
+
+    from zicht import DisclosureError
+
+    before = {p.name: file_sha256(p) for p in tiny_release.iterdir()}
+    units = pd.read_parquet(internal_dir_for(tiny_release) / "units.parquet")
+    with pytest.raises(DisclosureError) as failed, staged_release(tiny_release) as stage:
+        for path in tiny_release.iterdir():
+            (stage.out / path.name).write_bytes(path.read_bytes())
+        assert stage.internal is not None
+        units.iloc[: len(units) // 2].to_parquet(stage.internal / "units.parquet")
+        stage.verify(stage.internal / "units.parquet")  # half the units: the values disagree
+        stage.commit()
+    assert "haalt zicht check niet" in str(failed.value)
+    assert "does not pass zicht check" in str(failed.value)
+    assert {p.name: file_sha256(p) for p in tiny_release.iterdir()} == before
+    assert not list(tiny_release.parent.glob("rel*.zicht-unfinished-*"))

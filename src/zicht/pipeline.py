@@ -30,10 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import DisclosureError, ProfilingError
-from zicht._strings import text
+from zicht._errors import ProfilingError
 from zicht._version import __version__
-from zicht.check import check_release
 from zicht.config import (
     DEMO_CONFIG_PATH,
     DEMO_INDICATORS,
@@ -569,29 +567,9 @@ def _write_whole(
     paths.update({f"internal_{role}": path for role, path in internal.items()})
     kill_point("written")
     internal_run = record.config.rules.purpose == "internal"  # marked NIET VOOR PUBLICATIE
-    _verify(stage.out, internal["units"], stage.final, allow_internal=internal_run)
+    stage.verify(internal["units"], allow_internal=internal_run)
     stage.commit()
     return summary, {role: stage.final_path(p) for role, p in paths.items()}
-
-
-def _verify(release_dir: Path, units: Path, out: Path, *, allow_internal: bool) -> None:
-    """Run ``zicht check`` on the staged files; a violation stops the release."""
-    report = check_release(release_dir, units, allow_internal=allow_internal)
-    if not report.ok:
-        first = report.violations[0]
-        raise DisclosureError(
-            "\n".join(
-                text(
-                    "release",
-                    "check_failed",
-                    lang,
-                    n=len(report.violations),
-                    out=out,
-                    first=f"{first.check} · {first.where}: {first.detail}",
-                )
-                for lang in ("nl", "en")
-            )
-        )
 
 
 def _join(

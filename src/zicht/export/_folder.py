@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zicht._errors import OutputError
+from zicht._errors import DisclosureError, OutputError
 from zicht._strings import text
 
 try:  # POSIX
@@ -349,6 +349,31 @@ class ReleaseStage:
             if stage is not None and (p == stage or stage in p.parents):
                 return final / p.relative_to(stage)
         return p
+
+    def verify(self, units: Path, *, allow_internal: bool = False) -> None:
+        """Run the checker's code path (``zicht check``) on the staged release.
+
+        Parameters
+        ----------
+        units
+            The staged unit-level file the release was computed from.
+        allow_internal
+            Whether a release marked NIET VOOR PUBLICATIE may pass (``purpose = "internal"``).
+
+        Raises
+        ------
+        DisclosureError
+            On the first violation: nothing is moved, ``final`` stays as it was.
+        """
+        from zicht.check import check_release  # the independent checker, loaded when used
+
+        report = check_release(self.out, units, allow_internal=allow_internal)
+        if not report.ok:
+            first = report.violations[0]
+            where = f"{first.check} · {first.where}: {first.detail}"
+            raise DisclosureError(
+                _both("check_failed", n=len(report.violations), out=self.final, first=where)
+            )
 
     def commit(self) -> None:
         """Move both folders into place (release first); the previous ones are removed."""
