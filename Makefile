@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-density \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
 
 $(STAMP): pyproject.toml
@@ -84,6 +84,11 @@ bench-join: national
 # The whole country at H3 res 9 merged into publishable regions; last line is RESULT ...
 bench-publish: national
 	$(BIN)/python benchmarks/bench_publish.py --data data/national
+
+# The information loss of the demo and every worked example, and what areas that pass the
+# threshold keep (issue 17); last line is RESULT ...
+bench-loss: $(STAMP)
+	$(BIN)/python benchmarks/bench_loss.py
 
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo

@@ -254,8 +254,45 @@ def disclosure_report(release: Release) -> str:
         "",
         *_regions_lines(d),
         *_layer_lines(release, d),
+        *_loss_lines(d),
     ]
     return "\n".join(lines)
+
+
+def _loss_lines(d: dict[str, Any]) -> list[str]:
+    """Return the report's section on information loss (none without a measurement)."""
+    loss = d.get("loss")
+    if not loss:
+        return []
+
+    def show(value: Any, unit: str = "") -> str:
+        return "–" if value is None else f"{value:g}{unit}"
+
+    lines = [
+        "## Information loss",
+        "",
+        "What disclosure control cost, against the unprotected figures (aggregates over a "
+        f"whole layer; a figure resting on fewer than {loss['min_features']} features, or a "
+        "share where 1 % of the layer's units is below the threshold, shows –). A feature "
+        "without a value counts as withheld, with its reason, also where its population is "
+        "shown.",
+        "",
+        "| layer | value | features | with a value | withheld (why) | units in features "
+        "with a value | mean abs. deviation | mean rel. deviation | Hellinger |",
+        "|---|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for name, layer in loss["layers"].items():
+        for column, c in layer["columns"].items():
+            why = ", ".join(f"{k} {v:,}" for k, v in c["withheld"].items()) or "none"
+            dev = c.get("mean_abs_dev", c.get("mean_abs_dev_points"))
+            lines.append(
+                f"| {name} | {column} | {c['features']:,} | {c['with_value']:,} | {why} "
+                f"| {show(c['units_with_value_pct'], ' %')} "
+                f"| {show(dev, '' if 'mean_abs_dev' in c else ' points')} "
+                f"| {show(c['mean_rel_dev_pct'], ' %')} | {show(c.get('hellinger'))} |"
+            )
+    lines.append("")
+    return lines
 
 
 def _internal_lines(release: Release) -> list[str]:

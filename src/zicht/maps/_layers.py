@@ -35,7 +35,7 @@ from zicht.maps._themes import (
     title_with_unit,
 )
 from zicht.maps._words import say
-from zicht.publish import STATUS_PUBLISHED, Release
+from zicht.publish import NOT_PUBLISHED_BAND, STATUS_PUBLISHED, Release
 from zicht.schemas import RD_NEW
 
 __all__ = [
@@ -396,8 +396,8 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     """
     frame = geography.frame
     ids = [_text(v) for v in frame["area_id"]]
-    names = [_text(v) for v in frame["area_name"]]
-    bands = [_text(v) for v in frame["n_units_band"]]
+    names = [_local_name(_text(v), geography.language) for v in frame["area_name"]]
+    bands = [_local_band(_text(v), geography.language) for v in frame["n_units_band"]]
     statuses = geography.statuses.tolist()
     regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
     extras = composite_texts(frame, geography.rank_interval, geography.language)
@@ -412,6 +412,19 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
             prop["r"] = html.escape(regions[i])
         properties.append(script_json(prop))
     return _features_json(geography.web_geometry, properties)
+
+
+_H3_NAME = re.compile(r"H3 res (\d+)")
+
+
+def _local_name(name: str, language: str) -> str:
+    """Say the name the publisher gives an H3 cell (``"H3 res 9"``) in the page's language."""
+    match = _H3_NAME.fullmatch(name)
+    return say(language, "h3_cell_name", resolution=match.group(1)) if match else name
+
+
+def _local_band(band: str, language: str) -> str:
+    return say(language, "band_not_published") if band == NOT_PUBLISHED_BAND else band
 
 
 def context_features_json(layer: ContextLayer, script_json: Any) -> str:

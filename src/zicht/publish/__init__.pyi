@@ -12,6 +12,9 @@ from ._magnitudes import (
     publish_magnitudes as publish_magnitudes,
 )
 from ._model import (
+    NOT_PUBLISHED_BAND as NOT_PUBLISHED_BAND,
+)
+from ._model import (
     STATUS_MERGED as STATUS_MERGED,
 )
 from ._model import (
