@@ -42,7 +42,6 @@ from zicht.publish import DisclosureRules, Release, UnitTable, unit_record_keys
 __all__ = [
     "disclosure_report",
     "file_sha256",
-    "internal_dir_for",
     "write_internal_files",
     "write_release",
 ]
@@ -98,16 +97,6 @@ def _require_release(release: object, what: str) -> Release:
             f"{what} accepts only a zicht.publish.Release, got {type(release).__name__}"
         )
     return release
-
-
-def internal_dir_for(out_dir: str | Path) -> Path:
-    """Return the folder for the files that stay inside the secure environment.
-
-    A sibling of the release folder named ``<release>_internal`` (``out/demo`` →
-    ``out/demo_internal``), never inside it.
-    """
-    out = Path(out_dir)
-    return out.parent / f"{out.name}_internal"
 
 
 def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
