@@ -117,6 +117,8 @@ def _units_with_flags(care) -> pd.DataFrame:
     internal = pd.read_parquet(care["result"].paths["internal_units"])
     generated = gpd.read_parquet(care["tmp"] / "data" / "units.parquet")
     flags = pd.DataFrame(generated.drop(columns="geometry")).set_index("company_id")
+    # the units file carries the amounts of the magnitudes already
+    flags = flags.drop(columns=[c for c in flags.columns if c in internal.columns])
     return internal.join(flags, on="company_id", validate="one_to_one")
 
 
@@ -177,3 +179,42 @@ def test_zicht_check_passes(care):
 def test_the_map_is_offline_and_says_the_data_are_synthetic(care):
     assert_offline_synthetic_map(care["out"])
     assert "SYNTHETIC" in (care["out"] / "report.md").read_text(encoding="utf-8").upper()
+
+
+def test_claims_are_published_as_magnitudes_under_the_p_percent_and_dominance_rules(care):
+    """Claims per client and the claims above the sector norm, per buurt, in k€."""
+    rules = care["config"].rules
+    units = pd.read_parquet(care["result"].paths["internal_units"])
+    buurt = care["layers"]["buurt"].set_index("area_id")
+    published = buurt[buurt["status"] == "published"]
+    mean = published["mean_claims_per_client"]
+    assert mean.notna().all()  # a mean of every published buurt: each has many providers
+    # the planted buurt claims most per client, above the sector norm
+    norm = care["planted"]["sector_norm"]["claims_per_client_keur"]
+    code = care["planted"]["planted"]["buurt_code"]
+    assert mean.idxmax() == code and mean[code] > norm
+    # recomputed from the units: sums and means, and the rules on every published excess sum
+    by_buurt = units.groupby("buurt_code")
+    truth = by_buurt["claims_keur"].sum() / by_buurt["clients"].sum()
+    assert np.allclose(mean, truth.reindex(mean.index).round(1))
+    excess = published["sum_claims_excess"]
+    shown, hidden = excess[excess.notna()], excess[excess.isna()]
+    assert len(shown) > 0 and len(hidden) > 0
+    for area in excess.index:
+        x = np.sort(units.loc[units["buurt_code"] == area, "claims_excess_keur"].to_numpy())[::-1]
+        x = x[x > 0]
+        fails = x.sum() > 0 and (
+            len(x) < rules.min_companies
+            or x[:2].sum() > rules.dominance_pct / 100 * x.sum()
+            or x.sum() - x[:2].sum() < rules.p_pct / 100 * x[0]
+        )
+        # only the buurt layer is published, so nothing is hidden but what fails the rules
+        assert fails == np.isnan(excess[area]), area
+        if not fails:
+            assert excess[area] == round(x.sum())
+    audit = care["audit"]
+    rows = audit[audit["indicator"] == "sum_claims_excess"]
+    assert set(rows["area_id"]) == set(hidden.index)
+    assert set(rows["action"]) == {"magnitude_suppressed"}
+    # the units file carries what zicht check needs to recompute them
+    assert {"claims_keur", "clients", "claims_excess_keur", "company_id"} <= set(units.columns)

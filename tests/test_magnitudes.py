@@ -267,3 +267,44 @@ def test_published_magnitudes_pass_the_independent_check(seed, hidden, tmp_path)
     # the sum and the mean are hidden on the same areas
     for frame in out.layers.values():
         assert (frame["sum_amount"].isna() == frame["mean_amount"].isna()).all()
+
+
+# ----------------------------------------------------------------------------- the config
+
+
+def _care_config():
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "care_providers" / "config.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")), path.parent
+
+
+def test_magnitudes_are_declared_in_the_run_config():
+    from zicht.config._run import config_from_mapping
+
+    doc, base = _care_config()
+    config = config_from_mapping(doc, base=base)
+    assert [m.column for m in config.magnitudes] == [
+        "mean_claims_per_client",
+        "sum_claims_excess",
+    ]
+    assert config.magnitudes[0].per == "clients" and config.rules.p_pct == 10.0
+
+
+def test_a_wrong_magnitude_is_named_in_the_config_error():
+    from zicht import ConfigError, ProfilingError
+    from zicht.config._run import config_from_mapping
+
+    doc, base = _care_config()
+    doc["magnitudes"][0]["kind"] = "median"
+    doc["magnitudes"][1]["amunt"] = "x"
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(doc, base=base)
+    text = str(info.value)
+    assert "[magnitudes[0]]" in text and "kind must be one of ['sum', 'mean']" in text
+    assert "[magnitudes[1]] unknown key(s) ['amunt']" in text
+    doc, base = _care_config()
+    doc["magnitudes"][1]["contributor"] = "nationality"
+    with pytest.raises(ProfilingError, match="nationality"):
+        config_from_mapping(doc, base=base)

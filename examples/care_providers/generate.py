@@ -16,7 +16,11 @@ One row per care provider (zorgaanbieder under the Wmo or the Jeugdwet) with:
   here only to derive the next column;
 * ``claims_high`` — the provider's claims per client are above the 90th percentile of
   comparable providers nationally (the *sector norm*, computed here from a synthetic
-  national reference sample). zicht counts this 0/1 flag; it does not sum euros.
+  national reference sample);
+* ``claims_excess_keur`` — the claims above what the sector norm allows for the provider's
+  clients (thousands of euros, 0 at or below the norm): how much higher it claims than the
+  sector. zicht publishes its sum and the claims per client per area as magnitudes, under
+  the p% and dominance rules on the contributions of each provider.
 
 What is planted, and why:
 
@@ -182,6 +186,7 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
 
     claims_keur = np.maximum(1, np.round(clients * per_client)).astype("int64")
     claims_high = claims_keur / clients > norm
+    claims_excess = np.maximum(0.0, claims_keur - norm * clients).round(1)
 
     frame = gpd.GeoDataFrame(
         {
@@ -190,6 +195,7 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
             "clients": clients.astype("int64"),
             "claims_keur": claims_keur,
             "claims_high": claims_high,
+            "claims_excess_keur": claims_excess,
             "synthetic": np.ones(n, dtype=bool),
         },
         geometry=gpd.GeoSeries(shapely.points(xy), crs=buurten.crs),

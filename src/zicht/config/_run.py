@@ -48,7 +48,7 @@ from zicht.config._inputs import (
 from zicht.config._toml import MISSING, Collector, build, own_inputs, resolve_geodata
 from zicht.indicators import CompositeSpec, IndicatorSpec, filter_columns
 from zicht.ingest import default_geodata_dir
-from zicht.publish import DisclosureRules
+from zicht.publish import DisclosureRules, Magnitude
 
 __all__ = [
     "DEMO_CONFIG_PATH",
@@ -460,6 +460,10 @@ class RunConfig:
     indicators
         The declared indicators (``[[indicators]]`` tables); default: the two signals of the
         synthetic generator.
+    magnitudes
+        Sums and means of an amount per area (``[[magnitudes]]`` tables, see
+        ``zicht.publish.Magnitude``), published under the p% and dominance rules; none
+        by default.
     composite
         The composite index (``[composite]``, ``[[composite.components]]``,
         ``[composite.uncertainty]``); none by default.
@@ -492,6 +496,7 @@ class RunConfig:
     question: QuestionCard = field(default_factory=QuestionCard)
     inputs: InputsConfig = field(default_factory=InputsConfig)
     indicators: tuple[IndicatorSpec, ...] = DEMO_INDICATORS
+    magnitudes: tuple[Magnitude, ...] = ()
     composite: CompositeSpec = field(default_factory=CompositeSpec)
     # 9,999 permutations: with ~1,200 cells, FDR needs pseudo p-values below the
     # floor of 1/1,000 that 999 permutations can give.
@@ -506,6 +511,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.indicators, tuple):
             object.__setattr__(self, "indicators", tuple(self.indicators))
+        if not isinstance(self.magnitudes, tuple):
+            object.__setattr__(self, "magnitudes", tuple(self.magnitudes))
         problems: list[str] = []
         if not 7 <= self.resolution <= 12:
             problems.append(f"resolution must be 7 to 12, got {self.resolution}")
@@ -563,6 +570,10 @@ class RunConfig:
                     "threshold rests on one population, so run each unit level separately"
                 )
         problems += self._unprotected_places()
+        columns = [m.column for m in self.magnitudes]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            problems.append(f"magnitudes {twice} are declared more than once")
         unknown = [c.indicator for c in self.composite.components if c.indicator not in ids]
         if unknown:
             problems.append(
@@ -601,6 +612,13 @@ class RunConfig:
 
         names = [("composite component", c.indicator) for c in self.composite.components]
         check_names(names, subject="composite weights")
+        for m in self.magnitudes:
+            columns = [c for c in (m.amount, m.contributor, m.per) if c]
+            check_names(
+                [(f"magnitude {m.id!r}, id", m.id), (f"magnitude {m.id!r}, title", m.title)]
+                + [(f"magnitude {m.id!r}, column", c) for c in columns],
+                subject=f"magnitude {m.id!r}",
+            )
 
     # --- conveniences ---------------------------------------------------------------------
 

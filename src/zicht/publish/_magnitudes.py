@@ -61,7 +61,8 @@ def magnitude_sensitivity(contributions: Sequence[float], rules: DisclosureRules
     >>> magnitude_sensitivity([50, 30, 20], rules)  # two largest 80 % <= 85 %; 20 >= 5
     >>> magnitude_sensitivity([60, 30, 10], rules)  # two largest 90 % > 85 %
     'dominance'
-    >>> magnitude_sensitivity([50, 46, 3, 1], DisclosureRules(dominance_pct=100.0))
+    >>> internal = DisclosureRules(dominance_pct=100.0, purpose="internal")  # dominance off
+    >>> magnitude_sensitivity([50, 46, 3, 1], internal)  # rest 4 < 10 % of 50
     'p%'
     """
     x = np.sort(np.asarray(contributions, dtype=float))[::-1]
