@@ -141,6 +141,7 @@ def run(
     A file with an ``[areas]`` table is an area-table run (docs/area-tables.md).
     """
     from zicht.config import load_config
+    from zicht.export import ensure_unlocked
 
     if _is_area_config(config):
         _run_areas(config, out)
@@ -148,6 +149,7 @@ def run(
     try:
         with _translated_warnings():
             settings = load_config(config)
+            ensure_unlocked(out)  # a second run into the same folder stops here, at once
             _preflight(settings, out)
             with console.status(f"running zicht on {config} …"):
                 from zicht.pipeline import (

@@ -23,6 +23,7 @@ import pandas as pd
 from zicht._errors import ZichtError
 from zicht._strings import DEFAULT_LANGUAGE, text
 from zicht.maps._layers import ContextLayer, Geography, PreparedRelease
+from zicht.maps._panel import panel_html, search_html
 from zicht.maps._themes import Theme
 from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED
@@ -38,7 +39,7 @@ __all__ = [
     "theme_config",
 ]
 
-_SCRIPTS = ("map.js",)
+_SCRIPTS = ("panel.js", "search.js", "map.js")
 
 
 @functools.cache
@@ -154,6 +155,7 @@ def theme_config(prepared: PreparedRelease) -> dict[str, dict[str, Any]]:
                 "geo": html.escape(geography.title),
                 "title": html.escape(theme.title),
                 "kind": theme.kind,
+                "col": theme.column,
                 "colours": [e.colour for e in theme.entries],
                 "c": np.asarray(theme.class_index, dtype=np.int64).tolist(),
                 "t": [html.escape(v) for v in theme.value_text],
@@ -186,7 +188,7 @@ def _picker_html(prepared: PreparedRelease, default: str, language: str) -> str:
 def controls_html(
     prepared: PreparedRelease, default: str, *, language: str = DEFAULT_LANGUAGE
 ) -> str:
-    """Return the controls above the map: the indicator picker (grouped by geography).
+    """Return the controls above the map (indicator picker, search) and the side panel.
 
     Parameters
     ----------
@@ -203,7 +205,10 @@ def controls_html(
         Escaped HTML, written before the map so that it is first in the Tab order.
     """
     picker = _picker_html(prepared, default, language)
-    return f'<div class="zicht-controls" id="zicht-controls">{picker}</div>'
+    search = search_html(language)
+    return f'<div class="zicht-controls" id="zicht-controls">{picker}{search}</div>' + panel_html(
+        language
+    )
 
 
 def context_names(context: tuple[ContextLayer, ...], language: str) -> dict[str, str]:

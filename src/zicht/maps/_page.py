@@ -19,6 +19,7 @@ from zicht.maps._layers import (
     context_features_json,
     css_name,
 )
+from zicht.maps._panel import panel_config
 from zicht.maps._themes import STATUS_MERGED, Theme, geography_title
 from zicht.maps._words import say
 from zicht.publish import STATUS_SUPPRESSED, Release
@@ -110,6 +111,7 @@ def config(
         "suppressedColour": _SUPPRESSED_STYLE,
         "fillOpacity": 0.7 if tiles else 0.85,
         "parkPoint": _PARK_POINT,
+        "panel": panel_config(prepared, release),
     }
 
 

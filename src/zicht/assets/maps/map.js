@@ -155,5 +155,8 @@ function zichtMap(map, data, config) {
     onClick: (f) => { clicks.push(f); },
     fit: fit,
   };
+  // The side panel of a clicked area, and the search box that opens it (panel.js, search.js).
+  window.zicht.panel = zichtPanel(window.zicht);
+  window.zicht.search = zichtSearch(window.zicht, window.zicht.panel);
   return window.zicht;
 }
