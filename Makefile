@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start national national-run bench-join bench-publish bench-density \
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-cellkey bench-density \
 	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth example-years
 
 $(STAMP): pyproject.toml
@@ -55,6 +55,11 @@ bench-hotspots: $(STAMP)
 bench-start: $(STAMP)
 	$(BIN)/python benchmarks/bench_start.py
 
+# The six shipped maps (demo + examples) opened in headless Chromium: time to ready, JS heap,
+# Leaflet layers built and file size; last line RESULT ...
+bench-maps: $(STAMP) services
+	$(BIN)/python benchmarks/bench_maps.py
+
 # Kernel density at 3 million SYNTHETIC units, chunked and all at once (fresh process each);
 # last line RESULT ...
 bench-density: $(STAMP)
@@ -72,13 +77,30 @@ data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_
 national-run: national
 	$(BIN)/zicht run geodata/national.toml --out out/national
 
-# zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
-bench-join: national
+# zicht's national join (both cores) against geopandas sjoin + vectorised h3 and DuckDB
+# spatial (the bench extra), each in its own process; last line is RESULT ...
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,dask,bench]"
+	touch $(BENCH_STAMP)
+
+bench-join: national $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_join.py --data data/national
 
 # The whole country at H3 res 9 merged into publishable regions; last line is RESULT ...
 bench-publish: national
 	$(BIN)/python benchmarks/bench_publish.py --data data/national
+
+# The information loss of the demo and every worked example, and what areas that pass the
+# threshold keep (issue 17); last line is RESULT ...
+bench-loss: $(STAMP)
+	$(BIN)/python benchmarks/bench_loss.py
+
+# The demo with rounding and with cell-key perturbation: information loss side by side;
+# last line RESULT ...
+bench-cellkey: $(STAMP)
+	$(BIN)/python benchmarks/bench_cellkey.py
 
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo

@@ -295,19 +295,21 @@ def test_zicht_check_passes(example):
     assert "RESULT: PASS" in done.stdout
 
 
-def test_the_map_is_offline_and_opens_on_the_parks(example):
+def test_the_map_is_offline_and_opens_on_something_visible(example):
     html = (example["out"] / "risk_map.html").read_text(encoding="utf-8")
     assert find_network_references(html) == []
     assert example["planted_file"]["park"]["name"].split(" / ")[0] in html
     # no address id, and no unit coordinates, reach the map
     assert "SYN0" not in html and "SYNPARK" not in html
-    # no hot-spot layer here: the map opens on the first layer of [map] layers, the parks,
-    # with the headline rate of the first indicator (the legend shows only that theme)
+    # no hot-spot layer here, and the parks, asked for first, are a few pixels wide on the
+    # opening view: the map opens on the gemeenten, with the headline rate of the first
+    # indicator (the legend shows only that theme); the parks stay in the picker
     shown = re.findall(r'<section class="zicht-legend-theme" data-theme="(t\d+)">', html)
     assert len(shown) == 1
     section = html.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
-    heading = "<h3>Vakantieparken: Registration mismatch on parks (percentage, %)</h3>"
+    heading = "<h3>Gemeenten: Registration mismatch on parks (percentage, %)</h3>"
     assert section.startswith(heading), section[:120]
+    assert re.search(r'<optgroup label="Vakantieparken">', html)
     # the core's synthetic label from the string catalogue (not only the title of this config)
     assert "SYNTHETISCHE GEGEVENS: de eenheden op deze kaart zijn verzonnen" in html
 

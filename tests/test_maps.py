@@ -173,6 +173,13 @@ def embedded_data(page: str) -> dict:
     return json.loads(match.group(1))
 
 
+def embedded_config(page: str) -> dict:
+    """The drawing settings of the page (themes, contexts, texts)."""
+    match = re.search(r"\n  const config = (\{.*?\});\n  config.tiles = ", page, re.DOTALL)
+    assert match, "no embedded settings found"
+    return json.loads(match.group(1))
+
+
 def coordinates(geometry: dict) -> np.ndarray:
     return shapely.get_coordinates(shapely.from_geojson(json.dumps(geometry)))
 
@@ -260,7 +267,8 @@ def test_page_loads_nothing_from_the_network(small_html):
         assert cdn_asset not in lowered.replace(leaflet_js().lower(), "")
     assert "<link" not in lowered
     assert not re.search(r"<script[^>]*\bsrc\s*=", small_html, re.IGNORECASE)
-    assert "L.tileLayer" not in small_html and "tileLayer(" not in small_html
+    assert "config.tiles = null;" in small_html  # no background unless asked for
+    assert "tile.openstreetmap" not in small_html and "service.pdok" not in small_html
 
 
 def test_leaflet_is_inlined_byte_for_byte(small_html):
@@ -286,7 +294,7 @@ def test_tiles_only_when_asked(small, tiles, url, tmp_path):
     release, _ = small
     page = write_map(release, tmp_path / "m.html", tiles=tiles).read_text(encoding="utf-8")
     assert url in page
-    assert "L.tileLayer(" in page
+    assert "config.tiles = {" in page
     assert find_network_references(page) != []  # tiles do load over the network …
     check_offline(page, allowed=(url, *_attribution_links(tiles)))  # … but nothing else
 
@@ -372,29 +380,34 @@ def test_titles_and_metadata_are_escaped(tmp_path):
 def test_every_feature_is_drawn_once_and_only_published_ones_carry_values(small, small_html):
     release, _ = small
     data = embedded_data(small_html)
+    themes = embedded_config(small_html)["themes"]
     for name, frame in release.layers.items():
         features = data[f"a:{name}"]["features"]
         assert [f["properties"]["s"] for f in features] == frame["status"].tolist()
-        n_themes = len(INDICATORS) + ("hotspot_label" in frame)
-        for feature in features:
+        own = [t for t in themes.values() if t["data"] == f"a:{name}"]
+        assert len(own) == len(INDICATORS) + ("hotspot_label" in frame)
+        for i, feature in enumerate(features):
             props = feature["properties"]
+            values = [(t["c"][i], t["t"][i], t["v"][i]) for t in own]
             if props["s"] == "published":
-                assert len(props["c"]) == len(props["t"]) == n_themes
+                assert all(c >= 0 and text for c, text, _ in values)
             else:
                 assert set(props) == {"h", "b", "s"}  # code, name, band: no value at all
+                assert values == [(-1, "", None)] * len(own)
 
 
 def test_tooltip_texts_hold_value_unit_band_and_q(small, small_html):
     release, _ = small
     frame = release.layers["h3"]
     data = embedded_data(small_html)["a:h3"]["features"]
+    themes = [t for t in embedded_config(small_html)["themes"].values() if t["data"] == "a:h3"]
     # q is published only where the whole Gi* window is published (see docs/publication.md)
     with_q = (frame["status"] == "published").to_numpy() & frame["hotspot_q"].notna().to_numpy()
     row = int(np.flatnonzero(with_q)[0])
     props = data[row]["properties"]
     assert frame["area_id"].iloc[row] in props["h"]
     assert props["b"] == frame["n_units_band"].iloc[row].replace("<", "&lt;")
-    hotspot, count, rate = props["t"]
+    hotspot, count, rate = (t["t"][row] for t in themes)
     assert re.search(r"(betrouwbaar|past bij toeval) \(q (=|<) 0,\d{3}\)", hotspot)
     assert count.endswith(" adressen")
     assert rate.endswith("%")
@@ -411,7 +424,21 @@ def test_legend_names_method_date_and_rules(small_html):
     footer = re.search(r'<div class="zicht-footer"[^>]*>(.*?)</div>', small_html).group(1)
     for text in ("zicht 0.1.0", "run run-0042", "ten minste 10 eenheden", "afgerond op 5"):
         assert text in footer
-    assert "L.control.layers(" in small_html
+
+
+def test_picker_offers_each_theme_once_grouped_by_geography(small_html):
+    picker = re.search(r'<select id="zicht-picker"[^>]*>(.*?)</select>', small_html).group(1)
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', picker)
+    assert [g for g, _ in groups] == ["H3-cellen", "Buurten"]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", groups[0][1]) == [
+        "Hotspots (Getis-Ord Gi*)",
+        "Vacant addresses (adressen)",
+        "Vacancy rate (%)",
+    ]
+    settings = embedded_config(small_html)
+    assert sorted(settings["themes"]) == sorted(re.findall(r'<option value="(t\d+)"', picker))
+    assert settings["initial"] == "t0"
+    assert [c["name"] for c in settings["contexts"].values()] == ["Buurtgrenzen", "Vakantieparken"]
 
 
 def test_language_en_writes_every_word_in_english(small):
@@ -447,17 +474,6 @@ def test_dates_are_vintages_unit_date_and_run_day_not_file_names():
     assert "units: unit table of 2026-11-30" not in dates_text(metadata, "en")
     assert "unit table of 2026-11-30; map made on 2026-12-04" in dates_text(metadata, "en")
     assert ".json" not in dates_text(metadata)
-
-
-def test_one_base_layer_per_theme_and_context_overlays(small_html):
-    names = re.findall(r'"([^"]+)" : zicht_layer_\d+', small_html)
-    assert names[:3] == [
-        "H3-cellen: Hotspots (Getis-Ord Gi*)",
-        "H3-cellen: Vacant addresses (adressen)",
-        "H3-cellen: Vacancy rate (%)",
-    ]
-    assert "Buurtgrenzen" in names and "Vakantieparken" in names
-    assert small_html.count(".addTo(map_0001);") >= 3  # first theme, buurt outlines, parks
 
 
 def test_same_release_gives_the_same_file(small, tmp_path):

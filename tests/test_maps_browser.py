@@ -103,10 +103,12 @@ def test_legend_footer_and_layer_control(page, release):
     assert "Gi*, 999 permutaties, FDR q < 0,05" in visible.inner_text()
     assert "Gegevens: 2024-01-01" in p.locator("#zicht-legend").inner_text()
     assert "run run-0042" in p.locator("#zicht-footer").inner_text()
-    control = p.locator(".leaflet-control-layers")
-    assert control.is_visible()
+    picker = p.get_by_test_id("indicator-picker")
+    assert picker.is_visible()
     themes = sum(len(r.indicators) + ("hotspot_label" in f) for r, f in _layers(release))
-    assert control.locator("input[type=radio]").count() == themes
+    assert picker.locator("option").count() == themes
+    control = p.locator(".leaflet-control-layers")
+    assert control.locator("input[type=radio]").count() == 0  # themes are in the picker
     assert control.locator("input[type=checkbox]").count() == 2  # buurt outlines, parks
 
 
@@ -138,15 +140,25 @@ def test_hostile_names_show_as_text(page):
     assert page.dialogs == []
 
 
+def _option(page, group: str, title: str) -> str:
+    """The value of the picker's option ``title`` under the geography ``group``."""
+    return page.eval_on_selector(
+        f'#zicht-picker optgroup[label="{group}"]',
+        "(g, title) => [...g.querySelectorAll('option')].find((o) => o.text === title).value",
+        title,
+    )
+
+
 def test_switching_theme_switches_legend_and_features(page, release):
     p = page.page
-    p.get_by_label("Buurten: Vacancy rate (%)").check()
+    picker = p.get_by_test_id("indicator-picker")
+    picker.select_option(_option(p, "Buurten", "Vacancy rate (%)"))
     buurt = release.layers["buurt"]
     assert counts(p)["published"] == int(np.sum(buurt["status"] == "published"))
     visible = p.locator(".zicht-legend-theme:not([hidden])")
     assert visible.count() == 1
     assert "Buurten: Vacancy rate (%)" in visible.inner_text()
-    p.get_by_label("H3-cellen: Hotspots (Getis-Ord Gi*)").check()
+    picker.select_option(_option(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
     assert counts(p)["published"] == int(np.sum(release.layers["h3"]["status"] == "published"))
     assert page.errors == []
 
@@ -197,6 +209,6 @@ def test_demo_map_passes_offline(browser, tmp_path):
         assert counts(p)["published"] == h3_statuses.get("published", 0)
         assert counts(p)["suppressed"] == h3_statuses.get("suppressed", 0)
         assert p.locator("#zicht-legend").is_visible()
-        assert p.locator(".leaflet-control-layers").is_visible()
+        assert p.get_by_test_id("indicator-picker").is_visible()
         text = hover_centre_of(p, "path.zicht-published")
         assert "Aantal eenheden: " in text

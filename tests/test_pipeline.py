@@ -57,6 +57,23 @@ def test_demo_summary_adds_up(demo):
 
 
 @pytest.mark.slow
+def test_demo_reports_its_information_loss(demo):
+    """Cells that show a population but no value are withheld, with their reason."""
+    _, out = demo
+    summary = json.loads((out / "run_summary.json").read_text())
+    loss = summary["information_loss"]["layers"]
+    h3 = pd.read_csv(out / "h3.csv", dtype={"area_id": str})
+    blank = int(((h3["status"] == "published") & h3["n_vacant"].isna()).sum())
+    c = loss["h3"]["columns"]["n_vacant"]
+    assert blank > 0
+    assert sum(v for k, v in c["withheld"].items() if k not in ("merged", "suppressed")) == blank
+    assert c["withheld"]["merged"] == int((h3["status"] == "merged").sum())
+    assert 0 < c["hellinger"] < 1 and c["mean_abs_dev"] is not None
+    report = (out / "disclosure_report.md").read_text(encoding="utf-8")
+    assert f"| h3 | n_vacant | {c['features']:,} | {c['with_value']:,} |" in report
+
+
+@pytest.mark.slow
 def test_demo_publishes_nothing_below_the_threshold(demo):
     result, out = demo
     for layer in ("h3", "buurt"):

@@ -60,7 +60,7 @@ def test_a_run_writes_the_register_draft_report_and_catalogue(demo_run):
     assert {"register_json", "register_md", "report", "map"} <= set(manifest["files"])
     report = (out / "report.md").read_text(encoding="utf-8")
     assert report.index("## Research question") < report.index("## Indicators")
-    assert "Review how the municipality registers and follows up long-term vacancy" in report
+    assert "Nagaan hoe de gemeente langdurige leegstand registreert en opvolgt" in report
     assert "SYNTHETIC DATA" in report
 
 

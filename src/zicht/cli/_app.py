@@ -142,6 +142,7 @@ def run(
     ``[years]`` table runs once per year and writes the trends (docs/years.md).
     """
     from zicht.config import load_config
+    from zicht.export import ensure_unlocked
 
     if _is_area_config(config):
         _run_areas(config, out)
@@ -152,6 +153,7 @@ def run(
     try:
         with _translated_warnings():
             settings = load_config(config)
+            ensure_unlocked(out)  # a second run into the same folder stops here, at once
             _preflight(settings, out)
             with console.status(f"running zicht on {config} …"):
                 from zicht.pipeline import (

@@ -93,6 +93,9 @@ from ._study import (
     dissolve_from_buurten as dissolve_from_buurten,
 )
 from ._study import (
+    input_paths as input_paths,
+)
+from ._study import (
     path_problems as path_problems,
 )
 from ._study import (

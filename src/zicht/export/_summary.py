@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -73,6 +73,9 @@ class RunSummary(Mapping[str, Any]):
     not_for_publication
         NIET VOOR PUBLICATIE for a run under rules below the publication floors
         (``[rules] purpose = "internal"``), else "".
+    information_loss
+        What disclosure control cost, per layer and published count or rate (the
+        ``loss`` of the disclosure record; empty where it was not measured).
     """
 
     run_id: str
@@ -90,6 +93,7 @@ class RunSummary(Mapping[str, Any]):
     seconds: float
     synthetic_note: str
     not_for_publication: str = ""
+    information_loss: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, record: RunRecord, seconds: float) -> RunSummary:
@@ -119,6 +123,7 @@ class RunSummary(Mapping[str, Any]):
             seconds=round(seconds, 2),
             synthetic_note=str(release.metadata.get("synthetic_note", "")),
             not_for_publication=str(release.metadata.get("not_for_publication", "")),
+            information_loss=dict(dict(release.disclosure).get("loss") or {}),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +144,7 @@ class RunSummary(Mapping[str, Any]):
             "seconds": self.seconds,
             "synthetic_note": self.synthetic_note,
             "not_for_publication": self.not_for_publication,
+            "information_loss": dict(self.information_loss),
         }
 
     def __getitem__(self, key: str) -> Any:

@@ -19,6 +19,7 @@ from zicht._errors import InputError
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "COUNT_LEAFLET_LAYERS",
     "OfflinePage",
     "browser_unavailable_reason",
     "chromium_path",
@@ -37,6 +38,23 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+#: An ``init_script`` for :func:`open_offline` that counts every Leaflet layer the page builds
+#: (``window.zichtLayersBuilt``), shown or not, through Leaflet's class init hooks.
+COUNT_LEAFLET_LAYERS = """
+window.zichtLayersBuilt = 0;
+let zichtLeaflet;
+Object.defineProperty(window, "L", {
+  configurable: true,
+  get() { return zichtLeaflet; },
+  set(value) {
+    zichtLeaflet = value;
+    if (value && value.Layer && !value.Layer.zichtCounted) {
+      value.Layer.zichtCounted = true;
+      value.Layer.addInitHook(function () { window.zichtLayersBuilt += 1; });
+    }
+  },
+});
+"""
 _CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
@@ -128,6 +146,8 @@ def open_offline(
     browser: Any = None,
     width: int = 1200,
     height: int = 800,
+    init_script: str | None = None,
+    **context_options: Any,
 ) -> Iterator[OfflinePage]:
     """Open a map file in headless Chromium with every network request blocked.
 
@@ -140,6 +160,11 @@ def open_offline(
         closed again.
     width, height
         Viewport size in CSS pixels.
+    init_script
+        JavaScript run in the page before its own scripts (to count or watch what they do).
+    **context_options
+        Further options of the browser context (``is_mobile``, ``has_touch``,
+        ``device_scale_factor`` …).
 
     Yields
     ------
@@ -154,12 +179,23 @@ def open_offline(
     if browser is None:
         with (
             launch_chromium() as own,
-            open_offline(html_path, browser=own, width=width, height=height) as seen,
+            open_offline(
+                html_path,
+                browser=own,
+                width=width,
+                height=height,
+                init_script=init_script,
+                **context_options,
+            ) as seen,
         ):
             yield seen
         return
     target = Path(html_path).resolve()
-    context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, offline=True, **context_options
+    )
+    if init_script is not None:
+        context.add_init_script(init_script)
     try:
         page = context.new_page()
         seen = OfflinePage(page=page)

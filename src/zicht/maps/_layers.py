@@ -35,7 +35,7 @@ from zicht.maps._themes import (
     title_with_unit,
 )
 from zicht.maps._words import say
-from zicht.publish import STATUS_PUBLISHED, Release
+from zicht.publish import NOT_PUBLISHED_BAND, STATUS_PUBLISHED, Release
 from zicht.schemas import RD_NEW
 
 __all__ = [
@@ -378,8 +378,9 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     """Serialise a geography as GeoJSON with compact, escaped properties.
 
     Each feature carries ``h`` (escaped name and code), ``b`` (escaped units band), ``s``
-    (status) and, when published, ``c`` (class per theme) and ``t`` (escaped value text per
-    theme). Features that are not published carry no value at all.
+    (status) and, when published, ``x`` (the composite's rank and interval, if any). The
+    values of each theme are kept apart, per theme (``zicht.maps._controls.theme_config``),
+    so that only the theme shown is drawn. Features that are not published carry no value.
 
     Parameters
     ----------
@@ -395,8 +396,8 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     """
     frame = geography.frame
     ids = [_text(v) for v in frame["area_id"]]
-    names = [_text(v) for v in frame["area_name"]]
-    bands = [_text(v) for v in frame["n_units_band"]]
+    names = [_local_name(_text(v), geography.language) for v in frame["area_name"]]
+    bands = [_local_band(_text(v), geography.language) for v in frame["n_units_band"]]
     statuses = geography.statuses.tolist()
     regions = [_text(v) for v in frame["region_id"]] if "region_id" in frame else None
     extras = composite_texts(frame, geography.rank_interval, geography.language)
@@ -405,14 +406,25 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
         prop["s"] = status
         if status == STATUS_PUBLISHED:
-            prop["c"] = [int(t.class_index[i]) for t in geography.themes]
-            prop["t"] = [html.escape(t.value_text[i]) for t in geography.themes]
             if extras is not None and extras[i]:
                 prop["x"] = html.escape(extras[i])
         elif status == STATUS_MERGED and regions and regions[i]:
             prop["r"] = html.escape(regions[i])
         properties.append(script_json(prop))
     return _features_json(geography.web_geometry, properties)
+
+
+_H3_NAME = re.compile(r"H3 res (\d+)")
+
+
+def _local_name(name: str, language: str) -> str:
+    """Say the name the publisher gives an H3 cell (``"H3 res 9"``) in the page's language."""
+    match = _H3_NAME.fullmatch(name)
+    return say(language, "h3_cell_name", resolution=match.group(1)) if match else name
+
+
+def _local_band(band: str, language: str) -> str:
+    return say(language, "band_not_published") if band == NOT_PUBLISHED_BAND else band
 
 
 def context_features_json(layer: ContextLayer, script_json: Any) -> str:

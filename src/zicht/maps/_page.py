@@ -12,12 +12,14 @@ from typing import Any
 
 from zicht._strings import text
 from zicht.maps._assets import LEAFLET_VERSION, script_json
+from zicht.maps._controls import context_names, theme_config
 from zicht.maps._layers import (
     PreparedRelease,
     area_features_json,
     context_features_json,
     css_name,
 )
+from zicht.maps._panel import panel_config
 from zicht.maps._themes import STATUS_MERGED, Theme, geography_title
 from zicht.maps._words import say
 from zicht.publish import STATUS_SUPPRESSED, Release
@@ -57,91 +59,8 @@ SETUP_JS = """
 var {{ this.get_name() }} = (function (map) {
   const data = {{ this.data_json }};
   const config = {{ this.config_json }};
-  const panes = [["zichtAreas", 410], ["zichtOutlines", 420], ["zichtParks", 430]];
-  panes.forEach(([name, z]) => { map.createPane(name).style.zIndex = z; });
-  // Bottom left holds the legend and the footer; the scale goes to the right.
-  L.control.scale({position: "bottomright"}).addTo(map);
-  function areaStyle(theme, p) {
-    const style = {weight: 0.6, color: "#4d4d4d", opacity: 0.9, fillOpacity: config.fillOpacity};
-    if (p.s === "published") {
-      const k = p.c[theme.j];
-      style.fillColor = k >= 0 ? theme.colours[k] : config.noValueColour;
-      style.className = "zicht-area zicht-published";
-    } else if (p.s === "merged") {
-      Object.assign(style, {fillColor: "#ffffff", fillOpacity: 0.3, color: "#6a3d9a",
-                            dashArray: "3 3", className: "zicht-area zicht-merged"});
-    } else {
-      Object.assign(style, {fillColor: config.suppressedColour,
-                            className: "zicht-area zicht-suppressed"});
-    }
-    return style;
-  }
-  function areaTooltip(theme, p) {
-    let text = p.h;
-    if (p.s === "published") {
-      text += "<br>" + theme.title + ": " + p.t[theme.j];
-      if (p.x) { text += "<br>" + p.x; }
-    } else {
-      text += "<br><i>" + (config.statusText[p.s] || config.statusText.suppressed) + "</i>";
-      if (p.r) { text += "<br>" + config.regionLabel + ": " + p.r; }
-    }
-    return text + "<br>" + config.bandLabel + ": " + p.b;
-  }
-  function themeLayer(key) {
-    const theme = config.themes[key];
-    const layer = L.geoJSON(data[theme.data], {
-      pane: "zichtAreas",
-      style: (feature) => areaStyle(theme, feature.properties),
-      onEachFeature: (feature, path) => {
-        path.bindTooltip(() => areaTooltip(theme, feature.properties),
-                         {sticky: true, className: "zicht-tooltip"});
-        path.on("mouseover", () => {
-          path.setStyle({weight: 2.5, color: "#000000"});
-          path.bringToFront();
-        });
-        path.on("mouseout", () => { layer.resetStyle(path); });
-      },
-    });
-    layer.zichtTheme = key;
-    return layer;
-  }
-  function contextLayer(key) {
-    const ctx = config.contexts[key];
-    const pane = ctx.park ? "zichtParks" : "zichtOutlines";
-    return L.geoJSON(data[key], {
-      pane: pane,
-      // Park points are circle markers with their own style (set in pointToLayer).
-      style: (feature) => (feature.geometry.type.endsWith("Point") ? {}
-        : Object.assign({className: ctx.className}, ctx.style)),
-      pointToLayer: (feature, latlng) => L.circleMarker(
-        latlng, Object.assign({pane: pane, className: ctx.className}, config.parkPoint)),
-      onEachFeature: (feature, path) => {
-        path.bindTooltip(feature.properties.h, {sticky: true, className: "zicht-tooltip"});
-      },
-    });
-  }
-  function showLegend(key) {
-    document.querySelectorAll(".zicht-legend-theme").forEach((el) => {
-      el.hidden = el.dataset.theme !== key;
-    });
-  }
-  // Fit the study area into the part of the map the legend and the layer list leave free.
-  // Fitted once now and again when the page's later scripts have added the layer list.
-  function fit() {
-    const size = map.getSize();
-    const legend = document.getElementById("zicht-legend");
-    const list = document.querySelector(".leaflet-control-layers");
-    const left = legend && legend.offsetWidth + 30 < size.x / 2 ? legend.offsetWidth + 20 : 10;
-    const right = list && list.offsetWidth + 30 < size.x / 3 ? list.offsetWidth + 20 : 10;
-    map.fitBounds(config.bounds,
-                  {paddingTopLeft: [left, 10], paddingBottomRight: [right, 24], animate: false});
-  }
-  fit();
-  setTimeout(fit, 0);
-  map.on("baselayerchange", (event) => {
-    if (event.layer.zichtTheme) { showLegend(event.layer.zichtTheme); }
-  });
-  return {themeLayer: themeLayer, contextLayer: contextLayer, showLegend: showLegend};
+  config.tiles = {{ this.tiles_json }};
+  return zichtMap(map, data, config);
 })({{ this._parent.get_name() }});
 """
 
@@ -155,38 +74,44 @@ def status_texts(release: Release, language: str = "nl") -> dict[str, str]:
     }
 
 
-def config(prepared: PreparedRelease, release: Release, *, tiles: bool) -> dict[str, Any]:
-    """Return the drawing settings of the setup script; its texts are already escaped."""
-    themes = {}
-    for geography in prepared.geographies:
-        for j, theme in enumerate(geography.themes):
-            themes[theme.key] = {
-                "data": f"a:{geography.name}",
-                "j": j,
-                "title": html.escape(theme.title),
-                "colours": [e.colour for e in theme.entries],
-            }
+def config(
+    prepared: PreparedRelease,
+    release: Release,
+    *,
+    tiles: Mapping[str, Any] | None,
+    initial: str,
+) -> dict[str, Any]:
+    """Return the drawing settings of the map script; its texts are already escaped.
+
+    ``tiles`` is the chosen online background (``None``: offline), ``initial`` the key of the
+    theme the page opens on.
+    """
+    language = prepared.language
     contexts = {}
+    names = context_names(prepared.context, language)
     for layer in prepared.context:
         style_key = layer.name.lower() if layer.name.lower() in _CONTEXT_STYLES else layer.kind
         contexts[f"c:{layer.name}"] = {
+            "name": names[f"c:{layer.name}"],
             "park": layer.kind == "park",
             "style": dict(_CONTEXT_STYLES[style_key]),
             "className": f"zicht-context zicht-context-{css_name(layer.name)}",
         }
     south, west, north, east = prepared.bounds_wgs84
-    language = prepared.language
     return {
         "bounds": [[south, west], [north, east]],
-        "themes": themes,
+        "themes": theme_config(prepared),
+        "initial": initial,
         "contexts": contexts,
         "statusText": {k: html.escape(v) for k, v in status_texts(release, language).items()},
         "bandLabel": html.escape(say(language, "tooltip_units")),
         "regionLabel": html.escape(say(language, "tooltip_region")),
+        "noValueText": html.escape(say(language, "legend_no_value").lower()),
         "noValueColour": "#ffffff",
         "suppressedColour": _SUPPRESSED_STYLE,
         "fillOpacity": 0.7 if tiles else 0.85,
         "parkPoint": _PARK_POINT,
+        "panel": panel_config(prepared, release),
     }
 
 

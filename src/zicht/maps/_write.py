@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,13 +28,13 @@ from typing import Any, cast
 
 import folium
 from branca.element import Element, Figure, MacroElement
-from folium.map import Layer
 from folium.template import Template
 
 from zicht._errors import ConfigError
 from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_json
 from zicht.maps._browser import screenshot_map
-from zicht.maps._layers import ContextLayer, PreparedRelease, prepare_release
+from zicht.maps._controls import controls_css, controls_html, controls_script, opening_themes
+from zicht.maps._layers import prepare_release
 from zicht.maps._options import PALETTES, MapOptions
 from zicht.maps._page import (
     CSS,
@@ -145,38 +146,21 @@ class _OfflineMap(folium.Map):
 
 
 class _Setup(MacroElement):
-    """The data of every layer and the functions that draw them, written once per map."""
-
-    _template = Template("{% macro script(this, kwargs) %}" + SETUP_JS + "{% endmacro %}")
-
-    def __init__(self, data_json: str, config_json: str) -> None:
-        super().__init__()
-        self._name = "zicht"
-        self.data_json = data_json
-        self.config_json = config_json
-
-
-class _ZichtLayer(Layer):
-    """A theme or context layer drawn by the setup functions (so its data is not repeated)."""
+    """The map's script, the data of every layer and its settings, written once per map."""
 
     _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.setup.get_name() }}.{{ this.factory }}(
-            {{ this.key|tojson }});
-        {% endmacro %}
-        """
+        "{% macro script(this, kwargs) %}{{ this.library }}" + SETUP_JS + "{% endmacro %}"
     )
 
-    def __init__(
-        self, setup: _Setup, factory: str, key: str, name: str, *, overlay: bool, show: bool
-    ) -> None:
-        # Leaflet's layer control writes layer names as HTML: escape them.
-        super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
-        self._name = "ZichtLayer"
-        self.setup = setup
-        self.factory = factory
-        self.key = key
+    def __init__(self, library: str, data_json: str, config_json: str, tiles_json: str) -> None:
+        super().__init__()
+        self._name = "zicht"
+        self.library = library
+        self.data_json = data_json
+        self.config_json = config_json
+        # The background's URL is written as it is (a constant of TILES, not data), so the
+        # offline check sees it and lets it through only when it was asked for.
+        self.tiles_json = tiles_json
 
 
 def _walk(element: Element) -> Iterator[Element]:
@@ -196,10 +180,12 @@ def build_map(
 ) -> folium.Map:
     """Draw a release as a folium map that needs no network.
 
-    Every theme (each indicator as a classed choropleth, hot-spot classes, Local Moran
-    quadrants) of every published geography is a base layer of the layer control; the first
-    (hot spots of the finest geography, when present) is shown. Suppressed areas are hatched,
-    merged areas dashed, and neither shows a value. Context boundaries and parks are overlays.
+    Every theme that has a value (each indicator as a classed choropleth, hot-spot classes,
+    Local Moran quadrants) of every published geography is a choice of the indicator picker,
+    grouped by geography; one (hot spots of the finest geography, when present) is shown.
+    Each geography's features are embedded once and its Leaflet layer is built only when one
+    of its themes is shown. Suppressed areas are hatched, merged areas dashed, and neither
+    shows a value. Context boundaries and parks are overlays of the layer list.
 
     Parameters
     ----------
@@ -251,32 +237,35 @@ def build_map(
     figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
     figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
     figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
+    figure.header.add_child(Element(f"<style>{controls_css()}</style>"), name="zicht_controls_css")
+    default = _default_theme(opening_themes(prepared), release)
+    # The controls come first in the page, so that they are first in the Tab order.
+    figure.html.add_child(
+        Element(controls_html(prepared, default.key, language=language)), name="zicht_controls"
+    )
     figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
-    default = _default_theme(prepared.themes, release)
     figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
     figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
 
-    setup = _Setup(
-        data_json(prepared), script_json(config(prepared, release, tiles=tile_spec is not None))
-    )
+    settings = config(prepared, release, tiles=tile_spec, initial=default.key)
+    tiles_json = json.dumps(_tile_config(tile_spec, language)).replace("<", "\\u003c")
+    setup = _Setup(controls_script(), data_json(prepared), script_json(settings), tiles_json)
     fmap.add_child(setup)
-    if tile_spec is not None:
-        folium.TileLayer(
-            tiles=tile_spec["url"],
-            attr=tile_spec["attr"],
-            name=html.escape(say(language, tile_spec["name"])),
-            overlay=True,
-            control=True,
-            max_zoom=tile_spec["max_zoom"],
-        ).add_to(fmap)
-    for theme in prepared.themes:
-        _layer_for_theme(setup, prepared, theme, show=theme is default).add_to(fmap)
-    for context in prepared.context:
-        _layer_for_context(setup, context, language).add_to(fmap)
-    # The view is fitted to the study area by the setup script, around the legend.
-    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _stable_ids(figure)
     return fmap
+
+
+def _tile_config(spec: Mapping[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """Return the chosen online background as the map script adds it (shown at once)."""
+    if spec is None:
+        return None
+    return {
+        "url": spec["url"],
+        "attr": spec["attr"],
+        "name": html.escape(say(language, spec["name"])),
+        "maxZoom": spec["max_zoom"],
+        "show": True,
+    }
 
 
 def _default_theme(themes: tuple[Theme, ...] | list[Theme], release: Release) -> Theme:
@@ -304,25 +293,6 @@ def _default_theme(themes: tuple[Theme, ...] | list[Theme], release: Release) ->
     group = [t for t in first if owner.get(t.column) == lead]
     rates = [t for t in group if kinds.get(t.column) == "rate"]
     return rates[-1] if rates else group[0]
-
-
-def _layer_for_theme(
-    setup: _Setup, prepared: PreparedRelease, theme: Theme, *, show: bool
-) -> _ZichtLayer:
-    geography = next(g for g in prepared.geographies if g.name == theme.geography)
-    name = f"{geography.title}: {theme.title}"
-    return _ZichtLayer(setup, "themeLayer", theme.key, name, overlay=False, show=show)
-
-
-def _layer_for_context(setup: _Setup, context: ContextLayer, language: str) -> _ZichtLayer:
-    own = context.name.lower()
-    if context.kind == "park":
-        name = say(language, "overlay_parks")
-    elif own in ("buurt", "wijk", "gemeente"):
-        name = say(language, f"outline_{own}")
-    else:
-        name = say(language, "outline_other", name=context.title)
-    return _ZichtLayer(setup, "contextLayer", f"c:{context.name}", name, overlay=True, show=True)
 
 
 def write_map(

@@ -5,11 +5,23 @@ from ._amounts import (
 from ._amounts import (
     Magnitude as Magnitude,
 )
+from ._cellkey import (
+    perturbation_table as perturbation_table,
+)
+from ._cellkey import (
+    record_keys as record_keys,
+)
+from ._cellkey import (
+    unit_record_keys as unit_record_keys,
+)
 from ._magnitudes import (
     magnitude_sensitivity as magnitude_sensitivity,
 )
 from ._magnitudes import (
     publish_magnitudes as publish_magnitudes,
+)
+from ._model import (
+    NOT_PUBLISHED_BAND as NOT_PUBLISHED_BAND,
 )
 from ._model import (
     STATUS_MERGED as STATUS_MERGED,

@@ -186,6 +186,35 @@ def _inherited(
     return counts
 
 
+def _union_audit(name: str, ids: pd.Index, per: pd.DataFrame, features: FeatureCounts) -> Audit:
+    """Audit rows for published features whose value is hidden, with the reason.
+
+    A feature of one region shows its region's value (hidden where the region's is); a
+    feature of several regions is exact only when all of them are.
+    """
+    n_members = per.groupby("key").size().reindex(ids, fill_value=0).to_numpy()
+    main = (
+        per.sort_values(["key", "units"], ascending=[True, False])
+        .drop_duplicates("key")
+        .set_index("key")["region"]
+        .reindex(ids)
+        .fillna("")
+        .astype("str")
+        .to_numpy()
+    )
+    audit: Audit = []
+    for column, (_, _, state) in features.counts.items():
+        for i in np.flatnonzero(features.published & (state == HIDDEN)):
+            why = (
+                f"as its region {main[i]}"
+                if n_members[i] == 1
+                else f"{n_members[i]} regions, not all exact (a sum of rounded values "
+                "would be a second rounding of them)"
+            )
+            audit.append((name, ids[i], "indicator_suppressed", column, why))
+    return audit
+
+
 def h3_layer(ctx: LayerContext) -> BuiltLayer:
     """Publish the H3 layer: a cell carries values only as a union of whole regions."""
     layer, table, index, tree, rules = ctx.layers["h3"], ctx.table, ctx.index, ctx.tree, ctx.rules
@@ -252,6 +281,7 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
         aligned, out, published, rules, hotspot_k_of(layer, ctx.metadata), n
     )
     audit = _h3_audit(ids, FeatureCounts(published, n, counts), merged, main_region, rules)
+    audit += _union_audit("h3", ids, per, FeatureCounts(published, n, counts))
     return BuiltLayer(out, _layer_summary(out, rules.is_rounded("h3"), withheld), audit)
 
 
@@ -524,6 +554,7 @@ def extra_layer(ctx: LayerContext, name: str) -> BuiltLayer:
         else:
             why = "no units" if n[i] == 0 else f"fewer than {rules.min_units} units"
         audit.append((name, ids[i], STATUS_MERGED if merged[i] else STATUS_SUPPRESSED, "", why))
+    audit += _union_audit(name, ids, per, FeatureCounts(published, n, counts))
     return BuiltLayer(out, _layer_summary(out, rules.is_rounded(name)), audit)
 
 

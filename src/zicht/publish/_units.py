@@ -38,6 +38,7 @@ from zicht.publish._layers import (
     region_audit,
     region_composition,
 )
+from zicht.publish._loss import information_loss, true_figures
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
 from zicht.publish._rules import DisclosureRules
@@ -124,10 +125,12 @@ def publish_units(
         layer, area = index.label(int(suppressed))
         audit.append((layer, area, "secondary_suppressed", "", why))
     audit.extend(region_audit(plan))
+    audit_frame = pd.DataFrame(audit, columns=AUDIT_COLUMNS)
     disclosure = _disclosure(ctx, protected, built, len(population_actions), dropped)
+    frames = {name: layer.frame for name, layer in built.items()}
+    disclosure["loss"] = information_loss(frames, true_figures(ctx), ctx.links, rules, audit_frame)
     disclosure["seconds"] = round(time.perf_counter() - started, 3)
-    out = {name: layer.frame for name, layer in built.items()}
-    return out, pd.DataFrame(audit, columns=AUDIT_COLUMNS), region_composition(ctx), disclosure
+    return frames, audit_frame, region_composition(ctx), disclosure
 
 
 def _protect_indicators(

@@ -1,0 +1,162 @@
+/* zicht risk map: draws the shown theme only, and the controls around it.
+ *
+ * The page embeds each published geography's features once (data["a:<name>"]) and, per theme,
+ * the class, text and value of every feature (config.themes[key].c/t/v). The Leaflet layer of
+ * a geography is built the first time one of its themes is shown and kept; switching to
+ * another theme of the same geography only restyles it. Every text from the data is either
+ * escaped HTML written by zicht (tooltips) or set as textContent (controls). */
+function zichtMap(map, data, config) {
+  "use strict";
+  const panes = [["zichtAreas", 410], ["zichtOutlines", 420], ["zichtParks", 430],
+                 ["zichtLabels", 440]];
+  panes.forEach(([name, z]) => { map.createPane(name).style.zIndex = z; });
+  map.getPane("zichtLabels").style.pointerEvents = "none";
+  L.control.scale({position: "bottomright"}).addTo(map);
+  const built = {};        // data key -> L.geoJSON, built on first use
+  const listeners = [];    // called with the theme key after every switch
+  const clicks = [];       // called with the theme key and the properties of a clicked area
+  let current = null;      // key of the shown theme
+  let shown = null;        // the L.geoJSON on the map
+
+  function theme() { return config.themes[current]; }
+
+  function areaStyle(p) {
+    const t = theme();
+    const style = {weight: 0.6, color: "#4d4d4d", opacity: 0.9, fillOpacity: config.fillOpacity};
+    if (p.s === "published") {
+      const k = t.c[p.k];
+      style.fillColor = k >= 0 ? t.colours[k] : config.noValueColour;
+      style.className = "zicht-area zicht-published";
+    } else if (p.s === "merged") {
+      Object.assign(style, {fillColor: "#ffffff", fillOpacity: 0.3, color: "#6a3d9a",
+                            dashArray: "3 3", className: "zicht-area zicht-merged"});
+    } else {
+      Object.assign(style, {fillColor: config.suppressedColour,
+                            className: "zicht-area zicht-suppressed"});
+    }
+    return style;
+  }
+
+  function areaTooltip(p) {
+    const t = theme();
+    let text = p.h;
+    if (p.w) { text += "<br>" + p.w; }
+    if (p.s === "published") {
+      text += "<br>" + t.title + ": " + (t.t[p.k] || config.noValueText);
+      if (p.x) { text += "<br>" + p.x; }
+    } else {
+      text += "<br><i>" + (config.statusText[p.s] || config.statusText.suppressed) + "</i>";
+      if (p.r) { text += "<br>" + config.regionLabel + ": " + p.r; }
+    }
+    return text + "<br>" + config.bandLabel + ": " + p.b;
+  }
+
+  function geographyLayer(key) {
+    if (built[key]) { return built[key]; }
+    data[key].features.forEach((feature, i) => { feature.properties.k = i; });
+    const layer = L.geoJSON(data[key], {
+      pane: "zichtAreas",
+      style: (feature) => areaStyle(feature.properties),
+      onEachFeature: (feature, path) => {
+        path.bindTooltip(() => areaTooltip(feature.properties),
+                         {sticky: true, className: "zicht-tooltip"});
+        path.on("mouseover", () => {
+          path.setStyle({weight: 2.5, color: "#000000"});
+          path.bringToFront();
+        });
+        path.on("mouseout", () => { layer.resetStyle(path); });
+        path.on("click", () => { clicks.forEach((f) => f(current, feature.properties)); });
+      },
+    });
+    built[key] = layer;
+    return layer;
+  }
+
+  function contextLayer(key) {
+    const ctx = config.contexts[key];
+    const pane = ctx.park ? "zichtParks" : "zichtOutlines";
+    return L.geoJSON(data[key], {
+      pane: pane,
+      // Park points are circle markers with their own style (set in pointToLayer).
+      style: (feature) => (feature.geometry.type.endsWith("Point") ? {}
+        : Object.assign({className: ctx.className}, ctx.style)),
+      pointToLayer: (feature, latlng) => L.circleMarker(
+        latlng, Object.assign({pane: pane, className: ctx.className}, config.parkPoint)),
+      onEachFeature: (feature, path) => {
+        path.bindTooltip(feature.properties.h, {sticky: true, className: "zicht-tooltip"});
+      },
+    });
+  }
+
+  function showLegend(key) {
+    document.querySelectorAll(".zicht-legend-theme").forEach((el) => {
+      el.hidden = el.dataset.theme !== key;
+    });
+  }
+
+  function showTheme(key) {
+    if (!config.themes[key]) { return; }
+    current = key;
+    const layer = geographyLayer(config.themes[key].data);
+    if (layer !== shown) {
+      if (shown) { map.removeLayer(shown); }
+      layer.addTo(map);
+      shown = layer;
+    } else {
+      layer.setStyle((feature) => areaStyle(feature.properties));
+    }
+    showLegend(key);
+    const picker = document.getElementById("zicht-picker");
+    if (picker && picker.value !== key) { picker.value = key; }
+    listeners.forEach((f) => f(key));
+  }
+
+  const overlays = {};
+  Object.keys(config.contexts).forEach((key) => {
+    const layer = contextLayer(key).addTo(map);
+    overlays[config.contexts[key].name] = layer;
+  });
+  if (config.tiles) {
+    const tiles = L.tileLayer(config.tiles.url, {attribution: config.tiles.attr,
+                                                 maxZoom: config.tiles.maxZoom});
+    overlays[config.tiles.name] = tiles;
+    if (config.tiles.show) { tiles.addTo(map); }
+  }
+  const layerList = L.control.layers(null, overlays, {position: "topright", collapsed: true});
+  layerList.addTo(map);
+
+  const picker = document.getElementById("zicht-picker");
+  if (picker) { picker.addEventListener("change", () => showTheme(picker.value)); }
+
+  // Fit the study area into the part of the map the legend and the controls leave free.
+  function fit() {
+    const size = map.getSize();
+    const legend = document.getElementById("zicht-legend");
+    const controls = document.getElementById("zicht-controls");
+    const left = legend && legend.offsetWidth + 30 < size.x / 2 ? legend.offsetWidth + 20 : 10;
+    const top = controls && controls.offsetHeight + 20 < size.y / 3
+      ? controls.offsetHeight + 20 : 10;
+    map.fitBounds(config.bounds,
+                  {paddingTopLeft: [left, top], paddingBottomRight: [10, 24], animate: false});
+  }
+  showTheme(config.initial);
+  fit();
+
+  // The page's map and controls, for tests and for people who embed the map.
+  window.zicht = {
+    map: map,
+    data: data,
+    config: config,
+    showTheme: showTheme,
+    showLegend: showLegend,
+    current: () => current,
+    layer: () => shown,
+    onChange: (f) => { listeners.push(f); },
+    onClick: (f) => { clicks.push(f); },
+    fit: fit,
+  };
+  // The side panel of a clicked area, and the search box that opens it (panel.js, search.js).
+  window.zicht.panel = zichtPanel(window.zicht);
+  window.zicht.search = zichtSearch(window.zicht, window.zicht.panel);
+  return window.zicht;
+}

@@ -1,0 +1,135 @@
+"""The risk map's controls as a person uses them, in headless Chromium with networking off.
+
+Issue 15: only the shown theme is drawn (lazily), an indicator picker, search, a side panel,
+context labels, a phone layout and a print page. Needs Debian's ``chromium`` and playwright.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_maps import make_release
+from zicht.maps import write_map
+from zicht.maps._browser import (
+    COUNT_LEAFLET_LAYERS,
+    browser_unavailable_reason,
+    launch_chromium,
+    open_offline,
+)
+
+_REASON = browser_unavailable_reason()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
+]
+
+
+@pytest.fixture(scope="module")
+def release():
+    return make_release(rings=3)[0]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def map_path(release, tmp_path_factory):
+    return write_map(release, tmp_path_factory.mktemp("controls") / "risk_map.html")
+
+
+@pytest.fixture
+def page(map_path, browser):
+    with open_offline(
+        map_path, browser=browser, width=1280, height=860, init_script=COUNT_LEAFLET_LAYERS
+    ) as seen:
+        seen.page.wait_for_selector("path.zicht-area", state="attached", timeout=10_000)
+        yield seen
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def option_value(page, group: str, title: str) -> str:
+    """The value of the picker's option ``title`` under the geography ``group``."""
+    return page.eval_on_selector(
+        f'#zicht-picker optgroup[label="{group}"]',
+        "(g, title) => [...g.querySelectorAll('option')].find((o) => o.text === title).value",
+        title,
+    )
+
+
+# ---------------------------------------------------------------- item 7: only the shown theme
+
+
+def test_only_the_shown_geography_is_built_at_load(page, release):
+    p = page.page
+    h3 = release.layers["h3"]
+    assert p.locator("path.zicht-area").count() == len(h3)
+    # Every Leaflet layer the page built (a path and its tooltip per feature): the areas of
+    # one geography and the context features, not one layer per area and theme.
+    features = len(h3) + sum(len(c) for c in release.context.values())
+    built = p.evaluate("() => window.zichtLayersBuilt")
+    assert 2 * features <= built <= 2 * features + 10, built
+    themes = len(release.indicators) + 1
+    assert built < len(h3) * themes
+
+
+def test_another_theme_of_the_same_geography_restyles_the_same_paths(page, release):
+    p = page.page
+    first = p.locator("path.zicht-published").first
+    first.evaluate("el => el.setAttribute('data-probe', 'kept')")
+    before = first.get_attribute("fill")
+    p.get_by_test_id("indicator-picker").select_option(
+        option_value(p, "H3-cellen", "Vacancy rate (%)")
+    )
+    assert p.locator("path[data-probe=kept]").count() == 1  # the same element, restyled
+    assert p.locator("path.zicht-area").count() == len(release.layers["h3"])
+    fills = set(
+        p.eval_on_selector_all("path.zicht-published", "ps => ps.map(x => x.getAttribute('fill'))")
+    )
+    assert len(fills) > 1 and fills != {before}
+
+
+def test_switching_geography_builds_it_once_and_back_reuses_it(page, release):
+    p = page.page
+    picker = p.get_by_test_id("indicator-picker")
+    picker.select_option(option_value(p, "Buurten", "Vacancy rate (%)"))
+    buurt = release.layers["buurt"]
+    assert p.locator("path.zicht-area").count() == len(buurt)
+    assert p.locator("path.zicht-published").count() == int(np.sum(buurt["status"] == "published"))
+    built = p.evaluate("() => window.zichtLayersBuilt")
+    picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
+    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    assert p.evaluate("() => window.zichtLayersBuilt") == built  # nothing built twice
+
+
+# ---------------------------------------------------------------- item 2: the indicator picker
+
+_VIEW = """() => {
+  const m = window.zicht.map;
+  const c = m.getCenter();
+  return [Number(c.lat.toFixed(6)), Number(c.lng.toFixed(6)), m.getZoom()];
+}"""
+
+
+def test_the_picker_switches_theme_and_keeps_the_view(page, release):
+    p = page.page
+    opened = p.evaluate(_VIEW)
+    p.mouse.move(640, 430)
+    p.mouse.wheel(0, -400)  # zoom in on the centre, as a person does
+    p.wait_for_timeout(400)
+    p.mouse.move(640, 430)
+    p.mouse.down()
+    p.mouse.move(560, 380, steps=5)
+    p.mouse.up()
+    view = p.evaluate(_VIEW)
+    assert view[2] > opened[2] and view[:2] != opened[:2]  # zoomed in and panned
+    picker = p.get_by_test_id("indicator-picker")
+    for group, title in (("Buurten", "Vacancy rate (%)"), ("H3-cellen", "Vacancy rate (%)")):
+        picker.select_option(option_value(p, group, title))
+        assert p.evaluate(_VIEW) == view
+        legend = p.locator(".zicht-legend-theme:not([hidden])")
+        assert f"{group}: {title}" in legend.inner_text()
+    assert picker.evaluate("el => el.selectedOptions[0].parentElement.label") == "H3-cellen"

@@ -1,0 +1,197 @@
+"""The demo's own map as an official reads it: Dutch words, English on request.
+
+Runs the shipped demo configuration (``geodata/demo.toml``, what ``zicht demo`` runs) and opens
+the map offline in Debian's Chromium. Needs ``chromium`` and ``playwright``; skipped with the
+reason when either is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
+
+_REASON = browser_unavailable_reason()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
+]
+
+#: English words the map page used to show (issue 15), each a whole word or phrase.
+OLD_ENGLISH = (
+    "Hot spot",
+    "Hot spots",
+    "Cold spot",
+    "confidence",
+    "Not significant",
+    "Merged",
+    "publishable",
+    "Not publishable",
+    "fewer than",
+    "Data date",
+    "Units",
+    "boundaries",
+    "Synthetic",
+    "SYNTHETIC",
+    "generated",
+    "Purpose",
+    "Suggested follow-up",
+    "No value",
+    "no value",
+    "classes",
+    "Quantiles",
+    "permutations",
+    "H3 cells",
+    "Regions",
+    "Parks",
+    "Composite",
+    "rank",
+    "highest",
+    "unstable",
+    "smoothed",
+    "empirical-Bayes",
+    "addresses",
+    "density",
+    "distance",
+    "created",
+    "inlined",
+    "works offline",
+    "rules",
+    "rounded",
+    "weights",
+    "tested",
+    "h3_kring",
+    "Registration mismatch",
+    "Vacancy",
+    "Industrial",
+    "holiday park",
+    "Background",
+    "H3 res",
+    "not published",
+)
+#: Dutch words of the catalogue that an English page must not show.
+DUTCH = (
+    "Hotspot,",
+    "betrouwbaar",
+    "Gegevens:",
+    "eenheden",
+    "H3-cellen",
+    "Buurtgrenzen",
+    "Niet opvallend",
+    "SYNTHETISCHE",
+    "Samengevoegd",
+    "Gearceerd",
+    "klassen",
+    "permutaties",
+    "kaart gemaakt op",
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+def _run(tmp_path_factory, language: str):
+    from zicht.config import load_config
+    from zicht.config._run import DEMO_CONFIG_PATH
+    from zicht.pipeline import run
+
+    config = load_config(DEMO_CONFIG_PATH)
+    config = replace(config, map=replace(config.map, language=language))
+    return run(config, tmp_path_factory.mktemp(f"demo-{language}"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return _run(tmp_path_factory, "nl")
+
+
+def visible_text(page) -> str:
+    """Everything a reader can bring into view: the page, every legend section, tooltips."""
+    page.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+    parts = [page.inner_text("body")]
+    # Each theme's legend section, and its folded follow-up steps, as the reader opens them.
+    parts += page.eval_on_selector_all(
+        ".zicht-legend-theme",
+        "els => els.map(el => { el.hidden = false;"
+        " el.querySelectorAll('details').forEach(d => d.open = true);"
+        " return el.innerText; })",
+    )
+    for status in ("published", "merged", "suppressed"):
+        text = _tooltip_of(page, f"path.zicht-{status}")
+        if text:
+            parts.append(text)
+    return "\n".join(parts)
+
+
+def _tooltip_of(page, selector: str) -> str | None:
+    paths = page.locator(selector)
+    for i in range(min(paths.count(), 200)):
+        box = paths.nth(i).bounding_box()
+        if not box:
+            continue
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        on_top = page.evaluate(
+            "([x, y, i, sel]) => document.elementFromPoint(x, y) === "
+            "document.querySelectorAll(sel)[i]",
+            [x, y, i, selector],
+        )
+        if not on_top:
+            continue
+        page.mouse.move(1, 1)
+        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
+        page.mouse.move(x, y)
+        tooltip = page.locator(".leaflet-tooltip")
+        tooltip.wait_for(state="visible", timeout=3_000)
+        return tooltip.inner_text()
+    return None
+
+
+def english_words_in(text: str) -> list[str]:
+    return [w for w in OLD_ENGLISH if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text)]
+
+
+def test_the_word_check_finds_english():
+    # The check below means something only if it finds the old English words.
+    assert english_words_in("H3 cells: Hot spots (Getis-Ord Gi*) · Units: 10–49") == [
+        "Hot spots",
+        "Units",
+        "H3 cells",
+    ]
+    assert english_words_in("Vakantieparken · Gegevens: grenzen 2014 (buurten)") == []
+
+
+def test_every_word_of_the_demo_map_is_dutch(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        assert page.get_attribute("html", "lang") == "nl"
+        text = visible_text(page)
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+    assert english_words_in(text) == []
+    # the plain-words explanations and real dates are there
+    assert "een groep buurcellen waar het percentage hoger ligt dan toeval verklaart" in text
+    assert "Betrouwbaarheid:" in text and "Gestreept omlijnd:" in text
+    assert re.search(r"grenzen 2014 \(buurten\), 2022 \(wijken, gemeenten\)", text)
+    assert re.search(r"kaart gemaakt op \d{4}-\d{2}-\d{2}", text)
+    assert ".json" not in text and ".gpkg" not in text
+    assert "SYNTHETISCHE GEGEVENS" in text
+    assert "Aantal eenheden:" in text  # a tooltip was read
+
+
+def test_language_en_gives_an_english_map(tmp_path_factory, browser):
+    result = _run(tmp_path_factory, "en")
+    with open_offline(result.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        assert page.get_attribute("html", "lang") == "en"
+        text = visible_text(page)
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+    found = [w for w in DUTCH if w in text]
+    assert found == []
+    for english in ("Hot spots (Getis-Ord Gi*)", "SYNTHETIC DATA", "Units:", "map made on"):
+        assert english in text, english
