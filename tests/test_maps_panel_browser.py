@@ -275,9 +275,12 @@ def test_a_suppressed_buurt_is_findable_but_its_value_is_nowhere(page, map_path)
     # every tooltip of the shown layer, as a hover would show it
     seen += p.evaluate(
         "() => { const out = []; zicht.layer().eachLayer((l) => {"
-        " const t = l.getTooltip(); out.push(typeof t._content === 'function'"
-        " ? t._content(l) : t._content); }); return out; }"
+        " out.push(zicht.tooltip(l.feature.properties)); }); return out; }"
     )
+    p.mouse.move(*_centre_of(p, "BU02280003"))
+    tip = p.locator(".leaflet-tooltip")
+    assert SMALL in tip.inner_text() and "Niet getoond" in tip.inner_text()
+    seen.append(tip.inner_text())
     seen.append(p.evaluate("() => document.documentElement.outerHTML"))
     seen += [",".join(r) for r in _download(p)]
     for form in SECRET_FORMS:
