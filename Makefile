@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-cellkey bench-density \
-	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
+	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth example-years
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -130,6 +130,16 @@ example-real_estate example-drugs example-care_providers example-youth: example-
 	$(BIN)/python examples/$*/generate.py
 	$(BIN)/zicht run examples/$*/config.toml --out out/examples/$*
 	$(BIN)/zicht check out/examples/$*
+
+# Years (docs/years.md): five yearly releases from one config, each registered in the release
+# history against every earlier one; then `zicht check` on each year against the year before.
+example-years: $(STAMP)
+	$(BIN)/python examples/years/generate.py
+	rm -rf out/examples/years
+	$(BIN)/zicht run examples/years/config.toml --out out/examples/years
+	for y in 2021 2022 2023 2024; do \
+		$(BIN)/zicht check out/examples/years/$$y --against out/examples/years/$$((y - 1)) || exit 1; \
+	done
 
 # The gallery's pictures (docs/examples.md): every example's map opened offline in Chromium.
 gallery: examples services
