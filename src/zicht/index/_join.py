@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from zicht._errors import SchemaError
-from zicht._h3 import latlng_to_cells, rd_to_lnglat
+from zicht._h3 import latlng_to_cells, map_in_threads, rd_to_lnglat
 from zicht._validate import NestingReport, check_nesting, require_rd
 from zicht.index._areas import AreaIndex, build_area_index
 
@@ -288,6 +288,39 @@ def _through(ranks: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out
 
 
+def _locate(
+    x: np.ndarray, y: np.ndarray, layers: JoinLayers, resolution: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """H3 ids and the rank in every layer of each row: the per-row work, on both cores.
+
+    Row chunks run in zicht's thread pool (PROJ, h3ronpy, shapely and the raster lookup
+    release the GIL); the answer does not depend on the chunking.
+    """
+    indexes = {
+        level: index
+        for level, index in (
+            ("buurt", layers.buurt),
+            ("wijk", layers.wijk),
+            ("gemeente", layers.gemeente),
+            ("park", layers.park),
+        )
+        if index is not None
+    }
+
+    def chunk(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        has = np.isfinite(cx) & np.isfinite(cy)
+        cells = np.zeros(len(cx), dtype=np.int64)
+        if has.any():
+            lon, lat = rd_to_lnglat(cx[has], cy[has])
+            cells[has] = latlng_to_cells(lat, lon, resolution)
+        return cells, [index.lookup(cx, cy) for index in indexes.values()]
+
+    parts = map_in_threads(chunk, len(x), x, y) or [chunk(x[:0], y[:0])]
+    cells = np.concatenate([p[0] for p in parts])
+    ranks = {level: np.concatenate([p[1][i] for p in parts]) for i, level in enumerate(indexes)}
+    return cells, ranks
+
+
 def join_arrays(
     x: np.ndarray,
     y: np.ndarray,
@@ -313,11 +346,7 @@ def join_arrays(
     tuple of (KeyArrays, JoinReport)
     """
     has = np.isfinite(x) & np.isfinite(y)
-    cells = np.zeros(len(x), dtype=np.int64)
-    if has.any():
-        lon, lat = rd_to_lnglat(x[has], y[has])
-        cells[has] = latlng_to_cells(lat, lon, resolution)
-    ranks = {"buurt": layers.buurt.lookup(x, y)}
+    cells, ranks = _locate(x, y, layers, resolution)
     codes = {"buurt": layers.buurt.codes}
     reasons = {
         REASON_MISSING_LOCATION: ~present,
@@ -328,18 +357,15 @@ def join_arrays(
         codes["wijk"], table = _derived(codes["buurt"], "WK", 8)
         ranks["wijk"] = _through(ranks["buurt"], table)
     else:
-        ranks["wijk"] = layers.wijk.lookup(x, y)
         codes["wijk"] = layers.wijk.codes
         reasons[REASON_OUTSIDE_WIJK] = has & (ranks["wijk"] < 0)
     if layers.gemeente is None:
         codes["gemeente"], table = _derived(codes["wijk"], "GM", 6)
         ranks["gemeente"] = _through(ranks["wijk"], table)
     else:
-        ranks["gemeente"] = layers.gemeente.lookup(x, y)
         codes["gemeente"] = layers.gemeente.codes
         reasons[REASON_OUTSIDE_GEMEENTE] = has & (ranks["gemeente"] < 0)
     if layers.park is not None:
-        ranks["park"] = layers.park.lookup(x, y)
         codes["park"] = layers.park.codes
     failed = np.zeros(len(x), dtype=bool)
     reason_of = np.full(len(x), -1, dtype=np.int8)
