@@ -9,6 +9,7 @@ _pins_nothing``). Unit data are SYNTHETIC (tests/disclosure_fixtures.py).
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from disclosure_fixtures import Area, make_area, publish_area, write_bundle
@@ -70,6 +71,13 @@ def test_two_releases_one_unit_apart_isolate_it_and_the_history_refuses_it(
         # another unit set, another noise: its vacancy is not pinned in this pair (it can
         # be, when the two noises lie 2D apart); its existence is, as the population shows
         assert not any(c == "n_vacant" for c, _ in one)
+        # and every feature that kept its units kept its figures: averaging gains nothing
+        moved = area.units.loc[gone, "buurt_code"]
+        a, b = (pd.read_csv(f[0] / "buurt.csv", index_col="area_id") for f in (first, second))
+        same = a.index[(a.index != moved) & (a["status"] == "published")]
+        cols = ["n_units", "n_vacant", "n_mismatch"]
+        pd.testing.assert_frame_equal(a.loc[same, cols], b.loc[same, cols])
+        assert (a.loc[moved, cols] != b.loc[moved, cols]).any()
         return
     # exact rates in both years give its vacancy away, and the history refuses the pair
     # (its check of one pair takes ~20 s, so it runs for rounding only)
