@@ -49,6 +49,16 @@ def _buurten(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def _wijk(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A public wijk outline over the north half (no published figures of its own)."""
+    xmin, ymin, xmax, ymax = cells.total_bounds
+    return gpd.GeoDataFrame(
+        {"area_id": ["WK022800"], "area_name": ["Ede-Zuid Éénhoorn"]},
+        geometry=[shapely.box(xmin, (ymin + ymax) / 2 + 300, xmax, ymax)],
+        crs=28992,
+    )
+
+
 def _counts(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     joined = gpd.sjoin(units, areas, predicate="within")
     per = joined.groupby("area_id").agg(n_units=("vacant", "size"), n_vacant=("vacant", "sum"))
@@ -94,7 +104,7 @@ def release():
         ],
         INDICATORS,
         rules=DisclosureRules(min_units=10, rounding_base=5),
-        context={"buurt": buurten},
+        context={"buurt": buurten, "wijk": _wijk(cells)},
         metadata={
             **METADATA,
             "indicator_notes": {
@@ -309,3 +319,19 @@ def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
     assert current.inner_text().split("\n")[1] == f"{code} · Ede & Veldhuizen"
     cells = release.layers["h3"]
     assert panel.locator(".zicht-ranking li").count() == int(cells["pct_vacant"].notna().sum())
+
+
+def test_search_finds_a_wijk_outline_without_accents_and_zooms_to_it(page, release):
+    p = page.page
+    box = p.get_by_test_id("search")
+    box.fill("eenhoorn")  # typed without the accents of "Éénhoorn"
+    hit = p.locator("#zicht-search-results li")
+    assert hit.count() == 1
+    assert "Ede-Zuid Éénhoorn" in hit.inner_text() and "Wijk · WK022800" in hit.inner_text()
+    hit.click()
+    wijk = release.context["wijk"].to_crs(4326).total_bounds
+    (south, west, north, east), _ = _view(p)
+    assert south <= wijk[1] and west <= wijk[0] and north >= wijk[3] and east >= wijk[2]
+    assert p.locator("path.zicht-chosen").count() == 1  # its outline is drawn
+    assert not p.get_by_test_id("area-panel").is_visible()  # a wijk without figures
+    assert p.locator("#zicht-search-status").inner_text() == "Ingezoomd op Ede-Zuid Éénhoorn"
