@@ -96,6 +96,7 @@ def publish_units(
         nest=nest,
         options=options,
         whole="_whole" if whole is not None else None,
+        protect=_protected_levels(units, by_name),
     )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
@@ -234,6 +235,18 @@ def _disclosure(
         "numerators": dict(ctx.numerators),
         "company_column": units.company,
     }
+
+
+def _protected_levels(units: UnitTable, by_name: Mapping[str, LayerInput]) -> list[str]:
+    """Return the nest keys whose passing areas no region may cut: the published ones.
+
+    A published area that passes the threshold on its own keeps its value: a small
+    neighbour falls back only to other small areas (or stays below the threshold and is
+    suppressed). The finest key joined with the extra keys (a buurt split by parks) is
+    protected whenever there are extra keys, so no small part cuts a park.
+    """
+    levels = [NEST0] if units.extra else []
+    return levels + [col for name, col in units.areas.items() if name in by_name]
 
 
 def _nest(units: UnitTable) -> list[str]:
