@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -40,6 +40,7 @@ from zicht.publish._layers import (
 )
 from zicht.publish._loss import information_loss, true_figures
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
+from zicht.publish._reasons import protect_reasons
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import (
@@ -166,6 +167,11 @@ def _protect_indicators(
             group_low=rules.group_low,
             base=base,
         )
+        # a value hidden by a disclosing rule gets a hidden partner, so neither says why
+        final, partners = protect_reasons(
+            tree, protection.state, small_suppressed=rules.small_count == "suppress"
+        )
+        protection = replace(protection, state=final, actions=[*protection.actions, *partners])
         nodes[column] = (k, base, protection.state)
         summary[column] = summarise_indicator(state, protection, tree)
         # rounded small counts are a presentation rule (counted in the report), not logged
