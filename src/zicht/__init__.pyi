@@ -18,6 +18,7 @@ from ._errors import CRSError as CRSError
 from ._errors import DisclosureError as DisclosureError
 from ._errors import GeometryError as GeometryError
 from ._errors import InputError as InputError
+from ._errors import OutputError as OutputError
 from ._errors import ProfilingError as ProfilingError
 from ._errors import SchemaError as SchemaError
 from ._errors import ZichtError as ZichtError

@@ -21,7 +21,7 @@ import pandas as pd
 from zicht._errors import InputError
 from zicht._version import __version__
 from zicht.config import AreaTableConfig
-from zicht.export import write_release
+from zicht.export import staged_release, write_release
 from zicht.indicators import IndicatorSpec, indicator_columns
 from zicht.ingest import read_area_table, read_boundaries
 from zicht.maps import MapOptions, write_map
@@ -214,18 +214,21 @@ def run_area_table(config: AreaTableConfig, out_dir: str | Path) -> AreaRunResul
     release = publish_release(
         [LayerInput(level, layer)], indicator_columns(specs), rules=config.rules, metadata=metadata
     )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = write_release(release, out)
-    options = MapOptions(
-        scheme=config.map.scheme,
-        k=config.map.k,
-        palette=config.map.palette,
-        simplify_m=config.map.simplify_m,
-        language=config.map.language,
-    )
-    paths["map"] = write_map(release, out / "risk_map.html", options=options)
-    summary = {"join": join, "hotspot": hotspot, "seconds": round(time.perf_counter() - started, 2)}
-    paths["summary"] = out / "run_summary.json"
-    paths["summary"].write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    with staged_release(out_dir, internal=False) as stage:
+        out = stage.out
+        paths = write_release(release, out)
+        options = MapOptions(
+            scheme=config.map.scheme,
+            k=config.map.k,
+            palette=config.map.palette,
+            simplify_m=config.map.simplify_m,
+            language=config.map.language,
+        )
+        paths["map"] = write_map(release, out / "risk_map.html", options=options)
+        seconds = round(time.perf_counter() - started, 2)
+        summary = {"join": join, "hotspot": hotspot, "seconds": seconds}
+        paths["summary"] = out / "run_summary.json"
+        paths["summary"].write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        stage.commit()
+    paths = {role: stage.final_path(p) for role, p in paths.items()}
     return AreaRunResult(release, join, paths)

@@ -12,6 +12,7 @@ __all__ = [
     "DisclosureError",
     "GeometryError",
     "InputError",
+    "OutputError",
     "ProfilingError",
     "SchemaError",
     "ZichtError",
@@ -58,6 +59,12 @@ class DisclosureError(ZichtError):
     """Something would publish a value that breaks the disclosure rules."""
 
     exit_code = 7
+
+
+class OutputError(ZichtError):
+    """The output folder cannot take the release (locked by another run, a file, unwritable)."""
+
+    exit_code = 9
 
 
 class ProfilingError(ConfigError):

@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import ProfilingError
+from zicht._errors import ConfigError, ProfilingError
 from zicht._version import __version__
 from zicht.config import (
     DEMO_CONFIG_PATH,
@@ -38,15 +38,18 @@ from zicht.config import (
     RunConfig,
     StatsConfig,
     check_join,
+    input_paths,
     load_config,
     read_inputs,
     read_unit_table,
 )
 from zicht.export import (
+    ReleaseStage,
     RunRecord,
     RunSummary,
     file_sha256,
-    internal_dir_for,
+    kill_point,
+    staged_release,
     write_internal_files,
     write_register,
     write_release,
@@ -478,7 +481,9 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     config
         The configuration, e.g. from :func:`zicht.config.load_config`.
     out_dir
-        Folder for the outputs (created if needed).
+        Folder for the outputs (created if needed). It is locked for the run and replaced
+        whole, only once every file is written and passes the checker's code path; on any
+        failure it is left as it was (docs/publication.md, "Whole or nothing").
 
     Returns
     -------
@@ -489,60 +494,82 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
     ------
     ConfigError, ProfilingError, InputError, DisclosureError
         As the stages raise them; nothing is written before every check has passed.
+    OutputError
+        If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
+        other files, holds an input, or cannot be written beside.
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    layers, read_reports = _read_inputs(config)
-    units, unit_reports = read_unit_table(config, layers)
-    reports = [*read_reports, *unit_reports]
-    joined, join_report = _join(config, units, layers, reports)
-    stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
-    masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
-    hotspot: dict[str, Any] | None = None
-    if "h3" in stats:
-        stats["h3"], hotspot = _hotspots(stats["h3"], config.hotspot_spec(), config.stats)
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    run_id = _run_id(config)
-    metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
-    unit_table = _unit_table(config, joined)
-    release = _publish(config, stats, layers, metadata, unit_table)
-    if config.magnitudes:
-        release = publish_magnitudes(release, unit_table, config.magnitudes)
-    composites: dict[str, CompositeResult] = {}
-    if config.composite.enabled:
-        release, composites = _with_composite(config, release)
-    screen = _proxy_screen(config, release, joined, layers)
+    # The lock first: a second run into the same folder stops before it computes.
+    with staged_release(out, inputs=input_paths(config)) as stage:
+        layers, read_reports = _read_inputs(config)
+        units, unit_reports = read_unit_table(config, layers)
+        reports = [*read_reports, *unit_reports]
+        joined, join_report = _join(config, units, layers, reports)
+        stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
+        masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
+        hotspot: dict[str, Any] | None = None
+        if "h3" in stats:
+            stats["h3"], hotspot = _hotspots(stats["h3"], config.hotspot_spec(), config.stats)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        run_id = _run_id(config)
+        metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
+        unit_table = _unit_table(config, joined)
+        release = _publish(config, stats, layers, metadata, unit_table)
+        if config.magnitudes:
+            release = publish_magnitudes(release, unit_table, config.magnitudes)
+        composites: dict[str, CompositeResult] = {}
+        if config.composite.enabled:
+            release, composites = _with_composite(config, release)
+        screen = _proxy_screen(config, release, joined, layers)
 
-    record = RunRecord(
-        config=config,
-        release=release,
-        run_id=run_id,
-        created=created,
-        study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
-        synthetic=config.synthetic,
-        units={
-            "rows_in": join_report.rows_in,
-            "joined": join_report.joined,
-            "not_joined": dict(join_report.not_joined),
-            "level": config.inputs.units.level,
-            "source": "synthetic"
-            if config.inputs.units.source == "synthetic"
-            else str(config.inputs.units.path),
-        },
-        hotspot=hotspot,
-        composites=composites,
-        proxy_screen=screen,
-        masked=masked,
-        inputs={r.layer: r.to_dict() for r in reports},
-    )
-    paths = _write_outputs(record, out)
-    # The unit-level file for `zicht check` and the audit log stay outside the release.
-    internal = write_internal_files(release, unit_table, internal_dir_for(out))
-    paths.update({f"internal_{role}": path for role, path in internal.items()})
-    summary = RunSummary.of(record, time.perf_counter() - started)
-    paths["summary"] = _write_json(out / "run_summary.json", summary.to_dict())
-    paths["run_manifest"] = write_run_manifest(record, paths, out)
+        record = RunRecord(
+            config=config,
+            release=release,
+            run_id=run_id,
+            created=created,
+            study_area_name=", ".join(layers["gemeente"]["name"].astype("str")),
+            synthetic=config.synthetic,
+            units={
+                "rows_in": join_report.rows_in,
+                "joined": join_report.joined,
+                "not_joined": dict(join_report.not_joined),
+                "level": config.inputs.units.level,
+                "source": "synthetic"
+                if config.inputs.units.source == "synthetic"
+                else str(config.inputs.units.path),
+            },
+            hotspot=hotspot,
+            composites=composites,
+            proxy_screen=screen,
+            masked=masked,
+            inputs={r.layer: r.to_dict() for r in reports},
+        )
+        summary, paths = _write_whole(record, unit_table, stage, started)
     return RunResult(release=release, summary=summary, paths=paths, record=record)
+
+
+def _write_whole(
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float
+) -> tuple[RunSummary, dict[str, Path]]:
+    """Write every output into the locked stage beside ``--out``, check it, then move it in.
+
+    Nothing counts as a release before the checker's code path has passed the files
+    exactly as a reader gets them (docs/publication.md, "Whole or nothing").
+    """
+    assert stage.internal is not None  # staged with internal files (the default)
+    paths = _write_outputs(record, stage.out)
+    # The unit-level file for `zicht check` and the audit log stay outside the release.
+    internal = write_internal_files(record.release, unit_table, stage.internal)
+    summary = RunSummary.of(record, time.perf_counter() - started)
+    paths["summary"] = _write_json(stage.out / "run_summary.json", summary.to_dict())
+    paths["run_manifest"] = write_run_manifest(record, paths, stage.out)
+    paths.update({f"internal_{role}": path for role, path in internal.items()})
+    kill_point("written")
+    internal_run = record.config.rules.purpose == "internal"  # marked NIET VOOR PUBLICATIE
+    stage.verify(internal["units"], allow_internal=internal_run)
+    stage.commit()
+    return summary, {role: stage.final_path(p) for role, p in paths.items()}
 
 
 def _join(
@@ -562,6 +589,12 @@ def _join(
     )
     if not isinstance(units, gpd.GeoDataFrame):
         return _join_points(config, units, layers, reports or [], wijk_layer)
+    if config.inputs.units.scheduler:
+        raise ConfigError(
+            "inputs.units.scheduler: the join runs on a cluster for addresses in GeoParquet "
+            "only (a file or folder of .parquet files, no indicator at = 'units'); remove "
+            "the scheduler for these units"
+        )
     joined_all, join_report = join_units(
         units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
     )
@@ -588,7 +621,12 @@ def _join_points(
     x, y = units["_x"].to_numpy(), units["_y"].to_numpy()
     indexed = prepare_join(layers["buurt"], parks=layers.get("park"))
     keys, join_report = join_arrays(
-        x, y, units["_present"].to_numpy(dtype=bool), indexed, config.resolution
+        x,
+        y,
+        units["_present"].to_numpy(dtype=bool),
+        indexed,
+        config.resolution,
+        scheduler=config.inputs.units.scheduler or None,
     )
     joined_all = units.assign(**key_columns(keys, config.resolution))
     check_join(config, units, joined_all, layers, reports)

@@ -6,13 +6,28 @@ from ._bundle import (
     file_sha256 as file_sha256,
 )
 from ._bundle import (
-    internal_dir_for as internal_dir_for,
-)
-from ._bundle import (
     write_internal_files as write_internal_files,
 )
 from ._bundle import (
     write_release as write_release,
+)
+from ._folder import (
+    ReleaseStage as ReleaseStage,
+)
+from ._folder import (
+    ensure_unlocked as ensure_unlocked,
+)
+from ._folder import (
+    internal_dir_for as internal_dir_for,
+)
+from ._folder import (
+    kill_point as kill_point,
+)
+from ._folder import (
+    lock_path_for as lock_path_for,
+)
+from ._folder import (
+    staged_release as staged_release,
 )
 from ._register import (
     REGISTER_FIELDS as REGISTER_FIELDS,
