@@ -195,3 +195,76 @@ def test_language_en_gives_an_english_map(tmp_path_factory, browser):
     assert found == []
     for english in ("Hot spots (Getis-Ord Gi*)", "SYNTHETIC DATA", "Units:", "map made on"):
         assert english in text, english
+
+
+# --- context: where an area lies, names on the map, an online background offline (item 3)
+
+
+def _opened(page) -> None:
+    page.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+
+
+def _label_texts(page) -> list[str]:
+    return page.eval_on_selector_all(".zicht-label span", "els => els.map(e => e.textContent)")
+
+
+def test_every_cell_and_buurt_says_its_buurt_and_gemeente(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        missing = page.evaluate(
+            "() => ['a:h3', 'a:region', 'a:buurt'].map(key => zicht.data[key].features"
+            ".filter(f => !(f.properties.w || '').includes('Gemeente: Ede')).length)"
+        )
+        assert missing == [0, 0, 0]
+        cell = _tooltip_of(page, "path.zicht-published")
+        assert cell is not None and re.search(
+            r"Buurt: [^·\n]+ · Wijk: [^·\n]+ · Gemeente: Ede", cell
+        )
+        buurt_theme = page.evaluate(
+            "() => Object.keys(zicht.config.themes).find("
+            "k => zicht.config.themes[k].data === 'a:buurt')"
+        )
+        page.mouse.move(1, 1)
+        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
+        page.evaluate("key => zicht.showTheme(key)", buurt_theme)
+        buurt = _tooltip_of(page, "path.zicht-published")
+        assert buurt is not None and "Gemeente: Ede" in buurt and "Buurt: " not in buurt
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_names_of_gemeente_wijken_and_buurten_show_at_suitable_zooms(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        opening = _label_texts(page)
+        assert "Ede" in opening  # the gemeente
+        assert {"Lunteren", "Bennekom", "Otterlo"} <= set(opening)  # wijken
+        assert len(opening) < 30  # not all 71 buurten piled up at the opening zoom
+        assert page.locator(".zicht-label[tabindex], .zicht-label [tabindex]").count() == 0
+        page.evaluate("() => { zicht.map.setView([52.035, 5.665], 14.5, {animate: false}); }")
+        close = _label_texts(page)
+        assert "Ede" not in close  # the gemeente's name gives way to the buurten
+        assert {"Stationsbuurt", "Indische buurt"} <= set(close)
+        # Ctrl+F finds a buurt by name once it is in view
+        assert "Indische buurt" in page.inner_text("body")
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_the_online_background_offline_says_so_and_the_map_still_works(demo, browser, tmp_path):
+    from zicht.maps import write_map
+
+    path = write_map(demo.release, tmp_path / "risk_map.html", tiles="pdok")
+    with open_offline(path, browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        note = page.locator(".zicht-tiles-note")
+        note.wait_for(state="visible", timeout=10_000)
+        assert "Achtergrondkaart niet bereikbaar" in note.inner_text()
+        assert page.locator("path.zicht-published").count() > 100
+        tiles = "https://service.pdok.nl/brt/achtergrondkaart/"
+        assert seen.blocked and all(url.startswith(tiles) for url in seen.blocked)
+        assert all(entry.startswith(tiles) for entry in seen.failed)
+        # Chromium logs each tile it could not load; nothing else may go wrong (no script error).
+        others = [e for e in seen.errors if "Failed to load resource" not in e]
+        assert len(others) < len(seen.errors) and others == [], seen.errors

@@ -651,12 +651,15 @@ def _publish(
         )
         for name, frame in stats.items()
     ]
+    # The public boundaries and names the map labels and names in its tooltips.
     context = {
-        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
+        level: layers[level][["code", "name", "geometry"]].rename(
             columns={"code": "area_id", "name": "area_name"}
-        ),
-        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
+        )
+        for level in ("buurt", "wijk", "gemeente")
+        if level in layers
     }
+    context["parks"] = layers["parks"][["park_id", "name", "location_trusted", "geometry"]]
     return publish_release(
         inputs, metas, rules=config.rules, context=context, metadata=metadata, units=units
     )
