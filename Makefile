@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-cellkey bench-density \
-	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-national bench-join bench-publish bench-loss bench-cellkey bench-density \
+	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth example-years
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_
 national-run: national
 	$(BIN)/zicht run geodata/national.toml --out out/national
 
+# The national run timed stage by stage at 1, 2, 4 and 8.8 million points (each in a fresh
+# process); last line is RESULT ... with the targets (90 s, 6 GB). SIZES=all for the country only.
+SIZES ?= 1,2,4,all
+bench-national: national
+	$(BIN)/python benchmarks/bench_national.py --data data/national --sizes $(SIZES)
+
 # zicht's national join (both cores) against geopandas sjoin + vectorised h3 and DuckDB
 # spatial (the bench extra), each in its own process; last line is RESULT ...
 BENCH_STAMP := $(VENV)/.installed-bench
@@ -130,6 +136,16 @@ example-real_estate example-drugs example-care_providers example-youth: example-
 	$(BIN)/python examples/$*/generate.py
 	$(BIN)/zicht run examples/$*/config.toml --out out/examples/$*
 	$(BIN)/zicht check out/examples/$*
+
+# Years (docs/years.md): five yearly releases from one config, each registered in the release
+# history against every earlier one; then `zicht check` on each year against the year before.
+example-years: $(STAMP)
+	$(BIN)/python examples/years/generate.py
+	rm -rf out/examples/years
+	$(BIN)/zicht run examples/years/config.toml --out out/examples/years
+	for y in 2021 2022 2023 2024; do \
+		$(BIN)/zicht check out/examples/years/$$y --against out/examples/years/$$((y - 1)) || exit 1; \
+	done
 
 # The gallery's pictures (docs/examples.md): every example's map opened offline in Chromium.
 gallery: examples services

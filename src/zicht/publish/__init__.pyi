@@ -74,3 +74,15 @@ from ._release import (
 from ._rules import (
     DisclosureRules as DisclosureRules,
 )
+from ._trends import (
+    TREND_COLUMNS as TREND_COLUMNS,
+)
+from ._trends import (
+    AreaMapping as AreaMapping,
+)
+from ._trends import (
+    onto_latest as onto_latest,
+)
+from ._trends import (
+    trend_table as trend_table,
+)

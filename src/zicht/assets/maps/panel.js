@@ -24,6 +24,20 @@ function zichtPanel(z) {
   const decoder = document.createElement("textarea");
   function plain(escaped) { decoder.innerHTML = escaped || ""; return decoder.value; }
 
+  // The buurt an H3 cell or merged region lies in, and how a list names an area.
+  function inside(key, i) {
+    const area = P.areas[key];
+    if (!area.in || !P.buurt || area.in[i] < 0) { return ""; }
+    const buurt = P.areas[P.buurt];
+    return buurt.n[area.in[i]] || buurt.i[area.in[i]];
+  }
+  function label(key, i) {
+    const area = P.areas[key];
+    if (!area.coded) { return area.n[i] || area.i[i]; }
+    const buurt = inside(key, i);
+    return buurt ? `${area.i[i]} · ${buurt}` : area.i[i];
+  }
+
   function themesOf(key) {
     return Object.keys(cfg.themes).filter((t) => cfg.themes[t].data === key);
   }
@@ -88,7 +102,7 @@ function zichtPanel(z) {
       const bar = bars ? `<span class="zicht-bar" style="width:${width}%"></span>` : "";
       return `<li data-k="${i}"${i === k ? ' class="zicht-current" aria-current="true"' : ""}>`
         + `<button type="button"><span class="zicht-rank">${place + 1}</span>`
-        + `<span class="zicht-name">${area.n[i] || area.i[i]}</span>`
+        + `<span class="zicht-name">${label(key, i)}</span>`
         + `<span class="zicht-value">${t.t[i] || ""}</span>${bar}</button></li>`;
     }).join("");
     const without = t.c.length - ranked.length;
@@ -107,17 +121,29 @@ function zichtPanel(z) {
     return `<p class="zicht-panel-rank">${t.title}: ${fill(W.panel_rank, {rank: rank, n: ranked.length})}</p>`;
   }
 
+  // A merged area's value is its region's: a button opens the region's panel.
+  function regionButton(region) {
+    const regions = P.areas["a:region"];
+    const at = regions ? regions.i.indexOf(region) : -1;
+    if (at < 0 || !themesOf("a:region").length) { return ""; }
+    return `<button type="button" class="zicht-go-region" data-k="${at}">`
+      + `${fill(W.panel_open_region, {name: region})}</button>`;
+  }
+
   function render() {
     if (!open || !body) { return; }
     const {key, k} = open;
     const p = z.data[key].features[k].properties;
     const area = P.areas[key];
     const t = cfg.themes[z.current()];
-    let out = `<h2 id="zicht-panel-title">${area.n[k] || area.i[k]}</h2>`
-      + `<p class="zicht-panel-kind">${area.kind} · ${area.i[k]} · ${cfg.bandLabel}: ${p.b}</p>`;
+    const title = area.coded ? `${area.kind} ${area.i[k]}` : area.n[k] || area.i[k];
+    const buurt = inside(key, k);
+    let out = `<h2 id="zicht-panel-title">${title}</h2>`
+      + `<p class="zicht-panel-kind">${area.kind} · ${area.i[k]} · ${cfg.bandLabel}: ${p.b}</p>`
+      + (buurt ? `<p>${fill(W.panel_inside, {kind: P.areas[P.buurt].kind, name: buurt})}</p>` : "");
     if (p.s !== "published") {
       out += `<p class="zicht-panel-status">${cfg.statusText[p.s] || cfg.statusText.suppressed}</p>`
-        + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` : "")
+        + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` + regionButton(p.r) : "")
         + `<p>${W.panel_not_published}</p>`;
     } else {
       out += place(key, k) + (p.x ? `<p class="zicht-panel-rank">${p.x}</p>` : "")
@@ -135,6 +161,10 @@ function zichtPanel(z) {
       li.querySelector("button").addEventListener("click", () => show(key, Number(li.dataset.k), true));
     });
     body.querySelector(".zicht-download").addEventListener("click", download);
+    const region = body.querySelector(".zicht-go-region");
+    if (region) {
+      region.addEventListener("click", () => show("a:region", Number(region.dataset.k), true));
+    }
     const current = body.querySelector(".zicht-ranking .zicht-current");
     if (current && current.scrollIntoView) { current.scrollIntoView({block: "nearest"}); }
   }
