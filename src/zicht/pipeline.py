@@ -662,13 +662,11 @@ def _publish(
         )
         for name, frame in stats.items()
     ]
-    # The public boundaries and names the map labels and names in its tooltips.
+    names = {"code": "area_id", "name": "area_name"}  # public boundaries: labels, tooltips
     context = {
-        level: layers[level][["code", "name", "geometry"]].rename(
-            columns={"code": "area_id", "name": "area_name"}
-        )
-        for level in ("buurt", "wijk", "gemeente")
-        if level in layers
+        k: layers[k][["code", "name", "geometry"]].rename(columns=names)
+        for k in ("buurt", "wijk", "gemeente")
+        if k in layers
     }
     context["parks"] = layers["parks"][["park_id", "name", "location_trusted", "geometry"]]
     return publish_release(
