@@ -181,6 +181,8 @@ class _Context(MacroElement):
                 "labels": label_config(prepared.context),
                 "tilesUnreachable": say(prepared.language, "tiles_unreachable"),
                 "controlsToggle": say(prepared.language, "controls_toggle"),
+                "mapLabel": say(prepared.language, "map_label"),
+                "legendLabel": say(prepared.language, "legend_label"),
                 "patterns": pattern_config(prepared.themes),
             }
         )

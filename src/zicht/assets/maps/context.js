@@ -57,6 +57,30 @@ function zichtPhone(z, settings) {
   "use strict";
   const controls = document.getElementById("zicht-controls");
   const legend = document.getElementById("zicht-legend");
+  // Landmarks, so that every part of the page is in one (WCAG 1.3.1, axe "region").
+  const marks = [[z.map.getContainer(), "main", settings.mapLabel],
+                 [controls, "region", settings.controlsToggle],
+                 [document.getElementById("zicht-footer"), "contentinfo", null]];
+  marks.forEach(([el, role, label]) => {
+    if (!el) { return; }
+    el.setAttribute("role", role);
+    if (label) { el.setAttribute("aria-label", label); }
+  });
+  if (legend) {
+    // A <details> may not take a role: the legend goes into an <aside>, its title into an <h2>
+    // (the headings then run h1, h2, h3).
+    const aside = document.createElement("aside");
+    aside.setAttribute("aria-label", settings.legendLabel);
+    legend.parentNode.insertBefore(aside, legend);
+    aside.appendChild(legend);
+    const summary = legend.querySelector(":scope > summary");
+    if (summary) {
+      const heading = document.createElement("h2");
+      heading.className = "zicht-legend-title";
+      while (summary.firstChild) { heading.appendChild(summary.firstChild); }
+      summary.appendChild(heading);
+    }
+  }
   if (controls) {
     const toggle = document.createElement("button");
     toggle.type = "button";
@@ -84,9 +108,14 @@ function zichtPhone(z, settings) {
 function zichtPaper(z) {
   "use strict";
   const legend = document.getElementById("zicht-legend");
+  // The page's title as its one heading of level 1, in a banner: read by screen readers,
+  // printed above the map, out of sight on the screen (the legend shows the title there).
+  const banner = document.createElement("header");
   const title = document.createElement("h1");
   title.className = "zicht-print-title";
-  document.body.prepend(title);
+  title.textContent = document.title;
+  banner.appendChild(title);
+  document.body.prepend(banner);
   let wasOpen = null;
   function before() {
     const section = document.querySelector(".zicht-legend-theme:not([hidden]) h3");
