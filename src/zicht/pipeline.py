@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -473,7 +473,13 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
     return notes
 
 
-def run(config: RunConfig, out_dir: str | Path) -> RunResult:
+def run(
+    config: RunConfig,
+    out_dir: str | Path,
+    *,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
+    verify: Callable[[Path, Path], None] | None = None,
+) -> RunResult:
     """Run the whole pipeline that ``config`` describes and write every output.
 
     Parameters
@@ -484,6 +490,11 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         Folder for the outputs (created if needed). It is locked for the run and replaced
         whole, only once every file is written and passes the checker's code path; on any
         failure it is left as it was (docs/publication.md, "Whole or nothing").
+    withhold
+        Features to withhold besides the rules (:func:`zicht.publish.publish_release`).
+    verify
+        ``verify(release_dir, units)`` on the staged release once the checker passed it,
+        before it is moved into place (the release history's check); it raises to refuse.
 
     Returns
     -------
@@ -515,7 +526,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         run_id = _run_id(config)
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
         unit_table = _unit_table(config, joined)
-        release = _publish(config, stats, layers, metadata, unit_table)
+        release = _publish(config, stats, layers, metadata, unit_table, withhold)
         if config.magnitudes:
             release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
@@ -545,12 +556,12 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
             masked=masked,
             inputs={r.layer: r.to_dict() for r in reports},
         )
-        summary, paths = _write_whole(record, unit_table, stage, started)
+        summary, paths = _write_whole(record, unit_table, stage, started, verify)
     return RunResult(release=release, summary=summary, paths=paths, record=record)
 
 
 def _write_whole(
-    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, verify: Any
 ) -> tuple[RunSummary, dict[str, Path]]:
     """Write every output into the locked stage beside ``--out``, check it, then move it in.
 
@@ -568,6 +579,8 @@ def _write_whole(
     kill_point("written")
     internal_run = record.config.rules.purpose == "internal"  # marked NIET VOOR PUBLICATIE
     stage.verify(internal["units"], allow_internal=internal_run)
+    if verify is not None:
+        verify(stage.out, internal["units"])
     stage.commit()
     return summary, {role: stage.final_path(p) for role, p in paths.items()}
 
@@ -634,6 +647,7 @@ def _publish(
     layers: Mapping[str, gpd.GeoDataFrame],
     metadata: Mapping[str, Any],
     units: UnitTable,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Release:
     """Apply disclosure control to the statistics of every published layer, once.
 
@@ -657,8 +671,9 @@ def _publish(
         ),
         "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
     }
+    rules, kept = config.rules, withhold
     return publish_release(
-        inputs, metas, rules=config.rules, context=context, metadata=metadata, units=units
+        inputs, metas, rules=rules, context=context, metadata=metadata, units=units, withhold=kept
     )
 
 
