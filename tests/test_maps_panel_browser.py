@@ -49,6 +49,16 @@ def _buurten(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def _wijk(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A public wijk outline over the north half (no published figures of its own)."""
+    xmin, ymin, xmax, ymax = cells.total_bounds
+    return gpd.GeoDataFrame(
+        {"area_id": ["WK022800"], "area_name": ["Ede-Zuid Éénhoorn"]},
+        geometry=[shapely.box(xmin, (ymin + ymax) / 2 + 300, xmax, ymax)],
+        crs=28992,
+    )
+
+
 def _counts(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     joined = gpd.sjoin(units, areas, predicate="within")
     per = joined.groupby("area_id").agg(n_units=("vacant", "size"), n_vacant=("vacant", "sum"))
@@ -94,7 +104,7 @@ def release():
         ],
         INDICATORS,
         rules=DisclosureRules(min_units=10, rounding_base=5),
-        context={"buurt": buurten},
+        context={"buurt": buurten, "wijk": _wijk(cells)},
         metadata={
             **METADATA,
             "indicator_notes": {
@@ -285,3 +295,43 @@ def test_a_suppressed_buurt_is_findable_but_its_value_is_nowhere(page, map_path)
     seen += [",".join(r) for r in _download(p)]
     for form in SECRET_FORMS:
         assert not any(form in text for text in seen), form
+
+
+def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
+    p = page.page
+    assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:h3"
+    code, xy = p.evaluate(
+        """() => { const area = zicht.config.panel.areas["a:h3"];
+          const buurt = zicht.config.panel.areas[zicht.config.panel.buurt];
+          let found = null;
+          zicht.layer().eachLayer((l) => { const k = l.feature.properties.k;
+            if (!found && l.feature.properties.s === "published"
+                && buurt.i[area.in[k]] === "BU02280002") { found = l; } });
+          const pt = zicht.map.latLngToContainerPoint(found.getBounds().getCenter());
+          const box = zicht.map.getContainer().getBoundingClientRect();
+          return [area.i[found.feature.properties.k], [box.left + pt.x, box.top + pt.y]]; }"""
+    )
+    p.mouse.click(*xy)
+    panel = p.get_by_test_id("area-panel")
+    assert panel.locator("h2").inner_text() == f"H3-cel {code}"
+    assert "Ligt in Buurt: Ede & Veldhuizen" in panel.inner_text()
+    current = panel.locator(".zicht-ranking li.zicht-current")
+    assert current.inner_text().split("\n")[1] == f"{code} · Ede & Veldhuizen"
+    cells = release.layers["h3"]
+    assert panel.locator(".zicht-ranking li").count() == int(cells["pct_vacant"].notna().sum())
+
+
+def test_search_finds_a_wijk_outline_without_accents_and_zooms_to_it(page, release):
+    p = page.page
+    box = p.get_by_test_id("search")
+    box.fill("eenhoorn")  # typed without the accents of "Éénhoorn"
+    hit = p.locator("#zicht-search-results li")
+    assert hit.count() == 1
+    assert "Ede-Zuid Éénhoorn" in hit.inner_text() and "Wijk · WK022800" in hit.inner_text()
+    hit.click()
+    wijk = release.context["wijk"].to_crs(4326).total_bounds
+    (south, west, north, east), _ = _view(p)
+    assert south <= wijk[1] and west <= wijk[0] and north >= wijk[3] and east >= wijk[2]
+    assert p.locator("path.zicht-chosen").count() == 1  # its outline is drawn
+    assert not p.get_by_test_id("area-panel").is_visible()  # a wijk without figures
+    assert p.locator("#zicht-search-status").inner_text() == "Ingezoomd op Ede-Zuid Éénhoorn"
