@@ -435,7 +435,7 @@ def run_checked(
     withheld: dict[str, dict[str, str]] = {}
     for _ in range(_ATTEMPTS):
         try:
-            result = run(config, out_dir, withhold=withheld or None, verify=verify)
+            result = run(config, out_dir, withhold=withheld or None, then=verify)
         except ReleaseRefusedError:
             grown = {layer: dict(areas) for layer, areas in withheld.items()}
             for layer, areas in state["changes"].items():

@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -473,13 +473,7 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
     return notes
 
 
-def run(
-    config: RunConfig,
-    out_dir: str | Path,
-    *,
-    withhold: Mapping[str, Mapping[str, str]] | None = None,
-    verify: Callable[[Path, Path], None] | None = None,
-) -> RunResult:
+def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
     """Run the whole pipeline that ``config`` describes and write every output.
 
     Parameters
@@ -490,11 +484,8 @@ def run(
         Folder for the outputs (created if needed). It is locked for the run and replaced
         whole, only once every file is written and passes the checker's code path; on any
         failure it is left as it was (docs/publication.md, "Whole or nothing").
-    withhold
-        Features to withhold besides the rules (:func:`zicht.publish.publish_release`).
-    verify
-        ``verify(release_dir, units)`` on the staged release once the checker passed it,
-        before it is moved into place (the release history's check); it raises to refuse.
+    **hooks
+        ``withhold`` for :func:`zicht.publish.publish_release`, ``then`` for ``stage.verify``.
 
     Returns
     -------
@@ -526,7 +517,7 @@ def run(
         run_id = _run_id(config)
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
         unit_table = _unit_table(config, joined)
-        release = _publish(config, stats, layers, metadata, unit_table, withhold)
+        release = _publish(config, stats, layers, metadata, unit_table, hooks.get("withhold"))
         if config.magnitudes:
             release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
@@ -556,12 +547,12 @@ def run(
             masked=masked,
             inputs={r.layer: r.to_dict() for r in reports},
         )
-        summary, paths = _write_whole(record, unit_table, stage, started, verify)
+        summary, paths = _write_whole(record, unit_table, stage, started, hooks.get("then"))
     return RunResult(release=release, summary=summary, paths=paths, record=record)
 
 
 def _write_whole(
-    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, verify: Any
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, then: Any
 ) -> tuple[RunSummary, dict[str, Path]]:
     """Write every output into the locked stage beside ``--out``, check it, then move it in.
 
@@ -578,9 +569,7 @@ def _write_whole(
     paths.update({f"internal_{role}": path for role, path in internal.items()})
     kill_point("written")
     internal_run = record.config.rules.purpose == "internal"  # marked NIET VOOR PUBLICATIE
-    stage.verify(internal["units"], allow_internal=internal_run)
-    if verify is not None:
-        verify(stage.out, internal["units"])
+    stage.verify(internal["units"], allow_internal=internal_run, then=then)
     stage.commit()
     return summary, {role: stage.final_path(p) for role, p in paths.items()}
 
