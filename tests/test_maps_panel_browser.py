@@ -173,6 +173,7 @@ def test_search_by_name_zooms_to_the_buurt_and_opens_its_panel(page, release):
     panel = p.get_by_test_id("area-panel")
     assert panel.is_visible()
     assert panel.locator("h2").inner_text() == "Ede & Veldhuizen"
+    assert panel.evaluate("el => el.scrollTop") == 0  # opens at its title
     (south, west, north, east), zoom = _view(p)
     buurt = release.layers["buurt"].set_index("area_id").loc[["BU02280002"]].to_crs(4326)
     bw, bs, be, bn = buurt.total_bounds
@@ -335,3 +336,43 @@ def test_search_finds_a_wijk_outline_without_accents_and_zooms_to_it(page, relea
     assert p.locator("path.zicht-chosen").count() == 1  # its outline is drawn
     assert not p.get_by_test_id("area-panel").is_visible()  # a wijk without figures
     assert p.locator("#zicht-search-status").inner_text() == "Ingezoomd op Ede-Zuid Éénhoorn"
+
+
+def test_a_merged_cell_leads_to_its_region_and_the_regions_value(browser, tmp_path):
+    cells = hex_cells(2)
+    h3_frame = _counts(cells, addresses_in(cells, 900, 3))
+    h3_frame["area_name"] = h3_frame["area_id"]
+    small = h3_frame.index[:3]
+    h3_frame.loc[small, "n_units"] = [2, 3, 4]  # below the threshold: no value of their own
+    h3_frame.loc[small, "n_vacant"] = 1
+    region = _counts(
+        gpd.GeoDataFrame(
+            {"area_id": ["R1"], "area_name": ["R1"]},
+            geometry=[h3_frame.geometry.loc[small].union_all()],
+            crs=28992,
+        ),
+        addresses_in(cells, 900, 3),
+    )
+    release = publish_release(
+        [LayerInput("h3", h3_frame), LayerInput("region", region)], INDICATORS, metadata=METADATA
+    )
+    layer = release.layers["h3"]
+    layer.loc[small, "status"] = "merged"  # as the unit-table path marks them
+    layer["region_id"] = ""
+    layer.loc[small, "region_id"] = "R1"
+    path = write_map(release, tmp_path / "m.html")
+    with open_offline(path, browser=browser, width=1280, height=860) as seen:
+        p = seen.page
+        p.wait_for_selector("path.zicht-merged", state="attached", timeout=10_000)
+        code = layer.loc[small[0], "area_id"]
+        p.mouse.click(*_centre_of(p, code))
+        panel = p.get_by_test_id("area-panel")
+        assert "Samengevoegd tot een groter gebied" in panel.inner_text()
+        assert panel.locator("table").count() == 0  # no value of its own
+        panel.get_by_role("button", name="Toon het samengevoegde gebied R1").click()
+        assert panel.locator("h2").inner_text() == "Samengevoegd gebied R1"
+        rate = release.layers["region"]["pct_vacant"].iloc[0]
+        row = panel.locator("tr", has_text="Vacancy rate (%)").inner_text()
+        assert f"{rate:.1f}".replace(".", ",") in row
+        assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:region"
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

@@ -80,7 +80,7 @@ from zicht.indicators import (
     write_catalogue,
 )
 from zicht.ingest import LayerReport
-from zicht.maps import MapOptions, write_map
+from zicht.maps import MapOptions, write_gemeente_pages, write_map
 from zicht.publish import (
     LayerInput,
     Release,
@@ -744,7 +744,10 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
         language=config.map.language,
     )
     tiles = None if config.map.tiles == "none" else config.map.tiles
-    paths["map"] = write_map(release, out / "risk_map.html", tiles=tiles, options=options)
+    if config.map.pages == "gemeente":  # the overview links to one page per gemeente
+        paths.update(write_gemeente_pages(release, out, tiles=tiles, options=options))
+    else:
+        paths["map"] = write_map(release, out / "risk_map.html", tiles=tiles, options=options)
     return paths
 
 

@@ -176,7 +176,11 @@ def _stable_ids(figure: Figure) -> None:
 
 
 def build_map(
-    release: Release, *, tiles: str | None = None, options: MapOptions | None = None
+    release: Release,
+    *,
+    tiles: str | None = None,
+    options: MapOptions | None = None,
+    extra_html: str = "",
 ) -> folium.Map:
     """Draw a release as a folium map that needs no network.
 
@@ -197,6 +201,9 @@ def build_map(
         need internet when the map is opened.
     options
         Classification scheme, number of classes, palette and simplification.
+    extra_html
+        Trusted HTML of zicht's own (escaped by the caller) added to the page, e.g. the
+        links of :func:`zicht.maps.write_gemeente_pages`.
 
     Returns
     -------
@@ -246,6 +253,8 @@ def build_map(
     figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
     figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
     figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
+    if extra_html:
+        figure.html.add_child(Element(extra_html), name="zicht_extra")
 
     settings = config(prepared, release, tiles=tile_spec, initial=default.key)
     tiles_json = json.dumps(_tile_config(tile_spec, language)).replace("<", "\\u003c")
@@ -301,6 +310,7 @@ def write_map(
     *,
     tiles: str | None = None,
     options: MapOptions | None = None,
+    extra_html: str = "",
 ) -> Path:
     """Write a release as one self-contained HTML map.
 
@@ -314,6 +324,8 @@ def write_map(
         ``None`` (default, offline), ``"pdok"`` or ``"osm"``; see :func:`build_map`.
     options
         Classification, palette and simplification; see :class:`MapOptions`.
+    extra_html
+        Trusted HTML added to the page; see :func:`build_map`.
 
     Returns
     -------
@@ -334,7 +346,8 @@ def write_map(
     """
     release = _require_release(release)
     tile_spec = _tile_spec(tiles)
-    page = build_map(release, tiles=tiles, options=options).get_root().render()
+    page = build_map(release, tiles=tiles, options=options, extra_html=extra_html)
+    page = page.get_root().render()
     allowed: tuple[str, ...] = ()
     if tile_spec is not None:
         allowed = (tile_spec["url"].split("{")[0], *tile_spec["links"])
