@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from zicht._errors import ConfigError, ProfilingError
+from zicht._provenance import file_date, file_sha, synthetic_note
 from zicht._version import __version__
 from zicht.config import (
     DEMO_CONFIG_PATH,
@@ -47,7 +48,6 @@ from zicht.export import (
     ReleaseStage,
     RunRecord,
     RunSummary,
-    file_sha256,
     kill_point,
     staged_release,
     write_internal_files,
@@ -91,7 +91,6 @@ from zicht.publish import (
 )
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
-from zicht.synthetic import SYNTHETIC_NOTE
 
 __all__ = ["DEMO_INDICATORS", "RunResult", "read_study_area", "run", "run_demo"]
 
@@ -704,10 +703,10 @@ def _metadata(
             else "units from a file"
         ),
         # The date of the unit data for the map: made at run time, or the unit table's date.
-        "units_date": "generated" if generated else _file_date(config.inputs.units.path),
+        "units_date": "generated" if generated else file_date(config.inputs.units.path),
         "synthetic": synthetic,
-        "synthetic_note": _synthetic_note(config),
-        "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
+        "synthetic_note": synthetic_note(config),
+        "inputs": {r.layer: {**r.to_dict(), "sha256": file_sha(r.source)} for r in reports},
         "join": join_report.to_dict(),
         "question": asdict(config.question),
         "indicator_notes": _indicator_notes(config),
@@ -767,33 +766,6 @@ def run_demo(config: RunConfig | None = None, out_dir: str | Path = "out/demo") 
         The release, the run summary and the paths written.
     """
     return run(config or load_config(DEMO_CONFIG_PATH), out_dir)
-
-
-def _synthetic_note(config: RunConfig) -> str:
-    """Return the label every output of a synthetic run carries ("" for real data)."""
-    units = config.inputs.units
-    if units.source == "synthetic":
-        return SYNTHETIC_NOTE
-    if units.synthetic:
-        return (
-            f"SYNTHETIC DATA: the unit table {Path(units.path).name} is declared synthetic "
-            "([inputs.units] synthetic = true): it was generated, not extracted, and no "
-            f"record describes a real {units.level}."
-        )
-    return ""
-
-
-def _file_date(source: str | Path) -> str | None:
-    """Return the day a file was last written (ISO), or None when it is not a file."""
-    path = Path(source)
-    if not path.is_file():
-        return None
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
-
-
-def _sha(source: str) -> str | None:
-    path = Path(source)
-    return file_sha256(path) if path.is_file() else None
 
 
 def _write_json(path: Path, data: Any) -> Path:
