@@ -232,7 +232,11 @@ def publish_release(
         result = publish_units(layers, metas, units, rules, metadata, regions, withhold)
         published, audit, regions_table, disclosure = result
     elif rules.method == "cell_key":
-        raise DisclosureError('method = "cell_key" needs the unit table (units=)')
+        raise DisclosureError(
+            '[rules] method = "cell_key" needs unit-level data: every count\'s noise comes '
+            "from the record keys of its units, and this run publishes area totals only "
+            '(an area table); use method = "round" here'
+        )
     else:
         published, audit, disclosure = _publish_aggregated(layers, metas, rules, metadata)
     if rules.internal:

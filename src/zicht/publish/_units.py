@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -40,6 +40,7 @@ from zicht.publish._layers import (
 )
 from zicht.publish._loss import information_loss, true_figures
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
+from zicht.publish._reasons import protect_reasons
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import (
@@ -97,6 +98,7 @@ def publish_units(
         nest=nest,
         options=options,
         whole="_whole" if whole is not None else None,
+        protect=_protected_levels(units, by_name),
     )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
@@ -192,6 +194,11 @@ def _protect_indicators(
             group_low=rules.group_low,
             base=base,
         )
+        # a value hidden by a disclosing rule gets a hidden partner, so neither says why
+        final, partners = protect_reasons(
+            tree, protection.state, small_suppressed=rules.small_count == "suppress"
+        )
+        protection = replace(protection, state=final, actions=[*protection.actions, *partners])
         nodes[column] = (k, base, protection.state)
         summary[column] = summarise_indicator(state, protection, tree)
         # rounded small counts are a presentation rule (counted in the report), not logged
@@ -261,6 +268,18 @@ def _disclosure(
         "numerators": dict(ctx.numerators),
         "company_column": units.company,
     }
+
+
+def _protected_levels(units: UnitTable, by_name: Mapping[str, LayerInput]) -> list[str]:
+    """Return the nest keys whose passing areas no region may cut: the published ones.
+
+    A published area that passes the threshold on its own keeps its value: a small
+    neighbour falls back only to other small areas (or stays below the threshold and is
+    suppressed). The finest key joined with the extra keys (a buurt split by parks) is
+    protected whenever there are extra keys, so no small part cuts a park.
+    """
+    levels = [NEST0] if units.extra else []
+    return levels + [col for name, col in units.areas.items() if name in by_name]
 
 
 def _nest(units: UnitTable) -> list[str]:
