@@ -44,6 +44,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from zicht._errors import ConfigError, DisclosureError, SchemaError
+from zicht._h3 import map_in_threads
 from zicht._validate import require_rd
 from zicht.publish._fallback import fallback_groups
 from zicht.schemas import RD_NEW
@@ -753,7 +754,11 @@ def region_geometries(
         inside = shapely.contains_properly(clip[idx], hexagons[idx])
         todo = idx[~inside]
         hexagons = hexagons.copy()
-        hexagons[todo] = shapely.intersection(hexagons[todo], clip[todo])
+        cut = map_in_threads(
+            shapely.intersection, len(todo), hexagons[todo], clip[todo], chunk=5_000
+        )
+        if cut:  # clipped on both cores (GEOS releases the GIL)
+            hexagons[todo] = np.concatenate(cut)
     region_ids = pieces["region_id"].to_numpy()
     keep = ~shapely.is_empty(hexagons)
     hexagons, region_ids = hexagons[keep], region_ids[keep]
