@@ -329,3 +329,11 @@ def test_the_release_is_labelled_synthetic(example):
 def test_an_integer_programming_attacker_pins_nothing(example):
     """Every published geography, rounding interval and reason for hiding, modelled exactly."""
     assert_no_pins(example["out"])
+
+
+def test_the_run_checks_accept_the_example_config(example):
+    """`zicht run` and `zicht validate` check first: park_id comes from the join, not the file."""
+    from zicht.config import preflight
+
+    found = preflight(example["config"])
+    assert any(line.startswith("join:") for line in found.lines)
