@@ -6,7 +6,9 @@ files (GeoPackage, CSV, ``manifest.json``, ``region_pieces.csv``) and the unit-l
 with its own code, recomputes every true value from the units, and attacks the release
 the way someone outside the secure environment would:
 
-1. the folder holds only release files, and the GeoPackage and CSVs agree;
+1. the folder holds only release files, each with the SHA-256 its manifests list, the
+   GeoPackage and CSVs agree, and the map page holds only what the map writer emits, with
+   the published values (:mod:`zicht.check._integrity`, :mod:`zicht.check._map`);
 2. every published value rests on at least ``min_units`` units, features that are not
    published carry no value, and published values match the units (rounded as declared);
 3. no count from 1 to ``min_units - 1`` can be read exactly from a feature's own figures
@@ -35,6 +37,7 @@ import pandas as pd
 from zicht.check._features import check_hotspots, check_layer
 from zicht.check._files import PublishedLayer, check_inventory, read_release, unit_membership
 from zicht.check._floors import judged_rules
+from zicht.check._integrity import check_files
 from zicht.check._leaks import (
     Atoms,
     Finding,
@@ -44,6 +47,7 @@ from zicht.check._leaks import (
     propagate_intervals,
 )
 from zicht.check._magnitudes import check_magnitudes
+from zicht.check._map import check_maps
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
 from zicht.check._windows import check_windows
@@ -109,6 +113,8 @@ def check_release(
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
     check_inventory(path, Path(units_path), report, [layer.name for layer in main.layers])
+    check_files(path, main.manifest, report)
+    check_maps(main, report)
     sets = combine_units(
         pd.read_parquet(units_path),
         [pd.read_parquet(u) if u else None for u in _padded(against_units, len(others))],
