@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-density \
-	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth
+.PHONY: demo test test-fast services lint typecheck env clean docs notebook screenshot screenshot-parks bench-hotspots bench-start bench-maps national national-run bench-join bench-publish bench-loss bench-cellkey bench-density \
+	examples gallery example-holiday_parks example-real_estate example-drugs example-care_providers example-youth example-years
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,8 +77,15 @@ data/national/manifest.json: src/zicht/synthetic/national.py geodata/cbs/wijken_
 national-run: national
 	$(BIN)/zicht run geodata/national.toml --out out/national
 
-# zicht's national join against a plain geopandas sjoin + h3 loop; last line is RESULT ...
-bench-join: national
+# zicht's national join (both cores) against geopandas sjoin + vectorised h3 and DuckDB
+# spatial (the bench extra), each in its own process; last line is RESULT ...
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,dask,bench]"
+	touch $(BENCH_STAMP)
+
+bench-join: national $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_join.py --data data/national
 
 # The whole country at H3 res 9 merged into publishable regions; last line is RESULT ...
@@ -89,6 +96,11 @@ bench-publish: national
 # threshold keep (issue 17); last line is RESULT ...
 bench-loss: $(STAMP)
 	$(BIN)/python benchmarks/bench_loss.py
+
+# The demo with rounding and with cell-key perturbation: information loss side by side;
+# last line RESULT ...
+bench-cellkey: $(STAMP)
+	$(BIN)/python benchmarks/bench_cellkey.py
 
 # The README's picture: the demo map opened offline in headless Chromium.
 screenshot: demo
@@ -118,6 +130,16 @@ example-real_estate example-drugs example-care_providers example-youth: example-
 	$(BIN)/python examples/$*/generate.py
 	$(BIN)/zicht run examples/$*/config.toml --out out/examples/$*
 	$(BIN)/zicht check out/examples/$*
+
+# Years (docs/years.md): five yearly releases from one config, each registered in the release
+# history against every earlier one; then `zicht check` on each year against the year before.
+example-years: $(STAMP)
+	$(BIN)/python examples/years/generate.py
+	rm -rf out/examples/years
+	$(BIN)/zicht run examples/years/config.toml --out out/examples/years
+	for y in 2021 2022 2023 2024; do \
+		$(BIN)/zicht check out/examples/years/$$y --against out/examples/years/$$((y - 1)) || exit 1; \
+	done
 
 # The gallery's pictures (docs/examples.md): every example's map opened offline in Chromium.
 gallery: examples services

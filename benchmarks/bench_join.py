@@ -1,53 +1,69 @@
-"""Benchmark: zicht's national join against a plain geopandas + h3 baseline.
+"""Benchmark: zicht's national join against geopandas sjoin and DuckDB spatial.
 
 Run with ``make bench-join`` (which first generates the synthetic national set with
 ``make national``), or ``python benchmarks/bench_join.py [--data data/national]``.
+``--files N`` joins only the first N province files (a quick run while developing).
 Nothing is downloaded: the addresses are ``zicht.national``'s synthetic set (≈ 8.8 million
 points placed per wijk from the real CBS 2022 dwelling totals), the boundaries are the
 shipped CBS files.
 
-The join (both routes, same process, same files, same boundary layers)
+The join (every route, same files, same boundary layers)
     Every address gets its H3 cell at resolution 9 (64-bit id), its buurt code from the
     CBS 2014 buurt layer (the newest buurt geometry shipped), and its wijk code from the
     CBS 2022 wijk layer; the gemeente code derives from the wijk code (one vintage). A
     point on a shared edge takes the smallest code.
 
-Both clocks start with the boundary layers read (they are read once, before either).
+Each route runs in a fresh process of its own (one after the other, never two at once),
+so its peak memory (``ru_maxrss``) is its own; every clock starts with the boundary
+layers read and stops when every key is in memory.
 
-zicht (timed from the address files to the keys)
+zicht
     ``zicht.index.prepare_join`` (nesting check, raster indexes) and
-    ``zicht.index.join_partitioned``: boundary layers indexed once (raster lookup, exact
-    test only near edges), each GeoParquet file read as coordinate arrays, RD New →
-    WGS84 with PROJ in threads, H3 ids vectorised (h3ronpy). Its peak memory is the
-    process's peak resident set size (``ru_maxrss``) measured right after it, before
-    the baseline runs; it includes reading the boundary layers and the data.
+    ``zicht.index.join_partitioned``: each GeoParquet file read as coordinate arrays;
+    RD New → WGS84 (PROJ), H3 ids (h3ronpy) and the raster lookups run in row chunks
+    on a thread pool (all release the GIL), so both cores work.
 
-baseline (timed from the address files to the keys)
-    ``geopandas.read_parquet`` of the folder; ``to_crs(4326)`` and a per-point
-    ``h3.latlng_to_cell`` loop; ``geopandas.sjoin(predicate="intersects")`` with the buurt
-    layer and with the wijk layer, keeping the smallest code per point.
+sjoin (the baseline, as a geopandas user writes it)
+    ``geopandas.read_parquet`` of the files; ``to_crs(4326)`` and the vectorised
+    ``h3ronpy.vector.coordinates_to_cells``; ``geopandas.sjoin(predicate="intersects")``
+    with the buurt layer and with the wijk layer, keeping the smallest code per point.
 
-The two results are compared row by row (H3 id, buurt, wijk and gemeente code, missing
-where missing); ``identical=true`` only when every row matches. The last line is
-machine-readable::
+duckdb (when ``duckdb`` and ``duckdb-extension-spatial`` are installed: the ``bench``
+extra; skipped with a message otherwise)
+    DuckDB's spatial join (``ST_Intersects`` in a ``LEFT JOIN``, smallest code per
+    point) on the GeoParquet files, on every core DuckDB finds; H3 as in the baseline.
 
-    RESULT rows=<n> seconds=<s> baseline_seconds=<s> speedup=<x> peak_gb=<g> identical=<b>
+The results are compared row by row with zicht's (H3 id, buurt, wijk and gemeente code,
+missing where missing); ``identical=true`` only when every route matches every row.
+``cpu_use`` is zicht's CPU seconds over its wall seconds (above 1: more than one core
+worked). The machine may be shared: the ratios are measured in one run, under the same
+load. The last line is machine-readable::
+
+    RESULT rows=<n> seconds=<s> cpu_use=<x> peak_gb=<g> sjoin_seconds=<s> sjoin_peak_gb=<g>
+        speedup_sjoin=<x> duckdb_seconds=<s> duckdb_peak_gb=<g> speedup_duckdb=<x>
+        targets_met=<b> identical=<b>
+
+(``duckdb_*`` are ``none`` when DuckDB is absent.) Targets: ≥ 5× the sjoin baseline and
+≥ 3× DuckDB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import geopandas as gpd
-import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
+import shapely
 
 from zicht.index import join_partitioned, prepare_join
 from zicht.ingest import read_boundaries
@@ -55,6 +71,9 @@ from zicht.synthetic.national import national_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CBS = ROOT / "geodata" / "cbs"
+KEYS = ["address_id", "h3_r9", "buurt_code", "wijk_code", "gemeente_code"]
+ROUTES = ("zicht", "sjoin", "duckdb")
+SPEEDUP_SJOIN, SPEEDUP_DUCKDB = 5.0, 3.0
 
 
 def peak_gb() -> float:
@@ -74,6 +93,32 @@ def boundaries() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return buurten, wijken
 
 
+def with_gemeente(frame: pd.DataFrame) -> pd.DataFrame:
+    wijk = frame["wijk_code"]
+    frame["gemeente_code"] = ("GM" + wijk.str.slice(2, 6)).where(wijk.notna())
+    return frame[KEYS]
+
+
+def h3_of(points: gpd.GeoSeries) -> pd.array:
+    """H3 ids as a user writes them: ``to_crs(4326)`` and vectorised h3ronpy."""
+    from h3ronpy.vector import coordinates_to_cells
+
+    has = ~(points.isna() | points.is_empty).to_numpy()
+    lonlat = points[has].to_crs(4326)
+    ids = np.zeros(len(points), dtype=np.int64)
+    ids[has] = np.asarray(coordinates_to_cells(lonlat.y.to_numpy(), lonlat.x.to_numpy(), 9))
+    out = pd.array(ids, dtype="Int64")
+    out[~has] = pd.NA
+    return out
+
+
+def run_zicht(folder: Path, buurten, wijken) -> tuple[pd.DataFrame, str]:
+    layers = prepare_join(buurten, wijken=wijken, allow_mixed_vintages=True)
+    out, report = join_partitioned(folder, layers, resolution=9)
+    note = "" if report.balanced else "the join report does not add up"
+    return out[KEYS], note  # codes stay categoricals: the join's own output
+
+
 def smallest_code(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
     """Plain sjoin: the smallest code among the areas a point intersects."""
     joined = gpd.sjoin(points, areas[["code", "geometry"]], how="left", predicate="intersects")
@@ -81,31 +126,92 @@ def smallest_code(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Serie
     return codes.reindex(points.index)
 
 
-def baseline(folder: Path, buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame) -> pd.DataFrame:
+def run_sjoin(folder: Path, buurten, wijken) -> tuple[pd.DataFrame, str]:
     points = gpd.read_parquet(folder, columns=["address_id", "geometry"])
+    h3_r9 = h3_of(points.geometry)
     has = ~(points.geometry.isna() | points.geometry.is_empty)
-    lonlat = points.geometry[has].to_crs(4326)
-    cells = [
-        h3i.latlng_to_cell(lat, lng, 9)
-        for lat, lng in zip(lonlat.y.tolist(), lonlat.x.tolist(), strict=True)
-    ]
-    ids = np.zeros(len(points), dtype=np.int64)
-    ids[has.to_numpy()] = cells
-    h3_r9 = pd.array(ids, dtype="Int64")
-    h3_r9[~has.to_numpy()] = pd.NA
     located = points[has]
-    buurt = smallest_code(located, buurten).reindex(points.index)
-    wijk = smallest_code(located, wijken).reindex(points.index)
-    gemeente = ("GM" + wijk.str.slice(2, 6)).where(wijk.notna())
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "address_id": points["address_id"].to_numpy(),
             "h3_r9": h3_r9,
-            "buurt_code": buurt.to_numpy(),
-            "wijk_code": wijk.to_numpy(),
-            "gemeente_code": gemeente.to_numpy(),
+            "buurt_code": smallest_code(located, buurten).reindex(points.index).to_numpy(),
+            "wijk_code": smallest_code(located, wijken).reindex(points.index),
         }
     )
+    return with_gemeente(frame), ""
+
+
+def _duckdb():
+    """DuckDB with its spatial extension loaded from the PyPI package, or a reason."""
+    try:
+        import duckdb
+        import duckdb_extension_spatial
+    except ImportError:
+        return None, "duckdb or duckdb-extension-spatial not installed (pip install 'zicht[bench]')"
+    where = Path(duckdb_extension_spatial.__file__).parent
+    found = sorted(where.glob(f"extensions/v{duckdb.__version__}/spatial.duckdb_extension"))
+    if not found:
+        return None, f"duckdb-extension-spatial has no build for duckdb {duckdb.__version__}"
+    con = duckdb.connect()
+    con.execute(f"LOAD '{found[0]}'")
+    return con, ""
+
+
+def duckdb_codes(con, table: str, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Smallest code per point by DuckDB's spatial join (NULL outside every area)."""
+    wkb = pd.DataFrame({"code": areas["code"], "wkb": areas.geometry.to_wkb()})
+    con.register("areas_in", wkb)
+    con.execute(
+        "CREATE OR REPLACE TABLE areas AS SELECT code, ST_GeomFromWKB(wkb) AS g FROM areas_in"
+    )
+    con.unregister("areas_in")
+    return con.execute(
+        f"SELECT min(a.code) AS code FROM {table} p LEFT JOIN areas a ON ST_Intersects(a.g, p.g) "
+        "GROUP BY p.i ORDER BY p.i"
+    ).df()["code"]
+
+
+def run_duckdb(folder: Path, buurten, wijken) -> tuple[pd.DataFrame, str]:
+    con, why = _duckdb()
+    if con is None:
+        return pd.DataFrame(), why
+    con.execute(f"SET threads = {os.cpu_count()}")
+    con.execute(
+        "CREATE TABLE pts AS SELECT row_number() OVER () AS i, address_id, "
+        "ST_Point(geometry.x, geometry.y) AS g "  # GeoArrow points come in as x/y structs
+        f"FROM read_parquet('{folder}/*.parquet', filename = true, file_row_number = true) "
+        "ORDER BY filename, file_row_number"
+    )
+    xy = con.execute("SELECT ST_X(g) AS x, ST_Y(g) AS y FROM pts ORDER BY i").df()
+    located = xy["x"].notna().to_numpy()
+    geoms = np.full(len(xy), None, dtype=object)
+    geoms[located] = shapely.points(xy["x"].to_numpy()[located], xy["y"].to_numpy()[located])
+    points = gpd.GeoSeries(geoms, crs=buurten.crs)
+    frame = pd.DataFrame(
+        {
+            "address_id": con.execute("SELECT address_id FROM pts ORDER BY i").df()["address_id"],
+            "h3_r9": h3_of(points),
+            "buurt_code": duckdb_codes(con, "pts", buurten).to_numpy(),
+            "wijk_code": duckdb_codes(con, "pts", wijken),
+        }
+    )
+    return with_gemeente(frame), ""
+
+
+def child(route: str, folder: Path, out: Path) -> int:
+    """Run one route in this (fresh) process; write its keys and a JSON line of figures."""
+    buurten, wijken = boundaries()  # outside the clock
+    wall, cpu = time.perf_counter(), time.process_time()
+    frame, note = {"zicht": run_zicht, "sjoin": run_sjoin, "duckdb": run_duckdb}[route](
+        folder, buurten, wijken
+    )
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if len(frame):
+        frame.to_parquet(out)
+    figures = {"seconds": wall, "cpu": cpu, "peak_gb": peak_gb(), "rows": len(frame)}
+    print(json.dumps(figures | {"note": note}))
+    return 0
 
 
 def same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -115,60 +221,95 @@ def same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (left == right).to_numpy(dtype=bool)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "national")
-    parser.add_argument("--skip-baseline", action="store_true")
-    args = parser.parse_args(argv)
-    folder = args.data / "addresses"
-    files = national_files(args.data)
-    if not files:
-        print(f"no national set in {folder}; run `make national` first", file=sys.stderr)
-        return 2
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {len(files)} files")
-
-    buurten, wijken = boundaries()  # read once, outside both clocks
-    started = time.perf_counter()
-    layers = prepare_join(buurten, wijken=wijken, allow_mixed_vintages=True)
-    prepared = time.perf_counter() - started
-    ours, report = join_partitioned(folder, layers, resolution=9)
-    seconds = time.perf_counter() - started
-    peak = peak_gb()
-    rows = len(ours)
-    print(
-        f"zicht    : {seconds:7.1f} s  ({prepared:.1f} s checking and indexing boundaries), "
-        f"{rows / seconds:,.0f} rows/s, peak {peak:.2f} GB"
-    )
-    print(f"join report: {report.to_dict()}")
-    if not report.balanced:
-        print("join report does not add up", file=sys.stderr)
-    if args.skip_baseline:
-        print(f"RESULT rows={rows} seconds={seconds:.1f} peak_gb={peak:.2f}")
-        return 0
-
-    started = time.perf_counter()
-    base = baseline(folder, buurten, wijken)
-    baseline_seconds = time.perf_counter() - started
-    print(f"baseline : {baseline_seconds:7.1f} s, {rows / baseline_seconds:,.0f} rows/s")
-
-    identical = len(base) == rows and bool((base["address_id"] == ours["address_id"]).all())
-    for column in ("h3_r9", "buurt_code", "wijk_code", "gemeente_code"):
-        if not identical:
-            break
-        ok = same(ours[column], base[column])
+def compare(ours: pd.DataFrame, theirs: pd.DataFrame, route: str) -> bool:
+    if len(ours) != len(theirs):
+        print(f"{route}: {len(theirs)} rows, zicht {len(ours)}")
+        return False
+    identical = True
+    for column in KEYS:
+        ok = same(ours[column], theirs[column])
         if not ok.all():
             bad = np.flatnonzero(~ok)[:3]
             print(
-                f"{column}: {int((~ok).sum())} rows differ, e.g. "
+                f"{route} {column}: {int((~ok).sum())} rows differ, e.g. "
                 f"{ours.loc[bad, ['address_id', column]].to_dict('records')} vs "
-                f"{base.loc[bad, column].tolist()}"
+                f"{theirs.loc[bad, column].tolist()}"
             )
             identical = False
-    speedup = baseline_seconds / seconds
-    print(
-        f"RESULT rows={rows} seconds={seconds:.1f} baseline_seconds={baseline_seconds:.1f} "
-        f"speedup={speedup:.1f} peak_gb={peak:.2f} identical={str(identical).lower()}"
+    return identical
+
+
+def run_route(route: str, folder: Path, out: Path) -> dict:
+    command = [sys.executable, __file__, "--child", route, "--out", str(out), str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"route {route} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "none" if value is None else f"{value:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "national")
+    parser.add_argument("--files", type=int, default=None, help="join only the first N files")
+    parser.add_argument("--skip-baseline", action="store_true", help="time zicht alone")
+    parser.add_argument("--child", choices=ROUTES, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.child, args.folder, args.out)
+    files = national_files(args.data)[: args.files]
+    if not files:
+        print(f"no national set in {args.data}; run `make national` first", file=sys.stderr)
+        return 2
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {len(files)} files")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (other work on the machine)")
+    routes = ROUTES[:1] if args.skip_baseline else ROUTES
+    figures: dict[str, dict] = {}
+    identical = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "addresses"  # the files asked for, linked into one folder
+        folder.mkdir()
+        for file in files:
+            (folder / file.name).symlink_to(file.resolve())
+        for route in routes:
+            out = Path(tmp) / f"{route}.parquet"
+            got = figures[route] = run_route(route, folder, out)
+            if not got["rows"]:
+                print(f"{route}: skipped: {got['note']}")
+                figures[route] = {}
+                continue
+            print(
+                f"{route:7}: {got['seconds']:6.1f} s wall, {got['cpu']:6.1f} s CPU, "
+                f"{got['rows'] / got['seconds']:,.0f} rows/s, peak {got['peak_gb']:.2f} GB"
+                + (f"  ({got['note']})" if got["note"] else "")
+            )
+            if route != "zicht":
+                theirs = pd.read_parquet(out)
+                identical &= compare(pd.read_parquet(Path(tmp) / "zicht.parquet"), theirs, route)
+    ours = figures["zicht"]
+    result = (
+        f"RESULT rows={ours['rows']} seconds={ours['seconds']:.1f} "
+        f"cpu_use={ours['cpu'] / ours['seconds']:.2f} peak_gb={ours['peak_gb']:.2f}"
     )
+    met = not args.skip_baseline
+    for route, target in (("sjoin", SPEEDUP_SJOIN), ("duckdb", SPEEDUP_DUCKDB)):
+        got = figures.get(route) or {}
+        speedup = got["seconds"] / ours["seconds"] if got else None
+        if speedup is not None:
+            met &= speedup >= target
+        elif route == "sjoin":  # the baseline is never optional for the targets
+            met = False
+        result += (
+            f" {route}_seconds={fmt(got.get('seconds'))} "
+            f"{route}_peak_gb={fmt(got.get('peak_gb'), 2)} speedup_{route}={fmt(speedup)}"
+        )
+    print(f"{result} targets_met={str(met).lower()} identical={str(identical).lower()}")
     return 0 if identical else 1
 
 

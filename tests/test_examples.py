@@ -15,11 +15,24 @@ from zicht.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES = ("holiday_parks", "real_estate", "drugs", "care_providers", "youth")
+#: The example over several years (docs/years.md): one release per year, no gallery picture.
+YEARS = "years"
 
 
-def test_the_examples_folder_holds_exactly_the_five_themes():
+def test_the_examples_folder_holds_exactly_the_five_themes_and_the_years():
     found = sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir())
-    assert found == sorted(THEMES)
+    assert found == sorted((*THEMES, YEARS))
+
+
+def test_the_years_example_has_a_readme_a_generator_a_test_and_a_make_target():
+    folder = ROOT / "examples" / YEARS
+    text = (folder / "README.md").read_text(encoding="utf-8").lower()
+    for needed in ("question", "problem owner", "indicator", "rule", "follow-up", "synthetic"):
+        assert needed in text, f"{YEARS}/README.md does not mention {needed!r}"
+    assert "make example-years" in text and "docs/years.md" in text
+    assert "def generate(" in (folder / "generate.py").read_text(encoding="utf-8")
+    assert (ROOT / "tests" / "test_example_years.py").is_file()
+    assert "example-years:" in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -297,6 +297,40 @@ def test_partitioned_join_equals_the_in_memory_join(tmp_path, two_buurten):
         assert left == right, column
 
 
+def test_join_on_both_cores_equals_the_join_in_one_chunk(monkeypatch, ede_buurten):
+    # The per-row work runs in row chunks on a thread pool; small chunks force many chunks
+    # (and the nested PROJ/H3 calls inside a pool thread) on a small set.
+    import zicht._h3 as h3_plumbing
+    from zicht.index._join import join_arrays
+
+    rng = np.random.default_rng(11)
+    xy = _edge_points(ede_buurten, rng, 300)
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
+    x[::50] = np.nan  # rows without a location
+    present = np.ones(len(x), dtype=bool)
+    present[::100] = False
+    layers = prepare_join(ede_buurten, parks=ede_buurten.rename(columns={"code": "park_id"}))
+    monkeypatch.setattr(h3_plumbing, "_THREADS", 1)
+    whole, whole_report = join_arrays(x, y, present, layers, 9)
+    monkeypatch.setattr(h3_plumbing, "_THREADS", 2)
+    monkeypatch.setattr(h3_plumbing, "_CHUNK", 97)
+    seen: set[str] = set()
+    real_lookup = type(layers.buurt).lookup
+
+    def lookup(self, cx, cy):
+        seen.add(__import__("threading").current_thread().name)
+        return real_lookup(self, cx, cy)
+
+    monkeypatch.setattr(type(layers.buurt), "lookup", lookup)
+    chunked, chunked_report = join_arrays(x, y, present, layers, 9)
+    assert any(name.startswith("zicht-h3") for name in seen)  # it did run on the pool
+    assert chunked_report.to_dict() == whole_report.to_dict()
+    assert np.array_equal(chunked.h3, whole.h3)
+    assert np.array_equal(chunked.reason, whole.reason)
+    for level in ("buurt", "wijk", "gemeente", "park"):
+        assert np.array_equal(chunked.ranks[level], whole.ranks[level]), level
+
+
 def test_dask_join_equals_the_in_memory_join(tmp_path, two_buurten):
     dask_geopandas = pytest.importorskip("dask_geopandas")
     whole = pd.concat([_units(120, 3), _units(80, 4)], ignore_index=True)

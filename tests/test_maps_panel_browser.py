@@ -275,10 +275,37 @@ def test_a_suppressed_buurt_is_findable_but_its_value_is_nowhere(page, map_path)
     # every tooltip of the shown layer, as a hover would show it
     seen += p.evaluate(
         "() => { const out = []; zicht.layer().eachLayer((l) => {"
-        " const t = l.getTooltip(); out.push(typeof t._content === 'function'"
-        " ? t._content(l) : t._content); }); return out; }"
+        " out.push(zicht.tooltip(l.feature.properties)); }); return out; }"
     )
+    p.mouse.move(*_centre_of(p, "BU02280003"))
+    tip = p.locator(".leaflet-tooltip")
+    assert SMALL in tip.inner_text() and "Niet getoond" in tip.inner_text()
+    seen.append(tip.inner_text())
     seen.append(p.evaluate("() => document.documentElement.outerHTML"))
     seen += [",".join(r) for r in _download(p)]
     for form in SECRET_FORMS:
         assert not any(form in text for text in seen), form
+
+
+def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
+    p = page.page
+    assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:h3"
+    code, xy = p.evaluate(
+        """() => { const area = zicht.config.panel.areas["a:h3"];
+          const buurt = zicht.config.panel.areas[zicht.config.panel.buurt];
+          let found = null;
+          zicht.layer().eachLayer((l) => { const k = l.feature.properties.k;
+            if (!found && l.feature.properties.s === "published"
+                && buurt.i[area.in[k]] === "BU02280002") { found = l; } });
+          const pt = zicht.map.latLngToContainerPoint(found.getBounds().getCenter());
+          const box = zicht.map.getContainer().getBoundingClientRect();
+          return [area.i[found.feature.properties.k], [box.left + pt.x, box.top + pt.y]]; }"""
+    )
+    p.mouse.click(*xy)
+    panel = p.get_by_test_id("area-panel")
+    assert panel.locator("h2").inner_text() == f"H3-cel {code}"
+    assert "Ligt in Buurt: Ede & Veldhuizen" in panel.inner_text()
+    current = panel.locator(".zicht-ranking li.zicht-current")
+    assert current.inner_text().split("\n")[1] == f"{code} · Ede & Veldhuizen"
+    cells = release.layers["h3"]
+    assert panel.locator(".zicht-ranking li").count() == int(cells["pct_vacant"].notna().sum())

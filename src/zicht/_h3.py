@@ -29,7 +29,7 @@ try:  # vectorised H3 (Rust, identical cell ids); a plain loop when absent
 except ImportError:  # pragma: no cover - h3ronpy is a dependency
     _h3ronpy_cells = None
 
-__all__ = ["cells_to_polygons", "h3_to_str", "latlng_to_cells", "rd_to_lnglat"]
+__all__ = ["cells_to_polygons", "h3_to_str", "latlng_to_cells", "map_in_threads", "rd_to_lnglat"]
 
 _THREADS = max(1, min(os.cpu_count() or 1, 8))
 _CHUNK = 500_000
@@ -48,11 +48,31 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
-def _in_threads(func: Any, n: int, *arrays: np.ndarray) -> list[Any]:
-    """Apply ``func`` to chunks of ``arrays`` in threads (the work releases the GIL)."""
+def map_in_threads(func: Any, n: int, *arrays: np.ndarray) -> list[Any]:
+    """Apply ``func`` to row chunks of ``arrays`` on zicht's thread pool, in order.
+
+    For work that releases the GIL (PROJ, h3ronpy, shapely, most numpy), so both cores
+    of a two-core machine are busy. Called from inside a pool thread it runs the chunks
+    in that thread (nested calls never wait on the pool they occupy).
+
+    Parameters
+    ----------
+    func
+        Called as ``func(*chunk_arrays)`` once per chunk of at most 500,000 rows.
+    n
+        Number of rows (the common length of ``arrays``).
+    *arrays
+        Arrays cut into the same row chunks.
+
+    Returns
+    -------
+    list
+        ``func``'s results, one per chunk, in row order.
+    """
     starts = range(0, n, _CHUNK)
     chunks = [tuple(a[s : s + _CHUNK] for a in arrays) for s in starts]
-    if _THREADS == 1 or len(chunks) <= 1:
+    nested = threading.current_thread().name.startswith("zicht-h3")
+    if _THREADS == 1 or len(chunks) <= 1 or nested:
         return [func(*c) for c in chunks]
     return list(_pool().map(lambda c: func(*c), chunks))
 
@@ -87,7 +107,7 @@ def rd_to_lnglat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     x = np.ascontiguousarray(x, dtype=float)
     y = np.ascontiguousarray(y, dtype=float)
-    parts = _in_threads(convert, len(x), x, y)
+    parts = map_in_threads(convert, len(x), x, y)
     if not parts:
         return np.empty(0), np.empty(0)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -108,7 +128,7 @@ def latlng_to_cells(lat: np.ndarray, lng: np.ndarray, resolution: int) -> np.nda
     def cells(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(_h3ronpy_cells(a, b, resolution)).astype(np.int64)
 
-    parts = _in_threads(cells, len(lat), lat, lng)
+    parts = map_in_threads(cells, len(lat), lat, lng)
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 

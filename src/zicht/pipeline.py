@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import ProfilingError
+from zicht._errors import ConfigError, ProfilingError
 from zicht._version import __version__
 from zicht.config import (
     DEMO_CONFIG_PATH,
@@ -589,6 +589,12 @@ def _join(
     )
     if not isinstance(units, gpd.GeoDataFrame):
         return _join_points(config, units, layers, reports or [], wijk_layer)
+    if config.inputs.units.scheduler:
+        raise ConfigError(
+            "inputs.units.scheduler: the join runs on a cluster for addresses in GeoParquet "
+            "only (a file or folder of .parquet files, no indicator at = 'units'); remove "
+            "the scheduler for these units"
+        )
     joined_all, join_report = join_units(
         units, layers["buurt"], resolution=config.resolution, parks=layers.get("park")
     )
@@ -615,7 +621,12 @@ def _join_points(
     x, y = units["_x"].to_numpy(), units["_y"].to_numpy()
     indexed = prepare_join(layers["buurt"], parks=layers.get("park"))
     keys, join_report = join_arrays(
-        x, y, units["_present"].to_numpy(dtype=bool), indexed, config.resolution
+        x,
+        y,
+        units["_present"].to_numpy(dtype=bool),
+        indexed,
+        config.resolution,
+        scheduler=config.inputs.units.scheduler or None,
     )
     joined_all = units.assign(**key_columns(keys, config.resolution))
     check_join(config, units, joined_all, layers, reports)

@@ -258,6 +258,9 @@ class PublicationFloors:
         Lowest number of companies behind a company-based value.
     dominance_n, dominance_pct
         Fewest largest contributors, and highest share (per cent) they may hold.
+    cell_key_d
+        Lowest largest noise of cell-key perturbation (``method = "cell_key"``): a published
+        count then stands for at least as many true counts as under base-5 rounding.
     """
 
     min_units: int = 10
@@ -267,6 +270,7 @@ class PublicationFloors:
     min_companies: int = 3
     dominance_n: int = 2
     dominance_pct: float = 85.0
+    cell_key_d: int = 2
 
     def problems(self, rules: Mapping[str, Any]) -> list[str]:
         """Name every rule in ``rules`` that is weaker than its floor.
@@ -296,6 +300,11 @@ class PublicationFloors:
             value = rules.get(key, getattr(self, key))
             if value > getattr(self, key):
                 out.append(f"{key} = {value:g} is above the ceiling of {getattr(self, key):g}")
+        if rules.get("method") == "cell_key" and rules.get("cell_key_d", 2) < self.cell_key_d:
+            out.append(
+                f"cell_key_d = {rules['cell_key_d']} is below the floor of {self.cell_key_d} "
+                "(the noise must hide as much as base-5 rounding)"
+            )
         exact = [x for x in rules.get("exact_layers", ()) if x not in self.exact_layers]
         if exact:
             out.append(

@@ -34,8 +34,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zicht.check._cellkey import read_perturbation, record_keys
 from zicht.check._features import check_hotspots, check_layer
-from zicht.check._files import PublishedLayer, check_inventory, read_release, unit_membership
+from zicht.check._files import (
+    PublishedLayer,
+    ReleaseFiles,
+    check_inventory,
+    read_release,
+    unit_membership,
+)
 from zicht.check._floors import judged_rules
 from zicht.check._integrity import check_files
 from zicht.check._leaks import (
@@ -128,6 +135,7 @@ def check_release(
         report.add("units file", str(units_path), f"lacks numerator columns {missing}")
         return report
     known = _Known(membership=pd.DataFrame(index=units.index), numerators=numerators)
+    _attach_cell_keys([main, *others], sets.rows, report)
     for layer in layers:
         source = main if layer.release == "" else others[int(layer.release[1:]) - 1]
         own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
@@ -180,6 +188,24 @@ def check_release(
         )
     _same_indicator_twice(layers, known.membership, report)
     return report
+
+
+def _attach_cell_keys(
+    releases: list[ReleaseFiles], rows: list[pd.DataFrame], report: CheckReport
+) -> None:
+    """Give every layer of a cell-key release its verified table and the units' record keys."""
+    for release, units in zip(releases, rows, strict=False):
+        ck = read_perturbation(release.manifest, release.path.name, report)
+        if ck is None:
+            continue
+        keys = record_keys(units, ck, f"units of {release.path.name}", report)
+        for layer in release.layers:
+            layer.cell_key, layer.record_keys = ck, keys
+        report.tried.append(
+            f"{release.path.name}: cell-key perturbation (±{ck.d}); every published count "
+            "recomputed from the units' record keys and the perturbation table, which was "
+            "checked row by row"
+        )
 
 
 def _padded(paths: Sequence[str | Path | None] | None, n: int) -> list[str | Path | None]:
@@ -251,9 +277,12 @@ def _check_one_layer(
     pub_ids = layer.frame.loc[layer.published, "area_id"]
     known.known_n[layer.label] = set(pub_ids)
     n_pub = pd.to_numeric(layer.frame["n_units"], errors="coerce").to_numpy(dtype=float)
-    n_hi = np.where(
-        layer.rounded, n_pub + math.ceil(int(rules.get("rounding_base", 5)) / 2) - 1, n_pub
-    )
+    if layer.cell_key is not None:
+        n_hi = n_pub + layer.cell_key.d
+    else:
+        n_hi = np.where(
+            layer.rounded, n_pub + math.ceil(int(rules.get("rounding_base", 5)) / 2) - 1, n_pub
+        )
     # a feature whose population is not shown is bounded by all the units, never by NaN
     n_hi = np.where(np.isfinite(n_hi), n_hi, len(units))
     for col, (lo, hi) in intervals.items():

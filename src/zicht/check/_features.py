@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from zicht.check._cellkey import check_perturbed, count_bounds
 from zicht.check._files import PublishedLayer, score_columns
 from zicht.check._report import CheckReport
 
@@ -60,6 +61,43 @@ def _count_interval(
             maybe = has_k & (k_pub % base == 0)
             lo, hi = _preimage(k_pub[maybe], base)
             k_lo[maybe], k_hi[maybe] = lo, hi
+    bounds = (n_lo, n_hi, k_lo, k_hi)
+    return _narrow_by_rate(bounds, (n_pub, k_pub, r_pub), decimals=decimals, per=per)
+
+
+def _perturbed_interval(
+    n_pub: np.ndarray,
+    k_pub: np.ndarray,
+    r_pub: np.ndarray,
+    *,
+    d: int,
+    min_units: int,
+    decimals: int,
+    per: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the count interval of a cell-key release: what the table can turn into a figure."""
+    n_lo, n_hi = count_bounds(n_pub, d)
+    n_lo = np.maximum(n_lo, min_units)
+    has_k = np.isfinite(k_pub)
+    k_lo = np.zeros(len(n_pub))
+    k_hi = n_hi.copy()
+    k_lo[has_k], k_hi[has_k] = count_bounds(k_pub[has_k], d)
+    bounds = (n_lo, n_hi, k_lo, k_hi)
+    return _narrow_by_rate(bounds, (n_pub, k_pub, r_pub), decimals=decimals, per=per)
+
+
+def _narrow_by_rate(
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    figures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    decimals: int,
+    per: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Narrow the count interval by the published rate, for every population it allows."""
+    n_lo, n_hi, k_lo, k_hi = bounds
+    n_pub, k_pub, r_pub = figures
+    size = len(n_lo)
+    has_k = np.isfinite(k_pub)
     half = 0.5 * 10.0 ** (-decimals) + 1e-9
     has_r = np.isfinite(r_pub)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -191,6 +229,15 @@ def _check_populations(seen: _Layer) -> None:
         seen.report.add(
             "threshold", f"{seen.where}:{ids.iloc[i]}", f"published on {truth_n[i]} units (< {thr})"
         )
+    if seen.layer.cell_key is not None:
+        if seen.layer.record_keys is not None:
+            everyone = np.ones(len(seen.member), dtype=bool)
+            expected = seen.layer.cell_key.published(
+                seen.member, everyone, seen.layer.record_keys, ids
+            )
+            shown = np.where(seen.published, seen.n_pub, np.nan)
+            check_perturbed("n_units", shown, expected, seen.where, seen.report)
+        return
     base = int(seen.rules["rounding_base"])
     expected_n = _rounded(truth_n, base) if seen.layer.rounded else truth_n
     wrong = seen.published & np.isfinite(seen.n_pub) & (seen.n_pub != expected_n)
@@ -230,16 +277,27 @@ def _read_count(
         if rate_cols
         else np.full(len(frame), np.nan)
     )
-    lo, hi = _count_interval(
-        seen.n_pub,
-        k_pub,
-        r_pub,
-        rounded=seen.layer.rounded,
-        base=int(rules["rounding_base"]),
-        min_units=seen.thr,
-        decimals=int(rules.get("rate_decimals", 1)),
-        per=per,
-    )
+    if seen.layer.cell_key is not None:
+        lo, hi = _perturbed_interval(
+            seen.n_pub,
+            k_pub,
+            r_pub,
+            d=seen.layer.cell_key.d,
+            min_units=seen.thr,
+            decimals=int(rules.get("rate_decimals", 1)),
+            per=per,
+        )
+    else:
+        lo, hi = _count_interval(
+            seen.n_pub,
+            k_pub,
+            r_pub,
+            rounded=seen.layer.rounded,
+            base=int(rules["rounding_base"]),
+            min_units=seen.thr,
+            decimals=int(rules.get("rate_decimals", 1)),
+            per=per,
+        )
     lo = np.where(seen.published, lo, 0)
     hi = np.where(seen.published, hi, np.where(np.isfinite(seen.n_pub), seen.n_pub, 0))
     shown = seen.published & (np.isfinite(k_pub) | np.isfinite(r_pub))
@@ -274,6 +332,13 @@ def _check_count(
             f"{where}:{ids.iloc[i]}",
             f"{count_col} = {truth_k[i]} can be read from the published figures",
         )
+    layer = seen.layer
+    if layer.cell_key is not None and layer.record_keys is not None and count_col in layer.frame:
+        k_pub = pd.to_numeric(layer.frame[count_col], errors="coerce").to_numpy(dtype=float)
+        expected = layer.cell_key.published(
+            seen.member, values.to_numpy() > 0, layer.record_keys, ids
+        )
+        check_perturbed(count_col, np.where(shown, k_pub, np.nan), expected, where, report)
     truth_n = seen.truth_n
     share = np.where(truth_n > 0, 100.0 * truth_k / np.maximum(truth_n, 1), 0.0)
     g = float(rules.get("group_max_pct", 90.0))

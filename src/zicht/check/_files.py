@@ -43,6 +43,9 @@ class PublishedLayer:
     geometry: gpd.GeoSeries | None
     unit_key: str
     rounded: bool
+    # cell-key releases: the verified perturbation table and the record key of every unit
+    cell_key: Any = None
+    record_keys: np.ndarray | None = None
 
     @property
     def label(self) -> str:

@@ -61,7 +61,8 @@ class HistoryEntry:
         Hash of its published value files (the CSVs), to tell a re-registration of the
         same release from a new one.
     inputs
-        The input files' SHA-256 as the manifest records them.
+        The input files' SHA-256: the boundaries and the config as the manifest records
+        them, and ``units``, the unit file the checks read.
     checked_against
         The keys it was checked against when it was registered.
     """
@@ -84,13 +85,28 @@ def _values_hash(release_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _input_hashes(manifest: dict[str, Any]) -> dict[str, Any]:
-    inputs = manifest.get("metadata", {}).get("inputs", {}) or manifest.get("inputs", {})
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _input_hashes(manifest: dict[str, Any], units_path: Path) -> dict[str, Any]:
+    """Return the boundary inputs and the config as the manifest records them, and the units."""
+    metadata = manifest.get("metadata", {})
+    inputs = metadata.get("inputs", {}) or manifest.get("inputs", {})
     out: dict[str, Any] = {}
     if isinstance(inputs, dict):
         for name, info in inputs.items():
             if isinstance(info, dict):
                 out[str(name)] = {"source": info.get("source"), "sha256": info.get("sha256")}
+    config = metadata.get("config")
+    if isinstance(config, dict) and config.get("sha256"):
+        out["config"] = {"source": config.get("source"), "sha256": config["sha256"]}
+    # the units as the checker reads them (the joined unit file beside the release)
+    out["units"] = {"source": str(units_path), "sha256": _file_hash(units_path)}
     return out
 
 
@@ -201,7 +217,7 @@ class ReleaseHistory:
             run_id=str(metadata.get("run_id", "")),
             created=str(metadata.get("created", manifest.get("created", ""))),
             values_sha256=values,
-            inputs=_input_hashes(manifest),
+            inputs=_input_hashes(manifest, Path(units_path)),
             checked_against=tuple(e.key for e in entries),
             registered=datetime.now(UTC).isoformat(timespec="seconds"),
         )

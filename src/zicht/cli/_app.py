@@ -138,13 +138,17 @@ def run(
 ) -> None:
     """Run the whole pipeline from one TOML file (see docs/configuration.md).
 
-    A file with an ``[areas]`` table is an area-table run (docs/area-tables.md).
+    A file with an ``[areas]`` table is an area-table run (docs/area-tables.md); one with a
+    ``[years]`` table runs once per year and writes the trends (docs/years.md).
     """
     from zicht.config import load_config
     from zicht.export import ensure_unlocked
 
     if _is_area_config(config):
         _run_areas(config, out)
+        return
+    if _is_years_config(config):
+        _run_years(config, out)
         return
     try:
         with _translated_warnings():
@@ -213,6 +217,45 @@ def _is_area_config(config: Path) -> bool:
         return is_area_config(tomllib.loads(config.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # load_config names the problem
+
+
+def _is_years_config(config: Path) -> bool:
+    import tomllib
+
+    from zicht.config import is_years_config
+
+    try:
+        return is_years_config(tomllib.loads(config.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # load_config names the problem
+
+
+def _run_years(config: Path, out: Path) -> None:
+    from zicht.config import load_years_config
+
+    try:
+        with _translated_warnings():
+            settings, years = load_years_config(config)
+            with console.status(f"running {config} for {len(years.tables)} years …"):
+                from zicht._years import run_years  # heavy: after the config
+
+                result = run_years(settings, years, out)
+    except ZichtError as exc:
+        _fail(exc)
+        return
+    for year, run in result.runs.items():
+        layers = run.summary["layers"]
+        shown = ", ".join(f"{n} {v['published']} published" for n, v in layers.items())
+        typer.echo(f"{year}: {shown}; registered in the release history")
+    for layer, table in result.trends.items():
+        counts = table["trend"].replace("", "not tested").value_counts().to_dict()
+        typer.echo(f"trends {layer}: {counts}")
+    if result.emerging is not None:
+        shown = result.emerging[result.emerging["category"] != ""]
+        typer.echo(f"emerging hot spots (h3): {shown['category'].value_counts().to_dict()}")
+    typer.echo(f"Outputs written to {out.resolve()}:")
+    for role, path in sorted(result.paths.items()):
+        typer.echo(f"  {role:<16} {path}")
 
 
 def _run_areas(config: Path, out: Path) -> None:

@@ -116,3 +116,24 @@ from ._units import (
 from ._units import (
     read_unit_table as read_unit_table,
 )
+from ._years import (
+    BoundaryVintage as BoundaryVintage,
+)
+from ._years import (
+    CodeChanges as CodeChanges,
+)
+from ._years import (
+    YearsConfig as YearsConfig,
+)
+from ._years import (
+    YearTable as YearTable,
+)
+from ._years import (
+    is_years_config as is_years_config,
+)
+from ._years import (
+    load_years_config as load_years_config,
+)
+from ._years import (
+    read_code_changes as read_code_changes,
+)

@@ -188,6 +188,11 @@ class UnitsInput:
         over: a density or distance is published as computed, without the disclosure
         control counts get, so a density of confidential points (incidents, convictions)
         would show where they are. Use a rate for those.
+    scheduler
+        Address of a ``dask.distributed`` scheduler (e.g. ``"tcp://10.0.0.5:8786"``; needs
+        ``pip install "zicht[dask]"`` here and zicht on the workers): the join of addresses
+        in GeoParquet then runs on that cluster, with the keys of the local join. ``""``
+        (default): on this machine's cores. See docs/scale.md.
     """
 
     source: str = "synthetic"
@@ -201,6 +206,7 @@ class UnitsInput:
     synthetic: bool = False
     max_not_joined: float = 0.05
     public_columns: tuple[str, ...] = ("gebruiksdoel", "object_type")
+    scheduler: str = ""
 
     FRESH_KEYS: ClassVar[tuple[str, ...]] = ("path",)
 
@@ -218,6 +224,11 @@ class UnitsInput:
         allowed_keys(problems, "layout", self.layout, ("", "gpkg", "nlextract", "parquet"))
         if not 0 <= self.max_not_joined <= 1:
             problems.append(f"max_not_joined must lie in [0, 1], got {self.max_not_joined}")
+        if self.scheduler and "://" not in self.scheduler:
+            problems.append(
+                f"scheduler must be a dask.distributed address such as "
+                f"'tcp://host:8786', got {self.scheduler!r}"
+            )
         if problems:
             raise problems_error("", problems)
 

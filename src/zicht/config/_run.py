@@ -308,8 +308,9 @@ class MapConfig:
         ``"wijk"``, ``"gemeente"`` and ``"park"`` (needs ``[inputs.park_areas]``). The
         hot-spot test runs on ``"h3"`` when it is published.
     scheme
-        Classification of the choropleths: ``"quantiles"``, ``"natural_breaks"``,
-        ``"fisher_jenks"`` or ``"equal_interval"``.
+        Classification of the choropleths: ``"outlier_aware"`` (natural breaks, an outlier in
+        a class of its own, classes no further apart than chance merged), ``"natural_breaks"``,
+        ``"fisher_jenks"``, ``"quantiles"`` or ``"equal_interval"``.
     k
         Number of classes (2–9).
     palette
@@ -324,7 +325,7 @@ class MapConfig:
 
     title: str = ""
     layers: tuple[str, ...] = ("h3", "buurt")
-    scheme: str = "quantiles"
+    scheme: str = "outlier_aware"
     k: int = 5
     palette: str = "YlOrRd"
     simplify_m: float = 5.0

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from zicht._errors import DisclosureError
 from zicht._escape import csv_safe, markdown_html_off
-from zicht.publish import DisclosureRules, Release, UnitTable
+from zicht.publish import DisclosureRules, Release, UnitTable, unit_record_keys
 
 __all__ = [
     "disclosure_report",
@@ -168,6 +168,7 @@ def _manifest(release: Release, written: dict[str, Path]) -> dict[str, Any]:
             "merged": int((status == "merged").sum()),
             "suppressed": int((status == "suppressed").sum()),
             "rounded": release.rules.is_rounded(name),
+            "perturbed": release.rules.method == "cell_key",
             "unit_key": unit_keys.get(name, ""),
         }
     metadata = dict(release.metadata)
@@ -313,9 +314,7 @@ def _rules_lines(rules: DisclosureRules) -> list[str]:
         "## Rules applied",
         "",
         f"- threshold: every published value rests on at least **{rules.min_units} units**;",
-        f"- rounding: counts rounded to multiples of **{rules.rounding_base}** on every layer "
-        f"except {', '.join(rules.exact_layers) or 'none'} (exact); rates from unrounded "
-        f"figures, {rules.rate_decimals} decimal(s);",
+        _protection_line(rules),
         f"- small counts (1 to {rules.min_units - 1}): "
         + (
             "shown rounded, with the rate of the rounded figures;"
@@ -338,6 +337,24 @@ def _rules_lines(rules: DisclosureRules) -> list[str]:
         ),
         "",
     ]
+
+
+def _protection_line(rules: DisclosureRules) -> str:
+    """Return the report's line on how published counts are protected."""
+    if rules.method == "cell_key":
+        return (
+            "- cell-key perturbation: every published count, on every layer, is its true "
+            f"value plus noise of at most **±{rules.cell_key_d}** (variance "
+            f"{rules.cell_key_variance:g}) picked by the record keys of the units it counts, "
+            "so the same units always get the same noise; zeros stay zero; rates from the "
+            f"perturbed counts, {rules.rate_decimals} decimal(s); published figures do not "
+            "add up exactly (docs/publication.md);"
+        )
+    return (
+        f"- rounding: counts rounded to multiples of **{rules.rounding_base}** on every layer "
+        f"except {', '.join(rules.exact_layers) or 'none'} (exact); rates from unrounded "
+        f"figures, {rules.rate_decimals} decimal(s);"
+    )
 
 
 def _regions_lines(d: dict[str, Any]) -> list[str]:
@@ -363,6 +380,12 @@ def _regions_lines(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _counts_word(rules: DisclosureRules, layer: str) -> str:
+    if rules.method == "cell_key":
+        return "perturbed (cell key)"
+    return "rounded" if rules.is_rounded(layer) else "exact"
+
+
 def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
     """Return the report's tables of layers and indicator values, and its closing counts."""
     rules = release.rules
@@ -377,7 +400,7 @@ def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {name} | {len(frame):,} | {int((status == 'published').sum()):,} | "
             f"{int((status == 'merged').sum()):,} | {int((status == 'suppressed').sum()):,} | "
-            f"{'rounded' if rules.is_rounded(name) else 'exact'} |"
+            f"{_counts_word(rules, name)} |"
         )
     indicators = d.get("indicators") or {}
     if indicators:
@@ -503,6 +526,9 @@ def write_internal_files(
         for col in (spec["amount"], spec.get("per"), spec.get("contributor")):
             if col and col not in table:
                 table[col] = rows[col].to_numpy()
+    if release.rules.method == "cell_key":
+        # the checker recomputes every cell key from these (the secret stays in the env)
+        table["record_key"] = unit_record_keys(units, release.rules).astype("int64")
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     meta = {
         "kind": "zicht units for zicht check",

@@ -32,6 +32,12 @@ from ._assign import (
 from ._assign import (
     rd_to_lnglat as rd_to_lnglat,
 )
+from ._distributed import (
+    count_partitioned as count_partitioned,
+)
+from ._distributed import (
+    join_distributed as join_distributed,
+)
 from ._join import (
     MISMATCH_BUURT_WIJK as MISMATCH_BUURT_WIJK,
 )

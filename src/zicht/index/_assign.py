@@ -35,6 +35,7 @@ from zicht.index._join import (
     JoinLayers,
     JoinReport,
     join_arrays,
+    join_partition,
     key_columns,
     prepare_join,
     ranks_to_str,
@@ -398,19 +399,31 @@ def join_partitioned(  # noqa: PLR0913
     frames: list[pd.DataFrame] = []
     report: JoinReport | None = None
     for part in iter_point_partitions(source, columns=columns, repair=repair):
-        keys, part_report = join_arrays(part.x, part.y, part.present, layers, resolution)
-        frame = part.attributes.reset_index(drop=True)
-        for name, column in key_columns(keys, resolution, categorical=True).items():
-            frame[name] = column
+        frame, part_report = join_partition(part, layers, resolution)
         frames.append(frame)
         report = part_report if report is None else report + part_report
+    if report is None:  # iter_point_partitions refuses an empty set; belt and braces
+        raise InputError(f"no rows in {source}")
+    return concat_joined(frames), report
+
+
+def concat_joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate joined partitions, keeping the codes categoricals.
+
+    Parameters
+    ----------
+    frames
+        Outputs of :func:`zicht.index._join.join_partition`, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = pd.concat(frames, ignore_index=True)
     for name in ("buurt_code", "wijk_code", "gemeente_code", "park_id"):
         if name in out and not isinstance(out[name].dtype, pd.CategoricalDtype):
             out[name] = out[name].astype("category")  # concat of unequal categories
-    if report is None:  # iter_point_partitions refuses an empty set; belt and braces
-        raise InputError(f"no rows in {source}")
-    return out, report
+    return out
 
 
 def join_dask(

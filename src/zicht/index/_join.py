@@ -9,6 +9,7 @@ codes); codes become strings (or categoricals) only when the output is built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -16,9 +17,12 @@ import pandas as pd
 import pyarrow as pa
 
 from zicht._errors import SchemaError
-from zicht._h3 import latlng_to_cells, rd_to_lnglat
+from zicht._h3 import latlng_to_cells, map_in_threads, rd_to_lnglat
 from zicht._validate import NestingReport, check_nesting, require_rd
 from zicht.index._areas import AreaIndex, build_area_index
+
+if TYPE_CHECKING:
+    from zicht.ingest import PointPartition
 
 __all__ = [
     "MISMATCH_BUURT_WIJK",
@@ -32,7 +36,9 @@ __all__ = [
     "JoinLayers",
     "JoinReport",
     "join_arrays",
+    "join_partition",
     "key_columns",
+    "locate_chunk",
     "prepare_join",
     "ranks_to_str",
 ]
@@ -288,12 +294,78 @@ def _through(ranks: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out
 
 
+def locate_chunk(
+    x: np.ndarray, y: np.ndarray, layers: JoinLayers, resolution: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """H3 ids and the rank in every indexed layer (buurt, wijk, gemeente, park order).
+
+    The per-row work of a join, for one chunk of rows: on a thread of zicht's pool or on
+    a dask worker (module-level, so it pickles by reference).
+
+    Parameters
+    ----------
+    x, y
+        RD New coordinates; NaN where a row has no location.
+    layers
+        Indexed boundary layers.
+    resolution
+        H3 resolution.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list of numpy.ndarray)
+        int64 H3 ids (0 without a location) and ``int32`` ranks, one array per layer given.
+    """
+    has = np.isfinite(x) & np.isfinite(y)
+    cells = np.zeros(len(x), dtype=np.int64)
+    if has.any():
+        lon, lat = rd_to_lnglat(x[has], y[has])
+        cells[has] = latlng_to_cells(lat, lon, resolution)
+    return cells, [index.lookup(x, y) for _, index in _indexes(layers)]
+
+
+def _indexes(layers: JoinLayers) -> list[tuple[str, AreaIndex]]:
+    pairs = [
+        ("buurt", layers.buurt),
+        ("wijk", layers.wijk),
+        ("gemeente", layers.gemeente),
+        ("park", layers.park),
+    ]
+    return [(level, index) for level, index in pairs if index is not None]
+
+
+def _locate(
+    x: np.ndarray, y: np.ndarray, layers: JoinLayers, resolution: int, scheduler: object = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """H3 ids and the rank in every layer of each row: the per-row work, on both cores.
+
+    Row chunks run in zicht's thread pool (PROJ, h3ronpy, shapely and the raster lookup
+    release the GIL), or on a dask.distributed cluster when ``scheduler`` is given; the
+    answer does not depend on the chunking.
+    """
+    if scheduler is not None:
+        from zicht.index._cluster import locate_on_cluster
+
+        parts = locate_on_cluster(scheduler, locate_chunk, x, y, layers, resolution)
+    else:
+        parts = map_in_threads(
+            lambda cx, cy: locate_chunk(cx, cy, layers, resolution), len(x), x, y
+        )
+    parts = parts or [locate_chunk(x[:0], y[:0], layers, resolution)]
+    cells = np.concatenate([p[0] for p in parts])
+    levels = [level for level, _ in _indexes(layers)]
+    ranks = {level: np.concatenate([p[1][i] for p in parts]) for i, level in enumerate(levels)}
+    return cells, ranks
+
+
 def join_arrays(
     x: np.ndarray,
     y: np.ndarray,
     present: np.ndarray,
     layers: JoinLayers,
     resolution: int,
+    *,
+    scheduler: object = None,
 ) -> tuple[KeyArrays, JoinReport]:
     """Compute every key of every row from coordinates.
 
@@ -307,17 +379,17 @@ def join_arrays(
         Indexed boundary layers.
     resolution
         H3 resolution.
+    scheduler
+        A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) or ``Client``:
+        the per-row work then runs on that cluster, in chunks of a million rows, with the
+        same keys. None (default): on this machine's cores.
 
     Returns
     -------
     tuple of (KeyArrays, JoinReport)
     """
     has = np.isfinite(x) & np.isfinite(y)
-    cells = np.zeros(len(x), dtype=np.int64)
-    if has.any():
-        lon, lat = rd_to_lnglat(x[has], y[has])
-        cells[has] = latlng_to_cells(lat, lon, resolution)
-    ranks = {"buurt": layers.buurt.lookup(x, y)}
+    cells, ranks = _locate(x, y, layers, resolution, scheduler)
     codes = {"buurt": layers.buurt.codes}
     reasons = {
         REASON_MISSING_LOCATION: ~present,
@@ -328,18 +400,15 @@ def join_arrays(
         codes["wijk"], table = _derived(codes["buurt"], "WK", 8)
         ranks["wijk"] = _through(ranks["buurt"], table)
     else:
-        ranks["wijk"] = layers.wijk.lookup(x, y)
         codes["wijk"] = layers.wijk.codes
         reasons[REASON_OUTSIDE_WIJK] = has & (ranks["wijk"] < 0)
     if layers.gemeente is None:
         codes["gemeente"], table = _derived(codes["wijk"], "GM", 6)
         ranks["gemeente"] = _through(ranks["wijk"], table)
     else:
-        ranks["gemeente"] = layers.gemeente.lookup(x, y)
         codes["gemeente"] = layers.gemeente.codes
         reasons[REASON_OUTSIDE_GEMEENTE] = has & (ranks["gemeente"] < 0)
     if layers.park is not None:
-        ranks["park"] = layers.park.lookup(x, y)
         codes["park"] = layers.park.codes
     failed = np.zeros(len(x), dtype=bool)
     reason_of = np.full(len(x), -1, dtype=np.int8)
@@ -428,3 +497,28 @@ def key_columns(
     out["joined"] = keys.joined
     out["not_joined_reason"] = pd.Categorical.from_codes(keys.reason, categories=REASONS)
     return out
+
+
+def join_partition(
+    part: PointPartition, layers: JoinLayers, resolution: int
+) -> tuple[pd.DataFrame, JoinReport]:
+    """Join one partition read as arrays: its attributes plus the key columns (categoricals).
+
+    Parameters
+    ----------
+    part
+        A partition from :func:`zicht.ingest.iter_point_partitions`.
+    layers
+        Indexed boundary layers.
+    resolution
+        H3 resolution.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, JoinReport)
+    """
+    keys, report = join_arrays(part.x, part.y, part.present, layers, resolution)
+    frame = part.attributes.reset_index(drop=True)
+    for name, column in key_columns(keys, resolution, categorical=True).items():
+        frame[name] = column
+    return frame, report

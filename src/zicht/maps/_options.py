@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from zicht._errors import ConfigError
 from zicht._strings import LANGUAGES
 
-__all__ = ["PALETTES", "SCHEME_CLASSES", "MapOptions"]
+__all__ = ["PALETTES", "SCHEMES", "SCHEME_CLASSES", "MapOptions"]
 
-#: Each classification scheme by name, with the mapclassify class that computes it (named, not
-#: imported: checking a name needs no mapclassify).
-SCHEME_CLASSES = {
-    "quantiles": "Quantiles",
-    # Fisher-Jenks is the exact, deterministic optimum of natural breaks.
-    "natural_breaks": "FisherJenks",
-    "fisher_jenks": "FisherJenks",
-    "equal_interval": "EqualInterval",
-}
+#: The classification schemes of the choropleths, the default first: natural breaks with
+#: outliers in classes of their own and no class of noise (``zicht.maps._classes``), Fisher-Jenks
+#: alone (two names), quantiles and equal intervals.
+SCHEMES = ("outlier_aware", "natural_breaks", "fisher_jenks", "quantiles", "equal_interval")
+#: The schemes mapclassify computes, with its class (named, not imported: checking a name
+#: needs no mapclassify). Fisher-Jenks runs in jenkspy (C), which is fast enough for H3 cells.
+SCHEME_CLASSES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval"}
 
 # Sequential ColorBrewer and viridis-family maps that stay ordered for the common forms of
 # colour-vision deficiency (ColorBrewer's "colorblind safe" flag).
@@ -46,9 +44,10 @@ class MapOptions:
     Parameters
     ----------
     scheme
-        mapclassify scheme for the indicator choropleths: ``"quantiles"`` (default),
-        ``"natural_breaks"`` (Fisher-Jenks, deterministic), ``"fisher_jenks"`` or
-        ``"equal_interval"``.
+        Classification of the indicator choropleths: ``"outlier_aware"`` (default: natural
+        breaks, an outlier in a class of its own, classes no further apart than chance
+        merged), ``"natural_breaks"`` or ``"fisher_jenks"`` (Fisher-Jenks alone),
+        ``"quantiles"`` or ``"equal_interval"``.
     k
         Number of classes (2–9); fewer when the data hold fewer distinct values.
     palette
@@ -65,7 +64,7 @@ class MapOptions:
     4
     """
 
-    scheme: str = "quantiles"
+    scheme: str = "outlier_aware"
     k: int = 5
     palette: str = "YlOrRd"
     simplify_m: float = 5.0
@@ -73,8 +72,8 @@ class MapOptions:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.scheme not in SCHEME_CLASSES:
-            problems.append(f"scheme must be one of {sorted(SCHEME_CLASSES)}, got {self.scheme!r}")
+        if self.scheme not in SCHEMES:
+            problems.append(f"scheme must be one of {list(SCHEMES)}, got {self.scheme!r}")
         if not 2 <= self.k <= 9:
             problems.append(f"k must be between 2 and 9, got {self.k}")
         if self.palette not in PALETTES:

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from zicht._strings import catalogue
-from zicht.maps._layers import Geography, PreparedRelease
+from zicht.maps._layers import Geography, PreparedRelease, _local_name
 from zicht.maps._themes import format_value
 from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED, Release
@@ -37,6 +37,8 @@ __all__ = ["panel_config", "panel_html", "search_html"]
 #: a person would type).
 _SEARCHED = ("buurt", "wijk", "gemeente", "park")
 _GEMEENTE = "gemeente"
+#: Geographies whose areas are named by their code (and the buurt they lie in).
+_CODED = ("h3", "region")
 
 
 def _esc(values: Any) -> list[str]:
@@ -45,20 +47,30 @@ def _esc(values: Any) -> list[str]:
 
 def _kind_word(name: str, language: str) -> str:
     own = {"parks": "park"}.get(name.lower(), name.lower())
-    words = catalogue("map", language)
-    return words.get(f"context_{own}", name)
+    if own in ("h3", "region"):
+        return catalogue("map_controls", language)[f"kind_{own}"]
+    return catalogue("map", language).get(f"context_{own}", name)
 
 
-def _gemeente_of(geography: Geography, gemeenten: Geography | None) -> list[int] | None:
-    """Per feature: the index of the gemeente holding its inner point, ``-1`` for none."""
-    if gemeenten is None or geography is gemeenten:
-        return None
+def _inside(geography: Geography, targets: Any) -> list[int]:
+    """Return per feature the index of the target holding its inner point, ``-1`` for none."""
     points = shapely.point_on_surface(geography.frame.geometry.to_numpy())
-    tree = shapely.STRtree(gemeenten.frame.geometry.to_numpy())
+    tree = shapely.STRtree(np.asarray(targets))
     found = np.full(len(points), -1, dtype=np.int64)
     where, which = tree.query(points, predicate="within")
     found[where] = which
     return found.tolist()
+
+
+def _buurten(prepared: PreparedRelease) -> tuple[str, Any] | None:
+    """Return the data key and geometry of the buurten: the published layer, else outlines."""
+    for geography in prepared.geographies:
+        if geography.name == "buurt":
+            return "a:buurt", geography.frame.geometry.to_numpy()
+    for layer in prepared.context:
+        if layer.name.lower() == "buurt":
+            return f"c:{layer.name}", layer.geometry.to_numpy()
+    return None
 
 
 def _notes(prepared: PreparedRelease, metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,9 +123,11 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``areas`` (data key → ``n`` names, ``i`` codes, ``kind``, ``search``, optional ``gm``
-        and ``lead``, the first rate's theme),
-        ``gemeente`` (the data key of the gemeente layer, or ``None``), ``notes`` (theme key →
+        ``areas`` (data key → ``n`` names, ``i`` codes, ``kind``, ``search``; optionally
+        ``gm`` and ``in``, the index of the gemeente and the buurt each feature lies in,
+        ``coded`` for areas named by their code, and ``lead``, the first rate's theme),
+        ``gemeente`` and ``buurt`` (the data keys those indices refer to, or ``None``),
+        ``notes`` (theme key →
         ``p`` purpose, ``f`` follow-up steps), ``mid`` (theme key → ``t`` the median of the
         published values as text, ``n`` their number) and ``words``.
     """
@@ -121,9 +135,10 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
     gemeenten = next((g for g in prepared.geographies if g.name == _GEMEENTE), None)
     areas: dict[str, dict[str, Any]] = {}
     kinds = {m.column: m.kind for m in release.indicators}
+    buurten = _buurten(prepared)
     for geography in prepared.geographies:
         entry: dict[str, Any] = {
-            "n": _esc(geography.frame["area_name"]),
+            "n": _esc(_local_name(str(n), language) for n in geography.frame["area_name"]),
             "i": _esc(geography.frame["area_id"]),
             "kind": html.escape(_kind_word(geography.name, language)),
             "search": geography.name in _SEARCHED,
@@ -131,9 +146,13 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
         rates = [t.key for t in geography.themes if kinds.get(t.column) == "rate"]
         if rates:  # the layer a search hit on this geography opens on
             entry["lead"] = rates[0]
-        inside = _gemeente_of(geography, gemeenten)
-        if inside is not None:
-            entry["gm"] = inside
+        if gemeenten is not None and geography is not gemeenten:
+            entry["gm"] = _inside(geography, gemeenten.frame.geometry.to_numpy())
+        if geography.name in _CODED:
+            # cells and merged regions: named by code, and by the buurt they lie in
+            entry["coded"] = True
+            if buurten is not None:
+                entry["in"] = _inside(geography, buurten[1])
         areas[f"a:{geography.name}"] = entry
     for layer in prepared.context:
         if layer.kind != "area" and layer.name.lower() not in ("parks", "park"):
@@ -149,6 +168,7 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
     return {
         "areas": areas,
         "gemeente": f"a:{_GEMEENTE}" if gemeenten is not None else None,
+        "buurt": buurten[0] if buurten is not None else None,
         "notes": _notes(prepared, release.metadata),
         "mid": _middles(prepared, release),
         "words": words,

@@ -10,25 +10,25 @@ Texts here are raw; they are HTML-escaped where they are written into a page.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import mapclassify
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 
 from zicht._errors import SchemaError
-from zicht.maps._options import SCHEME_CLASSES, MapOptions
+from zicht.maps._classes import classify, rate_noise
+from zicht.maps._options import SCHEMES, MapOptions
 from zicht.maps._words import format_number, local_title, local_unit, say
 from zicht.publish import STATUS_PUBLISHED, STATUS_SUPPRESSED
 from zicht.schemas import IndicatorMeta
 
 __all__ = [
     "GEOGRAPHY_TITLES",
+    "SCHEMES",
     "STATUS_MERGED",
     "LegendEntry",
     "MapOptions",
@@ -50,9 +50,6 @@ GEOGRAPHY_TITLES = ("h3", "region", "buurt", "wijk", "gemeente", "park")
 def geography_title(name: str, language: str) -> str:
     """Return the title of a published geography (``"H3-cellen"``); else the name."""
     return say(language, f"geo_{name}") if name in GEOGRAPHY_TITLES else name
-
-
-SCHEMES = {name: getattr(mapclassify, cls) for name, cls in SCHEME_CLASSES.items()}
 
 
 @dataclass(frozen=True)
@@ -201,25 +198,20 @@ def choropleth_theme(
         label = format_value(distinct[0], meta.kind, meta.unit, language)
         entries.append(LegendEntry(_palette(options.palette, 1)[0], label))
     elif len(distinct) > 1:
-        k = min(options.k, len(distinct))
-        with warnings.catch_warnings():
-            # mapclassify warns when ties make fewer classes than asked; we report the classes
-            # it made.
-            warnings.simplefilter("ignore")
-            classifier = SCHEMES[options.scheme](observed, k=k)
-        bins = np.asarray(classifier.bins, dtype="float64")
-        yb = np.asarray(classifier.yb, dtype=np.int64)
-        used = np.unique(yb)
-        # Drop empty classes (equal intervals, ties) so every swatch describes real areas.
-        renumber = {int(old): new for new, old in enumerate(used)}
-        class_index[has_value] = [renumber[int(b)] for b in yb]
-        colours = _palette(options.palette, len(used))
-        for new, old in enumerate(used):
-            in_class = observed[yb == old]
+        noise = _noise(frame, meta, has_value, observed)
+        found = classify(observed, options.k, options.scheme, noise)
+        class_index[has_value] = found.yb
+        colours = _palette(options.palette, found.n)
+        outlier_word = say(language, "legend_outlier")
+        for c in range(found.n):
+            in_class = observed[found.yb == c]
             low = format_value(in_class.min(), meta.kind, "", language)
-            high = format_value(min(bins[old], in_class.max()), meta.kind, "", language)
+            high = format_value(in_class.max(), meta.kind, "", language)
             text = low if low == high else f"{low} – {high}"
-            entries.append(LegendEntry(colours[new], f"{text}{_unit_suffix(unit)}"))
+            text += _unit_suffix(unit)
+            entries.append(
+                LegendEntry(colours[c], f"{text} ({outlier_word})" if found.outlier[c] else text)
+            )
     value_text = tuple(
         format_value(v, meta.kind, meta.unit, language) if ok else ""
         for v, ok in zip(values, published, strict=True)
@@ -237,6 +229,26 @@ def choropleth_theme(
         value_text=value_text,
         note=note,
     )
+
+
+def _noise(
+    frame: pd.DataFrame, meta: IndicatorMeta, has_value: np.ndarray, observed: np.ndarray
+) -> float:
+    """Return the step below which two classes of an indicator do not differ (``_classes``).
+
+    A rate: the binomial standard error at the median rate and the median published size of
+    its base (``n_units`` when the rate names none); a count: the Poisson one; else ``0``.
+    """
+    if meta.kind == "rate":
+        per = 1000.0 if meta.unit == "‰" or "1000" in meta.unit else 100.0
+        base = meta.base if meta.base in frame else "n_units"
+        if base not in frame:
+            return 0.0
+        bases = pd.to_numeric(frame[base], errors="coerce").to_numpy("float64")[has_value]
+        return rate_noise(observed, bases, per)
+    if meta.kind == "count":
+        return math.sqrt(max(float(np.median(observed)), 0.0))
+    return 0.0
 
 
 def title_with_unit(meta: IndicatorMeta, language: str = "nl") -> str:

@@ -5,6 +5,15 @@ from ._amounts import (
 from ._amounts import (
     Magnitude as Magnitude,
 )
+from ._cellkey import (
+    perturbation_table as perturbation_table,
+)
+from ._cellkey import (
+    record_keys as record_keys,
+)
+from ._cellkey import (
+    unit_record_keys as unit_record_keys,
+)
 from ._magnitudes import (
     magnitude_sensitivity as magnitude_sensitivity,
 )
@@ -64,4 +73,16 @@ from ._release import (
 )
 from ._rules import (
     DisclosureRules as DisclosureRules,
+)
+from ._trends import (
+    TREND_COLUMNS as TREND_COLUMNS,
+)
+from ._trends import (
+    AreaMapping as AreaMapping,
+)
+from ._trends import (
+    onto_latest as onto_latest,
+)
+from ._trends import (
+    trend_table as trend_table,
 )

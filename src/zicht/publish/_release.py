@@ -40,6 +40,7 @@ import shapely
 from zicht._errors import DisclosureError
 from zicht._strings import text
 from zicht._validate import require_rd
+from zicht.publish._cellkey import apply_cell_key
 from zicht.publish._columns import (
     FeatureCounts,
     count_bases,
@@ -223,11 +224,13 @@ def publish_release(
     if units is not None:
         result = publish_units(layers, metas, units, rules, metadata, regions)
         published, audit, regions_table, disclosure = result
+    elif rules.method == "cell_key":
+        raise DisclosureError('method = "cell_key" needs the unit table (units=)')
     else:
         published, audit, disclosure = _publish_aggregated(layers, metas, rules, metadata)
     if rules.internal:
         published, metadata = _mark_internal(published, metadata)
-    return Release(
+    release = Release(
         layers=MappingProxyType(published),
         indicators=metas,
         context=MappingProxyType(dict(context or {})),
@@ -238,6 +241,9 @@ def publish_release(
         disclosure=MappingProxyType(disclosure),
         _token=RELEASE_TOKEN,
     )
+    if rules.method == "cell_key" and units is not None:
+        release = apply_cell_key(release, units.nested_for([x.name for x in layers]))
+    return release
 
 
 #: The column every feature of an internal release carries (``purpose = "internal"``).

@@ -13,11 +13,13 @@ from zicht.schemas import PUBLICATION_FLOORS, PURPOSES
 
 __all__ = [
     "HOTSPOT_SCORE_MODES",
+    "METHODS",
     "SMALL_COUNT_MODES",
     "DisclosureRules",
 ]
 
 SMALL_COUNT_MODES = ("round", "suppress")
+METHODS = ("round", "cell_key")
 HOTSPOT_SCORE_MODES = ("rounded", "labels")
 
 
@@ -62,6 +64,17 @@ class DisclosureRules:
         Magnitudes (sums and means of an amount): the p% rule. A sum is not published when
         the second largest contributor, subtracting its own share, could estimate the
         largest contribution to within ``p_pct`` per cent.
+    method
+        How published counts are protected: ``"round"`` (rounding to ``rounding_base``,
+        the default) or ``"cell_key"`` (cell-key perturbation: every count is its true value
+        plus noise picked by the record keys of the units it counts, so the same units get
+        the same noise in every run; rates from the perturbed counts).
+    cell_key_d, cell_key_variance, cell_key_js
+        The perturbation table of ``"cell_key"``: largest absolute noise, its variance, and
+        the smallest published non-zero value (0: no such limit).
+    cell_key_secret_env
+        The environment variable holding the secret the record keys are made with (at
+        least 16 characters; never written to any output).
     hotspot_scores
         ``"rounded"``: publish hot-spot classes, and z, p and q rounded where the whole
         window is published; ``"labels"``: classes only.
@@ -86,6 +99,11 @@ class DisclosureRules:
     dominance_n: int = 2
     dominance_pct: float = 85.0
     p_pct: float = 10.0
+    method: str = "round"
+    cell_key_d: int = 2
+    cell_key_variance: float = 1.0
+    cell_key_js: int = 0
+    cell_key_secret_env: str = "ZICHT_CELL_KEY_SECRET"
     hotspot_scores: str = "rounded"
     z_decimals: int = 1
     p_decimals: int = 3
@@ -119,6 +137,7 @@ class DisclosureRules:
             )
         if not 0.0 <= self.p_pct <= 100.0:
             problems.append(f"p_pct must lie in [0, 100], got {self.p_pct}")
+        problems += self._cell_key_problems()
         if self.hotspot_scores not in HOTSPOT_SCORE_MODES:
             problems.append(
                 f"hotspot_scores must be one of {HOTSPOT_SCORE_MODES}, got {self.hotspot_scores!r}"
@@ -140,6 +159,31 @@ class DisclosureRules:
             "; ".join(weak) + " (floors of the CBS output rules); lower values only with "
             'purpose = "internal", which marks every output NIET VOOR PUBLICATIE'
         ]
+
+    def _cell_key_problems(self) -> list[str]:
+        problems = []
+        if self.method not in METHODS:
+            problems.append(f"method must be one of {METHODS}, got {self.method!r}")
+        if not 1 <= self.cell_key_d <= 10:
+            problems.append(f"cell_key_d must be 1 to 10, got {self.cell_key_d}")
+        if not 0.0 < self.cell_key_variance <= self.cell_key_d**2:
+            problems.append(
+                f"cell_key_variance must lie in (0, cell_key_d²], got {self.cell_key_variance}"
+            )
+        if not 0 <= self.cell_key_js <= min(self.min_units, self.cell_key_d + 1):
+            # a count below js must be able to move to 0 and to js
+            problems.append(
+                f"cell_key_js must be 0 to cell_key_d + 1 (and at most min_units), got "
+                f"{self.cell_key_js}"
+            )
+        if self.method == "cell_key" and 2 * self.cell_key_d + 1 < self.rounding_base:
+            # which values are published is decided for rounding intervals; the noise must
+            # leave every published count at least as uncertain
+            problems.append(
+                f"cell_key_d = {self.cell_key_d} leaves less doubt than rounding_base = "
+                f"{self.rounding_base}; use cell_key_d of at least {self.rounding_base // 2}"
+            )
+        return problems
 
     @property
     def internal(self) -> bool:

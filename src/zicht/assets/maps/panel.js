@@ -24,6 +24,20 @@ function zichtPanel(z) {
   const decoder = document.createElement("textarea");
   function plain(escaped) { decoder.innerHTML = escaped || ""; return decoder.value; }
 
+  // The buurt an H3 cell or merged region lies in, and how a list names an area.
+  function inside(key, i) {
+    const area = P.areas[key];
+    if (!area.in || !P.buurt || area.in[i] < 0) { return ""; }
+    const buurt = P.areas[P.buurt];
+    return buurt.n[area.in[i]] || buurt.i[area.in[i]];
+  }
+  function label(key, i) {
+    const area = P.areas[key];
+    if (!area.coded) { return area.n[i] || area.i[i]; }
+    const buurt = inside(key, i);
+    return buurt ? `${area.i[i]} · ${buurt}` : area.i[i];
+  }
+
   function themesOf(key) {
     return Object.keys(cfg.themes).filter((t) => cfg.themes[t].data === key);
   }
@@ -88,7 +102,7 @@ function zichtPanel(z) {
       const bar = bars ? `<span class="zicht-bar" style="width:${width}%"></span>` : "";
       return `<li data-k="${i}"${i === k ? ' class="zicht-current" aria-current="true"' : ""}>`
         + `<button type="button"><span class="zicht-rank">${place + 1}</span>`
-        + `<span class="zicht-name">${area.n[i] || area.i[i]}</span>`
+        + `<span class="zicht-name">${label(key, i)}</span>`
         + `<span class="zicht-value">${t.t[i] || ""}</span>${bar}</button></li>`;
     }).join("");
     const without = t.c.length - ranked.length;
@@ -113,8 +127,11 @@ function zichtPanel(z) {
     const p = z.data[key].features[k].properties;
     const area = P.areas[key];
     const t = cfg.themes[z.current()];
-    let out = `<h2 id="zicht-panel-title">${area.n[k] || area.i[k]}</h2>`
-      + `<p class="zicht-panel-kind">${area.kind} · ${area.i[k]} · ${cfg.bandLabel}: ${p.b}</p>`;
+    const title = area.coded ? `${area.kind} ${area.i[k]}` : area.n[k] || area.i[k];
+    const buurt = inside(key, k);
+    let out = `<h2 id="zicht-panel-title">${title}</h2>`
+      + `<p class="zicht-panel-kind">${area.kind} · ${area.i[k]} · ${cfg.bandLabel}: ${p.b}</p>`
+      + (buurt ? `<p>${fill(W.panel_inside, {kind: P.areas[P.buurt].kind, name: buurt})}</p>` : "");
     if (p.s !== "published") {
       out += `<p class="zicht-panel-status">${cfg.statusText[p.s] || cfg.statusText.suppressed}</p>`
         + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` : "")
