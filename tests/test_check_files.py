@@ -56,8 +56,7 @@ def _units(release: Path) -> Path:
 
 def _files_report(folder: Path) -> CheckReport:
     report = CheckReport(release=str(folder))
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    check_files(folder, manifest, report)
+    check_files(folder, report)
     return report
 
 

@@ -113,14 +113,21 @@ def check_release(
     """
     path = Path(release_dir)
     report = CheckReport(release=str(path))
-    main = read_release(path, "", report)
+    if not check_files(path, report):
+        return report  # manifest.json itself cannot be read: nothing else can be judged
+    try:
+        main = read_release(path, "", report)
+    except Exception as exc:  # a changed file that no longer parses
+        if report.ok:
+            raise
+        report.add("files listed", str(path), f"the changed files cannot be read ({exc})")
+        return report
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
     rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
     thr = int(rules.get("min_units", 10))
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
     check_inventory(path, Path(units_path), report, [layer.name for layer in main.layers])
-    check_files(path, main.manifest, report)
     check_maps(main, report)
     sets = combine_units(
         pd.read_parquet(units_path),

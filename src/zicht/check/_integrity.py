@@ -73,18 +73,38 @@ def _run_manifest(path: Path, report: CheckReport) -> dict[str, Any] | None:
     return data
 
 
-def check_files(path: Path, manifest: dict[str, Any], report: CheckReport) -> None:
+def _manifest(path: Path, report: CheckReport) -> dict[str, Any] | None:
+    try:
+        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.add("files listed", MANIFEST, f"is not readable JSON ({exc})")
+        return None
+    if not isinstance(data, dict):
+        report.add("files listed", MANIFEST, "is not a JSON object")
+        return None
+    return data
+
+
+def check_files(path: Path, report: CheckReport) -> bool:
     """Verify every file of the release folder against the manifests (see the module).
 
     Parameters
     ----------
     path
         The release folder.
-    manifest
-        ``manifest.json``, as read.
     report
         Where violations go.
+
+    Returns
+    -------
+    bool
+        False when ``manifest.json`` is there but cannot be read (then nothing else is).
     """
+    if not (path / MANIFEST).is_file():
+        return True  # not a release folder: read_release says so
+    manifest = _manifest(path, report)
+    if manifest is None:
+        return False
     run = _run_manifest(path, report)
     listed = _listed(manifest, MANIFEST, report)
     allowed = {MANIFEST}
@@ -123,3 +143,4 @@ def check_files(path: Path, manifest: dict[str, Any], report: CheckReport) -> No
         f"files: {len(listed)} SHA-256 hashes recomputed, the folder holds nothing else"
         + (", run_manifest.json against its own hash" if run is not None else "")
     )
+    return True

@@ -64,9 +64,11 @@ _URL_ATTRS = {
 _FRAGMENT_TAGS = {"b", "br", "strong", "em", "i", "small", "sub", "sup", "span"}
 _BAD_VALUE = re.compile(r"javascript:|vbscript:|data:text|expression\s*\(", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*(?!['\"]?(?:data:image/|#))", re.IGNORECASE)
-_WORD = re.compile(r"[^\W\d_]{3,}")
+# A word: letters, or an identifier joined by underscores (cell_key_secret_env is one word).
+_WORD = re.compile(r"[^\W\d]{3,}")
 _NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 _GROUPED = re.compile(r"(?<=\d)[\u202f\u00a0\u2009 ](?=\d{3}\b)")
+_CLASSES = re.compile(r"zicht-[\w-]*(?: zicht-[\w-]*)*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|rgba?\([\d., ]+\)")
 _PRELUDE = re.compile(r"\s*L_NO_TOUCH = (?:true|false);\s*L_DISABLE_3D = (?:true|false);\s*")
 _NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
@@ -309,7 +311,6 @@ _GEOJSON = {"featurecollection", "feature", "point", "multipoint", "linestring",
 def _vocabulary(release: ReleaseFiles) -> set[str]:
     words = set(_asset_words()) | _GEOJSON
     words |= {w for _, s in _strings(release.manifest) for w in _words(s)}
-    words |= {w for k in _keys(release.manifest) for w in _words(k)}
     frames = [layer.frame for layer in release.layers]
     if release.pieces is not None:
         frames.append(release.pieces)
@@ -321,16 +322,6 @@ def _vocabulary(release: ReleaseFiles) -> set[str]:
                 for value in frame[column].dropna().astype(str).unique():
                     words |= _words(value)
     return words
-
-
-def _keys(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k)
-            yield from _keys(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _keys(v)
 
 
 def _context_tables(path: Path) -> Iterable[pd.DataFrame]:
@@ -349,9 +340,11 @@ def _texts(
     """Every word the page shows that no published file, catalogue or asset has."""
     seen: set[str] = set()
     for where, value in objects:
+        if where == "tiles_json":
+            continue  # the chosen background's name and attribution: its URLs are checked
         for path, text in _strings(value, where):
-            if _COLOUR.fullmatch(text.strip()) or path.startswith("tiles"):
-                continue
+            if _COLOUR.fullmatch(text.strip()) or _CLASSES.fullmatch(text.strip()):
+                continue  # a colour, or class names in the writer's zicht- namespace
             shown = html.unescape(re.sub(r"<[^>]*>", " ", text))
             for word in _words(shown) - vocabulary - seen:
                 seen.add(word)
