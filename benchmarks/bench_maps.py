@@ -1,15 +1,18 @@
 """Time and weigh the six shipped maps (the demo and the five worked examples) in Chromium.
 
     .venv/bin/python benchmarks/bench_maps.py [--out out/bench_maps] [--runs 3] [--reuse]
+        [--compare old/risk_map.html]
 
 Writes the demo's map (``zicht demo``) and each example's (its generator, then the pipeline
 on its ``config.toml``, as ``make examples`` does) into ``--out``, unless ``--reuse`` finds
 them there already. Each map is then opened offline in headless Chromium (Debian's
 ``/usr/bin/chromium``), ``--runs`` times in a fresh browser context, and measured:
 
-* ``ready``: wall time from the start of navigation until the page's ``load`` event has fired,
-  the first theme's areas are in the document and the next animation frame has been painted
-  (the map can be panned, hovered and clicked from then on);
+* ``ready``: the page's own clock (``performance.now()``, zero at the start of navigation)
+  when, after the ``load`` event, the next frame has been painted with the first theme's areas
+  in it (the map can be panned, hovered and clicked from then on);
+* ``wall``: the same moment seen from Python, from before the browser context is made: it adds
+  playwright's and the context's own start-up, which no page can change;
 * ``heap``: the JavaScript heap in use after a forced garbage collection (Chromium's
   ``JSHeapUsedSize`` through the DevTools protocol), and the number of DOM nodes;
 * ``layers``: how many Leaflet layers (paths, tooltips, groups) the page has built by then,
@@ -35,6 +38,14 @@ EXAMPLES = ("holiday_parks", "real_estate", "drugs", "care_providers", "youth")
 sys.path.insert(0, str(ROOT / "src"))
 
 _LAYERS = "() => window.zichtLayersBuilt"
+# After the load event: the next animation frame, then a task (it runs once that frame has
+# been painted). The map script runs before the load event, so its areas are drawn by then.
+_READY = """
+window.addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => {
+  window.zichtReady = performance.now();
+  window.zichtAreasAtReady = document.querySelectorAll("path.zicht-area").length;
+}, 0)));
+"""
 
 
 def _zicht(*args: str) -> None:
@@ -94,12 +105,14 @@ def measure(browser: object, path: Path) -> dict[str, float]:
 
     started = time.perf_counter()
     with open_offline(
-        path, browser=browser, width=1280, height=860, init_script=COUNT_LEAFLET_LAYERS
+        path, browser=browser, width=1280, height=860, init_script=COUNT_LEAFLET_LAYERS + _READY
     ) as seen:
         page = seen.page
-        page.wait_for_selector("path.zicht-area", state="attached", timeout=30_000)
-        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
-        ready = time.perf_counter() - started
+        page.wait_for_function("() => window.zichtReady !== undefined", timeout=30_000)
+        wall = time.perf_counter() - started
+        ready = page.evaluate("() => window.zichtReady") / 1000
+        if not page.evaluate("() => window.zichtAreasAtReady"):
+            raise SystemExit(f"{path}: no area was drawn when the page said it was ready")
         if seen.blocked or seen.failed or seen.errors:
             raise SystemExit(f"{path} did not open cleanly: {seen.blocked + seen.errors}")
         cdp = page.context.new_cdp_session(page)
@@ -109,10 +122,19 @@ def measure(browser: object, path: Path) -> dict[str, float]:
         layers = page.evaluate(_LAYERS)
     return {
         "ready_s": ready,
+        "wall_s": wall,
         "heap_mb": metrics["JSHeapUsedSize"] / 1e6,
         "nodes": metrics["Nodes"],
         "layers": layers,
     }
+
+
+def _line(name: str, med: dict[str, float]) -> str:
+    return (
+        f"{name:15s} ready {med['ready_s']:.2f} s (wall {med['wall_s']:.2f} s)  "
+        f"heap {med['heap_mb']:.1f} MB  DOM nodes {med['nodes']:.0f}  "
+        f"Leaflet layers {med['layers']:.0f}  file {med['size_mb']:.2f} MB"
+    )
 
 
 def main() -> None:
@@ -120,6 +142,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench_maps")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="reuse maps already in --out")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another map file (the demo written by an older zicht) measured in turn with the "
+        "demo, run by run, so that both see the same load",
+    )
     args = parser.parse_args()
     from zicht.maps._browser import launch_chromium
 
@@ -128,22 +156,34 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with launch_chromium() as browser:
         for name, path in maps.items():
-            runs = [measure(browser, path) for _ in range(args.runs)]
-            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            med["size_mb"] = path.stat().st_size / 1e6
-            results[name] = med
-            print(
-                f"{name:15s} ready {med['ready_s']:.2f} s  heap {med['heap_mb']:.1f} MB  "
-                f"DOM nodes {med['nodes']:.0f}  Leaflet layers {med['layers']:.0f}  "
-                f"file {med['size_mb']:.2f} MB"
-            )
-    demo = results["demo"]
+            pair = [path] + ([args.compare] if name == "demo" and args.compare else [])
+            runs: dict[Path, list[dict[str, float]]] = {p: [] for p in pair}
+            for _ in range(args.runs):
+                for p in pair:
+                    runs[p].append(measure(browser, p))
+            for p, seen in runs.items():
+                med = {k: statistics.median(r[k] for r in seen) for k in seen[0]}
+                med["size_mb"] = p.stat().st_size / 1e6
+                label = name if p == path else "compared"
+                results[label] = med
+                print(_line(label, med))
+    print(f"load average: {os.getloadavg()[0]:.2f} at the end")
+    demo = results.pop("demo")
+    compared = results.pop("compared", None)
+    results["demo"] = demo
     slowest = max(results, key=lambda n: results[n]["ready_s"])
+    extra = ""
+    if compared:
+        extra = (
+            f" compared_ready_s={compared['ready_s']:.2f} compared_heap_mb="
+            f"{compared['heap_mb']:.1f} heap_ratio={demo['heap_mb'] / compared['heap_mb']:.2f}"
+        )
     print(
-        f"RESULT demo_ready_s={demo['ready_s']:.2f} demo_heap_mb={demo['heap_mb']:.1f} "
-        f"demo_layers={demo['layers']:.0f} demo_size_mb={demo['size_mb']:.2f} "
-        f"slowest={slowest} slowest_ready_s={results[slowest]['ready_s']:.2f} "
-        f"total_size_mb={sum(r['size_mb'] for r in results.values()):.2f}"
+        f"RESULT demo_ready_s={demo['ready_s']:.2f} demo_wall_s={demo['wall_s']:.2f} "
+        f"demo_heap_mb={demo['heap_mb']:.1f} demo_layers={demo['layers']:.0f} "
+        f"demo_size_mb={demo['size_mb']:.2f} slowest={slowest} "
+        f"slowest_ready_s={results[slowest]['ready_s']:.2f} "
+        f"total_size_mb={sum(r['size_mb'] for r in results.values()):.2f}{extra}"
     )
 
 

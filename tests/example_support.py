@@ -163,3 +163,12 @@ def assert_regenerates(theme: str, example: dict[str, Any], tmp: Path) -> tuple[
     # address generators leave a few rows without a location, as fresh BAG records have
     assert set(first.geom_type.dropna()) == {"Point"}
     return first, again
+
+
+def assert_no_pins(out: Path) -> None:
+    """The integer-programming attacker (tests/ilp_attacker.py) pins nothing in ``out``."""
+    from ilp_attacker import attack
+
+    found = attack({"": (out, internal_dir_for(out) / "units.parquet")})
+    assert found.findings == [], found.findings[:5]
+    assert found.constraints > 0 and found.solves > 0

@@ -18,6 +18,7 @@ import pytest
 
 from example_support import (
     assert_check_passes,
+    assert_no_pins,
     assert_offline_synthetic_map,
     assert_regenerates,
     run_example,
@@ -218,3 +219,8 @@ def test_claims_are_published_as_magnitudes_under_the_p_percent_and_dominance_ru
     assert set(rows["action"]) == {"magnitude_suppressed"}
     # the units file carries what zicht check needs to recompute them
     assert {"claims_keur", "clients", "claims_excess_keur", "company_id"} <= set(units.columns)
+
+
+def test_an_integer_programming_attacker_pins_nothing(care):
+    """Every published geography, rounding interval and reason for hiding, modelled exactly."""
+    assert_no_pins(care["out"])

@@ -16,6 +16,7 @@ import pytest
 
 from example_support import (
     assert_check_passes,
+    assert_no_pins,
     assert_offline_synthetic_map,
     assert_planted_hot_spot,
     assert_regenerates,
@@ -91,3 +92,8 @@ def test_zicht_check_passes(example):
 
 def test_the_map_is_offline(example):
     assert_offline_synthetic_map(example["out"])
+
+
+def test_an_integer_programming_attacker_pins_nothing(example):
+    """Every published geography, rounding interval and reason for hiding, modelled exactly."""
+    assert_no_pins(example["out"])

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from example_support import example_config, load_generator
+from example_support import assert_no_pins, example_config, load_generator
 from zicht.export import internal_dir_for
 from zicht.ingest import default_geodata_dir, read_boundaries
 from zicht.maps._assets import find_network_references
@@ -324,3 +324,8 @@ def test_the_release_is_labelled_synthetic(example):
     assert "SYNTHETIC" in summary["synthetic_note"]
     report = (example["out"] / "report.md").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA: the unit table" in report
+
+
+def test_an_integer_programming_attacker_pins_nothing(example):
+    """Every published geography, rounding interval and reason for hiding, modelled exactly."""
+    assert_no_pins(example["out"])

@@ -19,6 +19,7 @@ import shapely
 
 from example_support import (
     assert_check_passes,
+    assert_no_pins,
     assert_offline_synthetic_map,
     assert_regenerates,
     run_example,
@@ -155,3 +156,8 @@ def test_the_run_summary_matches_the_published_files(youth):
         assert summary["layers"][name]["published"] == int((frame["status"] == "published").sum())
     assert summary["units_joined"] == youth["planted"]["persons"]
     assert np.isfinite(summary["seconds"])
+
+
+def test_an_integer_programming_attacker_pins_nothing(youth):
+    """Every published geography, rounding interval and reason for hiding, modelled exactly."""
+    assert_no_pins(youth["out"])

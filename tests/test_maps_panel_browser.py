@@ -49,6 +49,16 @@ def _buurten(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def _wijk(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A public wijk outline over the north half (no published figures of its own)."""
+    xmin, ymin, xmax, ymax = cells.total_bounds
+    return gpd.GeoDataFrame(
+        {"area_id": ["WK022800"], "area_name": ["Ede-Zuid Éénhoorn"]},
+        geometry=[shapely.box(xmin, (ymin + ymax) / 2 + 300, xmax, ymax)],
+        crs=28992,
+    )
+
+
 def _counts(areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     joined = gpd.sjoin(units, areas, predicate="within")
     per = joined.groupby("area_id").agg(n_units=("vacant", "size"), n_vacant=("vacant", "sum"))
@@ -94,7 +104,7 @@ def release():
         ],
         INDICATORS,
         rules=DisclosureRules(min_units=10, rounding_base=5),
-        context={"buurt": buurten},
+        context={"buurt": buurten, "wijk": _wijk(cells)},
         metadata={
             **METADATA,
             "indicator_notes": {
@@ -309,3 +319,59 @@ def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
     assert current.inner_text().split("\n")[1] == f"{code} · Ede & Veldhuizen"
     cells = release.layers["h3"]
     assert panel.locator(".zicht-ranking li").count() == int(cells["pct_vacant"].notna().sum())
+
+
+def test_search_finds_a_wijk_outline_without_accents_and_zooms_to_it(page, release):
+    p = page.page
+    box = p.get_by_test_id("search")
+    box.fill("eenhoorn")  # typed without the accents of "Éénhoorn"
+    hit = p.locator("#zicht-search-results li")
+    assert hit.count() == 1
+    assert "Ede-Zuid Éénhoorn" in hit.inner_text() and "Wijk · WK022800" in hit.inner_text()
+    hit.click()
+    wijk = release.context["wijk"].to_crs(4326).total_bounds
+    (south, west, north, east), _ = _view(p)
+    assert south <= wijk[1] and west <= wijk[0] and north >= wijk[3] and east >= wijk[2]
+    assert p.locator("path.zicht-chosen").count() == 1  # its outline is drawn
+    assert not p.get_by_test_id("area-panel").is_visible()  # a wijk without figures
+    assert p.locator("#zicht-search-status").inner_text() == "Ingezoomd op Ede-Zuid Éénhoorn"
+
+
+def test_a_merged_cell_leads_to_its_region_and_the_regions_value(browser, tmp_path):
+    cells = hex_cells(2)
+    h3_frame = _counts(cells, addresses_in(cells, 900, 3))
+    h3_frame["area_name"] = h3_frame["area_id"]
+    small = h3_frame.index[:3]
+    h3_frame.loc[small, "n_units"] = [2, 3, 4]  # below the threshold: no value of their own
+    h3_frame.loc[small, "n_vacant"] = 1
+    region = _counts(
+        gpd.GeoDataFrame(
+            {"area_id": ["R1"], "area_name": ["R1"]},
+            geometry=[h3_frame.geometry.loc[small].union_all()],
+            crs=28992,
+        ),
+        addresses_in(cells, 900, 3),
+    )
+    release = publish_release(
+        [LayerInput("h3", h3_frame), LayerInput("region", region)], INDICATORS, metadata=METADATA
+    )
+    layer = release.layers["h3"]
+    layer.loc[small, "status"] = "merged"  # as the unit-table path marks them
+    layer["region_id"] = ""
+    layer.loc[small, "region_id"] = "R1"
+    path = write_map(release, tmp_path / "m.html")
+    with open_offline(path, browser=browser, width=1280, height=860) as seen:
+        p = seen.page
+        p.wait_for_selector("path.zicht-merged", state="attached", timeout=10_000)
+        code = layer.loc[small[0], "area_id"]
+        p.mouse.click(*_centre_of(p, code))
+        panel = p.get_by_test_id("area-panel")
+        assert "Samengevoegd tot een groter gebied" in panel.inner_text()
+        assert panel.locator("table").count() == 0  # no value of its own
+        panel.get_by_role("button", name="Toon het samengevoegde gebied R1").click()
+        assert panel.locator("h2").inner_text() == "Samengevoegd gebied R1"
+        rate = release.layers["region"]["pct_vacant"].iloc[0]
+        row = panel.locator("tr", has_text="Vacancy rate (%)").inner_text()
+        assert f"{rate:.1f}".replace(".", ",") in row
+        assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:region"
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

@@ -204,3 +204,11 @@ def test_the_shipped_demo_config_drives_the_demo():
     assert Path(DEMO_CONFIG_PATH).name == "demo.toml"
     config = load_config(DEMO_CONFIG_PATH)
     assert config.inputs.units.source == "synthetic"
+
+
+@pytest.mark.slow
+def test_an_integer_programming_attacker_pins_nothing_on_the_demo(demo_run):
+    """Every published geography, rounding interval and reason for hiding, modelled exactly."""
+    from example_support import assert_no_pins
+
+    assert_no_pins(demo_run[1])

@@ -317,7 +317,9 @@ def _rules_lines(rules: DisclosureRules) -> list[str]:
         _protection_line(rules),
         f"- small counts (1 to {rules.min_units - 1}): "
         + (
-            "shown rounded, with the rate of the rounded figures;"
+            "perturbed like every count: a figure stands for every count within the noise;"
+            if rules.method == "cell_key"
+            else "shown rounded, with the rate of the rounded figures;"
             if rules.small_count == "round"
             else "not shown;"
         ),

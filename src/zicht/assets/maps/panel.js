@@ -121,6 +121,15 @@ function zichtPanel(z) {
     return `<p class="zicht-panel-rank">${t.title}: ${fill(W.panel_rank, {rank: rank, n: ranked.length})}</p>`;
   }
 
+  // A merged area's value is its region's: a button opens the region's panel.
+  function regionButton(region) {
+    const regions = P.areas["a:region"];
+    const at = regions ? regions.i.indexOf(region) : -1;
+    if (at < 0 || !themesOf("a:region").length) { return ""; }
+    return `<button type="button" class="zicht-go-region" data-k="${at}">`
+      + `${fill(W.panel_open_region, {name: region})}</button>`;
+  }
+
   function render() {
     if (!open || !body) { return; }
     const {key, k} = open;
@@ -134,7 +143,7 @@ function zichtPanel(z) {
       + (buurt ? `<p>${fill(W.panel_inside, {kind: P.areas[P.buurt].kind, name: buurt})}</p>` : "");
     if (p.s !== "published") {
       out += `<p class="zicht-panel-status">${cfg.statusText[p.s] || cfg.statusText.suppressed}</p>`
-        + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` : "")
+        + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` + regionButton(p.r) : "")
         + `<p>${W.panel_not_published}</p>`;
     } else {
       out += place(key, k) + (p.x ? `<p class="zicht-panel-rank">${p.x}</p>` : "")
@@ -152,6 +161,10 @@ function zichtPanel(z) {
       li.querySelector("button").addEventListener("click", () => show(key, Number(li.dataset.k), true));
     });
     body.querySelector(".zicht-download").addEventListener("click", download);
+    const region = body.querySelector(".zicht-go-region");
+    if (region) {
+      region.addEventListener("click", () => show("a:region", Number(region.dataset.k), true));
+    }
     const current = body.querySelector(".zicht-ranking .zicht-current");
     if (current && current.scrollIntoView) { current.scrollIntoView({block: "nearest"}); }
   }
