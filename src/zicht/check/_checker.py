@@ -113,14 +113,8 @@ def check_release(
     """
     path = Path(release_dir)
     report = CheckReport(release=str(path))
-    if not check_files(path, report):
-        return report  # manifest.json itself cannot be read: nothing else can be judged
-    try:
-        main = read_release(path, "", report)
-    except Exception as exc:  # a changed file that no longer parses
-        if report.ok:
-            raise
-        report.add("files listed", str(path), f"the changed files cannot be read ({exc})")
+    main = _read_checked(path, report)
+    if main is None:
         return report
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
     rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
@@ -213,6 +207,19 @@ def _attach_cell_keys(
             "recomputed from the units' record keys and the perturbation table, which was "
             "checked row by row"
         )
+
+
+def _read_checked(path: Path, report: CheckReport) -> ReleaseFiles | None:
+    """Verify the folder's files, then read them; ``None`` when what changed cannot be read."""
+    if not check_files(path, report):
+        return None  # manifest.json itself cannot be read: nothing else can be judged
+    try:
+        return read_release(path, "", report)
+    except Exception as exc:  # a changed file that no longer parses
+        if report.ok:
+            raise
+        report.add("files listed", str(path), f"the changed files cannot be read ({exc})")
+        return None
 
 
 def _padded(paths: Sequence[str | Path | None] | None, n: int) -> list[str | Path | None]:
