@@ -6,6 +6,7 @@ do not depend on the ingest and index modules.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,3 +166,59 @@ def write_bundle(release, area: Area, folder: Path) -> tuple[Path, Path]:
     write_release(release, out)
     internal = write_internal_files(release, area.unit_table(), internal_dir_for(out))
     return out, internal["units"]
+
+
+@functools.cache
+def make_town(
+    tiny_items: tuple[tuple[int, int], ...], per_cell: int = 12, all_vacant: tuple[int, ...] = ()
+):
+    """Buurten of H3 cells in one wijk: six big ones around tiny ones at given cells.
+
+    ``tiny_items`` maps the index of a cell of the inner ring (0 is the centre) to the
+    units of the buurt that cell forms on its own; every other cell of the disk of radius 3
+    belongs to one of six big buurten (by direction from the centre), ``per_cell`` units
+    each. Every unit of the inner cells in ``all_vacant`` is vacant. Returns the units and
+    the release of the H3 and buurt layers.
+    """
+    tiny = dict(tiny_items)
+    centre = h3i.latlng_to_cell(*EDE, 9)
+    cells = np.array(sorted(h3i.grid_disk(centre, 3)), dtype=np.int64)
+    inner = [centre, *sorted(h3i.grid_ring(centre, 1))]
+    lat0, lng0 = h3i.cell_to_latlng(centre)
+    buurt = {}
+    for c in cells:
+        lat, lng = h3i.cell_to_latlng(int(c))
+        sector = int(((np.degrees(np.arctan2(lat - lat0, lng - lng0)) + 360) % 360) // 60)
+        buurt[int(c)] = f"BU0228000{sector}"
+    units = {int(c): per_cell for c in cells}
+    for i, n in tiny.items():
+        buurt[int(inner[i])] = f"BU022800T{i}"
+        units[int(inner[i])] = n
+    rng = np.random.default_rng(1)
+    rows = []
+    full = {int(inner[i]) for i in all_vacant}
+    for c, n in units.items():
+        for _ in range(n):
+            vacant = c in full or bool(rng.random() < 0.3)
+            rows.append((c, buurt[c], vacant, bool(rng.random() < 0.2)))
+    frame = pd.DataFrame(rows, columns=["h3_r9", "buurt_code", "vacant", "mismatch"])
+    frame["h3_r9"] = frame["h3_r9"].astype("Int64")
+    frame["wijk_code"] = "WK022800"
+    frame["gemeente_code"] = "GM0228"
+    frame["unit_id"] = [f"U{i}" for i in range(len(frame))]
+    hexes = hexagons(cells).assign(buurt=[buurt[int(c)] for c in cells])
+    buurten = hexes.dissolve("buurt").reset_index()[["buurt", "geometry"]]
+    buurten = gpd.GeoDataFrame(
+        {"area_id": buurten["buurt"], "area_name": buurten["buurt"]},
+        geometry=buurten.geometry.to_numpy(),
+        crs=28992,
+    )
+    layers = [LayerInput("h3", hexagons(cells)), LayerInput("buurt", buurten)]
+    release = publish_release(
+        layers,
+        METAS,
+        rules=DisclosureRules(),
+        units=UnitTable(frame, unit_id="unit_id"),
+        metadata={"run_id": "utility", "hotspot": {"k": 1}},
+    )
+    return frame, release

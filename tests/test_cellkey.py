@@ -255,3 +255,14 @@ def test_a_worked_example_with_spatially_smoothed_rates_runs_under_cell_key(tmp_
     buurt = pd.read_csv(out / "buurt.csv")
     assert buurt["rate_household_debts_eb_spatial_pct"].notna().sum() > 10
     assert attack({"": (out, units)}).findings == []
+
+
+def test_an_area_table_run_with_cell_key_says_it_needs_units(tmp_path):
+    from test_area_tables import _grid
+
+    config = _grid(tmp_path)
+    config.write_text(config.read_text() + '\n[rules]\nmethod = "cell_key"\n')
+    code, text = _cli("run", str(config), "--out", str(tmp_path / "out"))
+    assert code != 0 and "Traceback" not in text
+    assert 'method = "cell_key" needs unit-level data' in text and 'method = "round"' in text
+    assert not (tmp_path / "out" / "manifest.json").exists()

@@ -265,3 +265,55 @@ def test_cli_exit_codes(clean, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["ok"] is False
     missing = runner.invoke(app, ["check", str(tmp_path / "nowhere"), "--units", str(units)])
     assert missing.exit_code == 3
+
+
+def _dfs_one_by_one(cand, q, null, limit, max_nodes):
+    """The exact search's depth-first walk as first written: one child at a time."""
+    hits, nodes = [], 0
+    if null.shape[1] == 0:
+        return 0, [[int(i)] for i in cand]
+    vec = null[cand]
+    stack = [(0, [], 0, np.zeros(null.shape[1]))]
+    while stack and nodes < max_nodes:
+        start, chosen, total, acc = stack.pop()
+        for j in range(start, len(cand)):
+            t = total + int(q[cand[j]])
+            if t >= limit:
+                continue
+            nodes += 1
+            new = acc + vec[j]
+            picked = [*chosen, int(cand[j])]
+            if np.abs(new).max() < 1e-7:
+                hits.append(picked)
+                if len(hits) >= 20:
+                    return nodes, hits
+            stack.append((j + 1, picked, t, new))
+    return nodes, hits
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_array_walk_of_the_exact_search_equals_the_walk_one_by_one(seed):
+    from zicht.check._leaks import _dfs
+
+    rng = np.random.default_rng(seed)
+    n_atoms, n_features = int(rng.integers(4, 14)), int(rng.integers(1, 6))
+    matrix = (rng.random((n_features, n_atoms)) < 0.4).astype(float)
+    _, sv, vt = np.linalg.svd(matrix)
+    null = vt[int((sv > 1e-9).sum()) :].T
+    q = rng.integers(0, 6, n_atoms)
+    cand = np.flatnonzero((q >= 1) & (q < 10))
+    for max_nodes in (5, 50, 200_000):
+        assert _dfs(cand, q, null, 10, max_nodes) == _dfs_one_by_one(cand, q, null, 10, max_nodes)
+
+
+def test_the_array_walk_stops_at_the_twentieth_hit_as_the_walk_one_by_one():
+    from zicht.check._leaks import _dfs
+
+    matrix = np.eye(25, 30)  # 25 atoms each published alone: many derivable unions
+    _, sv, vt = np.linalg.svd(matrix)
+    null = vt[int((sv > 1e-9).sum()) :].T
+    q = np.ones(30, dtype=int)
+    cand = np.arange(30)
+    got = _dfs(cand, q, null, 10, 200_000)
+    assert len(got[1]) == 20
+    assert got == _dfs_one_by_one(cand, q, null, 10, 200_000)

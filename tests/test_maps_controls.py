@@ -77,3 +77,19 @@ def test_the_page_opens_on_a_geography_one_can_see(small, tmp_path):
     assert ("Vakantieparken", "Vacancy rate (%)") in picker_options(page)  # still offered
     selected = re.search(r'<option value="(t\d+)" selected>', page).group(1)
     assert selected == settings["initial"]
+
+
+def test_search_and_panel_speak_the_pages_language(small, tmp_path):
+    from zicht.maps import MapOptions
+
+    english = write_map(small, tmp_path / "en.html", options=MapOptions(language="en"))
+    dutch = write_map(small, tmp_path / "nl.html")
+    for path, download, placeholder in (
+        (dutch, "Download als CSV", "buurt of wijk: naam of code"),
+        (english, "Download as CSV", "neighbourhood or district: name or code"),
+    ):
+        page = path.read_text(encoding="utf-8")
+        words = embedded_config(page)["panel"]["words"]
+        assert words["download"] == download
+        assert f'placeholder="{placeholder}"' in page
+        assert 'data-testid="search"' in page and 'data-testid="area-panel"' in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_maps import make_release
+from test_maps import XSS, make_release
 from zicht.maps import write_map
 from zicht.maps._browser import (
     COUNT_LEAFLET_LAYERS,
@@ -144,3 +144,21 @@ def test_the_picker_switches_theme_and_keeps_the_view(page, release):
         legend = p.locator(".zicht-legend-theme:not([hidden])")
         assert f"{group}: {title}" in legend.inner_text()
     assert picker.evaluate("el => el.selectedOptions[0].parentElement.label") == "H3-cellen"
+
+
+# ---------------------------------------------------------------- items 4, 5: names stay text
+
+
+def test_a_hostile_buurt_name_is_text_in_search_hits_panel_and_ranking(page):
+    p = page.page
+    dialogs = []
+    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    box = p.get_by_test_id("search")
+    box.fill("alert")
+    assert XSS in p.locator("#zicht-search-results li").first.inner_text()
+    box.press("Enter")
+    panel = p.get_by_test_id("area-panel")
+    assert panel.locator("h2").inner_text() == XSS
+    assert XSS in panel.locator(".zicht-ranking").inner_text()
+    assert p.locator("#zicht-panel script, #zicht-search-results script").count() == 0
+    assert dialogs == []

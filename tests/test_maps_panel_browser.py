@@ -173,6 +173,7 @@ def test_search_by_name_zooms_to_the_buurt_and_opens_its_panel(page, release):
     panel = p.get_by_test_id("area-panel")
     assert panel.is_visible()
     assert panel.locator("h2").inner_text() == "Ede & Veldhuizen"
+    assert panel.evaluate("el => el.scrollTop") == 0  # opens at its title
     (south, west, north, east), zoom = _view(p)
     buurt = release.layers["buurt"].set_index("area_id").loc[["BU02280002"]].to_crs(4326)
     bw, bs, be, bn = buurt.total_bounds

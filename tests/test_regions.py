@@ -49,14 +49,31 @@ def test_regions_never_cross_a_buurt_when_the_buurt_can_hold_them():
     assert (plan.regions["level"] == "buurt_code").all()
 
 
-def test_a_buurt_below_the_threshold_falls_back_to_its_wijk():
-    buurten = ["BU00010001"] * 6 + ["BU00010002"]
-    pieces = ring_pieces([12, 12, 12, 12, 12, 12, 4], buurten)
+def test_a_buurt_below_the_threshold_falls_back_to_its_wijk_only_with_small_buurten():
+    buurten = ["BU00010001"] * 5 + ["BU00010002", "BU00010003"]
+    pieces = ring_pieces([12, 12, 12, 12, 12, 4, 7], buurten)
     plan = build_regions(pieces, min_units=10)
     crossing = plan.regions[plan.regions["level"] == "wijk_code"]
     assert len(crossing) == 1
     assert crossing.index[0].startswith("WK000100-")
+    inside = plan.pieces.loc[plan.pieces["region_id"] == crossing.index[0], "buurt_code"]
+    assert set(inside) == {"BU00010002", "BU00010003"}  # the big buurt is not cut
     assert (plan.regions["n_units"] >= 10).all()
+
+
+def test_a_small_buurt_next_to_a_big_one_stays_below_the_threshold():
+    buurten = ["BU00010001"] * 6 + ["BU00010002"]
+    pieces = ring_pieces([12, 12, 12, 12, 12, 12, 4], buurten)
+    plan = build_regions(pieces, min_units=10)
+    assert (plan.regions["level"] == "buurt_code").all()
+    assert plan.below_threshold == 1
+    small = plan.regions[plan.regions["n_units"] < 10]
+    assert small["buurt_code"].tolist() == ["BU00010002"]
+    # without protection it falls back to a region that cuts the big buurt
+    old = build_regions(pieces, min_units=10, protect=())
+    assert (old.regions["level"] == "wijk_code").sum() == 1 and old.below_threshold == 0
+    with pytest.raises(SchemaError, match="protect names"):
+        build_regions(pieces, min_units=10, protect=("park_id",))
 
 
 def test_a_gemeente_below_the_threshold_is_left_below_it():
@@ -165,20 +182,23 @@ def test_regions_conserve_units_and_nest(counts, split, threshold, method):
     assert plan.pieces.groupby("region_id")["n_units"].sum().reindex(regions.index).tolist() == (
         regions["n_units"].tolist()
     )
-    total = sum(counts)
-    if total >= threshold:
-        assert ((regions["n_units"] >= threshold) | (regions["n_units"] == 0)).all()
+    # a region below the threshold lies in buurten that are themselves below it
+    per_buurt = pieces.groupby("buurt_code")["n_units"].sum()
+    small = regions[(regions["n_units"] > 0) & (regions["n_units"] < threshold)].index
+    in_small = plan.pieces.loc[plan.pieces["region_id"].isin(small), "buurt_code"]
+    assert (per_buurt.reindex(in_small.unique()) < threshold).all()
     # a region that nests in a buurt has all its pieces in that buurt
     nested = regions[regions["level"] == "buurt_code"].index
     spread = plan.pieces[plan.pieces["region_id"].isin(nested)].groupby("region_id")["buurt_code"]
     assert (spread.nunique() == 1).all()
     # a buurt that holds at least the threshold is cut by no region
-    per_buurt = pieces.groupby("buurt_code")["n_units"].sum()
     crossing = regions[regions["level"] != "buurt_code"].index
     cut = set(plan.pieces.loc[plan.pieces["region_id"].isin(crossing), "buurt_code"])
-    assert not cut & set(per_buurt[per_buurt >= threshold].index) or any(
-        per_buurt[per_buurt < threshold] > 0
-    )
+    assert not cut & set(per_buurt[per_buurt >= threshold].index)
+    # without protection every region reaches the threshold (the old fallback)
+    if sum(counts) >= threshold and method == "grow":
+        old = build_regions(pieces, min_units=threshold, protect=())
+        assert ((old.regions["n_units"] >= threshold) | (old.regions["n_units"] == 0)).all()
 
 
 def test_two_regions_sharing_their_smallest_cell_get_distinct_ids():

@@ -48,7 +48,7 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
-def map_in_threads(func: Any, n: int, *arrays: np.ndarray) -> list[Any]:
+def map_in_threads(func: Any, n: int, *arrays: np.ndarray, chunk: int | None = None) -> list[Any]:
     """Apply ``func`` to row chunks of ``arrays`` on zicht's thread pool, in order.
 
     For work that releases the GIL (PROJ, h3ronpy, shapely, most numpy), so both cores
@@ -58,19 +58,21 @@ def map_in_threads(func: Any, n: int, *arrays: np.ndarray) -> list[Any]:
     Parameters
     ----------
     func
-        Called as ``func(*chunk_arrays)`` once per chunk of at most 500,000 rows.
+        Called as ``func(*chunk_arrays)`` once per chunk of rows.
     n
         Number of rows (the common length of ``arrays``).
     *arrays
         Arrays cut into the same row chunks.
+    chunk
+        Rows per chunk (default 500,000; smaller for costly rows such as polygons).
 
     Returns
     -------
     list
         ``func``'s results, one per chunk, in row order.
     """
-    starts = range(0, n, _CHUNK)
-    chunks = [tuple(a[s : s + _CHUNK] for a in arrays) for s in starts]
+    size = chunk or _CHUNK
+    chunks = [tuple(a[s : s + size] for a in arrays) for s in range(0, n, size)]
     nested = threading.current_thread().name.startswith("zicht-h3")
     if _THREADS == 1 or len(chunks) <= 1 or nested:
         return [func(*c) for c in chunks]

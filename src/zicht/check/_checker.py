@@ -17,7 +17,9 @@ the way someone outside the secure environment would:
 4. hot-spot scores appear only where the whole Gi* window is published;
 5. differencing between every pair of published geographies (also across the releases
    given with ``--against``), the residuals of the whole nested family, and interval
-   propagation through every published sum reveal no small count and no group share.
+   propagation through every published sum reveal no small count and no group share;
+6. no hidden value can only have been hidden by a rule that names the hidden fact (group
+   disclosure, the company rules): :mod:`zicht.check._reasons`.
 
 It prints what it tried and every violation; the command exits non-zero on any.
 """
@@ -55,6 +57,7 @@ from zicht.check._leaks import (
 )
 from zicht.check._magnitudes import check_magnitudes
 from zicht.check._map import check_maps
+from zicht.check._reasons import check_reasons
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
 from zicht.check._windows import check_windows
@@ -142,6 +145,9 @@ def check_release(
         own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
         _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
     check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
+    check_reasons(
+        main.layers, known.membership, list(main.manifest.get("indicators", [])), rules, report
+    )
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"

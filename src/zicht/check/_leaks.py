@@ -679,27 +679,36 @@ def exact_search(
 def _dfs(
     cand: np.ndarray, q: np.ndarray, null: np.ndarray, limit: int, max_nodes: int
 ) -> tuple[int, list[list[int]]]:
-    """Unions of candidate atoms with a total below ``limit`` orthogonal to the null space."""
+    """Unions of candidate atoms with a total below ``limit`` orthogonal to the null space.
+
+    Depth first, as a stack; the children of a popped node (one more candidate each) are
+    formed and tested together as arrays, in the order, with the counts and the early
+    stops of testing them one by one.
+    """
     hits: list[list[int]] = []
     nodes = 0
     if null.shape[1] == 0:
         return 0, [[int(i)] for i in cand]
     vec = null[cand]
+    qc = q[cand].astype(np.int64)
     stack: list[tuple[int, list[int], int, np.ndarray]] = [(0, [], 0, np.zeros(null.shape[1]))]
     while stack and nodes < max_nodes:
         start, chosen, total, acc = stack.pop()
-        for j in range(start, len(cand)):
-            t = total + int(q[cand[j]])
-            if t >= limit:
-                continue
-            nodes += 1
-            new = acc + vec[j]
-            picked = [*chosen, int(cand[j])]
-            if np.abs(new).max() < 1e-7:
-                hits.append(picked)
-                if len(hits) >= 20:
-                    return nodes, hits
-            stack.append((j + 1, picked, t, new))
+        js = start + np.flatnonzero(total + qc[start:] < limit)
+        if not len(js):
+            continue
+        new = acc + vec[js]
+        hit = np.flatnonzero(np.abs(new).max(axis=1) < 1e-7)
+        if len(hits) + len(hit) >= 20:  # stop at the twentieth hit, as one by one would
+            last = int(hit[19 - len(hits)])
+            hits += [[*chosen, int(cand[js[h]])] for h in hit[: 20 - len(hits)]]
+            return nodes + last + 1, hits
+        nodes += len(js)
+        hits += [[*chosen, int(cand[js[h]])] for h in hit]
+        stack.extend(
+            (int(j) + 1, [*chosen, int(cand[j])], total + int(qc[j]), new[k])
+            for k, j in enumerate(js)
+        )
     return nodes, hits
 
 

@@ -197,6 +197,11 @@ class AreaTableConfig:
             problems.append("declare at least one rate ([[rates]])")
         if self.hotspots.rate and self.hotspots.rate not in ids:
             problems.append(f"[hotspots] rate = {self.hotspots.rate!r} is not a rate; {ids}")
+        if self.rules.method == "cell_key":
+            problems.append(
+                '[rules] method = "cell_key" needs unit-level data (each count\'s noise comes '
+                'from the record keys of its units); an area table has none: use method = "round"'
+            )
         if problems:
             raise problems_error("", problems)
 

@@ -321,6 +321,11 @@ class MapConfig:
         Background map: ``"none"`` (offline), ``"pdok"`` or ``"osm"`` (online when opened).
     language
         The language of every word on the map: ``"nl"`` (Dutch, the default) or ``"en"``.
+    pages
+        ``"one"`` (default): one page, ``risk_map.html``. ``"gemeente"``: for many
+        gemeenten (a national run), ``risk_map.html`` is an overview of the gemeente and
+        wijk layers that links to one page per gemeente, ``gemeenten/<code>.html``, with
+        every published geography of that gemeente (needs ``"gemeente"`` in ``layers``).
     """
 
     title: str = ""
@@ -331,9 +336,13 @@ class MapConfig:
     simplify_m: float = 5.0
     tiles: str = "none"
     language: str = "nl"
+    pages: str = "one"
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        allowed_keys(problems, "map.pages", self.pages, ("one", "gemeente"))
+        if self.pages == "gemeente" and "gemeente" not in self.layers:
+            problems.append('map.pages = "gemeente" needs "gemeente" in map.layers')
         bad = [name for name in self.layers if name not in LAYERS]
         if bad or not self.layers or len(set(self.layers)) != len(self.layers):
             problems.append(

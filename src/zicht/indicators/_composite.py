@@ -547,14 +547,24 @@ def _draw_ranks(
     factors = rng.uniform(1 - unc.weight_spread, 1 + unc.weight_spread, (len(weights), unc.draws))
     draw_weights = weights[:, None] * factors
     draw_weights /= draw_weights.sum(axis=0, keepdims=True)
-    scores = np.empty((n, unc.draws))
     normed = {m: normalise(x, m) for m in unc.normalisations}
-    for i, norm in enumerate(unc.normalisations):
-        for j, agg in enumerate(unc.aggregations):
-            sel = (norm_pick == i) & (agg_pick == j)
-            if sel.any():
-                scores[:, sel] = aggregate(normed[norm], draw_weights[:, sel], agg)
-    return _ranks(scores).astype("float64"), norm_pick, agg_pick
+    # Ranks as int32, made 100 draws at a time on both cores: the scores of all draws at
+    # once (areas x draws float64, and as much again to rank them) do not fit a national run.
+    from zicht._h3 import map_in_threads
+
+    ranks = np.empty((n, unc.draws), dtype=np.int32 if n < 2**31 - 1 else np.int64)
+
+    def block(cols: np.ndarray) -> None:
+        scores = np.empty((n, len(cols)))
+        for i, norm in enumerate(unc.normalisations):
+            for j, agg in enumerate(unc.aggregations):
+                sel = (norm_pick[cols] == i) & (agg_pick[cols] == j)
+                if sel.any():
+                    scores[:, sel] = aggregate(normed[norm], draw_weights[:, cols[sel]], agg)
+        ranks[:, cols] = _ranks(scores)
+
+    map_in_threads(block, unc.draws, np.arange(unc.draws), chunk=100)
+    return ranks, norm_pick, agg_pick
 
 
 def _leave_one_out(

@@ -14,6 +14,9 @@ from ._assets import (
 from ._browser import (
     screenshot_map as screenshot_map,
 )
+from ._national import (
+    write_gemeente_pages as write_gemeente_pages,
+)
 from ._options import (
     PALETTES as PALETTES,
 )

@@ -41,7 +41,7 @@ __all__ = [
 _SUPPRESSED_STYLE = "#d9d9d9"
 _CONTEXT_STYLES: Mapping[str, Mapping[str, Any]] = {
     "buurt": {"color": "#3d3d3d", "weight": 1.0, "opacity": 0.75, "fill": False},
-    "wijk": {"color": "#111111", "weight": 2.4, "opacity": 0.9, "fill": False},
+    "wijk": {"color": "#262626", "weight": 1.8, "opacity": 0.8, "fill": False},
     "gemeente": {"color": "#000000", "weight": 3.2, "opacity": 0.9, "fill": False},
     "park": {"color": "#00441b", "weight": 2.0, "opacity": 0.95, "fill": False, "dashArray": "5 3"},
     "area": {"color": "#3d3d3d", "weight": 1.2, "opacity": 0.8, "fill": False},

@@ -48,6 +48,7 @@ REASONS = (
     "company rules",
     "secondary",
     "union of regions not exact",
+    "base below threshold",
     "other",
 )
 
@@ -168,18 +169,21 @@ def _column_loss(
     value = pd.to_numeric(frame[link.column], errors="coerce").to_numpy(dtype=float)
     shown = occupied & ~np.isnan(value)
     k_true = true[link.count].to_numpy(dtype=float)
+    small_base = np.zeros(len(n_true), dtype=bool)
     if link.role == "rate":
         base = n_true if link.base == "n_units" else true[f"{link.count}__base"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             exact = np.where(base > 0, link.per * k_true / base, np.nan)
         shown &= base > 0
+        small_base = base < rules.min_units  # a rate on fewer units than the threshold
     else:
         exact = k_true
     ids = frame["area_id"].astype("str").to_numpy()
     status = frame["status"].astype("str").to_numpy()
     withheld = dict.fromkeys(REASONS, 0)
     for i in np.flatnonzero(occupied & ~shown):
-        withheld[_reason(layer, ids[i], status[i], link, why)] += 1
+        reason = _reason(layer, ids[i], status[i], link, why)
+        withheld["base below threshold" if reason == "other" and small_base[i] else reason] += 1
     out: dict[str, Any] = {
         "features": int(occupied.sum()),
         "with_value": int(shown.sum()),

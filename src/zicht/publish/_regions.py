@@ -44,7 +44,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from zicht._errors import ConfigError, DisclosureError, SchemaError
+from zicht._h3 import map_in_threads
 from zicht._validate import require_rd
+from zicht.publish._fallback import fallback_groups
 from zicht.schemas import RD_NEW
 
 __all__ = [
@@ -490,6 +492,7 @@ def build_regions(
     nest: Sequence[str] = ("buurt_code", "wijk_code", "gemeente_code"),
     options: RegionOptions | None = None,
     whole: str | None = None,
+    protect: Sequence[str] | None = None,
 ) -> RegionPlan:
     """Merge pieces into regions of at least ``min_units`` units nested in the ``nest`` areas.
 
@@ -510,6 +513,12 @@ def build_regions(
         after the merge within the finest nest level, the regions of one feature in one
         finest nest area become one region, so a feature inside one area is exactly one
         region (split the finest level by the feature, so no region mixes it with others).
+    protect
+        Nest columns whose areas that pass on their own (at least ``min_units`` units) no
+        region may cross (default: all of ``nest``). The fallback of a small area to the
+        next level then merges it only with other small areas; what cannot reach the
+        threshold that way stays below it (and is suppressed) instead of cutting a big
+        neighbour, which would leave that neighbour without a value of its own.
 
     Returns
     -------
@@ -570,7 +579,8 @@ def build_regions(
     regions_before = int((state.size > 0).sum())
     if not occupied.all():
         _flood_fill_empty(state, edge_p, edge_q, groups[0], occupied)
-    for level, (col, group) in enumerate(zip(nest, groups, strict=True)):
+    fallback = fallback_groups(groups, n_units, min_units, nest, protect)
+    for level, (col, group) in enumerate(zip(nest, fallback, strict=True)):
         before = len(state.size)
         _merge_small(state, edge_p, edge_q, group, min_units, centroid_xy)
         merges[col] = before - len(state.size)
@@ -744,7 +754,11 @@ def region_geometries(
         inside = shapely.contains_properly(clip[idx], hexagons[idx])
         todo = idx[~inside]
         hexagons = hexagons.copy()
-        hexagons[todo] = shapely.intersection(hexagons[todo], clip[todo])
+        cut = map_in_threads(
+            shapely.intersection, len(todo), hexagons[todo], clip[todo], chunk=5_000
+        )
+        if cut:  # clipped on both cores (GEOS releases the GIL)
+            hexagons[todo] = np.concatenate(cut)
     region_ids = pieces["region_id"].to_numpy()
     keep = ~shapely.is_empty(hexagons)
     hexagons, region_ids = hexagons[keep], region_ids[keep]

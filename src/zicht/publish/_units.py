@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -40,6 +40,7 @@ from zicht.publish._layers import (
 )
 from zicht.publish._loss import information_loss, true_figures
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
+from zicht.publish._reasons import protect_reasons
 from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import (
@@ -75,6 +76,7 @@ def publish_units(
     rules: DisclosureRules,
     metadata: Mapping[str, Any],
     options: RegionOptions | None,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Publish ``layers`` from the unit table; see :func:`zicht.publish.publish_release`."""
     started = time.perf_counter()
@@ -96,12 +98,14 @@ def publish_units(
         nest=nest,
         options=options,
         whole="_whole" if whole is not None else None,
+        protect=_protected_levels(units, by_name),
     )
     table["region_id"] = _region_of_units(table, plan, nest[0])
 
     tree, index = build_tree(
         table, plan, list(units.areas), list(units.areas.values()), by_name, rules
     )
+    withheld = _withhold(tree, index, table, withhold or {})
     population_actions = protect_population(tree, rules.min_units)
     protected = _protect_indicators(table, index, tree, metas, rules, numerators, bases)
     ctx = LayerContext(
@@ -120,7 +124,7 @@ def publish_units(
         resolution=resolution,
     )
     built = build_layers(ctx)
-    audit = [*protected.audit, *(row for b in built.values() for row in b.audit)]
+    audit = [*withheld, *protected.audit, *(row for b in built.values() for row in b.audit)]
     for suppressed, why in population_actions:
         layer, area = index.label(int(suppressed))
         audit.append((layer, area, "secondary_suppressed", "", why))
@@ -131,6 +135,31 @@ def publish_units(
     disclosure["loss"] = information_loss(frames, true_figures(ctx), ctx.links, rules, audit_frame)
     disclosure["seconds"] = round(time.perf_counter() - started, 3)
     return frames, audit_frame, region_composition(ctx), disclosure
+
+
+def _withhold(
+    tree: Tree, index: NodeIndex, table: pd.DataFrame, withhold: Mapping[str, Mapping[str, str]]
+) -> Audit:
+    """Suppress the features asked for (before secondary protection); one audit row each."""
+    audit: Audit = []
+    levels = [level[0] for level in index.levels]
+    for layer, reasons in withhold.items():
+        for area, why in reasons.items():
+            if layer == "h3":  # the table holds cells as H3 integers
+                cell = int(area, 16) if isinstance(area, str) else int(area)
+                regions = table.loc[table["cell"] == cell, "region_id"].unique()
+                nodes = index.region_nodes(np.asarray(regions, dtype=object))
+            elif layer == "region":
+                nodes = index.region_nodes(np.array([area], dtype=object))
+            elif layer in levels:
+                nodes = index.nodes(levels.index(layer), np.array([area], dtype=object))
+            else:
+                continue  # a layer this release does not have: nothing to withhold
+            nodes = nodes[nodes >= 0]
+            if len(nodes):
+                tree.published[nodes] = False
+                audit.append((layer, str(area), "withheld", "", str(why)))
+    return audit
 
 
 def _protect_indicators(
@@ -165,6 +194,11 @@ def _protect_indicators(
             group_low=rules.group_low,
             base=base,
         )
+        # a value hidden by a disclosing rule gets a hidden partner, so neither says why
+        final, partners = protect_reasons(
+            tree, protection.state, small_suppressed=rules.small_count == "suppress"
+        )
+        protection = replace(protection, state=final, actions=[*protection.actions, *partners])
         nodes[column] = (k, base, protection.state)
         summary[column] = summarise_indicator(state, protection, tree)
         # rounded small counts are a presentation rule (counted in the report), not logged
@@ -234,6 +268,18 @@ def _disclosure(
         "numerators": dict(ctx.numerators),
         "company_column": units.company,
     }
+
+
+def _protected_levels(units: UnitTable, by_name: Mapping[str, LayerInput]) -> list[str]:
+    """Return the nest keys whose passing areas no region may cut: the published ones.
+
+    A published area that passes the threshold on its own keeps its value: a small
+    neighbour falls back only to other small areas (or stays below the threshold and is
+    suppressed). The finest key joined with the extra keys (a buurt split by parks) is
+    protected whenever there are extra keys, so no small part cuts a park.
+    """
+    levels = [NEST0] if units.extra else []
+    return levels + [col for name, col in units.areas.items() if name in by_name]
 
 
 def _nest(units: UnitTable) -> list[str]:

@@ -62,6 +62,8 @@ function zichtPanel(z) {
     let rows = "";
     themesOf(key).forEach((tk) => {
       const t = cfg.themes[tk];
+      // The composite's interval and stability are said with its rank, above the table.
+      if (/_rank_(lo|hi|unstable)$/.test(t.col)) { return; }
       const mid = P.mid[tk] ? P.mid[tk].t : "";
       const gm = showGm ? gemeenteText(t, key, k) : null;
       rows += `<tr${tk === z.current() ? ' class="zicht-current"' : ""}><th scope="row">${t.title}</th>`
@@ -165,8 +167,13 @@ function zichtPanel(z) {
     if (region) {
       region.addEventListener("click", () => show("a:region", Number(region.dataset.k), true));
     }
-    const current = body.querySelector(".zicht-ranking .zicht-current");
-    if (current && current.scrollIntoView) { current.scrollIntoView({block: "nearest"}); }
+    // Show the area's place in the ranked list, without scrolling the panel itself.
+    const list = body.querySelector(".zicht-ranking");
+    const current = list.querySelector(".zicht-current");
+    if (current) {
+      list.scrollTop = current.offsetTop - list.offsetTop - list.clientHeight / 2;
+    }
+    el.scrollTop = 0;
   }
 
   function mark(key, k) {
@@ -181,7 +188,16 @@ function zichtPanel(z) {
   function show(key, k, zoom) {
     if (!el || !P.areas[key]) { return; }
     const bounds = mark(key, k);
-    if (zoom) { z.map.fitBounds(bounds, {maxZoom: 15, animate: false, padding: [40, 40]}); }
+    if (zoom) {
+      // Into the part of the map that the legend and the panel leave free.
+      const size = z.map.getSize();
+      const legend = document.getElementById("zicht-legend");
+      const left = legend && legend.offsetWidth + 60 < size.x / 2 ? legend.offsetWidth + 30 : 30;
+      const right = size.x > 600 ? Math.min(380, size.x / 3) + 20 : 30;
+      const bottom = size.x > 600 ? 30 : size.y * 0.45 + 20;
+      z.map.fitBounds(bounds, {maxZoom: 15, animate: false, paddingTopLeft: [left, 70],
+                               paddingBottomRight: [right, bottom]});
+    }
     if (cfg.themes[z.current()].data !== key) {
       // A hit on another published geography shows it, on the same indicator if it has it.
       const own = themesOf(key);
