@@ -255,10 +255,59 @@ def _page_script(body: str) -> tuple[list[dict[str, Any]], str]:
             continue
         end, holes = _fill(setup, body, pos)
         if end is None:
+            end, holes = _call(body, pos)
+        if end is None:
             snippet = body[pos : pos + 80].replace("\n", " ")
             return found, f"script that the map writer does not emit, at {pos}: {snippet!r}"
         found.append(holes)
         pos = end
+
+
+@functools.cache
+def _functions() -> frozenset[str]:
+    """Return the functions the writer's script assets declare (``function zichtContext(``)."""
+    scripts, _ = _assets()
+    return frozenset(
+        m for s in scripts for m in re.findall(r"^function ([A-Za-z_$][\w$]*)\(", s, re.M)
+    )
+
+
+# What a call may pass besides JSON: the page's own objects and plain literals.
+_CALL_ARG = re.compile(r"(?:window\.zicht|map_\w+|zicht_\w+|true|false|null)\b")
+
+
+def _skip(body: str, pos: int) -> int:
+    while pos < len(body) and body[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _call(body: str, pos: int) -> tuple[int | None, dict[str, Any]]:
+    """Match ``f(window.zicht, {…});``: a call of an asset's function with names and JSON."""
+    name = _NAME.match(body, pos)
+    if name is None or name.group(0) not in _functions():
+        return None, {}
+    function, decoder, args = name.group(0), json.JSONDecoder(), {}
+    pos = _skip(body, name.end())
+    if not body.startswith("(", pos):
+        return None, {}
+    pos, i = _skip(body, pos + 1), 0
+    while not body.startswith(")", pos):
+        if i:
+            if not body.startswith(",", pos):
+                return None, {}
+            pos = _skip(body, pos + 1)
+        word = _CALL_ARG.match(body, pos)
+        if word is not None:
+            pos = word.end()
+        else:
+            try:
+                args[f"{function}[{i}]"], pos = decoder.raw_decode(body, pos)
+            except json.JSONDecodeError:
+                return None, {}
+        pos, i = _skip(body, pos), i + 1
+    pos = _skip(body, pos + 1)
+    return (pos + 1, args) if body.startswith(";", pos) else (None, {})
 
 
 def _fill(template: str, body: str, pos: int) -> tuple[int | None, dict[str, Any]]:
