@@ -465,7 +465,7 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
                 "indicator": spec.id,
                 "title": spec.title,
                 "description": spec.description,
-                "method": spec.method_text(),
+                "method": spec.method_text(config.map.language),
                 "purpose": spec.purpose,
                 "follow_up": list(spec.follow_up),
             }
@@ -728,7 +728,11 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
     paths.update(write_register(record, out))
     paths["report"] = write_run_report(record, out)
     paths["indicators"] = write_catalogue(
-        out / "indicators.md", config.indicators, config.composite, source=config.source
+        out / "indicators.md",
+        config.indicators,
+        config.composite,
+        source=config.source,
+        language=config.map.language,
     )
     if record.proxy_screen is not None:
         paths["proxy_screen"] = _write_json(
