@@ -125,7 +125,6 @@ def check_release(
     numerators = dict(main.manifest.get("numerators", {}))
     layers = main.layers + [layer for r in others for layer in r.layers]
     check_inventory(path, Path(units_path), report, [layer.name for layer in main.layers])
-    check_maps(main, report)
     sets = combine_units(
         pd.read_parquet(units_path),
         [pd.read_parquet(u) if u else None for u in _padded(against_units, len(others))],
@@ -216,16 +215,18 @@ def _attach_cell_keys(
 
 
 def _read_checked(path: Path, report: CheckReport) -> ReleaseFiles | None:
-    """Verify the folder's files, then read them; ``None`` when what changed cannot be read."""
+    """Verify the folder's files, read them and check the map; ``None`` if they cannot be read."""
     if not check_files(path, report):
         return None  # manifest.json itself cannot be read: nothing else can be judged
     try:
-        return read_release(path, "", report)
+        main = read_release(path, "", report)
     except Exception as exc:  # a changed file that no longer parses
         if report.ok:
             raise
         report.add("files listed", str(path), f"the changed files cannot be read ({exc})")
         return None
+    check_maps(main, report)
+    return main
 
 
 def _padded(paths: Sequence[str | Path | None] | None, n: int) -> list[str | Path | None]:
