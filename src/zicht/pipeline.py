@@ -465,7 +465,7 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
                 "indicator": spec.id,
                 "title": spec.title,
                 "description": spec.description,
-                "method": spec.method_text(),
+                "method": spec.method_text(config.map.language),
                 "purpose": spec.purpose,
                 "follow_up": list(spec.follow_up),
             }
@@ -666,12 +666,13 @@ def _publish(
         )
         for name, frame in stats.items()
     ]
+    names = {"code": "area_id", "name": "area_name"}  # public boundaries: labels, tooltips
     context = {
-        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
-            columns={"code": "area_id", "name": "area_name"}
-        ),
-        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
+        k: layers[k][["code", "name", "geometry"]].rename(columns=names)
+        for k in ("buurt", "wijk", "gemeente")
+        if k in layers
     }
+    context["parks"] = layers["parks"][["park_id", "name", "location_trusted", "geometry"]]
     rules, kept = config.rules, withhold
     return publish_release(
         inputs, metas, rules=rules, context=context, metadata=metadata, units=units, withhold=kept
@@ -729,7 +730,11 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
     paths.update(write_register(record, out))
     paths["report"] = write_run_report(record, out)
     paths["indicators"] = write_catalogue(
-        out / "indicators.md", config.indicators, config.composite, source=config.source
+        out / "indicators.md",
+        config.indicators,
+        config.composite,
+        source=config.source,
+        language=config.map.language,
     )
     if record.proxy_screen is not None:
         paths["proxy_screen"] = _write_json(
