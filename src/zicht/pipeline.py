@@ -465,7 +465,7 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
                 "indicator": spec.id,
                 "title": spec.title,
                 "description": spec.description,
-                "method": spec.method_text(),
+                "method": spec.method_text(config.map.language),
                 "purpose": spec.purpose,
                 "follow_up": list(spec.follow_up),
             }
@@ -499,6 +499,8 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
         other files, holds an input, or cannot be written beside.
     """
+    if set(hooks) - {"withhold", "then"}:
+        raise TypeError(f"run() got unknown hooks {sorted(set(hooks) - {'withhold', 'then'})}")
     started = time.perf_counter()
     out = Path(out_dir)
     # The lock first: a second run into the same folder stops before it computes.
@@ -728,7 +730,11 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
     paths.update(write_register(record, out))
     paths["report"] = write_run_report(record, out)
     paths["indicators"] = write_catalogue(
-        out / "indicators.md", config.indicators, config.composite, source=config.source
+        out / "indicators.md",
+        config.indicators,
+        config.composite,
+        source=config.source,
+        language=config.map.language,
     )
     if record.proxy_screen is not None:
         paths["proxy_screen"] = _write_json(
