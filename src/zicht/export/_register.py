@@ -15,6 +15,7 @@ be checked as a whole.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -540,7 +541,14 @@ def write_run_manifest(record: RunRecord, paths: Mapping[str, Path], out_dir: st
         "config_sha256": config.source_sha256,
         "synthetic_units": record.synthetic,
         "files": files,
+        # The SHA-256 of this file's bytes with this value written as 64 zeros: so that
+        # `zicht check` can verify this file too, the top of the chain of hashes.
+        "self_sha256": "0" * 64,
     }
+    raw = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    own = hashlib.sha256(raw).hexdigest()
     out = Path(out_dir) / "run_manifest.json"
-    out.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_bytes(
+        raw.replace(b'"self_sha256": "' + b"0" * 64, b'"self_sha256": "' + own.encode(), 1)
+    )
     return out
