@@ -321,8 +321,8 @@ class MapConfig:
         Background map: ``"none"`` (offline), ``"pdok"`` or ``"osm"`` (online when opened).
     language
         The language of every word zicht writes for people: the map, ``report.md``,
-        ``indicators.md`` and the algorithm-register draft (its JSON keys stay the
-        standard's): ``"nl"`` (Dutch, the default) or ``"en"``. Titles and texts from the
+        ``indicators.md``, ``disclosure_report.md`` and the algorithm-register draft (its
+        JSON keys stay the standard's): ``"nl"`` (Dutch, the default) or ``"en"``. Titles and texts from the
         configuration pass as written.
     pages
         ``"one"`` (default): one page, ``risk_map.html``. ``"gemeente"``: for many
