@@ -26,6 +26,11 @@ gemeente layers, writes the bundle and runs ``zicht check`` on it.
 The last line is machine-readable::
 
     RESULT cells=<n> regions=<n> seconds=<s> below_threshold=<n>
+    passing_buurt_units_uncut_pct=<pct> passing_buurten_cut=<n> old_fallback_uncut_pct=<pct>
+
+``passing_buurt_units_uncut_pct``: of the units of buurten that pass the threshold on their
+own, the share in buurten that no region crosses (issue 17.2, utility first); the old
+fallback (``build_regions(…, protect=())``) is measured on the same pieces for comparison.
 """
 
 from __future__ import annotations
@@ -212,6 +217,21 @@ def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> None:
             print(f"  ! {v}")
 
 
+def passing_buurten_uncut(plan) -> tuple[float, int]:
+    """Share of the units of passing buurten in buurten no region crosses, and those cut.
+
+    A buurt with at least ``MIN_UNITS`` units that a region crosses is published only
+    through its regions (``merged``): utility first (issue 17.2) keeps that at none.
+    """
+    pieces = plan.pieces
+    per = pieces.groupby("buurt_code")["n_units"].sum()
+    passing = per[per >= MIN_UNITS]
+    crossing = plan.regions.index[plan.regions["level"] != "buurt_code"]
+    cut = set(pieces.loc[pieces["region_id"].isin(crossing), "buurt_code"])
+    ok = ~passing.index.isin(list(cut))
+    return 100.0 * float(passing[ok].sum()) / float(passing.sum()), int((~ok).sum())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "national")
@@ -238,11 +258,21 @@ def main(argv: list[str] | None = None) -> int:
         f"nesting in {with_units['level'].value_counts().to_dict()}; merge rounds "
         f"{plan.rounds}; peak {peak_gb():.2f} GB"
     )
+    uncut_pct, cut = passing_buurten_uncut(plan)
+    old = build_regions(plan.pieces.drop(columns="region_id"), min_units=MIN_UNITS, protect=())
+    old_pct, old_cut = passing_buurten_uncut(old)
+    print(
+        f"utility first: {uncut_pct:.2f} % of the units of passing buurten in buurten no "
+        f"region crosses ({cut} cut); the old fallback (protect=()): {old_pct:.2f} % "
+        f"({old_cut} cut, {old.below_threshold} regions below the threshold vs "
+        f"{plan.below_threshold})"
+    )
     if args.full and units is not None:
         full_run(units, boundaries)
     print(
         f"RESULT cells={occupied} regions={len(with_units)} seconds={times['total']:.1f} "
-        f"below_threshold={plan.below_threshold}"
+        f"below_threshold={plan.below_threshold} passing_buurt_units_uncut_pct={uncut_pct:.2f} "
+        f"passing_buurten_cut={cut} old_fallback_uncut_pct={old_pct:.2f}"
     )
     return 0
 

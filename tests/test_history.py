@@ -76,3 +76,82 @@ def test_a_release_that_changes_by_ten_units_is_registered_and_checked_against_a
     assert second.values_sha256 != history.entries()[0].values_sha256
     assert len(second.inputs["units"]["sha256"]) == 64
     assert second.inputs["units"] != history.entries()[0].inputs["units"]
+
+
+def test_two_demo_releases_one_unit_apart_pass_the_history_with_its_areas_withheld(
+    tmp_path, monkeypatch
+):
+    """The reviewer's pair (tests/test_check_releases.py: alone it pins a count 7 → 8):
+    through the history the second release withholds the areas the new unit lies in, and
+    `zicht check --against` passes the pair."""
+    import zicht.pipeline as pipeline
+    from zicht._years import run_checked
+    from zicht.config import DEMO_CONFIG_PATH, load_config
+
+    config = load_config(DEMO_CONFIG_PATH)
+    history = ReleaseHistory(tmp_path / "history")
+    _, first = run_checked(config, tmp_path / "v1", history, "2023")
+    assert first.withheld == {} and first.checked_against == ()
+    read = pipeline.read_unit_table
+
+    def one_more(config, layers):
+        units, reports = read(config, layers)
+        extra = units.iloc[[0]].assign(address_id="EXTRA0001", vacant=True)
+        return pd.concat([units, extra], ignore_index=True), reports
+
+    monkeypatch.setattr(pipeline, "read_unit_table", one_more)
+    result, second = run_checked(config, tmp_path / "v2", history, "2024")
+    assert second.checked_against == ("2023",)
+    units = pd.read_parquet(result.paths["internal_units"])
+    new = units[units["unit_id"] == units["unit_id"].iloc[-1]].iloc[0]
+    assert set(second.withheld) == {"h3", "region", "buurt"}, second.withheld
+    assert set(second.withheld["h3"]) == {new["h3_cell"]}
+    assert set(second.withheld["buurt"]) == {new["buurt_code"]}
+    assert new["region_id"] in second.withheld["region"]
+    assert (
+        "1 unit(s) differ from release 2023 (fewer than 10)"
+        in second.withheld["buurt"][new["buurt_code"]]
+    )
+    for layer, areas in second.withheld.items():
+        published = pd.read_csv(tmp_path / "v2" / f"{layer}.csv").set_index("area_id")
+        assert (published.loc[list(areas), "status"] != "published").all()
+        assert published.loc[list(areas), "n_units"].isna().all()
+    audit = pd.read_csv(tmp_path / "v2_internal" / "audit.csv")
+    assert (audit["action"] == "withheld").sum() >= 3
+    # the pair passes `zicht check --against` itself, each release with its own units
+    report = check_release(
+        tmp_path / "v2",
+        tmp_path / "v2_internal" / "units.parquet",
+        against=[tmp_path / "v1"],
+        against_units=[tmp_path / "v1_internal" / "units.parquet"],
+    )
+    assert report.ok, report.to_text()
+    assert [e.key for e in history.entries()] == ["2023", "2024"]
+
+
+def test_zicht_run_with_a_history_checks_and_registers_each_release(tmp_path):
+    """The user's path: `zicht run --history` twice on the same units registers both."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from zicht.cli import app
+
+    geodata = Path(__file__).resolve().parents[1] / "geodata"
+    config = tmp_path / "small.toml"
+    config.write_text(
+        f'[inputs]\ngeodata = "{geodata.as_posix()}"\n[stats]\npermutations = 0\n',
+        encoding="utf-8",
+    )
+    history = tmp_path / "history"
+    for name in ("2023", "2024"):
+        result = CliRunner().invoke(
+            app,
+            ["run", str(config), "--out", str(tmp_path / name), "--history", str(history)],
+        )
+        assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"release history {history}: registered as 2024, checked against 2023" in output
+    entries = ReleaseHistory(history).entries()
+    assert [e.key for e in entries] == ["2023", "2024"]
+    assert entries[1].withheld == {} and entries[0].values_sha256 == entries[1].values_sha256

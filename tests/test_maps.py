@@ -392,7 +392,8 @@ def test_every_feature_is_drawn_once_and_only_published_ones_carry_values(small,
             if props["s"] == "published":
                 assert all(c >= 0 and text for c, text, _ in values)
             else:
-                assert set(props) == {"h", "b", "s"}  # code, name, band: no value at all
+                # code, name, band and where it lies (public boundaries): no value at all
+                assert set(props) <= {"h", "b", "s", "w"}
                 assert values == [(-1, "", None)] * len(own)
 
 

@@ -195,3 +195,250 @@ def test_language_en_gives_an_english_map(tmp_path_factory, browser):
     assert found == []
     for english in ("Hot spots (Getis-Ord Gi*)", "SYNTHETIC DATA", "Units:", "map made on"):
         assert english in text, english
+
+
+# --- context: where an area lies, names on the map, an online background offline (item 3)
+
+
+def _opened(page) -> None:
+    page.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+
+
+def _label_texts(page) -> list[str]:
+    return page.eval_on_selector_all(".zicht-label span", "els => els.map(e => e.textContent)")
+
+
+def test_every_cell_and_buurt_says_its_buurt_and_gemeente(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        missing = page.evaluate(
+            "() => ['a:h3', 'a:region', 'a:buurt'].map(key => zicht.data[key].features"
+            ".filter(f => !(f.properties.w || '').includes('Gemeente: Ede')).length)"
+        )
+        assert missing == [0, 0, 0]
+        cell = _tooltip_of(page, "path.zicht-published")
+        assert cell is not None and re.search(
+            r"Buurt: [^·\n]+ · Wijk: [^·\n]+ · Gemeente: Ede", cell
+        )
+        buurt_theme = page.evaluate(
+            "() => Object.keys(zicht.config.themes).find("
+            "k => zicht.config.themes[k].data === 'a:buurt')"
+        )
+        page.mouse.move(1, 1)
+        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
+        page.evaluate("key => zicht.showTheme(key)", buurt_theme)
+        buurt = _tooltip_of(page, "path.zicht-published")
+        assert buurt is not None and "Gemeente: Ede" in buurt and "Buurt: " not in buurt
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_names_of_gemeente_wijken_and_buurten_show_at_suitable_zooms(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        opening = _label_texts(page)
+        assert "Ede" in opening  # the gemeente
+        assert {"Lunteren", "Bennekom", "Otterlo"} <= set(opening)  # wijken
+        assert len(opening) < 30  # not all 71 buurten piled up at the opening zoom
+        assert page.locator(".zicht-label[tabindex], .zicht-label [tabindex]").count() == 0
+        page.evaluate("() => { zicht.map.setView([52.035, 5.665], 14.5, {animate: false}); }")
+        close = _label_texts(page)
+        assert "Ede" not in close  # the gemeente's name gives way to the buurten
+        assert {"Stationsbuurt", "Indische buurt"} <= set(close)
+        # Ctrl+F finds a buurt by name once it is in view
+        assert "Indische buurt" in page.inner_text("body")
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_the_online_background_offline_says_so_and_the_map_still_works(demo, browser, tmp_path):
+    from zicht.maps import write_map
+
+    path = write_map(demo.release, tmp_path / "risk_map.html", tiles="pdok")
+    with open_offline(path, browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        note = page.locator(".zicht-tiles-note")
+        note.wait_for(state="visible", timeout=10_000)
+        assert "Achtergrondkaart niet bereikbaar" in note.inner_text()
+        assert page.locator("path.zicht-published").count() > 100
+        tiles = "https://service.pdok.nl/brt/achtergrondkaart/"
+        assert seen.blocked and all(url.startswith(tiles) for url in seen.blocked)
+        assert all(entry.startswith(tiles) for entry in seen.failed)
+        # Chromium logs each tile it could not load; nothing else may go wrong (no script error).
+        others = [e for e in seen.errors if "Failed to load resource" not in e]
+        assert len(others) < len(seen.errors) and others == [], seen.errors
+
+
+# --- phone and paper (item 8), accessible (item 9)
+
+#: Everything that lies over the map and takes a tap away from it.
+_COVERS = ".zicht-controls, .zicht-legend, .zicht-footer, .zicht-panel, .leaflet-control"
+
+
+def map_share(page) -> float:
+    """Share of the window where a tap reaches the map itself, on a grid of points 8 px apart."""
+    return page.evaluate(
+        """covers => {
+          const map = document.querySelector('.folium-map');
+          let free = 0, all = 0;
+          for (let y = 2; y < innerHeight; y += 8) {
+            for (let x = 2; x < innerWidth; x += 8) {
+              all += 1;
+              const el = document.elementFromPoint(x, y);
+              if (el && map.contains(el) && !el.closest(covers)) { free += 1; }
+            }
+          }
+          return free / all;
+        }""",
+        _COVERS,
+    )
+
+
+def test_the_check_of_the_map_share_sees_a_cover(demo, browser):
+    # The share means something only if it drops when something covers the map.
+    with open_offline(demo.paths["map"], browser=browser, width=390, height=844) as seen:
+        page = seen.page
+        _opened(page)
+        before = map_share(page)
+        page.evaluate(
+            "() => { const d = document.createElement('div'); d.className = 'zicht-panel';"
+            " d.style.cssText = 'position:fixed;left:0;top:0;width:100%;height:60%;z-index:2000';"
+            " document.body.appendChild(d); }"
+        )
+        assert map_share(page) < min(0.45, before - 0.3)
+
+
+def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo, browser):
+    with open_offline(
+        demo.paths["map"], browser=browser, width=390, height=844, is_mobile=True, has_touch=True
+    ) as seen:
+        page = seen.page
+        _opened(page)
+        picker = page.get_by_test_id("indicator-picker")
+        legend = page.locator("#zicht-legend")
+        assert map_share(page) >= 0.8  # folded: a bar on top, the legend's title below
+        assert not picker.is_visible()
+        assert legend.get_attribute("open") is None
+        # the study area is in view, not under the legend or the controls
+        assert page.locator("path.zicht-published").count() > 100
+        toggle = page.get_by_test_id("controls-toggle")
+        assert toggle.bounding_box()["height"] >= 44
+        toggle.tap()
+        assert picker.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        assert map_share(page) >= 0.5
+        toggle.tap()
+        assert not picker.is_visible()
+        summary = legend.locator(":scope > summary")
+        assert summary.bounding_box()["height"] >= 44
+        summary.tap()
+        assert legend.get_attribute("open") is not None
+        assert legend.locator(".zicht-legend-theme:not([hidden]) li").first.is_visible()
+        assert map_share(page) >= 0.5
+        # one of the two at a time: opening the picker folds the legend, and back
+        toggle.tap()
+        assert picker.is_visible() and legend.get_attribute("open") is None
+        assert map_share(page) >= 0.5
+        summary.tap()
+        assert legend.get_attribute("open") is not None and not picker.is_visible()
+        assert map_share(page) >= 0.5
+        summary.tap()
+        assert legend.get_attribute("open") is None
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def _box(page, selector: str) -> dict:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, selector
+    return box
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.parametrize(("width", "height", "landscape"), [(1123, 794, True), (794, 1123, False)])
+def test_the_page_prints_on_one_a4_with_title_legend_beside_the_map_and_no_controls(
+    demo, browser, width, height, landscape
+):
+    # The window is an A4 page in CSS pixels (96 per inch), as the print preview lays it out.
+    with open_offline(demo.paths["map"], browser=browser, width=width, height=height) as seen:
+        page = seen.page
+        _opened(page)
+        page.emulate_media(media="print")
+        for hidden in ("#zicht-controls", ".leaflet-control-zoom", ".leaflet-control-layers"):
+            assert not page.locator(hidden).is_visible(), hidden
+        title = page.locator(".zicht-print-title")
+        assert title.is_visible() and title.inner_text().startswith("Zicht op Ondermijning")
+        assert "Hotspots" in title.inner_text()  # the shown theme
+        the_map, legend = _box(page, ".folium-map"), _box(page, "#zicht-legend")
+        assert legend["x"] >= the_map["x"] + the_map["width"]  # beside the map
+        assert legend["y"] < the_map["y"] + the_map["height"] / 2
+        text = page.inner_text("#zicht-legend")
+        assert "SYNTHETISCHE GEGEVENS" in text and "kaart gemaakt op" in text
+        assert "Hotspot, 95 % betrouwbaar" in text
+        footer = page.locator("#zicht-footer")
+        assert footer.is_visible() and "regels:" in footer.inner_text()
+        # the study area is fitted into the printed map
+        cells = page.evaluate(
+            "() => { const b = zicht.layer().getBounds(), m = zicht.map.getBounds();"
+            " return m.contains(b); }"
+        )
+        assert cells
+        pdf = page.pdf(format="A4", landscape=landscape, print_background=True)
+        assert _pdf_pages(pdf) == 1
+        page.emulate_media(media="screen")
+        assert page.locator("#zicht-controls").is_visible()
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_hot_and_cold_differ_without_colour(demo, browser):
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        counts = page.evaluate(
+            "() => ({hot: document.querySelectorAll('path.zicht-hot').length,"
+            " cold: document.querySelectorAll('path.zicht-cold').length,"
+            " hotFill: (document.querySelector('path.zicht-hot') || {style: {}}).style.fill,"
+            " coldFill: (document.querySelector('path.zicht-cold') || {style: {}}).style.fill})"
+        )
+        labels = demo.release.layers["h3"]["hotspot_label"].astype(str)
+        assert counts["hot"] == labels.str.startswith("hot").sum() > 0
+        assert counts["cold"] == labels.str.startswith("cold").sum() > 0
+        assert "zicht-p-hot" in counts["hotFill"] and "zicht-p-cold" in counts["coldFill"]
+        swatches = page.eval_on_selector_all(
+            ".zicht-legend-theme:not([hidden]) .zicht-swatch",
+            "els => els.map(e => getComputedStyle(e).backgroundImage)",
+        )
+        assert any("radial-gradient" in s for s in swatches)
+        assert any("repeating-linear-gradient" in s for s in swatches)
+        # another theme has no pattern left over
+        page.evaluate(
+            "() => zicht.showTheme(Object.keys(zicht.config.themes).find("
+            "k => zicht.config.themes[k].kind === 'choropleth' && "
+            "zicht.config.themes[k].data === 'a:h3'))"
+        )
+        assert page.locator("path.zicht-hot, path.zicht-cold").count() == 0
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_axe_finds_no_serious_violation_and_the_picker_is_near(demo, browser):
+    from axe_playwright_python.sync_playwright import Axe  # a dev dependency
+
+    with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
+        page = seen.page
+        _opened(page)
+        found = Axe().run(page)
+        violations = found.response["violations"]
+        serious = [
+            (v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        moderate = sorted(v["id"] for v in violations)
+        assert moderate == [], moderate
+        reached = []
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("document.activeElement.getAttribute('data-testid')"))
+        assert {"indicator-picker", "search"} <= set(reached)
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

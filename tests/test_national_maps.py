@@ -59,6 +59,7 @@ def national(tmp_path_factory):
         INDICATORS,
         rules=DisclosureRules(min_units=10, rounding_base=5),
         metadata=METADATA | {"title": "Nederland", "map_layers": ["h3", "wijk", "gemeente"]},
+        context={"buurt": _areas(cells, "Omtrek", ["BU00010001", "BU00020001"])},
     )
     out = tmp_path_factory.mktemp("national")
     paths = write_gemeente_pages(release, out)
@@ -74,6 +75,7 @@ def test_the_overview_draws_gemeenten_and_wijken_and_links_every_gemeente(nation
     links = re.findall(r'href="(gemeenten/GM\d{4}\.html)"', page)
     assert sorted(links) == ["gemeenten/GM0001.html", "gemeenten/GM0002.html"]
     assert all((out / link).is_file() for link in links)
+    assert "BU0001" not in page  # the country's buurt outlines stay on the gemeente pages
 
 
 def test_every_published_cell_is_on_the_page_of_one_gemeente(national):
@@ -82,6 +84,8 @@ def test_every_published_cell_is_on_the_page_of_one_gemeente(national):
     for code in ("GM0001", "GM0002"):
         page = paths[f"map_{code}"].read_text(encoding="utf-8")
         assert 'href="../risk_map.html"' in page
+        own, other = f"BU{code[2:]}0001", "BU00010001" if code == "GM0002" else "BU00020001"
+        assert own in page and other not in page  # the outlines of its own gemeente only
         data = embedded_data(page)
         assert [_code(f) for f in data["a:gemeente"]["features"]] == [f"Gemeente {code[-2:]}"]
         seen += [_code(f) for f in data["a:h3"]["features"]]

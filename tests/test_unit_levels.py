@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from zicht._errors import InputError, SchemaError
+from zicht._strings import text as say
 from zicht.check import check_release
 from zicht.config import (
     InputsConfig,
@@ -150,7 +151,8 @@ def test_a_person_run_counts_persons(tmp_path):
     assert "SYNTHETISCHE GEGEVENS" in html  # the map's synthetic warning, Dutch by default
     buurt = result.release.layers["buurt"]
     assert buurt.loc[buurt["status"] == "published", "n_units"].sum() > 0
-    assert "persons" in (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")
+    catalogue = (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")
+    assert say("indicators", "plural_person") in catalogue
     _check(tmp_path / "out")
 
 

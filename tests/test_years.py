@@ -215,3 +215,41 @@ def test_the_trend_agrees_with_scipy_and_pymannkendall():
                 assert row["trend_p"] == pytest.approx(reference.p, abs=1e-9)
                 checked["normal"] += 1
     assert checked["exact"] >= 40 and checked["normal"] >= 30
+
+
+def test_one_table_with_a_year_column_is_split_into_one_file_per_year(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from zicht._years import _split_by_year, _table_problems, _year_configs
+
+    frame = gpd.GeoDataFrame(
+        {"address_id": [f"a{i}" for i in range(6)], "signal": [True, False] * 3,
+         "jaar": [2020, 2020, 2021, 2021, 2021, 2023]},
+        geometry=[shapely.Point(190000 + i, 440000) for i in range(6)],
+        crs="EPSG:28992",
+    )  # fmt: skip
+    frame.to_parquet(tmp_path / "all.parquet")
+    tables = "".join(
+        f'\n[[years.tables]]\nyear = {y}\nunits = "{tmp_path}/all.parquet"\n'
+        for y in (2020, 2021, 2022)
+    )
+    settings, years = load_years_config(_config(tmp_path, "[years]\n" + tables))
+    problems = _table_problems(settings, years)
+    assert any("one unit table" in p and "needs [years] year_column" in p for p in problems)
+    config = _config(tmp_path, '[years]\nyear_column = "jaar"\n' + tables)
+    settings, years = load_years_config(config)
+    problems = _table_problems(settings, years)
+    assert f"year 2022: the unit table {tmp_path}/all.parquet holds no units of 2022" in problems
+    assert any("holds rows of the years [2020, 2021, 2023]" in p for p in problems)
+    frame[frame["jaar"] < 2023].assign(jaar=[2020, 2020, 2021, 2021, 2022]).to_parquet(
+        tmp_path / "all.parquet"
+    )
+    assert _table_problems(settings, years) == []
+    split = _split_by_year(settings, years, tmp_path / "split")
+    assert sorted(split) == [2020, 2021, 2022]
+    counts = {y: len(gpd.read_parquet(p)) for y, p in split.items()}
+    assert counts == {2020: 2, 2021: 2, 2022: 1}
+    assert (gpd.read_parquet(split[2021])["jaar"] == 2021).all()
+    configs = _year_configs(settings, years, split)
+    assert configs[2022].inputs.resolve(configs[2022].inputs.units.path) == split[2022]

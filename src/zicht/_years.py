@@ -19,7 +19,6 @@ code (:class:`zicht.check.ReleaseHistory`), and then writes ``<out>/trends/``:
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,13 +31,18 @@ import pandas as pd
 
 from zicht._errors import InputError
 from zicht._strings import text
-from zicht.check import ReleaseHistory, ReleaseRefusedError
+from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates
 
-__all__ = ["YearsResult", "run_years"]
+__all__ = ["YearsResult", "run_checked", "run_years"]
+
+#: Runs of one release: as computed, then with the small changes withheld (twice at most).
+_ATTEMPTS = 3
+#: Unit files that one table with a year column can be split from.
+_SPLITTABLE = (".parquet", ".gpkg")
 
 #: Hot-spot labels that say a cell's label is published (the checker's Gi* window rule held).
 _PUBLISHED_LABEL = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95",
@@ -63,6 +67,8 @@ class YearsResult:
         Old codes onto today's, with shares and how they were found.
     history
         The keys registered in the release history, in order.
+    withheld
+        Per key, the features withheld so that the release passed the history check.
     paths
         Every file written, by role.
     """
@@ -73,16 +79,20 @@ class YearsResult:
     emerging: pd.DataFrame | None
     boundary_changes: pd.DataFrame
     history: list[str] = field(default_factory=list)
+    withheld: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
 
 
 # --- inputs ---------------------------------------------------------------------------------
 
 
-def _year_configs(config: RunConfig, years: YearsConfig) -> dict[int, RunConfig]:
+def _year_configs(
+    config: RunConfig, years: YearsConfig, split: Mapping[int, Path] | None = None
+) -> dict[int, RunConfig]:
     out = {}
     for table in sorted(years.tables, key=lambda t: t.year):
-        units = replace(config.inputs.units, source="file", path=table.units)
+        path = (split or {}).get(table.year, table.units)
+        units = replace(config.inputs.units, source="file", path=path)
         inputs = replace(config.inputs, units=units)
         vintage = years.vintage_for(table.year)
         if vintage is not None:
@@ -110,8 +120,28 @@ def _read_column(path: Path, column: str) -> pd.Series | int:
     return pyogrio.read_dataframe(path, columns=[column], read_geometry=False)[column]
 
 
+def _shared(config: RunConfig, years: YearsConfig) -> dict[Path, list[int]]:
+    """Return the unit files named by several years (one table with a year column)."""
+    named: dict[Path, list[int]] = {}
+    for table in years.tables:
+        named.setdefault(config.inputs.resolve(table.units), []).append(table.year)
+    return {path: sorted(ys) for path, ys in named.items() if len(ys) > 1}
+
+
 def _table_problems(config: RunConfig, years: YearsConfig) -> list[str]:
     problems = []
+    shared = _shared(config, years)
+    for path, ys in shared.items():
+        if not years.year_column:
+            problems.append(
+                f"years {ys}: one unit table {path} for several years needs [years] "
+                "year_column, the column that says which year each row is of"
+            )
+        elif path.suffix.lower() not in _SPLITTABLE:
+            problems.append(
+                f"years {ys}: {path} is split by year only as GeoParquet or GeoPackage "
+                f"({', '.join(_SPLITTABLE)}); give one file per year"
+            )
     for table in years.tables:
         path = config.inputs.resolve(table.units)
         if not path.is_file():
@@ -125,18 +155,46 @@ def _table_problems(config: RunConfig, years: YearsConfig) -> list[str]:
                 f"([years] year_column): {exc}"
             )
             continue
-        rows = found if isinstance(found, int) else len(found)
-        if rows == 0:
-            problems.append(f"year {table.year}: the unit table {path} holds no units")
-            continue
-        if not isinstance(found, int):
-            held = sorted({int(v) for v in pd.to_numeric(found, errors="coerce").dropna()})
-            if held != [table.year] or found.isna().any():
-                problems.append(
-                    f"year {table.year}: {path} holds rows of the years {held} in its column "
-                    f"{years.year_column!r}; every row of a year's table must be of that year"
-                )
-    return problems
+        problems += _rows_problems(table.year, path, found, shared.get(path, [table.year]), years)
+    return list(dict.fromkeys(problems))
+
+
+def _rows_problems(
+    year: int, path: Path, found: pd.Series | int, expected: list[int], years: YearsConfig
+) -> list[str]:
+    """Return a year without rows, or rows of years that no table of this file names."""
+    if isinstance(found, int):
+        return [f"year {year}: the unit table {path} holds no units"] if found == 0 else []
+    values = pd.to_numeric(found, errors="coerce")
+    if int((values == year).sum()) == 0:
+        return [f"year {year}: the unit table {path} holds no units of {year}"]
+    held = sorted({int(v) for v in values.dropna()})
+    if set(held) - set(expected) or values.isna().any():
+        return [
+            f"year {year}: {path} holds rows of the years {held} in its column "
+            f"{years.year_column!r}; every row must be of a year a [[years.tables]] names "
+            f"for it ({expected})"
+        ]
+    return []
+
+
+def _split_by_year(config: RunConfig, years: YearsConfig, folder: Path) -> dict[int, Path]:
+    """Write each year's rows of a shared unit table to its own file (internal: unit level)."""
+    out: dict[int, Path] = {}
+    for path, ys in _shared(config, years).items():
+        parquet = path.suffix.lower() == ".parquet"
+        frame = gpd.read_parquet(path) if parquet else gpd.read_file(path)
+        column = pd.to_numeric(frame[years.year_column], errors="coerce")
+        folder.mkdir(parents=True, exist_ok=True)
+        for year in ys:
+            target = folder / f"{path.stem}_{year}{path.suffix}"
+            part = frame[column == year]
+            if parquet:
+                part.to_parquet(target)
+            else:
+                part.to_file(target)
+            out[year] = target
+    return out
 
 
 def _boundaries(configs: Mapping[int, RunConfig]) -> dict[int, gpd.GeoDataFrame]:
@@ -159,6 +217,7 @@ def _code_mapping(
 ) -> tuple[dict[int, AreaMapping], pd.DataFrame]:
     """Per year, its buurt codes onto the latest year's; and the table of what changed."""
     last = max(buurten)
+    newest = years.latest_vintage.vintage if years.latest_vintage else last
     latest = buurten[last].set_index("code")
     rows: list[dict[str, Any]] = []
     mappings: dict[int, AreaMapping] = {}
@@ -183,7 +242,9 @@ def _code_mapping(
         frame_map = _weigh_by_area(frame_map, old, latest)
         mappings[year] = AreaMapping(frame_map[["old_code", "new_code", "share"]])
         moved = frame_map[frame_map["old_code"] != frame_map["new_code"]]
-        rows += [{"vintage": since, **r, "latest_vintage": last} for r in moved.to_dict("records")]
+        rows += [
+            {"vintage": since, **r, "latest_vintage": newest} for r in moved.to_dict("records")
+        ]
     if changes is not None:
         old_codes = {}
         for y, f in buurten.items():
@@ -331,18 +392,66 @@ def _emerging(config: RunConfig, years: YearsConfig, runs: Mapping[int, RunResul
     return out
 
 
-def _register(history: ReleaseHistory, year: int, result: RunResult, out: Path) -> str:
-    release = out / str(year)
-    try:
-        entry = history.register(release, result.paths["internal_units"], key=str(year))
-    except ReleaseRefusedError:
-        refused = out / "refused" / str(year)
-        refused.parent.mkdir(parents=True, exist_ok=True)
-        if refused.exists():
-            shutil.rmtree(refused)
-        shutil.move(str(release), str(refused))
-        raise
-    return entry.key
+def run_checked(
+    config: RunConfig, out_dir: str | Path, history: ReleaseHistory, key: str
+) -> tuple[RunResult, HistoryEntry]:
+    """Run once, checked against every release in the history before it is moved into place.
+
+    The staged release is checked with :meth:`zicht.check.ReleaseHistory.check` (``zicht
+    check --against`` every registered release, each with its own units). If that fails,
+    the features whose units differ from an earlier release's by fewer than ``min_units``
+    (:meth:`~zicht.check.ReleaseHistory.small_changes`) are withheld and the release is
+    computed again, with the publisher's secondary protection, and checked again (at most
+    three times). What passes is moved into ``out_dir`` and registered with what was
+    withheld; what does not is refused and never lands.
+
+    Parameters
+    ----------
+    config
+        The run configuration.
+    out_dir
+        The release folder (``--out``).
+    history
+        The release history.
+    key
+        The release's name in the history (e.g. the year).
+
+    Returns
+    -------
+    RunResult, HistoryEntry
+
+    Raises
+    ------
+    zicht.check.ReleaseRefusedError
+        The release fails the check against the history even with the small changes
+        withheld; the reasons are in the message and in the history's ``refused.json``.
+    """
+    state: dict[str, Any] = {}
+
+    def verify(release: Path, units: Path) -> None:
+        report = history.check(release, units)
+        state["report"] = report
+        if not report.ok:
+            state["changes"] = history.small_changes(release, units, config.rules.min_units)
+            raise ReleaseRefusedError("refused by the release history", report)
+
+    withheld: dict[str, dict[str, str]] = {}
+    for _ in range(_ATTEMPTS):
+        try:
+            result = run(config, out_dir, withhold=withheld or None, then=verify)
+        except ReleaseRefusedError:
+            grown = {layer: dict(areas) for layer, areas in withheld.items()}
+            for layer, areas in state["changes"].items():
+                grown.setdefault(layer, {}).update(areas)
+            if grown == withheld:
+                break  # nothing more to withhold: refuse
+            withheld = grown
+            continue
+        units = result.paths["internal_units"]
+        entry = history.register(out_dir, units, key, report=state["report"], withheld=withheld)
+        return result, entry
+    history.refuse(history.next_key(key), Path(out_dir), state["report"])
+    raise AssertionError("unreachable: refuse raises")  # pragma: no cover
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -371,16 +480,18 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         A year without units, a table whose rows are of another year, a code-change table
         with a cycle or a gap (every problem listed at once, before anything runs).
     zicht.check.ReleaseRefusedError
-        A year's release failed the check against the earlier releases; it is moved to
-        ``<out>/refused/<year>`` and the reasons are in the message and the history.
+        A year's release failed the check against the earlier releases even with its small
+        changes withheld (:func:`run_checked`); it never lands, and the reasons are in the
+        message and in the history's ``refused.json``.
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    configs = _year_configs(config, years)
     problems = _table_problems(config, years)
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise InputError(f"{years.source or '[years]'}: the unit tables per year:\n{listing}")
+    split = _split_by_year(config, years, out / "units_by_year_internal")
+    configs = _year_configs(config, years, split)
     changes = None
     if str(years.code_changes) not in ("", "."):
         changes = read_code_changes(config.inputs.resolve(years.code_changes))
@@ -392,9 +503,11 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
     history = ReleaseHistory(history_dir)
     runs: dict[int, RunResult] = {}
     keys = []
+    withheld: dict[str, dict[str, dict[str, str]]] = {}
     for year, year_config in configs.items():
-        runs[year] = run(year_config, out / str(year))
-        keys.append(_register(history, year, runs[year], out))
+        runs[year], entry = run_checked(year_config, out / str(year), history, str(year))
+        keys.append(entry.key)
+        withheld[entry.key] = entry.withheld
     trends = _trends(config, years, runs, mappings)
     emerging = _emerging(config, years, runs)
     result = YearsResult(
@@ -404,6 +517,7 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         emerging=emerging,
         boundary_changes=boundary_changes,
         history=keys,
+        withheld=withheld,
     )
     result.paths = _write(result, config, years, out, time.perf_counter() - started)
     result.paths["history"] = history_dir
@@ -453,6 +567,7 @@ def _summary(
         "years": result.years,
         "releases": {str(y): str(r.paths.get("summary", "")) for y, r in result.runs.items()},
         "history": result.history,
+        "withheld": result.withheld,
         "boundary_changes": result.boundary_changes.to_dict("records"),
         "trends": trends,
         "emerging": emerging,
@@ -467,6 +582,10 @@ def _report(summary: Mapping[str, Any]) -> str:
         lines += [f"**{text('common', 'synthetic_warning')}**", ""]
     lines.append(text("years", "report_years", years=", ".join(map(str, summary["years"]))))
     lines.append(text("years", "report_history", keys=", ".join(summary["history"])))
+    held = {k: sum(len(v) for v in layers.values()) for k, layers in summary["withheld"].items()}
+    if any(held.values()):
+        shown = ", ".join(f"{k}: {n}" for k, n in held.items() if n)
+        lines.append(text("years", "report_withheld", shown=shown))
     lines += ["", f"## {text('years', 'report_boundaries')}", ""]
     changes = summary["boundary_changes"]
     if not changes:

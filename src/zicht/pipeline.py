@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from zicht._errors import ConfigError, ProfilingError
+from zicht._provenance import file_date, file_sha, synthetic_note
 from zicht._version import __version__
 from zicht.config import (
     DEMO_CONFIG_PATH,
@@ -47,7 +48,6 @@ from zicht.export import (
     ReleaseStage,
     RunRecord,
     RunSummary,
-    file_sha256,
     kill_point,
     staged_release,
     write_internal_files,
@@ -91,7 +91,6 @@ from zicht.publish import (
 )
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
-from zicht.synthetic import SYNTHETIC_NOTE
 
 __all__ = ["DEMO_INDICATORS", "RunResult", "read_study_area", "run", "run_demo"]
 
@@ -466,14 +465,14 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
                 "indicator": spec.id,
                 "title": spec.title,
                 "description": spec.description,
-                "method": spec.method_text(),
+                "method": spec.method_text(config.map.language),
                 "purpose": spec.purpose,
                 "follow_up": list(spec.follow_up),
             }
     return notes
 
 
-def run(config: RunConfig, out_dir: str | Path) -> RunResult:
+def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
     """Run the whole pipeline that ``config`` describes and write every output.
 
     Parameters
@@ -484,6 +483,8 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         Folder for the outputs (created if needed). It is locked for the run and replaced
         whole, only once every file is written and passes the checker's code path; on any
         failure it is left as it was (docs/publication.md, "Whole or nothing").
+    **hooks
+        ``withhold`` for :func:`zicht.publish.publish_release`, ``then`` for ``stage.verify``.
 
     Returns
     -------
@@ -498,6 +499,8 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
         other files, holds an input, or cannot be written beside.
     """
+    if set(hooks) - {"withhold", "then"}:
+        raise TypeError(f"run() got unknown hooks {sorted(set(hooks) - {'withhold', 'then'})}")
     started = time.perf_counter()
     out = Path(out_dir)
     # The lock first: a second run into the same folder stops before it computes.
@@ -515,7 +518,7 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
         run_id = _run_id(config)
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
         unit_table = _unit_table(config, joined)
-        release = _publish(config, stats, layers, metadata, unit_table)
+        release = _publish(config, stats, layers, metadata, unit_table, hooks.get("withhold"))
         if config.magnitudes:
             release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
@@ -545,12 +548,12 @@ def run(config: RunConfig, out_dir: str | Path) -> RunResult:
             masked=masked,
             inputs={r.layer: r.to_dict() for r in reports},
         )
-        summary, paths = _write_whole(record, unit_table, stage, started)
+        summary, paths = _write_whole(record, unit_table, stage, started, hooks.get("then"))
     return RunResult(release=release, summary=summary, paths=paths, record=record)
 
 
 def _write_whole(
-    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, then: Any
 ) -> tuple[RunSummary, dict[str, Path]]:
     """Write every output into the locked stage beside ``--out``, check it, then move it in.
 
@@ -567,7 +570,7 @@ def _write_whole(
     paths.update({f"internal_{role}": path for role, path in internal.items()})
     kill_point("written")
     internal_run = record.config.rules.purpose == "internal"  # marked NIET VOOR PUBLICATIE
-    stage.verify(internal["units"], allow_internal=internal_run)
+    stage.verify(internal["units"], allow_internal=internal_run, then=then)
     stage.commit()
     return summary, {role: stage.final_path(p) for role, p in paths.items()}
 
@@ -645,6 +648,7 @@ def _publish(
     layers: Mapping[str, gpd.GeoDataFrame],
     metadata: Mapping[str, Any],
     units: UnitTable,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Release:
     """Apply disclosure control to the statistics of every published layer, once.
 
@@ -662,14 +666,16 @@ def _publish(
         )
         for name, frame in stats.items()
     ]
+    names = {"code": "area_id", "name": "area_name"}  # public boundaries: labels, tooltips
     context = {
-        "buurt": layers["buurt"][["code", "name", "geometry"]].rename(
-            columns={"code": "area_id", "name": "area_name"}
-        ),
-        "parks": layers["parks"][["park_id", "name", "location_trusted", "geometry"]],
+        k: layers[k][["code", "name", "geometry"]].rename(columns=names)
+        for k in ("buurt", "wijk", "gemeente")
+        if k in layers
     }
+    context["parks"] = layers["parks"][["park_id", "name", "location_trusted", "geometry"]]
+    rules, kept = config.rules, withhold
     return publish_release(
-        inputs, metas, rules=config.rules, context=context, metadata=metadata, units=units
+        inputs, metas, rules=rules, context=context, metadata=metadata, units=units, withhold=kept
     )
 
 
@@ -700,10 +706,10 @@ def _metadata(
             else "units from a file"
         ),
         # The date of the unit data for the map: made at run time, or the unit table's date.
-        "units_date": "generated" if generated else _file_date(config.inputs.units.path),
+        "units_date": "generated" if generated else file_date(config.inputs.units.path),
         "synthetic": synthetic,
-        "synthetic_note": _synthetic_note(config),
-        "inputs": {r.layer: {**r.to_dict(), "sha256": _sha(r.source)} for r in reports},
+        "synthetic_note": synthetic_note(config),
+        "inputs": {r.layer: {**r.to_dict(), "sha256": file_sha(r.source)} for r in reports},
         "join": join_report.to_dict(),
         "question": asdict(config.question),
         "indicator_notes": _indicator_notes(config),
@@ -724,7 +730,11 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
     paths.update(write_register(record, out))
     paths["report"] = write_run_report(record, out)
     paths["indicators"] = write_catalogue(
-        out / "indicators.md", config.indicators, config.composite, source=config.source
+        out / "indicators.md",
+        config.indicators,
+        config.composite,
+        source=config.source,
+        language=config.map.language,
     )
     if record.proxy_screen is not None:
         paths["proxy_screen"] = _write_json(
@@ -763,33 +773,6 @@ def run_demo(config: RunConfig | None = None, out_dir: str | Path = "out/demo") 
         The release, the run summary and the paths written.
     """
     return run(config or load_config(DEMO_CONFIG_PATH), out_dir)
-
-
-def _synthetic_note(config: RunConfig) -> str:
-    """Return the label every output of a synthetic run carries ("" for real data)."""
-    units = config.inputs.units
-    if units.source == "synthetic":
-        return SYNTHETIC_NOTE
-    if units.synthetic:
-        return (
-            f"SYNTHETIC DATA: the unit table {Path(units.path).name} is declared synthetic "
-            "([inputs.units] synthetic = true): it was generated, not extracted, and no "
-            f"record describes a real {units.level}."
-        )
-    return ""
-
-
-def _file_date(source: str | Path) -> str | None:
-    """Return the day a file was last written (ISO), or None when it is not a file."""
-    path = Path(source)
-    if not path.is_file():
-        return None
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
-
-
-def _sha(source: str) -> str | None:
-    path = Path(source)
-    return file_sha256(path) if path.is_file() else None
 
 
 def _write_json(path: Path, data: Any) -> Path:

@@ -29,6 +29,7 @@ from typing import Any
 from zicht._errors import DisclosureError
 from zicht.check._checker import check_release
 from zicht.check._report import CheckReport
+from zicht.check._units import combine_units
 
 __all__ = ["HistoryEntry", "ReleaseHistory", "ReleaseRefusedError"]
 
@@ -65,6 +66,9 @@ class HistoryEntry:
         them, and ``units``, the unit file the checks read.
     checked_against
         The keys it was checked against when it was registered.
+    withheld
+        Per layer, the features withheld so that the release passed (area id → reason);
+        empty when it passed as first computed.
     """
 
     key: str
@@ -74,6 +78,7 @@ class HistoryEntry:
     inputs: dict[str, Any] = field(default_factory=dict)
     checked_against: tuple[str, ...] = ()
     registered: str = ""
+    withheld: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _values_hash(release_dir: Path) -> str:
@@ -169,7 +174,73 @@ class ReleaseHistory:
             against_units=[self.units_path(k) for k in keys],
         )
 
-    def register(self, release_dir: str | Path, units_path: str | Path, key: str) -> HistoryEntry:
+    def small_changes(
+        self, release_dir: str | Path, units_path: str | Path, min_units: int
+    ) -> dict[str, dict[str, str]]:
+        """Features whose units differ from an earlier release's by 1 to ``min_units - 1``.
+
+        A feature published under one id in two releases whose units differ by so few
+        isolates them: the two published values bound what those units hold. Withholding the
+        feature in the new release (:func:`zicht.publish.publish_release`'s ``withhold``)
+        removes the difference; the checker then judges the result.
+
+        Parameters
+        ----------
+        release_dir, units_path
+            The new release and its unit file. Its layers with a unit column are compared:
+            ``h3`` (``h3_cell``), ``region`` (``region_id``) and the CBS levels
+            (``<layer>_code``, e.g. ``buurt_code``).
+        min_units
+            The threshold of the rules.
+
+        Returns
+        -------
+        dict
+            Per layer, area id → the reason (the earlier release and the number of units).
+        """
+        import pandas as pd
+
+        new = pd.read_parquet(units_path)
+        keys = {"h3": "h3_cell", "region": "region_id"}
+        keys |= {str(c)[:-5]: str(c) for c in new.columns if str(c).endswith("_code")}
+        keys = {k: v for k, v in keys.items() if (Path(release_dir) / f"{k}.csv").is_file()}
+        out: dict[str, dict[str, str]] = {}
+        for entry in self.entries():
+            old = pd.read_parquet(self.units_path(entry.key))
+            sets = combine_units(new, [old])
+            for layer, column in keys.items():
+                if column not in new.columns or column not in old.columns:
+                    continue
+                both = pd.concat(
+                    [
+                        pd.DataFrame(
+                            {"f": new[column].to_numpy(), "u": sets.rows[0].index, "s": 1}
+                        ),
+                        pd.DataFrame(
+                            {"f": old[column].to_numpy(), "u": sets.rows[1].index, "s": 2}
+                        ),
+                    ]
+                )
+                side = both.groupby(["f", "u"])["s"].sum()
+                changed = (side != 3).groupby(level="f").sum()
+                present = set(new[column].astype(str))
+                for area, n in changed[(changed > 0) & (changed < min_units)].items():
+                    if str(area) in present and str(area):
+                        out.setdefault(layer, {})[str(area)] = (
+                            f"release history: {int(n)} unit(s) differ from release "
+                            f"{entry.key} (fewer than {min_units})"
+                        )
+        return out
+
+    def register(
+        self,
+        release_dir: str | Path,
+        units_path: str | Path,
+        key: str,
+        *,
+        report: CheckReport | None = None,
+        withheld: dict[str, dict[str, str]] | None = None,
+    ) -> HistoryEntry:
         """Check a release against the history and, if it passes, add it.
 
         Parameters
@@ -180,6 +251,11 @@ class ReleaseHistory:
             Its name (e.g. the year). When the history already holds ``key`` with the same
             published values nothing changes; with other values the release is a new
             version of it (``key-r2``, ``key-r3`` …) and is checked against the old one too.
+        report
+            The report of :meth:`check` on this release against this history, when it was
+            already checked (before it was moved into place); else it is checked here.
+        withheld
+            The features withheld to pass (recorded in the entry).
 
         Returns
         -------
@@ -194,17 +270,14 @@ class ReleaseHistory:
         release = Path(release_dir)
         values = _values_hash(release)
         entries = self.entries()
-        keys = {e.key for e in entries}
         for entry in entries:
             if entry.key.split("-r")[0] == key and entry.values_sha256 == values:
                 return entry
-        name, version = key, 1
-        while name in keys:
-            version += 1
-            name = f"{key}-r{version}"
-        report = self.check(release, units_path)
+        name = self.next_key(key)
+        if report is None:  # not yet checked against this history
+            report = self.check(release, units_path)
         if not report.ok:
-            self._refuse(name, release, report)
+            self.refuse(name, release, report)
         manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
         target = self.folder / name
         if target.exists():
@@ -220,6 +293,7 @@ class ReleaseHistory:
             inputs=_input_hashes(manifest, Path(units_path)),
             checked_against=tuple(e.key for e in entries),
             registered=datetime.now(UTC).isoformat(timespec="seconds"),
+            withheld={k: dict(v) for k, v in (withheld or {}).items()},
         )
         self._write_index([*entries, entry])
         return entry
@@ -232,7 +306,27 @@ class ReleaseHistory:
         }
         (self.folder / _INDEX).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
-    def _refuse(self, name: str, release: Path, report: CheckReport) -> None:
+    def next_key(self, key: str) -> str:
+        """Return the name a new release of ``key`` gets (``key``, else ``key-r2`` …)."""
+        keys = {e.key for e in self.entries()}
+        name, version = key, 1
+        while name in keys:
+            version += 1
+            name = f"{key}-r{version}"
+        return name
+
+    def refuse(self, name: str, release: str | Path, report: CheckReport) -> None:
+        """Log a refused release in ``refused.json`` and raise :class:`ReleaseRefusedError`.
+
+        Parameters
+        ----------
+        name
+            The key it would have had.
+        release
+            Its folder.
+        report
+            The checker's report, whose violations are the reasons.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / _REFUSED
         refused = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []

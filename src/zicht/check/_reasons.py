@@ -24,6 +24,7 @@ and the units' membership in published features, with its own code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,50 @@ def _explained(
     return False
 
 
+@dataclass
+class _Hidden:
+    """The sets of units whose value of one count is hidden next to a published population."""
+
+    hidden: set[int] = field(default_factory=set)
+    structural: set[int] = field(default_factory=set)
+    where: dict[int, list[str]] = field(default_factory=dict)
+    size: dict[int, int] = field(default_factory=dict)
+
+
+def _hidden_sets(
+    main: Sequence[PublishedLayer],
+    column: str,
+    set_of: dict[tuple[str, str], int],
+    multi: set[tuple[str, str]],
+) -> _Hidden:
+    """Collect the sets whose value of ``column`` is hidden next to a published population.
+
+    A value shown on the same units elsewhere is published, so that set is not hidden.
+    """
+    out = _Hidden()
+    shown: set[int] = set()
+    for layer in main:
+        if column not in layer.frame:
+            continue
+        frame = layer.frame[layer.published]
+        value = pd.to_numeric(frame[column], errors="coerce")
+        n_pub = pd.to_numeric(frame["n_units"], errors="coerce")
+        for area, v, n in zip(frame["area_id"], value, n_pub, strict=True):
+            s = set_of.get((layer.label, str(area)))
+            if s is None or not np.isfinite(n):
+                continue
+            if np.isfinite(v):
+                shown.add(s)
+                continue
+            out.hidden.add(s)
+            out.where.setdefault(s, []).append(f"{layer.label}:{area}")
+            out.size.setdefault(s, int(n))
+            if (layer.label, str(area)) in multi:
+                out.structural.add(s)
+    out.hidden -= shown
+    return out
+
+
 def check_reasons(
     layers: Sequence[PublishedLayer],
     membership: pd.DataFrame,
@@ -144,52 +189,40 @@ def check_reasons(
     sets = _signatures(membership, labels)
     if not len(sets):
         return 0
-    containers = _containers(membership, labels, sets)
     multi = _multi_region(membership, labels)
     layers_of: dict[int, set[str]] = {}
     for r in sets.itertuples(index=False):
         layers_of.setdefault(int(r.set), set()).add(str(r.layer))
     set_of = {(r.layer, r.area_id): int(r.set) for r in sets.itertuples(index=False)}
     counts = [x for x in indicators if x.get("role") == "count"]
-    suppress_small = rules.get("small_count") == "suppress"
-    examined = 0
+    found = {ind["column"]: _hidden_sets(main, ind["column"], set_of, multi) for ind in counts}
+    examined = sum(len(h.hidden) for h in found.values())
+    # containment only matters for the hidden sets: read it from their units alone
+    ids = {label: set() for label in labels}
+    for h in found.values():
+        for name in (n for s in h.hidden for n in h.where[s]):
+            label, _, area = name.rpartition(":")
+            ids[label].add(area)
+    rows = np.zeros(len(membership), dtype=bool)
+    for label, wanted in ids.items():
+        rows |= membership[label].isin(wanted).to_numpy()
+    containers = _containers(membership[rows], labels, sets)
+    if rules.get("small_count") == "suppress":
+        found = {}  # a small count is a reason that names no share
     for ind in counts:
-        column = ind["column"]
-        hidden, shown, structural = set(), set(), set()
-        where: dict[int, list[str]] = {}
-        size: dict[int, int] = {}
-        for layer in main:
-            if column not in layer.frame:
-                continue
-            frame = layer.frame[layer.published]
-            value = pd.to_numeric(frame[column], errors="coerce")
-            n_pub = pd.to_numeric(frame["n_units"], errors="coerce")
-            for area, v, n in zip(frame["area_id"], value, n_pub, strict=True):
-                s = set_of.get((layer.label, str(area)))
-                if s is None or not np.isfinite(n):
-                    continue
-                if np.isfinite(v):
-                    shown.add(s)
-                    continue
-                hidden.add(s)
-                where.setdefault(s, []).append(f"{layer.label}:{area}")
-                size.setdefault(s, int(n))
-                if (layer.label, str(area)) in multi:
-                    structural.add(s)
-        hidden -= shown  # a value shown on the same units elsewhere is published
-        examined += len(hidden)
-        if suppress_small:
-            continue  # a small count is a reason that names no share
-        for s in sorted(hidden - structural):
-            if _explained(s, hidden, containers, layers_of):
+        h = found.get(ind["column"])
+        if h is None:
+            continue
+        for s in sorted(h.hidden - h.structural):
+            if _explained(s, h.hidden, containers, layers_of):
                 continue
             reasons = ["group disclosure"]
             if ind.get("basis") == "companies":
                 reasons.append("the company rules")
             report.add(
                 "reasons for hiding",
-                f"{' = '.join(where[s])} {column}",
-                f"hidden next to a published population of {size[s]}, and only "
+                f"{' = '.join(h.where[s])} {ind['column']}",
+                f"hidden next to a published population of {h.size[s]}, and only "
                 f"{' or '.join(reasons)} could have hidden it (no other hidden value shares "
                 "a published sum with it): the hiding itself names the value",
             )

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -135,6 +135,14 @@ def demo(
 def run(
     config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
     out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("out/run"),
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="Release history folder: check the release against every release in it "
+            "before it lands, withhold areas that differ by fewer units than the threshold, "
+            "and register it under the name of --out (docs/years.md)."
+        ),
+    ] = None,
 ) -> None:
     """Run the whole pipeline from one TOML file (see docs/configuration.md).
 
@@ -160,7 +168,10 @@ def run(
                     run as run_pipeline,
                 )  # heavy: after the config
 
-                result = run_pipeline(settings, out)
+                if history is None:
+                    result = run_pipeline(settings, out)
+                else:
+                    result = _run_with_history(settings, out, history)
     except ZichtError as exc:
         _fail(exc)
         return
@@ -217,6 +228,20 @@ def _is_area_config(config: Path) -> bool:
         return is_area_config(tomllib.loads(config.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # load_config names the problem
+
+
+def _run_with_history(settings: Any, out: Path, folder: Path) -> Any:
+    from zicht._years import run_checked
+    from zicht.check import ReleaseHistory
+
+    result, entry = run_checked(settings, out, ReleaseHistory(folder), key=out.name)
+    held = sum(len(v) for v in entry.withheld.values())
+    against = ", ".join(entry.checked_against) or "none yet"
+    typer.echo(
+        f"release history {folder}: registered as {entry.key}, checked against {against}"
+        + (f"; {held} area(s) withheld to pass (see {folder}/index.json)" if held else "")
+    )
+    return result
 
 
 def _is_years_config(config: Path) -> bool:

@@ -41,6 +41,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from zicht._errors import DisclosureError, OutputError
 from zicht._strings import text
@@ -350,7 +351,7 @@ class ReleaseStage:
                 return final / p.relative_to(stage)
         return p
 
-    def verify(self, units: Path, *, allow_internal: bool = False) -> None:
+    def verify(self, units: Path, *, allow_internal: bool = False, then: Any = None) -> None:
         """Run the checker's code path (``zicht check``) on the staged release.
 
         Parameters
@@ -359,6 +360,10 @@ class ReleaseStage:
             The staged unit-level file the release was computed from.
         allow_internal
             Whether a release marked NIET VOOR PUBLICATIE may pass (``purpose = "internal"``).
+        then
+            A further check, ``then(release_dir, units)``, once the checker passed (the
+            release history's check against every earlier release, docs/years.md); it
+            raises to refuse the release, which then never lands.
 
         Raises
         ------
@@ -374,6 +379,8 @@ class ReleaseStage:
             raise DisclosureError(
                 _both("check_failed", n=len(report.violations), out=self.final, first=where)
             )
+        if then is not None:
+            then(self.out, units)
 
     def commit(self) -> None:
         """Move both folders into place (release first); the previous ones are removed."""

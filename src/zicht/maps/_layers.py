@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -21,6 +21,7 @@ import shapely
 
 from zicht._errors import CRSError, DisclosureError, InputError, SchemaError
 from zicht._validate import is_rd
+from zicht.maps._context import where_texts
 from zicht.maps._geometry import to_web_geometry
 from zicht.maps._themes import (
     STATUS_MERGED,
@@ -87,6 +88,9 @@ class Geography:
         Central share of the composite's rank interval, for the tooltips (0.90 → "90 %").
     language
         The language of the page, for the texts written with the features.
+    where
+        Per feature: the escaped names of the buurt, wijk and gemeente it lies in (empty when
+        the release has no such context layers).
     """
 
     name: str
@@ -96,6 +100,7 @@ class Geography:
     themes: tuple[Theme, ...]
     rank_interval: float = 0.90
     language: str = "nl"
+    where: tuple[str, ...] = ()
 
     @property
     def statuses(self) -> pd.Series:
@@ -350,9 +355,14 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
     study_area = study_box.buffer(_CONTEXT_MARGIN_M, join_style="mitre")
     web_bounds = shapely.total_bounds(np.concatenate([g.web_geometry for g in geographies]))
     west, south, east, north = (float(v) for v in web_bounds)
+    context = tuple(_context_layers(release, study_area, options))
+    geographies = [
+        replace(g, where=where_texts(g.name, g.frame.geometry, context, options.language))
+        for g in geographies
+    ]
     return PreparedRelease(
         geographies=tuple(geographies),
-        context=tuple(_context_layers(release, study_area, options)),
+        context=context,
         bounds_wgs84=(south, west, north, east),
         language=options.language,
     )
@@ -378,9 +388,10 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     """Serialise a geography as GeoJSON with compact, escaped properties.
 
     Each feature carries ``h`` (escaped name and code), ``b`` (escaped units band), ``s``
-    (status) and, when published, ``x`` (the composite's rank and interval, if any). The
-    values of each theme are kept apart, per theme (``zicht.maps._controls.theme_config``),
-    so that only the theme shown is drawn. Features that are not published carry no value.
+    (status), ``w`` (the escaped buurt, wijk and gemeente it lies in, if known) and, when
+    published, ``x`` (the composite's rank and interval, if any). The values of each theme
+    are kept apart, per theme (``zicht.maps._controls.theme_config``), so that only the theme
+    shown is drawn. Features that are not published carry no value.
 
     Parameters
     ----------
@@ -405,6 +416,8 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     for i, status in enumerate(statuses):
         prop: dict[str, Any] = {"h": _header(ids[i], names[i]), "b": html.escape(bands[i])}
         prop["s"] = status
+        if geography.where and geography.where[i]:
+            prop["w"] = geography.where[i]
         if status == STATUS_PUBLISHED:
             if extras is not None and extras[i]:
                 prop["x"] = html.escape(extras[i])

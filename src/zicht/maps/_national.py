@@ -52,9 +52,33 @@ def _owner(frame: gpd.GeoDataFrame, gemeenten: gpd.GeoDataFrame) -> np.ndarray:
     return owner
 
 
-def _part(release: Release, keep: dict[str, np.ndarray], metadata: dict) -> Release:
+def _groups(owner: np.ndarray) -> dict[str, np.ndarray]:
+    """Positions of the features of each gemeente code (grouped once, not per page)."""
+    return dict(pd.Series(np.arange(len(owner))).groupby(owner).indices)
+
+
+def _mask(groups: dict[str, np.ndarray], code: str, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[groups.get(code, np.empty(0, dtype=np.int64))] = True
+    return mask
+
+
+def _part(
+    release: Release,
+    keep: dict[str, np.ndarray],
+    metadata: dict,
+    context: dict[str, gpd.GeoDataFrame],
+) -> Release:
     layers = {name: release.layers[name][mask] for name, mask in keep.items() if mask.any()}
-    return dataclasses.replace(release, layers=layers, metadata=metadata)
+    return dataclasses.replace(release, layers=layers, metadata=metadata, context=context)
+
+
+def _context_of(
+    release: Release, owner: dict[str, dict[str, np.ndarray]], code: str
+) -> dict[str, gpd.GeoDataFrame]:
+    return {
+        name: frame[_mask(owner[name], code, len(frame))] for name, frame in release.context.items()
+    }
 
 
 def _with_regions(release: Release, keep: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -128,7 +152,11 @@ def write_gemeente_pages(
         raise InputError("pages per gemeente need the gemeente layer: add it to [map] layers")
     out = Path(out_dir)
     gemeenten = release.layers["gemeente"]
-    owners = {name: _owner(frame, gemeenten) for name, frame in release.layers.items()}
+    owners = {n: _groups(_owner(f, gemeenten)) for n, f in release.layers.items()}
+    # Context layers (buurt outlines, parks) too: each page gets those of its gemeente; the
+    # overview keeps only the parks, not the country's 12,000 buurt outlines.
+    context_owner = {n: _groups(_owner(f, gemeenten)) for n, f in release.context.items()}
+    overview_context = {n: f for n, f in release.context.items() if n in ("parks", "park")}
     language = (options or MapOptions()).language
     names = pd.Series(
         gemeenten["area_name"].astype(str).to_numpy(), index=gemeenten["area_id"].astype(str)
@@ -139,7 +167,7 @@ def write_gemeente_pages(
     meta["map_layers"] = [n for n in meta.get("map_layers") or [] if n in OVERVIEW_LAYERS]
     paths = {
         "map": write_map(
-            _part(release, overview, meta),
+            _part(release, overview, meta, overview_context),
             out / "risk_map.html",
             tiles=tiles,
             options=options,
@@ -147,12 +175,13 @@ def write_gemeente_pages(
         )
     }
     for code, name in names.items():
-        keep = _with_regions(release, {n: owners[n] == code for n in release.layers})
+        keep = {n: _mask(owners[n], code, len(f)) for n, f in release.layers.items()}
+        keep = _with_regions(release, keep)
         page_meta = dict(release.metadata)
         page_meta["title"] = f"{release.metadata.get('title') or ''} — {name}".strip(" —")
         path = out / "gemeenten" / f"{code}.html"
         paths[f"map_{code}"] = write_map(
-            _part(release, keep, page_meta),
+            _part(release, keep, page_meta, _context_of(release, context_owner, code)),
             path,
             tiles=tiles,
             options=options,

@@ -33,8 +33,9 @@ from folium.template import Template
 from zicht._errors import ConfigError
 from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_json
 from zicht.maps._browser import screenshot_map
+from zicht.maps._context import context_css, context_script, label_config, pattern_config
 from zicht.maps._controls import controls_css, controls_html, controls_script, opening_themes
-from zicht.maps._layers import prepare_release
+from zicht.maps._layers import PreparedRelease, prepare_release
 from zicht.maps._options import PALETTES, MapOptions
 from zicht.maps._page import (
     CSS,
@@ -163,6 +164,30 @@ class _Setup(MacroElement):
         self.tiles_json = tiles_json
 
 
+class _Context(MacroElement):
+    """Name labels of the buurten, wijken and gemeenten, and the note of an offline background."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this.library }}\n"
+        "zichtContext(window.zicht, {{ this.settings }});{% endmacro %}"
+    )
+
+    def __init__(self, prepared: PreparedRelease) -> None:
+        super().__init__()
+        self._name = "zicht_context"
+        self.library = context_script()
+        self.settings = script_json(
+            {
+                "labels": label_config(prepared.context),
+                "tilesUnreachable": say(prepared.language, "tiles_unreachable"),
+                "controlsToggle": say(prepared.language, "controls_toggle"),
+                "mapLabel": say(prepared.language, "map_label"),
+                "legendLabel": say(prepared.language, "legend_label"),
+                "patterns": pattern_config(prepared.themes),
+            }
+        )
+
+
 def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in element._children.values():
@@ -245,6 +270,7 @@ def build_map(
     figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
     figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
     figure.header.add_child(Element(f"<style>{controls_css()}</style>"), name="zicht_controls_css")
+    figure.header.add_child(Element(f"<style>{context_css()}</style>"), name="zicht_page_css")
     default = _default_theme(opening_themes(prepared), release)
     # The controls come first in the page, so that they are first in the Tab order.
     figure.html.add_child(
@@ -260,6 +286,7 @@ def build_map(
     tiles_json = json.dumps(_tile_config(tile_spec, language)).replace("<", "\\u003c")
     setup = _Setup(controls_script(), data_json(prepared), script_json(settings), tiles_json)
     fmap.add_child(setup)
+    fmap.add_child(_Context(prepared))
     _stable_ids(figure)
     return fmap
 

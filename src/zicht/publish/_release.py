@@ -167,6 +167,7 @@ def publish_release(
     metadata: Mapping[str, Any] | None = None,
     units: UnitTable | None = None,
     regions: Any = None,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Release:
     """Apply the disclosure rules and return a :class:`Release`.
 
@@ -193,6 +194,12 @@ def publish_release(
         The unit-level table (see :class:`UnitTable`).
     regions
         :class:`zicht.publish.RegionOptions` for the region layer (with ``units``).
+    withhold
+        Features to withhold besides what the rules hide (with ``units``): per layer, area
+        id → reason, e.g. a feature whose units differ from an earlier release's by fewer
+        than ``min_units`` (docs/years.md). They are suppressed before secondary
+        protection, so that nothing else gives them away; the audit names each with its
+        reason. An H3 cell is withheld with every region holding its units.
 
     Returns
     -------
@@ -222,7 +229,7 @@ def publish_release(
     metadata = dict(metadata or {})
     regions_table = None
     if units is not None:
-        result = publish_units(layers, metas, units, rules, metadata, regions)
+        result = publish_units(layers, metas, units, rules, metadata, regions, withhold)
         published, audit, regions_table, disclosure = result
     elif rules.method == "cell_key":
         raise DisclosureError(

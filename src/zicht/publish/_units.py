@@ -76,6 +76,7 @@ def publish_units(
     rules: DisclosureRules,
     metadata: Mapping[str, Any],
     options: RegionOptions | None,
+    withhold: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Publish ``layers`` from the unit table; see :func:`zicht.publish.publish_release`."""
     started = time.perf_counter()
@@ -104,6 +105,7 @@ def publish_units(
     tree, index = build_tree(
         table, plan, list(units.areas), list(units.areas.values()), by_name, rules
     )
+    withheld = _withhold(tree, index, table, withhold or {})
     population_actions = protect_population(tree, rules.min_units)
     protected = _protect_indicators(table, index, tree, metas, rules, numerators, bases)
     ctx = LayerContext(
@@ -122,7 +124,7 @@ def publish_units(
         resolution=resolution,
     )
     built = build_layers(ctx)
-    audit = [*protected.audit, *(row for b in built.values() for row in b.audit)]
+    audit = [*withheld, *protected.audit, *(row for b in built.values() for row in b.audit)]
     for suppressed, why in population_actions:
         layer, area = index.label(int(suppressed))
         audit.append((layer, area, "secondary_suppressed", "", why))
@@ -133,6 +135,31 @@ def publish_units(
     disclosure["loss"] = information_loss(frames, true_figures(ctx), ctx.links, rules, audit_frame)
     disclosure["seconds"] = round(time.perf_counter() - started, 3)
     return frames, audit_frame, region_composition(ctx), disclosure
+
+
+def _withhold(
+    tree: Tree, index: NodeIndex, table: pd.DataFrame, withhold: Mapping[str, Mapping[str, str]]
+) -> Audit:
+    """Suppress the features asked for (before secondary protection); one audit row each."""
+    audit: Audit = []
+    levels = [level[0] for level in index.levels]
+    for layer, reasons in withhold.items():
+        for area, why in reasons.items():
+            if layer == "h3":  # the table holds cells as H3 integers
+                cell = int(area, 16) if isinstance(area, str) else int(area)
+                regions = table.loc[table["cell"] == cell, "region_id"].unique()
+                nodes = index.region_nodes(np.asarray(regions, dtype=object))
+            elif layer == "region":
+                nodes = index.region_nodes(np.array([area], dtype=object))
+            elif layer in levels:
+                nodes = index.nodes(levels.index(layer), np.array([area], dtype=object))
+            else:
+                continue  # a layer this release does not have: nothing to withhold
+            nodes = nodes[nodes >= 0]
+            if len(nodes):
+                tree.published[nodes] = False
+                audit.append((layer, str(area), "withheld", "", str(why)))
+    return audit
 
 
 def _protect_indicators(
