@@ -120,7 +120,8 @@ def test_the_split_buurt_is_apportioned_by_area_and_reported(years_run):
     report = (out / "trends" / "years_report.md").read_text(encoding="utf-8")
     assert "SYNTHETISCHE GEGEVENS" in report
     for new in split["new_codes"]:
-        assert f"{split['old_code']} (indeling 2020) → {new} (indeling 2024)" in report
+        assert f"{split['old_code']} (indeling 2020) → {new} (indeling 2022)" in report
+    assert set(changes["latest_vintage"]) == {2022} and set(changes["vintage"]) == {2020}
     buurt = pd.read_csv(out / "trends" / "trend_buurt.csv", keep_default_na=False)
     parts = buurt.set_index("area_id").loc[split["new_codes"]]
     assert (parts["apportioned_years"] == "2020 2021").all()

@@ -217,6 +217,7 @@ def _code_mapping(
 ) -> tuple[dict[int, AreaMapping], pd.DataFrame]:
     """Per year, its buurt codes onto the latest year's; and the table of what changed."""
     last = max(buurten)
+    newest = years.latest_vintage.vintage if years.latest_vintage else last
     latest = buurten[last].set_index("code")
     rows: list[dict[str, Any]] = []
     mappings: dict[int, AreaMapping] = {}
@@ -241,7 +242,9 @@ def _code_mapping(
         frame_map = _weigh_by_area(frame_map, old, latest)
         mappings[year] = AreaMapping(frame_map[["old_code", "new_code", "share"]])
         moved = frame_map[frame_map["old_code"] != frame_map["new_code"]]
-        rows += [{"vintage": since, **r, "latest_vintage": last} for r in moved.to_dict("records")]
+        rows += [
+            {"vintage": since, **r, "latest_vintage": newest} for r in moved.to_dict("records")
+        ]
     if changes is not None:
         old_codes = {}
         for y, f in buurten.items():

@@ -499,6 +499,8 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
         other files, holds an input, or cannot be written beside.
     """
+    if set(hooks) - {"withhold", "then"}:
+        raise TypeError(f"run() got unknown hooks {sorted(set(hooks) - {'withhold', 'then'})}")
     started = time.perf_counter()
     out = Path(out_dir)
     # The lock first: a second run into the same folder stops before it computes.
