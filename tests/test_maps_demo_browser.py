@@ -335,6 +335,13 @@ def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo
         assert legend.get_attribute("open") is not None
         assert legend.locator(".zicht-legend-theme:not([hidden]) li").first.is_visible()
         assert map_share(page) >= 0.5
+        # one of the two at a time: opening the picker folds the legend, and back
+        toggle.tap()
+        assert picker.is_visible() and legend.get_attribute("open") is None
+        assert map_share(page) >= 0.5
+        summary.tap()
+        assert legend.get_attribute("open") is not None and not picker.is_visible()
+        assert map_share(page) >= 0.5
         summary.tap()
         assert legend.get_attribute("open") is None
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

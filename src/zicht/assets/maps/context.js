@@ -57,6 +57,7 @@ function zichtPhone(z, settings) {
   "use strict";
   const controls = document.getElementById("zicht-controls");
   const legend = document.getElementById("zicht-legend");
+  const phone = window.matchMedia("(max-width: 600px)");
   // Landmarks, so that every part of the page is in one (WCAG 1.3.1, axe "region").
   const marks = [[z.map.getContainer(), "main", settings.mapLabel],
                  [controls, "region", settings.controlsToggle],
@@ -91,10 +92,20 @@ function zichtPhone(z, settings) {
     toggle.addEventListener("click", () => {
       const folded = controls.classList.toggle("zicht-folded");
       toggle.setAttribute("aria-expanded", String(!folded));
+      // On a phone one of the two is open at a time, so the map keeps half the screen.
+      if (!folded && legend && phone.matches) { legend.open = false; }
     });
     toggle.setAttribute("aria-expanded", "true");
   }
-  if (window.matchMedia("(max-width: 600px)").matches) {
+  if (legend && controls) {
+    legend.addEventListener("toggle", () => {
+      if (legend.open && phone.matches && !controls.classList.contains("zicht-folded")) {
+        controls.classList.add("zicht-folded");
+        controls.querySelector(".zicht-controls-toggle").setAttribute("aria-expanded", "false");
+      }
+    });
+  }
+  if (phone.matches) {
     if (controls) {
       controls.classList.add("zicht-folded");
       controls.querySelector(".zicht-controls-toggle").setAttribute("aria-expanded", "false");
