@@ -60,6 +60,12 @@ def _assert_reports_are_dutch(out: Path) -> None:
     for key in ("h_question", "h_indicators", "h_publication", "h_provenance"):
         assert f"## {say('report', key)}" in report, key
         assert f"## {say('report', key, 'en')}" not in report, key
+    draft = json.loads((out / "algorithm_register.json").read_text(encoding="utf-8"))
+    assert draft["lang"] == "nld"
+    assert draft["human_intervention"].startswith(say("register", "human"))
+    register = (out / "algorithm_register.md").read_text(encoding="utf-8")
+    assert f"## {say('register', 'section_use')}" in register
+    assert f"## {say('register', 'section_use', 'en')}" not in register
     catalogue = (out / "indicators.md").read_text(encoding="utf-8")
     assert catalogue.startswith(f"# {say('indicators', 'title')}")
     assert say("indicators", "intro") in catalogue

@@ -96,7 +96,7 @@ def test_what_a_person_must_write_is_marked():
     assert todo == to_be_written(draft)
     page = register_markdown(draft)
     assert page.count(f"⚠ {TO_BE_WRITTEN}") >= len(todo)
-    assert "SYNTHETIC DATA" in page
+    assert text("register", "md_synthetic") in page
 
 
 def test_known_fields_are_prefilled_from_the_config():
@@ -168,6 +168,13 @@ def test_language_en_writes_the_report_in_english(tmp_path):
         assert text("report", key, "en") in report, key
     assert text("report", "h_question") not in report
     assert "Not cleared for use" in report
+    draft = register_draft(_record(load_config(config_path)))
+    assert draft["lang"] == "eng" and draft["_zicht"]["language"] == "en"
+    assert draft["human_intervention"].startswith(text("register", "human", "en"))
+    page = register_markdown(draft)
+    assert page.startswith("# " + text("register", "md_title", "en", name=draft["name"]))
+    assert f"## {text('register', 'section_use', 'en')}" in page
+    assert f"## {text('register', 'section_use')}" not in page
 
 
 @pytest.mark.parametrize("status", ["approved", "not_required"])

@@ -28,7 +28,7 @@ class Say:
         self.domain = domain
         self.language = language
 
-    def __call__(self, key: str, **fields: object) -> str:
+    def __call__(self, key: str, /, **fields: object) -> str:
         """Return one string, with its ``{fields}`` filled in."""
         return text(self.domain, key, self.language, **fields)
 
