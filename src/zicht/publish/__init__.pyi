@@ -86,3 +86,6 @@ from ._trends import (
 from ._trends import (
     trend_table as trend_table,
 )
+from ._presence import (
+    with_empty_cells as with_empty_cells,
+)
