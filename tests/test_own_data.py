@@ -66,6 +66,9 @@ def _assert_reports_are_dutch(out: Path) -> None:
     register = (out / "algorithm_register.md").read_text(encoding="utf-8")
     assert f"## {say('register', 'section_use')}" in register
     assert f"## {say('register', 'section_use', 'en')}" not in register
+    disclosure = (out / "disclosure_report.md").read_text(encoding="utf-8")
+    assert disclosure.startswith(f"# {say('disclosure', 'title')}")
+    assert f"## {say('disclosure', 'h_rules')}" in disclosure
     catalogue = (out / "indicators.md").read_text(encoding="utf-8")
     assert catalogue.startswith(f"# {say('indicators', 'title')}")
     assert say("indicators", "intro") in catalogue

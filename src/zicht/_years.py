@@ -282,6 +282,45 @@ def _weigh_by_area(
 # --- after the runs -------------------------------------------------------------------------
 
 
+def _by_addresses(
+    mappings: dict[int, AreaMapping],
+    table: pd.DataFrame,
+    buurten: Mapping[int, gpd.GeoDataFrame],
+    runs: Mapping[int, RunResult],
+) -> tuple[dict[int, AreaMapping], pd.DataFrame]:
+    """Share split buurten by their units instead of their area (``apportion = "addresses"``).
+
+    The units of the first year on the latest vintage that lie inside an old buurt, counted
+    per buurt of the latest vintage they were joined to; an old buurt without such units
+    keeps its area share.
+    """
+    import shapely
+
+    last = max(buurten)
+    first = min(y for y in buurten if buurten[y] is buurten[last])
+    units = pd.read_parquet(runs[first].paths["internal_units"], columns=["x", "y", "buurt_code"])
+    olds = pd.concat([f.set_index("code").geometry for f in buurten.values()])
+    olds = olds[~olds.index.duplicated()]
+    table = table.copy()
+    for old, rows in table[table["method"] == "area"].groupby("old_code"):
+        inside = shapely.contains_xy(olds[old], units["x"].to_numpy(), units["y"].to_numpy())
+        counts = units.loc[inside, "buurt_code"].value_counts().reindex(rows["new_code"])
+        counts = counts.fillna(0)
+        if counts.sum() == 0:
+            continue
+        table.loc[rows.index, "share"] = (counts / counts.sum()).to_numpy()
+        table.loc[rows.index, "method"] = "addresses"
+    shares = table.set_index(["old_code", "new_code"])["share"]
+    out = {}
+    for year, mapping in mappings.items():
+        frame = mapping.frame.copy()
+        keys = pd.MultiIndex.from_frame(frame[["old_code", "new_code"]])
+        found = shares.reindex(keys).to_numpy()
+        frame["share"] = np.where(np.isnan(found), frame["share"], found)
+        out[year] = AreaMapping(frame)
+    return out, table
+
+
 def _value_columns(config: RunConfig) -> dict[str, str]:
     out: dict[str, str] = {}
     for spec in config.indicators:
@@ -508,6 +547,8 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         runs[year], entry = run_checked(year_config, out / str(year), history, str(year))
         keys.append(entry.key)
         withheld[entry.key] = entry.withheld
+    if years.apportion == "addresses":
+        mappings, boundary_changes = _by_addresses(mappings, boundary_changes, buurten, runs)
     trends = _trends(config, years, runs, mappings)
     emerging = _emerging(config, years, runs)
     result = YearsResult(

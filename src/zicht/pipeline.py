@@ -747,7 +747,7 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
             out / "proxy_screen.json", record.proxy_screen.to_dict()
         )
     paths["config"] = _write_json(out / "config.json", config.to_dict())
-    paths.update(write_release(release, out))
+    paths.update(write_release(release, out, language=config.map.language))
     options = MapOptions(
         scheme=config.map.scheme,
         k=config.map.k,

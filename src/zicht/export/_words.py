@@ -32,17 +32,23 @@ class Say:
         """Return one string, with its ``{fields}`` filled in."""
         return text(self.domain, key, self.language, **fields)
 
-    def maybe(self, prefix: str, name: str) -> str:
-        """Return the word for ``prefix + name``, or ``name`` itself when there is none."""
+    def maybe(self, prefix: str, name: str, default: str | None = None) -> str:
+        """Return the word for ``prefix + name``, or ``default`` (``name``) when there is none."""
         try:
             return self(f"{prefix}{name}")
         except ConfigError:
-            return name
+            return name if default is None else default
 
     def percent(self, value: float) -> str:
         """Return a share as a whole percentage (``"12%"``; ``"12 %"`` in Dutch)."""
         return f"{value:.0%}" if self.language == "en" else f"{value * 100:.0f} %"
 
-    def number(self, value: int) -> str:
-        """Return a whole number with thousands separators (``"1.234"`` in Dutch)."""
-        return f"{value:,}".replace(",", "," if self.language == "en" else ".")
+    def number(self, value: float, spec: str = ",") -> str:
+        """Return ``value`` formatted by ``spec``, the Dutch way in Dutch (``"1.234,5"``)."""
+        out = format(value, spec)
+        return out if self.language == "en" else out.translate(_DUTCH_MARKS)
+
+
+#: English number marks to Dutch: the thousands comma becomes a point and the decimal
+#: point a comma.
+_DUTCH_MARKS = str.maketrans({",": ".", ".": ","})
