@@ -47,6 +47,9 @@ from ._model import (
 from ._model import (
     units_band as units_band,
 )
+from ._presence import (
+    with_empty_cells as with_empty_cells,
+)
 from ._regions import (
     REGION_METHODS as REGION_METHODS,
 )
@@ -85,7 +88,4 @@ from ._trends import (
 )
 from ._trends import (
     trend_table as trend_table,
-)
-from ._presence import (
-    with_empty_cells as with_empty_cells,
 )
