@@ -104,7 +104,8 @@ def test_a_company_run_applies_the_company_rules_and_passes_the_check(company_ru
     centre = published[published.contains(shapely.Point(EDE))]
     assert centre["n_conviction"].notna().all()
     report = (out / "disclosure_report.md").read_text(encoding="utf-8")
-    assert "at least 3 companies" in report
+    companies = say("disclosure", "companies", min_companies=3, n="|", pct="").split("(")[0]
+    assert companies in report  # "- indicatoren op bedrijven: ten minste 3 bedrijven; …"
     units = pd.read_parquet(internal_dir_for(out) / "units.parquet")
     assert units["company_id"].str.startswith("K").all()
     _check(out)
