@@ -33,6 +33,7 @@ from zicht._errors import InputError
 from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
+from zicht.export import write_run_manifest
 from zicht.maps import MapOptions, write_map
 from zicht.maps._years import years_payload
 from zicht.pipeline import RunResult, read_study_area, run
@@ -588,6 +589,13 @@ def _year_maps(config: RunConfig, result: YearsResult, out: Path) -> None:
             result.years, year, result.trends, result.emerging, config.map.language
         )
         write_map(run_.release, page, tiles=tiles, options=options, years=payload)
+        if run_.record is not None:  # the page changed: so does its SHA-256 in run_manifest
+            listed = {
+                role: path
+                for role, path in run_.paths.items()
+                if role != "run_manifest" and not role.startswith("internal_")
+            }
+            write_run_manifest(run_.record, listed, Path(page).parent)
 
 
 def _write(
