@@ -108,8 +108,8 @@ def _run(tmp_path_factory, language: str):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return _run(tmp_path_factory, "nl")
+def demo(demo_release):
+    return demo_release[1]  # the demo in Dutch (its default), run once for the session
 
 
 def visible_text(page) -> str:

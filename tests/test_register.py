@@ -29,7 +29,7 @@ from zicht.export import (
     write_register,
     write_run_manifest,
 )
-from zicht.guard import screen_proxies
+from zicht.guard import PRECEDENTS, describe_rules, screen_proxies
 from zicht.publish import LayerInput, publish_release
 from zicht.schemas import IndicatorMeta
 
@@ -175,6 +175,18 @@ def test_language_en_writes_the_report_in_english(tmp_path):
     assert page.startswith("# " + text("register", "md_title", "en", name=draft["name"]))
     assert f"## {text('register', 'section_use', 'en')}" in page
     assert f"## {text('register', 'section_use')}" not in page
+
+
+def test_the_report_says_the_guard_s_grounds_in_the_catalogue_in_step_with_the_guard():
+    """The catalogue's English is the guard's own text: a changed rule must be said anew."""
+    from zicht.export._report import _PRECEDENT_KEYS
+
+    assert tuple(text("report", key, "en") for key in _PRECEDENT_KEYS) == PRECEDENTS
+    for rule in describe_rules():
+        assert text("report", f"ground_{rule['id']}", "en") == rule["ground"]
+        assert text("report", f"basis_{rule['id']}", "en") == rule["basis"]
+    report = run_report(_record(RunConfig()))
+    assert text("report", "ground_PG-MIGRATION") in report and "migration background" not in report
 
 
 @pytest.mark.parametrize("status", ["approved", "not_required"])

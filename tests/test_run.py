@@ -17,6 +17,8 @@ from zicht._strings import text
 from zicht.cli import app
 from zicht.config import DEMO_CONFIG_PATH, GuardConfig, RunConfig, load_config
 from zicht.export import TO_BE_WRITTEN
+from zicht.export._report import _verdict
+from zicht.export._words import Say
 from zicht.pipeline import run
 
 GEODATA = DEMO_CONFIG_PATH.parent
@@ -86,6 +88,11 @@ def test_the_composite_rank_interval_is_published_and_on_the_map(demo_run):
     composite = result.release.metadata["composite"]
     assert set(composite["layers"]) == {"h3", "buurt"}
     assert "verdict" in composite["layers"]["buurt"]["summary"]
+    # the report says the index's own verdict, in the catalogue's words
+    summary = result.record.composites["buurt"].summary
+    assert _verdict(summary, result.record, Say("report", "en")) == summary["verdict"]
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"**{_verdict(summary, result.record, Say('report'))}**" in report
     assert result.summary["composite"]["h3"]["n_areas"] == len(
         result.release.layers["h3"].dropna(subset=["composite_rank"])
     )

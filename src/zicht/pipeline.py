@@ -88,6 +88,7 @@ from zicht.publish import (
     publish_derived,
     publish_magnitudes,
     publish_release,
+    with_empty_cells,
 )
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
@@ -656,6 +657,11 @@ def _publish(
     differencing between the layers; see docs/publication.md).
     """
     metas = indicator_columns(list(config.indicators))
+    if config.inputs.units.level in ("person", "company") and "h3" in stats:
+        # Where a person lives is itself a disclosure: the layer lists every cell.
+        covered = layers["buurt"].set_index("code").geometry
+        covered = covered[covered.index.isin(units.frame["buurt_code"].astype("str"))]
+        stats = {**stats, "h3": with_empty_cells(stats["h3"], covered, config.resolution)}
     inputs = [
         LayerInput(
             name,

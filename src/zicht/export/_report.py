@@ -10,14 +10,21 @@ not list the highest-ranked areas: the map shows areas, the report explains them
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from zicht._errors import ConfigError
 from zicht._escape import markdown_html_off, markdown_text
+from zicht._strings import text
 from zicht.export._register import RunRecord
 from zicht.export._words import Say
-from zicht.guard import PRECEDENTS, describe_rules
+from zicht.guard import describe_rules
 
 __all__ = ["run_report", "write_run_report"]
+
+#: The catalogue keys of ``zicht.guard.PRECEDENTS``, in its order (a test keeps them equal).
+_PRECEDENT_KEYS = ("precedent_cvrm", "precedent_ap")
 
 _REVIEW_KEYS = {
     "legal review": "review_legal",
@@ -131,9 +138,31 @@ def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     ]
     for c, w in zip(comp.components, comp.nominal_weights(), strict=True):
         direction = say("lower_riskier" if c.invert else "higher_riskier")
-        lines.append(f"| `{c.indicator}` | {w:.3f} | {direction} |")
+        lines.append(f"| `{c.indicator}` | {say.number(w, '.3f')} | {direction} |")
     lines.append("")
     return lines
+
+
+def _verdict(summary: Mapping[str, Any], record: RunRecord, say: Say) -> str:
+    """Say how far the ranking can be trusted (after ``zicht.indicators``' verdict)."""
+    unc = record.config.composite.uncertainty
+    n_unstable, n = summary["n_unstable"], summary["n_areas"]
+    share = n_unstable / n if n else 0.0
+    key = (
+        "verdict_swing"
+        if share > unc.unstable_width
+        else "verdict_mostly"
+        if n_unstable
+        else "verdict_stable"
+    )
+    return say(
+        key,
+        n_unstable=n_unstable,
+        n=n,
+        share=say.percent(share),
+        interval=say.percent(unc.interval),
+        width=say.percent(unc.unstable_width),
+    )
 
 
 def _composite(record: RunRecord, say: Say) -> list[str]:
@@ -147,10 +176,10 @@ def _composite(record: RunRecord, say: Say) -> list[str]:
         lines += [
             f"### {layer}",
             "",
-            f"**{s['verdict']}**",
+            f"**{_verdict(s, record, say)}**",
             "",
             say("ranked", n=s["n_areas"], not_ranked=result.settings["n_areas_not_ranked"]),
-            say("median_width", width=f"{s['median_interval_width']:g}"),
+            say("median_width", width=say.number(s["median_interval_width"], "g")),
             say(
                 "variance",
                 normalisation=say.percent(sens["normalisation"]),
@@ -163,7 +192,7 @@ def _composite(record: RunRecord, say: Say) -> list[str]:
                 say(
                     "leave_one_out",
                     indicator=ind,
-                    mean=f"{shift['mean_abs_rank_shift']:g}",
+                    mean=say.number(shift["mean_abs_rank_shift"], "g"),
                     max=shift["max_abs_rank_shift"],
                 )
             )
@@ -175,9 +204,19 @@ def _composite(record: RunRecord, say: Say) -> list[str]:
             if abs(corr.loc[a, b]) >= 0.9
         ]
         for a, b, rho in strong:
-            lines.append(say("correlated", a=a, b=b, rho=f"{rho:.2f}"))
+            lines.append(say("correlated", a=a, b=b, rho=say.number(rho, ".2f")))
         lines.append("")
     return lines
+
+
+def _class_name(label: str, say: Say) -> str:
+    """Return the map's name of a hot-spot class (``hot_99``: "Hotspot, 99 % betrouwbaar")."""
+    if not label:
+        return say("not_tested")
+    try:
+        return text("map", f"gi_{label}", say.language)
+    except ConfigError:
+        return label
 
 
 def _hotspots(record: RunRecord, say: Say) -> list[str]:
@@ -190,9 +229,7 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
     if h3 is not None:
         published = h3[h3["status"] == "published"]
         tally = published["hotspot_label"].astype("str").value_counts()
-        counts = ", ".join(
-            f"{label or say('not_tested')}: {n}" for label, n in sorted(tally.items())
-        )
+        counts = ", ".join(f"{_class_name(label, say)}: {n}" for label, n in sorted(tally.items()))
     method = say(
         "hotspot_method",
         indicator=hs.get("indicator"),
@@ -252,9 +289,12 @@ def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
 
 def _guard(record: RunRecord, say: Say) -> list[str]:
     lines = [f"## {say('h_guard')}", "", say("guard_intro"), ""]
-    lines += [f"- {p}" for p in PRECEDENTS]
+    lines += [f"- {say(key)}" for key in _PRECEDENT_KEYS]
     lines += ["", say("guard_table"), "|---|---|---|"]
-    lines += [f"| {r['id']} | {r['ground']} | {_cell(r['basis'])} |" for r in describe_rules()]
+    for r in describe_rules():
+        ground = say.maybe("ground_", r["id"], r["ground"])
+        basis = say.maybe("basis_", r["id"], r["basis"])
+        lines.append(f"| {r['id']} | {ground} | {_cell(basis)} |")
     lines.append("")
     return lines + _proxy_screen(record, say)
 

@@ -32,12 +32,12 @@ class Say:
         """Return one string, with its ``{fields}`` filled in."""
         return text(self.domain, key, self.language, **fields)
 
-    def maybe(self, prefix: str, name: str) -> str:
-        """Return the word for ``prefix + name``, or ``name`` itself when there is none."""
+    def maybe(self, prefix: str, name: str, default: str | None = None) -> str:
+        """Return the word for ``prefix + name``, or ``default`` (``name``) when there is none."""
         try:
             return self(f"{prefix}{name}")
         except ConfigError:
-            return name
+            return name if default is None else default
 
     def percent(self, value: float) -> str:
         """Return a share as a whole percentage (``"12%"``; ``"12 %"`` in Dutch)."""
