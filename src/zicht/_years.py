@@ -34,8 +34,7 @@ from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
 from zicht.export import write_run_manifest
-from zicht.maps import MapOptions, write_map
-from zicht.maps._years import years_payload
+from zicht.maps import MapOptions, write_map, years_payload
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates

@@ -232,7 +232,7 @@ def build_map(
         Trusted HTML of zicht's own (escaped by the caller) added to the page, e.g. the
         links of :func:`zicht.maps.write_gemeente_pages`.
     years
-        In a ``[years]`` run, this year's :func:`zicht.maps._years.years_payload`: a year
+        In a ``[years]`` run, this year's :func:`zicht.maps.years_payload`: a year
         selector linking to the other years' pages, and each area's published series in
         the side panel (docs/years.md).
 
