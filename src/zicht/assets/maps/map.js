@@ -167,5 +167,8 @@ function zichtMap(map, data, config) {
   // The side panel of a clicked area, and the search box that opens it (panel.js, search.js).
   window.zicht.panel = zichtPanel(window.zicht);
   window.zicht.search = zichtSearch(window.zicht, window.zicht.panel);
+  // A [years] run: the year selector and the series in the panel (years.js).
+  window.zicht.years = zichtYears(window.zicht);
+  if (window.zicht.years) { window.zicht.years.restore(); }
   return window.zicht;
 }
