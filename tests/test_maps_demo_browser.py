@@ -328,6 +328,15 @@ def test_the_check_of_the_map_share_sees_a_cover(demo, browser):
         assert map_share(page) < min(0.45, before - 0.3)
 
 
+def _legend_settles(page, *, is_open: bool) -> None:
+    """Wait for the legend's fold: <details> dispatches its toggle event after the tap returns."""
+    page.wait_for_function(
+        "(want) => document.querySelector('#zicht-legend').open === want",
+        arg=is_open,
+        timeout=10_000,
+    )
+
+
 def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo, browser):
     with open_offline(
         demo.paths["map"], browser=browser, width=390, height=844, is_mobile=True, has_touch=True
@@ -344,24 +353,32 @@ def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo
         toggle = page.get_by_test_id("controls-toggle")
         assert toggle.bounding_box()["height"] >= 44
         toggle.tap()
+        picker.wait_for(state="visible")
         assert picker.is_visible() and toggle.get_attribute("aria-expanded") == "true"
         assert map_share(page) >= 0.5
         toggle.tap()
+        picker.wait_for(state="hidden")
         assert not picker.is_visible()
         summary = legend.locator(":scope > summary")
         assert summary.bounding_box()["height"] >= 44
         summary.tap()
+        _legend_settles(page, is_open=True)
         assert legend.get_attribute("open") is not None
         assert legend.locator(".zicht-legend-theme:not([hidden]) li").first.is_visible()
         assert map_share(page) >= 0.5
         # one of the two at a time: opening the picker folds the legend, and back
         toggle.tap()
+        _legend_settles(page, is_open=False)
+        picker.wait_for(state="visible")
         assert picker.is_visible() and legend.get_attribute("open") is None
         assert map_share(page) >= 0.5
         summary.tap()
+        _legend_settles(page, is_open=True)
+        picker.wait_for(state="hidden")
         assert legend.get_attribute("open") is not None and not picker.is_visible()
         assert map_share(page) >= 0.5
         summary.tap()
+        _legend_settles(page, is_open=False)
         assert legend.get_attribute("open") is None
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
 

@@ -33,6 +33,8 @@ from zicht._errors import InputError
 from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
+from zicht.export import write_run_manifest
+from zicht.maps import MapOptions, write_map, years_payload
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates
@@ -560,9 +562,39 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         history=keys,
         withheld=withheld,
     )
+    _year_maps(config, result, out)
     result.paths = _write(result, config, years, out, time.perf_counter() - started)
     result.paths["history"] = history_dir
     return result
+
+
+def _year_maps(config: RunConfig, result: YearsResult, out: Path) -> None:
+    """Write each year's map again with the year selector and every area's published series."""
+    if config.map.pages == "gemeente":
+        return  # one page per gemeente: no year selector yet
+    options = MapOptions(
+        scheme=config.map.scheme,
+        k=config.map.k,
+        palette=config.map.palette,
+        simplify_m=config.map.simplify_m,
+        language=config.map.language,
+    )
+    tiles = None if config.map.tiles == "none" else config.map.tiles
+    for year, run_ in result.runs.items():
+        page = run_.paths.get("map")
+        if page is None:
+            continue
+        payload = years_payload(
+            result.years, year, result.trends, result.emerging, config.map.language
+        )
+        write_map(run_.release, page, tiles=tiles, options=options, years=payload)
+        if run_.record is not None:  # the page changed: so does its SHA-256 in run_manifest
+            listed = {
+                role: path
+                for role, path in run_.paths.items()
+                if role != "run_manifest" and not role.startswith("internal_")
+            }
+            write_run_manifest(run_.record, listed, Path(page).parent)
 
 
 def _write(

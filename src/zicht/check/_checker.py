@@ -465,9 +465,11 @@ def _same_indicator_twice(
         for a in layer.frame.loc[layer.published, "area_id"]:
             by_id.setdefault(a, []).append(layer.label)
     twice = {a: ls for a, ls in by_id.items() if len(ls) > 1}
+    labels = {label for ls in twice.values() for label in ls}
+    units_of = {label: _unit_sets(membership[label]) for label in labels}
     changed = 0
     for a, ls in twice.items():
-        sets = [frozenset(np.flatnonzero(membership[label].to_numpy() == a)) for label in ls]
+        sets = [units_of[label].get(a, frozenset()) for label in ls]
         if len(set(sets)) > 1:
             changed += 1
             report.notes.append(f"area {a} is published in {ls} with different boundaries")
@@ -475,3 +477,11 @@ def _same_indicator_twice(
         f"same area published twice: {len(twice)} ids in several layers, {changed} with "
         "different boundaries (their differences are attacked with every pair above)"
     )
+
+
+def _unit_sets(column: pd.Series) -> dict[str, frozenset[int]]:
+    """Return the positions of the units in each feature of a layer (one pass, not one per id)."""
+    codes, ids = pd.factorize(column)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    return {ids[i]: frozenset(order[bounds[i] : bounds[i + 1]].tolist()) for i in range(len(ids))}
