@@ -34,7 +34,10 @@ def indicators_page() -> str:
     from zicht.indicators import indicator_catalogue
 
     config = load_config(DEMO_CONFIG_PATH)
-    return indicator_catalogue(config.indicators, config.composite, source="geodata/demo.toml")
+    # The docs are English; a run writes its catalogue in [map] language (Dutch by default).
+    return indicator_catalogue(
+        config.indicators, config.composite, source="geodata/demo.toml", language="en"
+    )
 
 
 PAGES: dict[str, Callable[[], str]] = {

@@ -36,3 +36,17 @@ def two_buurten() -> gpd.GeoDataFrame:
         ],
         crs=28992,
     )
+
+
+@pytest.fixture(scope="session")
+def demo_release(tmp_path_factory):
+    """The shipped demo (``geodata/demo.toml``, what ``zicht demo`` runs), run once a session.
+
+    Returns the folder of the release (``…/v1``; its unit file is ``…/v1_internal/units.parquet``)
+    and the run's result. Tests only read it; one that changes files runs its own.
+    """
+    from zicht.config import DEMO_CONFIG_PATH, load_config
+    from zicht.pipeline import run
+
+    out = tmp_path_factory.mktemp("demo-release") / "v1"
+    return out, run(load_config(DEMO_CONFIG_PATH), out)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from newcomer_fixtures import CONFIG, newcomer
 from zicht import ConfigError
+from zicht._strings import text as say
 from zicht.check import check_release
 from zicht.cli import app
 from zicht.publish import DisclosureRules, perturbation_table, record_keys
@@ -147,7 +148,8 @@ def test_a_newcomer_runs_cell_key_from_the_cli_and_zicht_check_passes(cell_key_r
     assert manifest["rules"]["method"] == "cell_key"
     assert all(layer["perturbed"] for layer in manifest["layers"].values())
     report = (tmp / "out" / "disclosure_report.md").read_text(encoding="utf-8")
-    assert "cell-key perturbation" in report and "perturbed (cell key)" in report
+    rule = say("disclosure", "cell_key", d=2, variance="|", decimals=1).split("|")[0]
+    assert rule in report and say("disclosure", "counts_cell_key") in report
     # the secret itself reaches no output
     for path in (tmp / "out").iterdir():
         assert SECRET not in path.read_text(encoding="utf-8", errors="ignore"), path.name

@@ -170,13 +170,13 @@ def test_a_unit_whose_row_changed_is_two_units():
 
 
 @pytest.mark.slow
-def test_two_demo_releases_one_unit_apart(tmp_path, monkeypatch):
+def test_two_demo_releases_one_unit_apart(tmp_path, monkeypatch, demo_release):
     """The reviewer's pair on the demo itself: one more vacant address in the first unit's place."""
     import zicht.pipeline as pipeline
     from zicht.config import DEMO_CONFIG_PATH, load_config
 
     config = load_config(DEMO_CONFIG_PATH)
-    pipeline.run(config, tmp_path / "v1")
+    v1, _ = demo_release  # the demo as `zicht demo` writes it, shared with other tests
     read = pipeline.read_unit_table
 
     def one_more(config, layers):
@@ -191,8 +191,8 @@ def test_two_demo_releases_one_unit_apart(tmp_path, monkeypatch):
         report = check_release(
             tmp_path / "v2",
             tmp_path / "v2_internal" / "units.parquet",
-            against=[tmp_path / "v1"],
-            against_units=[tmp_path / "v1_internal" / "units.parquet"],
+            against=[v1],
+            against_units=[v1.parent / "v1_internal" / "units.parquet"],
         )
     across = [v for v in report.violations if v.check == "across releases"]
     assert any(

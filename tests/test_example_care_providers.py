@@ -183,7 +183,8 @@ def test_zicht_check_passes(care):
 
 def test_the_map_is_offline_and_says_the_data_are_synthetic(care):
     assert_offline_synthetic_map(care["out"])
-    assert "SYNTHETIC" in (care["out"] / "report.md").read_text(encoding="utf-8").upper()
+    report = (care["out"] / "report.md").read_text(encoding="utf-8")
+    assert "SYNTHETISCHE GEGEVENS" in report
 
 
 def test_claims_are_published_as_magnitudes_under_the_p_percent_and_dominance_rules(care):

@@ -22,6 +22,7 @@ import pytest
 import shapely
 
 from example_support import assert_no_pins, example_config, load_generator
+from zicht._strings import text
 from zicht.export import internal_dir_for
 from zicht.ingest import default_geodata_dir, read_boundaries
 from zicht.maps._assets import find_network_references
@@ -323,9 +324,19 @@ def test_the_release_is_labelled_synthetic(example):
     summary = json.loads((example["out"] / "run_summary.json").read_text(encoding="utf-8"))
     assert "SYNTHETIC" in summary["synthetic_note"]
     report = (example["out"] / "report.md").read_text(encoding="utf-8")
-    assert "SYNTHETIC DATA: the unit table" in report
+    units = example["config"].inputs.units
+    level = text("report", f"level_{units.level}")
+    assert text("report", "synthetic_declared", file=Path(units.path).name, level=level) in report
 
 
 def test_an_integer_programming_attacker_pins_nothing(example):
     """Every published geography, rounding interval and reason for hiding, modelled exactly."""
     assert_no_pins(example["out"])
+
+
+def test_the_run_checks_accept_the_example_config(example):
+    """`zicht run` and `zicht validate` check first: park_id comes from the join, not the file."""
+    from zicht.config import preflight
+
+    found = preflight(example["config"])
+    assert any(line.startswith("join:") for line in found.lines)

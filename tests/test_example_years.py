@@ -110,17 +110,24 @@ def test_every_value_in_the_trend_files_is_a_value_a_yearly_release_published(ye
     )
 
 
-def test_the_split_buurt_is_apportioned_by_area_and_reported(years_run):
+def test_the_split_buurt_is_apportioned_by_its_addresses_and_reported(years_run):
     info, out = years_run["info"], years_run["out"]
     split = info["split"]
     changes = pd.read_csv(out / "trends" / "boundary_changes.csv")
     assert set(changes["old_code"]) == {split["old_code"]}
     assert set(changes["new_code"]) == set(split["new_codes"])
-    assert (changes["method"] == "area").all() and changes["share"].sum() == pytest.approx(1)
+    # shared by the addresses (apportion = "addresses"): the planted addresses of each part
+    assert (changes["method"] == "addresses").all()
+    addresses = split["addresses"]
+    total = sum(addresses.values())
+    shares = changes.set_index("new_code")["share"]
+    for new in split["new_codes"]:
+        assert shares[new] == pytest.approx(addresses[new] / total, abs=0.002)
     report = (out / "trends" / "years_report.md").read_text(encoding="utf-8")
     assert "SYNTHETISCHE GEGEVENS" in report
     for new in split["new_codes"]:
-        assert f"{split['old_code']} (indeling 2020) → {new} (indeling 2024)" in report
+        assert f"{split['old_code']} (indeling 2020) → {new} (indeling 2022)" in report
+    assert set(changes["latest_vintage"]) == {2022} and set(changes["vintage"]) == {2020}
     buurt = pd.read_csv(out / "trends" / "trend_buurt.csv", keep_default_na=False)
     parts = buurt.set_index("area_id").loc[split["new_codes"]]
     assert (parts["apportioned_years"] == "2020 2021").all()

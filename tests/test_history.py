@@ -127,3 +127,31 @@ def test_two_demo_releases_one_unit_apart_pass_the_history_with_its_areas_withhe
     )
     assert report.ok, report.to_text()
     assert [e.key for e in history.entries()] == ["2023", "2024"]
+
+
+def test_zicht_run_with_a_history_checks_and_registers_each_release(tmp_path):
+    """The user's path: `zicht run --history` twice on the same units registers both."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from zicht.cli import app
+
+    geodata = Path(__file__).resolve().parents[1] / "geodata"
+    config = tmp_path / "small.toml"
+    config.write_text(
+        f'[inputs]\ngeodata = "{geodata.as_posix()}"\n[stats]\npermutations = 0\n',
+        encoding="utf-8",
+    )
+    history = tmp_path / "history"
+    for name in ("2023", "2024"):
+        result = CliRunner().invoke(
+            app,
+            ["run", str(config), "--out", str(tmp_path / name), "--history", str(history)],
+        )
+        assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"release history {history}: registered as 2024, checked against 2023" in output
+    entries = ReleaseHistory(history).entries()
+    assert [e.key for e in entries] == ["2023", "2024"]
+    assert entries[1].withheld == {} and entries[0].values_sha256 == entries[1].values_sha256

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from zicht import ConfigError, SchemaError
+from zicht._strings import text as say
 from zicht.config import DEMO_CONFIG_PATH, load_config
 from zicht.indicators import (
     IndicatorSpec,
@@ -185,9 +186,20 @@ def test_spec_validation_lists_every_problem():
 # --- the catalogue ---------------------------------------------------------------------------
 
 
+def test_the_catalogue_speaks_the_language_asked_for():
+    spec = IndicatorSpec("vacant", "Leegstand", "vacant", smoothing="eb_global")
+    dutch, english = (indicator_catalogue([spec], language=lang) for lang in ("nl", "en"))
+    assert dutch.startswith("# Indicatorencatalogus")
+    assert say("indicators", "method_smoothed", smoothing="x").split("x")[0] in dutch
+    assert english.startswith("# Indicator catalogue") and "Also published" in english
+    assert "Leegstand" in dutch and "Leegstand" in english
+
+
 def test_committed_catalogue_is_up_to_date():
     config = load_config(DEMO_CONFIG_PATH)
-    page = indicator_catalogue(config.indicators, config.composite, source="geodata/demo.toml")
+    page = indicator_catalogue(
+        config.indicators, config.composite, source="geodata/demo.toml", language="en"
+    )
     committed = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
     assert committed.read_text(encoding="utf-8") == page, (
         "docs/indicators.md is out of date; run: make docs"

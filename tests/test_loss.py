@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from disclosure_fixtures import make_area, publish_area, write_bundle
-from zicht.publish._loss import LOSS_MIN_FEATURES, _hellinger, withheld_reason
+from zicht._strings import text as say
+from zicht.export import disclosure_report
+from zicht.publish._loss import LOSS_MIN_FEATURES, REASONS, _hellinger, withheld_reason
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,11 @@ def test_the_disclosure_report_shows_the_loss(toy, tmp_path):
     area, release = toy
     out, _ = write_bundle(release, area, tmp_path)
     text = (out / "disclosure_report.md").read_text(encoding="utf-8")
-    section = text[text.index("## Information loss") :]
+    section = text[text.index(f"## {say('disclosure', 'h_loss')}") :]
     c = release.disclosure["loss"]["layers"]["buurt"]["columns"]["n_vacant"]
     assert f"| buurt | n_vacant | {c['features']} | {c['with_value']} |" in section
+    english = disclosure_report(release, "en")
+    assert english.startswith("# Disclosure report") and "## Information loss" in english
+    assert say("disclosure", "h_loss") not in english
+    for reason in REASONS:  # every reason is said in both languages
+        assert say("disclosure", f"reason_{reason}") and say("disclosure", f"reason_{reason}", "en")

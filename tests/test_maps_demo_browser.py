@@ -108,8 +108,8 @@ def _run(tmp_path_factory, language: str):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return _run(tmp_path_factory, "nl")
+def demo(demo_release):
+    return demo_release[1]  # the demo in Dutch (its default), run once for the session
 
 
 def visible_text(page) -> str:
@@ -208,6 +208,23 @@ def _label_texts(page) -> list[str]:
     return page.eval_on_selector_all(".zicht-label span", "els => els.map(e => e.textContent)")
 
 
+def _overlapping_labels(page) -> list[list[str]]:
+    """Pairs of shown labels whose text boxes overlap on the screen."""
+    return page.evaluate(
+        """() => {
+          const boxes = [...document.querySelectorAll('.zicht-label span')]
+            .map(e => [e.textContent, e.getBoundingClientRect()]);
+          const pairs = [];
+          boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) {
+              pairs.push([a, b]);
+            }
+          }));
+          return pairs;
+        }"""
+    )
+
+
 def test_every_cell_and_buurt_says_its_buurt_and_gemeente(demo, browser):
     with open_offline(demo.paths["map"], browser=browser, width=1280, height=860) as seen:
         page = seen.page
@@ -241,11 +258,13 @@ def test_names_of_gemeente_wijken_and_buurten_show_at_suitable_zooms(demo, brows
         assert "Ede" in opening  # the gemeente
         assert {"Lunteren", "Bennekom", "Otterlo"} <= set(opening)  # wijken
         assert len(opening) < 30  # not all 71 buurten piled up at the opening zoom
+        assert _overlapping_labels(page) == []
         assert page.locator(".zicht-label[tabindex], .zicht-label [tabindex]").count() == 0
         page.evaluate("() => { zicht.map.setView([52.035, 5.665], 14.5, {animate: false}); }")
         close = _label_texts(page)
         assert "Ede" not in close  # the gemeente's name gives way to the buurten
         assert {"Stationsbuurt", "Indische buurt"} <= set(close)
+        assert _overlapping_labels(page) == []
         # Ctrl+F finds a buurt by name once it is in view
         assert "Indische buurt" in page.inner_text("body")
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
@@ -309,6 +328,15 @@ def test_the_check_of_the_map_share_sees_a_cover(demo, browser):
         assert map_share(page) < min(0.45, before - 0.3)
 
 
+def _legend_settles(page, *, is_open: bool) -> None:
+    """Wait for the legend's fold: <details> dispatches its toggle event after the tap returns."""
+    page.wait_for_function(
+        "(want) => document.querySelector('#zicht-legend').open === want",
+        arg=is_open,
+        timeout=10_000,
+    )
+
+
 def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo, browser):
     with open_offline(
         demo.paths["map"], browser=browser, width=390, height=844, is_mobile=True, has_touch=True
@@ -325,17 +353,32 @@ def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo
         toggle = page.get_by_test_id("controls-toggle")
         assert toggle.bounding_box()["height"] >= 44
         toggle.tap()
+        picker.wait_for(state="visible")
         assert picker.is_visible() and toggle.get_attribute("aria-expanded") == "true"
         assert map_share(page) >= 0.5
         toggle.tap()
+        picker.wait_for(state="hidden")
         assert not picker.is_visible()
         summary = legend.locator(":scope > summary")
         assert summary.bounding_box()["height"] >= 44
         summary.tap()
+        _legend_settles(page, is_open=True)
         assert legend.get_attribute("open") is not None
         assert legend.locator(".zicht-legend-theme:not([hidden]) li").first.is_visible()
         assert map_share(page) >= 0.5
+        # one of the two at a time: opening the picker folds the legend, and back
+        toggle.tap()
+        _legend_settles(page, is_open=False)
+        picker.wait_for(state="visible")
+        assert picker.is_visible() and legend.get_attribute("open") is None
+        assert map_share(page) >= 0.5
         summary.tap()
+        _legend_settles(page, is_open=True)
+        picker.wait_for(state="hidden")
+        assert legend.get_attribute("open") is not None and not picker.is_visible()
+        assert map_share(page) >= 0.5
+        summary.tap()
+        _legend_settles(page, is_open=False)
         assert legend.get_attribute("open") is None
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
 

@@ -376,3 +376,23 @@ def test_a_merged_cell_leads_to_its_region_and_the_regions_value(browser, tmp_pa
         assert f"{rate:.1f}".replace(".", ",") in row
         assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:region"
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+def test_a_click_on_a_boundary_line_opens_the_area_under_it(page, release):
+    """Outlines are drawn above the areas; a click on their stroke still reaches the area."""
+    p = page.page
+    buurt = release.layers["buurt"].set_index("area_id").geometry
+    line = buurt["BU02280001"].intersection(buurt["BU02280002"])  # their shared border
+    lat_lng = gpd.GeoSeries([line.interpolate(0.5, normalized=True)], crs=28992).to_crs(4326)
+    at = p.evaluate(
+        """([lat, lng]) => {
+          const pt = zicht.map.latLngToContainerPoint([lat, lng]);
+          const box = zicht.map.getContainer().getBoundingClientRect();
+          return [box.left + pt.x, box.top + pt.y];
+        }""",
+        [lat_lng.iloc[0].y, lat_lng.iloc[0].x],
+    )
+    target = p.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", at)
+    p.mouse.click(*at)
+    panel = p.get_by_test_id("area-panel")
+    assert panel.is_visible(), f"the click hit {target!r}"

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newcomer_fixtures import CONFIG, newcomer, write_zipped_shapefile
+from zicht._strings import text as say
 from zicht.cli import app
 from zicht.ingest import default_geodata_dir
 
@@ -50,6 +51,27 @@ def test_a_config_naming_only_buurten_and_units_runs_first_time(tmp_path, monkey
     assert "read as true/false flags" in text  # ja/nee strings and 0/1 integers
     assert "Traceback" not in text and "RuntimeWarning" not in text
     assert len(files.buurten_rd) == 8
+    _assert_reports_are_dutch(tmp_path / "out")
+
+
+def _assert_reports_are_dutch(out: Path) -> None:
+    """A newcomer sets no language: every written report speaks Dutch, from the catalogue."""
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for key in ("h_question", "h_indicators", "h_publication", "h_provenance"):
+        assert f"## {say('report', key)}" in report, key
+        assert f"## {say('report', key, 'en')}" not in report, key
+    draft = json.loads((out / "algorithm_register.json").read_text(encoding="utf-8"))
+    assert draft["lang"] == "nld"
+    assert draft["human_intervention"].startswith(say("register", "human"))
+    register = (out / "algorithm_register.md").read_text(encoding="utf-8")
+    assert f"## {say('register', 'section_use')}" in register
+    assert f"## {say('register', 'section_use', 'en')}" not in register
+    disclosure = (out / "disclosure_report.md").read_text(encoding="utf-8")
+    assert disclosure.startswith(f"# {say('disclosure', 'title')}")
+    assert f"## {say('disclosure', 'h_rules')}" in disclosure
+    catalogue = (out / "indicators.md").read_text(encoding="utf-8")
+    assert catalogue.startswith(f"# {say('indicators', 'title')}")
+    assert say("indicators", "intro") in catalogue
 
 
 def test_validate_answers_on_the_newcomer_config(tmp_path):

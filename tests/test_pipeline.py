@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from zicht.cli import app
 from zicht.config import RunConfig
+from zicht.export._words import Say
 from zicht.pipeline import run_demo
 
 
@@ -70,7 +71,8 @@ def test_demo_reports_its_information_loss(demo):
     assert c["withheld"]["merged"] == int((h3["status"] == "merged").sum())
     assert 0 < c["hellinger"] < 1 and c["mean_abs_dev"] is not None
     report = (out / "disclosure_report.md").read_text(encoding="utf-8")
-    assert f"| h3 | n_vacant | {c['features']:,} | {c['with_value']:,} |" in report
+    n = Say("disclosure").number  # the report's words and numbers are Dutch by default
+    assert f"| h3 | n_vacant | {n(c['features'])} | {n(c['with_value'])} |" in report
 
 
 @pytest.mark.slow

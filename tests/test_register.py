@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from zicht.config import Link, QuestionCard, RegisterConfig, ReviewStatus, RunConfig
+from zicht._strings import text
+from zicht.config import (
+    Link,
+    QuestionCard,
+    RegisterConfig,
+    ReviewStatus,
+    RunConfig,
+    load_config,
+)
 from zicht.export import (
     REGISTER_FIELDS,
     TO_BE_WRITTEN,
@@ -21,7 +29,7 @@ from zicht.export import (
     write_register,
     write_run_manifest,
 )
-from zicht.guard import screen_proxies
+from zicht.guard import PRECEDENTS, describe_rules, screen_proxies
 from zicht.publish import LayerInput, publish_release
 from zicht.schemas import IndicatorMeta
 
@@ -43,6 +51,10 @@ def _release():
         IndicatorMeta("rate_vacant_pct", "Vacancy (rate)", "%", "rate"),
     ]
     return publish_release([LayerInput("buurt", frame)], metas, metadata={"synthetic": True})
+
+
+#: The opening words of the warning for reviews still open, as the catalogue says them.
+NOT_CLEARED = text("report", "not_cleared", reviews="|").split("|")[0]
 
 
 def _record(config: RunConfig, **kwargs) -> RunRecord:
@@ -84,7 +96,7 @@ def test_what_a_person_must_write_is_marked():
     assert todo == to_be_written(draft)
     page = register_markdown(draft)
     assert page.count(f"⚠ {TO_BE_WRITTEN}") >= len(todo)
-    assert "SYNTHETIC DATA" in page
+    assert text("register", "md_synthetic") in page
 
 
 def test_known_fields_are_prefilled_from_the_config():
@@ -134,24 +146,54 @@ def test_the_proxy_screen_result_reaches_the_register_and_the_report():
     draft = register_draft(record)
     assert "vacant ~ share_group_pct" in draft["risks"]
     report = run_report(record)
-    assert "possible proxy pair" in report
+    assert text("report", "proxy_flagged", n=1) in report
     assert "`vacant` ~ `share_group_pct`" in report
 
 
 def test_the_report_opens_with_the_question_card():
     config = RunConfig(question=QuestionCard(question="Waar richten we preventie?"))
     report = run_report(_record(config))
-    assert report.index("## Research question") < report.index("## Indicators")
+    heading = {key: "## " + text("report", key) for key in ("h_question", "h_indicators")}
+    assert report.index(heading["h_question"]) < report.index(heading["h_indicators"])
     assert "Waar richten we preventie?" in report
+    assert NOT_CLEARED in report
+    assert text("report", "proxy_not_run") in report
+
+
+def test_language_en_writes_the_report_in_english(tmp_path):
+    config_path = tmp_path / "en.toml"
+    config_path.write_text('[map]\nlanguage = "en"\n', encoding="utf-8")
+    report = run_report(_record(load_config(config_path)))
+    for key in ("h_question", "h_indicators", "h_guard", "h_publication", "not_stated"):
+        assert text("report", key, "en") in report, key
+    assert text("report", "h_question") not in report
     assert "Not cleared for use" in report
-    assert "Proxy screen: not run" in report
+    draft = register_draft(_record(load_config(config_path)))
+    assert draft["lang"] == "eng" and draft["_zicht"]["language"] == "en"
+    assert draft["human_intervention"].startswith(text("register", "human", "en"))
+    page = register_markdown(draft)
+    assert page.startswith("# " + text("register", "md_title", "en", name=draft["name"]))
+    assert f"## {text('register', 'section_use', 'en')}" in page
+    assert f"## {text('register', 'section_use')}" not in page
+
+
+def test_the_report_says_the_guard_s_grounds_in_the_catalogue_in_step_with_the_guard():
+    """The catalogue's English is the guard's own text: a changed rule must be said anew."""
+    from zicht.export._report import _PRECEDENT_KEYS
+
+    assert tuple(text("report", key, "en") for key in _PRECEDENT_KEYS) == PRECEDENTS
+    for rule in describe_rules():
+        assert text("report", f"ground_{rule['id']}", "en") == rule["ground"]
+        assert text("report", f"basis_{rule['id']}", "en") == rule["basis"]
+    report = run_report(_record(RunConfig()))
+    assert text("report", "ground_PG-MIGRATION") in report and "migration background" not in report
 
 
 @pytest.mark.parametrize("status", ["approved", "not_required"])
 def test_completed_reviews_clear_the_warning(status):
     done = ReviewStatus(status)
     card = QuestionCard(legal_review=done, ethics_review=done, dpia=done, iama=done)
-    assert "Not cleared for use" not in run_report(_record(RunConfig(question=card)))
+    assert NOT_CLEARED not in run_report(_record(RunConfig(question=card)))
 
 
 def test_write_register_and_manifest(tmp_path):

@@ -312,3 +312,18 @@ def test_a_release_the_checker_fails_is_not_moved_in(tiny_release):
     assert "does not pass zicht check" in str(failed.value)
     assert {p.name: file_sha256(p) for p in tiny_release.iterdir()} == before
     assert not list(tiny_release.parent.glob("rel*.zicht-unfinished-*"))
+
+
+@pytest.mark.slow
+def test_the_command_line_names_an_out_that_is_a_file(tiny_config, tmp_path):
+    from typer.testing import CliRunner
+
+    from zicht.cli import app
+
+    target = tmp_path / "release.txt"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(app, ["run", str(tiny_config), "--out", str(target)])
+    said = " ".join((result.output or "").split())
+    assert result.exit_code != 0 and "Traceback" not in said
+    assert "release.txt" in said and ("is een bestand" in said or "is a file" in said), said
+    assert target.read_text() == "not a folder"

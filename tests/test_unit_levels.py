@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from zicht._errors import InputError, SchemaError
+from zicht._strings import text as say
 from zicht.check import check_release
 from zicht.config import (
     InputsConfig,
@@ -103,7 +104,8 @@ def test_a_company_run_applies_the_company_rules_and_passes_the_check(company_ru
     centre = published[published.contains(shapely.Point(EDE))]
     assert centre["n_conviction"].notna().all()
     report = (out / "disclosure_report.md").read_text(encoding="utf-8")
-    assert "at least 3 companies" in report
+    companies = say("disclosure", "companies", min_companies=3, n="|", pct="").split("(")[0]
+    assert companies in report  # "- indicatoren op bedrijven: ten minste 3 bedrijven; …"
     units = pd.read_parquet(internal_dir_for(out) / "units.parquet")
     assert units["company_id"].str.startswith("K").all()
     _check(out)
@@ -150,7 +152,8 @@ def test_a_person_run_counts_persons(tmp_path):
     assert "SYNTHETISCHE GEGEVENS" in html  # the map's synthetic warning, Dutch by default
     buurt = result.release.layers["buurt"]
     assert buurt.loc[buurt["status"] == "published", "n_units"].sum() > 0
-    assert "persons" in (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")
+    catalogue = (tmp_path / "out" / "indicators.md").read_text(encoding="utf-8")
+    assert say("indicators", "plural_person") in catalogue
     _check(tmp_path / "out")
 
 

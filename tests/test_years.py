@@ -62,6 +62,12 @@ def test_fewer_years_than_a_change_or_a_trend_needs(tmp_path):
         load_years_config(_config(tmp_path, "[years]\ntrend_min_years = 3\n" + _tables(2020, 2021)))
     with pytest.raises(ConfigError, match=r"no years: add a \[\[years.tables\]\]"):
         load_years_config(_config(tmp_path, "[years]\n"))
+    with pytest.raises(
+        ConfigError, match=r"apportion = 'people': use one of \['area', 'addresses'\]"
+    ):
+        load_years_config(
+            _config(tmp_path, '[years]\napportion = "people"\n' + _tables(2020, 2021))
+        )
     settings, years = load_years_config(_config(tmp_path, "[years]\n" + _tables(2021, 2020)))
     assert years.declared_years() == [2020, 2021] and settings.study_area
 

@@ -216,7 +216,7 @@ def run_area_table(config: AreaTableConfig, out_dir: str | Path) -> AreaRunResul
     )
     with staged_release(out_dir, internal=False) as stage:
         out = stage.out
-        paths = write_release(release, out)
+        paths = write_release(release, out, language=config.map.language)
         options = MapOptions(
             scheme=config.map.scheme,
             k=config.map.k,

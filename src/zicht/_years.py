@@ -33,6 +33,8 @@ from zicht._errors import InputError
 from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
+from zicht.export import write_run_manifest
+from zicht.maps import MapOptions, write_map, years_payload
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates
@@ -217,6 +219,7 @@ def _code_mapping(
 ) -> tuple[dict[int, AreaMapping], pd.DataFrame]:
     """Per year, its buurt codes onto the latest year's; and the table of what changed."""
     last = max(buurten)
+    newest = years.latest_vintage.vintage if years.latest_vintage else last
     latest = buurten[last].set_index("code")
     rows: list[dict[str, Any]] = []
     mappings: dict[int, AreaMapping] = {}
@@ -241,7 +244,9 @@ def _code_mapping(
         frame_map = _weigh_by_area(frame_map, old, latest)
         mappings[year] = AreaMapping(frame_map[["old_code", "new_code", "share"]])
         moved = frame_map[frame_map["old_code"] != frame_map["new_code"]]
-        rows += [{"vintage": since, **r, "latest_vintage": last} for r in moved.to_dict("records")]
+        rows += [
+            {"vintage": since, **r, "latest_vintage": newest} for r in moved.to_dict("records")
+        ]
     if changes is not None:
         old_codes = {}
         for y, f in buurten.items():
@@ -277,6 +282,45 @@ def _weigh_by_area(
 
 
 # --- after the runs -------------------------------------------------------------------------
+
+
+def _by_addresses(
+    mappings: dict[int, AreaMapping],
+    table: pd.DataFrame,
+    buurten: Mapping[int, gpd.GeoDataFrame],
+    runs: Mapping[int, RunResult],
+) -> tuple[dict[int, AreaMapping], pd.DataFrame]:
+    """Share split buurten by their units instead of their area (``apportion = "addresses"``).
+
+    The units of the first year on the latest vintage that lie inside an old buurt, counted
+    per buurt of the latest vintage they were joined to; an old buurt without such units
+    keeps its area share.
+    """
+    import shapely
+
+    last = max(buurten)
+    first = min(y for y in buurten if buurten[y] is buurten[last])
+    units = pd.read_parquet(runs[first].paths["internal_units"], columns=["x", "y", "buurt_code"])
+    olds = pd.concat([f.set_index("code").geometry for f in buurten.values()])
+    olds = olds[~olds.index.duplicated()]
+    table = table.copy()
+    for old, rows in table[table["method"] == "area"].groupby("old_code"):
+        inside = shapely.contains_xy(olds[old], units["x"].to_numpy(), units["y"].to_numpy())
+        counts = units.loc[inside, "buurt_code"].value_counts().reindex(rows["new_code"])
+        counts = counts.fillna(0)
+        if counts.sum() == 0:
+            continue
+        table.loc[rows.index, "share"] = (counts / counts.sum()).to_numpy()
+        table.loc[rows.index, "method"] = "addresses"
+    shares = table.set_index(["old_code", "new_code"])["share"]
+    out = {}
+    for year, mapping in mappings.items():
+        frame = mapping.frame.copy()
+        keys = pd.MultiIndex.from_frame(frame[["old_code", "new_code"]])
+        found = shares.reindex(keys).to_numpy()
+        frame["share"] = np.where(np.isnan(found), frame["share"], found)
+        out[year] = AreaMapping(frame)
+    return out, table
 
 
 def _value_columns(config: RunConfig) -> dict[str, str]:
@@ -505,6 +549,8 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         runs[year], entry = run_checked(year_config, out / str(year), history, str(year))
         keys.append(entry.key)
         withheld[entry.key] = entry.withheld
+    if years.apportion == "addresses":
+        mappings, boundary_changes = _by_addresses(mappings, boundary_changes, buurten, runs)
     trends = _trends(config, years, runs, mappings)
     emerging = _emerging(config, years, runs)
     result = YearsResult(
@@ -516,9 +562,39 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
         history=keys,
         withheld=withheld,
     )
+    _year_maps(config, result, out)
     result.paths = _write(result, config, years, out, time.perf_counter() - started)
     result.paths["history"] = history_dir
     return result
+
+
+def _year_maps(config: RunConfig, result: YearsResult, out: Path) -> None:
+    """Write each year's map again with the year selector and every area's published series."""
+    if config.map.pages == "gemeente":
+        return  # one page per gemeente: no year selector yet
+    options = MapOptions(
+        scheme=config.map.scheme,
+        k=config.map.k,
+        palette=config.map.palette,
+        simplify_m=config.map.simplify_m,
+        language=config.map.language,
+    )
+    tiles = None if config.map.tiles == "none" else config.map.tiles
+    for year, run_ in result.runs.items():
+        page = run_.paths.get("map")
+        if page is None:
+            continue
+        payload = years_payload(
+            result.years, year, result.trends, result.emerging, config.map.language
+        )
+        write_map(run_.release, page, tiles=tiles, options=options, years=payload)
+        if run_.record is not None:  # the page changed: so does its SHA-256 in run_manifest
+            listed = {
+                role: path
+                for role, path in run_.paths.items()
+                if role != "run_manifest" and not role.startswith("internal_")
+            }
+            write_run_manifest(run_.record, listed, Path(page).parent)
 
 
 def _write(

@@ -88,6 +88,7 @@ from zicht.publish import (
     publish_derived,
     publish_magnitudes,
     publish_release,
+    with_empty_cells,
 )
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
@@ -465,7 +466,7 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
                 "indicator": spec.id,
                 "title": spec.title,
                 "description": spec.description,
-                "method": spec.method_text(),
+                "method": spec.method_text(config.map.language),
                 "purpose": spec.purpose,
                 "follow_up": list(spec.follow_up),
             }
@@ -499,6 +500,8 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
         other files, holds an input, or cannot be written beside.
     """
+    if set(hooks) - {"withhold", "then"}:
+        raise TypeError(f"run() got unknown hooks {sorted(set(hooks) - {'withhold', 'then'})}")
     started = time.perf_counter()
     out = Path(out_dir)
     # The lock first: a second run into the same folder stops before it computes.
@@ -654,6 +657,11 @@ def _publish(
     differencing between the layers; see docs/publication.md).
     """
     metas = indicator_columns(list(config.indicators))
+    if config.inputs.units.level in ("person", "company") and "h3" in stats:
+        # Where a person lives is itself a disclosure: the layer lists every cell.
+        covered = layers["buurt"].set_index("code").geometry
+        covered = covered[covered.index.isin(units.frame["buurt_code"].astype("str"))]
+        stats = {**stats, "h3": with_empty_cells(stats["h3"], covered, config.resolution)}
     inputs = [
         LayerInput(
             name,
@@ -728,14 +736,18 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
     paths.update(write_register(record, out))
     paths["report"] = write_run_report(record, out)
     paths["indicators"] = write_catalogue(
-        out / "indicators.md", config.indicators, config.composite, source=config.source
+        out / "indicators.md",
+        config.indicators,
+        config.composite,
+        source=config.source,
+        language=config.map.language,
     )
     if record.proxy_screen is not None:
         paths["proxy_screen"] = _write_json(
             out / "proxy_screen.json", record.proxy_screen.to_dict()
         )
     paths["config"] = _write_json(out / "config.json", config.to_dict())
-    paths.update(write_release(release, out))
+    paths.update(write_release(release, out, language=config.map.language))
     options = MapOptions(
         scheme=config.map.scheme,
         k=config.map.k,

@@ -6,7 +6,9 @@ files (GeoPackage, CSV, ``manifest.json``, ``region_pieces.csv``) and the unit-l
 with its own code, recomputes every true value from the units, and attacks the release
 the way someone outside the secure environment would:
 
-1. the folder holds only release files, and the GeoPackage and CSVs agree;
+1. the folder holds only release files, each with the SHA-256 its manifests list, the
+   GeoPackage and CSVs agree, and the map page holds only what the map writer emits, with
+   the published values (:mod:`zicht.check._integrity`, :mod:`zicht.check._map`);
 2. every published value rests on at least ``min_units`` units, features that are not
    published carry no value, and published values match the units (rounded as declared);
 3. no count from 1 to ``min_units - 1`` can be read exactly from a feature's own figures
@@ -44,6 +46,7 @@ from zicht.check._files import (
     unit_membership,
 )
 from zicht.check._floors import judged_rules
+from zicht.check._integrity import check_files
 from zicht.check._leaks import (
     Atoms,
     Finding,
@@ -53,6 +56,7 @@ from zicht.check._leaks import (
     propagate_intervals,
 )
 from zicht.check._magnitudes import check_magnitudes
+from zicht.check._map import check_maps
 from zicht.check._reasons import check_reasons
 from zicht.check._report import CheckReport
 from zicht.check._units import combine_units, release_changes
@@ -112,7 +116,9 @@ def check_release(
     """
     path = Path(release_dir)
     report = CheckReport(release=str(path))
-    main = read_release(path, "", report)
+    main = _read_checked(path, report)
+    if main is None:
+        return report
     others = [read_release(Path(p), f"r{i + 1}:", report) for i, p in enumerate(against or [])]
     rules = judged_rules(main, report, allow_internal=allow_internal, min_units=min_units)
     thr = int(rules.get("min_units", 10))
@@ -206,6 +212,21 @@ def _attach_cell_keys(
             "recomputed from the units' record keys and the perturbation table, which was "
             "checked row by row"
         )
+
+
+def _read_checked(path: Path, report: CheckReport) -> ReleaseFiles | None:
+    """Verify the folder's files, read them and check the map; ``None`` if they cannot be read."""
+    if not check_files(path, report):
+        return None  # manifest.json itself cannot be read: nothing else can be judged
+    try:
+        main = read_release(path, "", report)
+    except Exception as exc:  # a changed file that no longer parses
+        if report.ok:
+            raise
+        report.add("files listed", str(path), f"the changed files cannot be read ({exc})")
+        return None
+    check_maps(main, report)
+    return main
 
 
 def _padded(paths: Sequence[str | Path | None] | None, n: int) -> list[str | Path | None]:
@@ -444,9 +465,11 @@ def _same_indicator_twice(
         for a in layer.frame.loc[layer.published, "area_id"]:
             by_id.setdefault(a, []).append(layer.label)
     twice = {a: ls for a, ls in by_id.items() if len(ls) > 1}
+    labels = {label for ls in twice.values() for label in ls}
+    units_of = {label: _unit_sets(membership[label]) for label in labels}
     changed = 0
     for a, ls in twice.items():
-        sets = [frozenset(np.flatnonzero(membership[label].to_numpy() == a)) for label in ls]
+        sets = [units_of[label].get(a, frozenset()) for label in ls]
         if len(set(sets)) > 1:
             changed += 1
             report.notes.append(f"area {a} is published in {ls} with different boundaries")
@@ -454,3 +477,11 @@ def _same_indicator_twice(
         f"same area published twice: {len(twice)} ids in several layers, {changed} with "
         "different boundaries (their differences are attacked with every pair above)"
     )
+
+
+def _unit_sets(column: pd.Series) -> dict[str, frozenset[int]]:
+    """Return the positions of the units in each feature of a layer (one pass, not one per id)."""
+    codes, ids = pd.factorize(column)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    return {ids[i]: frozenset(order[bounds[i] : bounds[i + 1]].tolist()) for i in range(len(ids))}

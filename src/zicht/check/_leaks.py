@@ -110,6 +110,53 @@ def _check(
     return bad
 
 
+def _sorted_codes(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Code of every atom's feature in the sorted feature ids (``-1`` where none), the ids."""
+    ids, codes = np.unique(keys.to_numpy(dtype=object).astype(str), return_inverse=True)
+    codes = codes.astype(np.int64).ravel()
+    if len(ids) and ids[0] == "":  # '' sorts first: in no feature of the layer
+        return codes - 1, ids[1:]
+    return codes, ids
+
+
+def _sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of ``values`` per ``index`` (``0 … size-1``)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The pairs of features of two layers seen from one of them (*this*, the *other*)."""
+
+    this: np.ndarray  # code in this layer of every (this, other) pair with units (-1: none)
+    other: np.ndarray
+    n: np.ndarray
+    q: np.ndarray
+    ids: np.ndarray  # this layer's feature ids, sorted
+    other_ids: np.ndarray
+    n_this: int
+    n_other: int
+    known_this: np.ndarray  # bool per feature
+    known_other: np.ndarray
+
+    def touches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per other-layer feature: how many of this layer's (or '') it touches, whether ''."""
+        rows = self.other >= 0
+        o, t = self.other[rows], self.this[rows]
+        size = np.bincount(o, minlength=self.n_other)
+        blank = np.zeros(self.n_other, dtype=bool)
+        blank[o[t < 0]] = True
+        return o, t, size, blank
+
+    def per_this(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the sums of n and q over the given pairs, per feature of this layer."""
+        return _sums(self.this[rows], self.n[rows], self.n_this), _sums(
+            self.this[rows], self.q[rows], self.n_this
+        )
+
+
 def pair_differences(
     atoms: Atoms,
     layer_a: str,
@@ -126,115 +173,103 @@ def pair_differences(
     Returns the findings and the number of differences tried.
     """
     q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
-    frame = pd.DataFrame(
-        {
-            "a": atoms.keys[layer_a].to_numpy(),
-            "b": atoms.keys[layer_b].to_numpy(),
-            "n": atoms.n,
-            "q": q_all,
-        }
-    )
-    frame = frame[(frame["a"] != "") | (frame["b"] != "")]
-    pair = frame.groupby(["a", "b"], sort=False)[["n", "q"]].sum().reset_index()
+    code_a, ids_a = _sorted_codes(atoms.keys[layer_a])
+    code_b, ids_b = _sorted_codes(atoms.keys[layer_b])
+    keep = (code_a >= 0) | (code_b >= 0)
+    width = len(ids_b) + 1
+    combos, where = np.unique((code_a[keep] + 1) * width + code_b[keep] + 1, return_inverse=True)
+    where = where.ravel()
+    pair_a, pair_b = combos // width - 1, combos % width - 1
+    pair_n = _sums(where, np.asarray(atoms.n)[keep], len(combos))
+    pair_q = _sums(where, np.asarray(q_all, dtype=np.int64)[keep], len(combos))
     findings: list[Finding] = []
     tried = 0
-    for this, other in (("a", "b"), ("b", "a")):
-        names = (layer_a, layer_b) if this == "a" else (layer_b, layer_a)
-        known_this = pd.Index(sorted(known.get(names[0], set())))
-        known_other = pd.Index(sorted(known.get(names[1], set())))
-        found, count = _contained(pair, this, other, known_this, known_other)
-        tried += count
-        found2, count2 = _covers(pair, this, other, known_this, known_other)
-        tried += count2
-        for frame_x, attack in (
-            (found, "feature minus the features inside it"),
-            (found2, "features around a straddling feature minus what lies inside"),
+    sides = (
+        (layer_a, layer_b, pair_a, pair_b, ids_a, ids_b),
+        (layer_b, layer_a, pair_b, pair_a, ids_b, ids_a),
+    )
+    for name_this, name_other, this, other, ids_this, ids_other in sides:
+        side = _Side(
+            this,
+            other,
+            pair_n,
+            pair_q,
+            ids_this,
+            ids_other,
+            len(ids_this),
+            len(ids_other),
+            np.isin(ids_this, list(known.get(name_this, set()))),
+            np.isin(ids_other, list(known.get(name_other, set()))),
+        )
+        for attack, (labels, nn, qq) in (
+            ("feature minus the features inside it", _contained(side)),
+            ("features around a straddling feature minus what lies inside", _covers(side)),
         ):
-            if frame_x.empty:
-                continue
-            bad = _check(
-                frame_x["q"].to_numpy(), frame_x["n"].to_numpy(), min_units, group_pct, group_low
-            ) & (frame_x["n"].to_numpy() > 0)
-            for label, nn, qq in zip(
-                frame_x.index[bad],
-                frame_x["n"].to_numpy()[bad],
-                frame_x["q"].to_numpy()[bad],
-                strict=True,
-            ):
-                findings.append(
-                    Finding(
-                        attack, f"{names[0]} / {names[1]}", str(label), int(nn), int(qq), quantity
-                    )
-                )
+            tried += len(labels)
+            bad = _check(qq, nn, min_units, group_pct, group_low) & (nn > 0)
+            findings += [
+                Finding(attack, f"{name_this} / {name_other}", str(lab), int(n_), int(q_), quantity)
+                for lab, n_, q_ in zip(labels[bad], nn[bad], qq[bad], strict=True)
+            ]
     return findings, tried
 
 
-def _contained(
-    pair: pd.DataFrame, this: str, other: str, known_this: pd.Index, known_other: pd.Index
-) -> tuple[pd.DataFrame, int]:
+_NONE = (np.array([], dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def _contained(side: _Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each known feature minus the known features of the other layer that lie inside it."""
-    rows = pair[pair[other] != ""]
-    spread = rows.groupby(other)[this].agg(["nunique", "first"])
-    blank = set(pair.loc[pair[this] == "", other])
-    inside = spread[(spread["nunique"] == 1) & ~spread.index.isin(list(blank))]
-    inside = inside[inside.index.isin(known_other) & (inside["first"] != "")]
-    if inside.empty:
-        return pd.DataFrame(columns=["n", "q"]), 0
-    sub = pair[pair[other].isin(inside.index)].groupby(this)[["n", "q"]].sum()
-    total = pair[pair[this] != ""].groupby(this)[["n", "q"]].sum()
-    cand = sub.index[sub.index.isin(known_this)]
-    rest = total.loc[cand] - sub.loc[cand]
-    return rest, len(cand)
+    _, _, size, blank = side.touches()
+    inside = (size == 1) & ~blank & side.known_other
+    if not inside.any():
+        return _NONE
+    sub_rows = (side.other >= 0) & inside[side.other]
+    sub_n, sub_q = side.per_this(sub_rows)
+    has_sub = np.zeros(side.n_this, dtype=bool)
+    has_sub[side.this[sub_rows]] = True
+    total_n, total_q = side.per_this(side.this >= 0)
+    cand = np.flatnonzero(has_sub & side.known_this)
+    return side.ids[cand], total_n[cand] - sub_n[cand], total_q[cand] - sub_q[cand]
 
 
-def _covers(
-    pair: pd.DataFrame, this: str, other: str, known_this: pd.Index, known_other: pd.Index
-) -> tuple[pd.DataFrame, int]:
+def _covers(side: _Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Subtract what is known inside the features a straddling feature touches."""
-    rows = pair[pair[other] != ""]
-    touch = rows[[other, this]].drop_duplicates()
-    keys = touch[other].to_numpy()
-    spread = pd.DataFrame(
-        {
-            "size": pd.Series(1, index=touch.index).groupby(keys).sum(),
-            "blank": (touch[this] == "").groupby(keys).any(),
-        }
+    o, t, size, blank = side.touches()
+    straddle = (size > 1) & ~blank & side.known_other
+    if not straddle.any():
+        return _NONE
+    # straddling known features whose every touched feature of this layer is known
+    unknown = np.zeros(side.n_other, dtype=bool)
+    unknown[o[straddle[o] & ~side.known_this[np.maximum(t, 0)]]] = True
+    ok = straddle & ~unknown
+    cover = ok[o]
+    s, a = o[cover], t[cover]
+    if not len(s):
+        return _NONE
+    # each feature of this layer minus the known other-layer features wholly inside it
+    single = (size == 1) & ~blank & side.known_other
+    total_n, total_q = side.per_this(side.this >= 0)
+    sub_n, sub_q = side.per_this((side.other >= 0) & single[side.other])
+    x_n = _sums(s, (total_n - sub_n)[a], side.n_other)
+    x_q = _sums(s, (total_q - sub_q)[a], side.n_other)
+    # straddling features t whose cover lies inside the cover of s (s itself too)
+    order = np.argsort(a, kind="stable")
+    start = np.searchsorted(a[order], a, "left")
+    count = np.searchsorted(a[order], a, "right") - start
+    right = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+    joined, shared = np.unique(
+        np.repeat(s, count) * side.n_other + s[order][right], return_counts=True
     )
-    straddle = spread[(spread["size"] > 1) & ~spread["blank"] & spread.index.isin(known_other)]
-    if straddle.empty:
-        return pd.DataFrame(columns=["n", "q"]), 0
-    cover = touch[touch[other].isin(straddle.index)].rename(columns={other: "s", this: "a"})
-    all_known = cover["a"].isin(known_this).groupby(cover["s"].to_numpy()).all()
-    cover = cover[cover["s"].isin(all_known.index[all_known])]
-    if cover.empty:
-        return pd.DataFrame(columns=["n", "q"]), 0
-    total = pair[pair[this] != ""].groupby(this)[["n", "q"]].sum()
-    # known other-layer features wholly inside one feature of this layer
-    single = spread[(spread["size"] == 1) & ~spread["blank"] & spread.index.isin(known_other)]
-    sub = (
-        pair[pair[other].isin(single.index)].groupby(this)[["n", "q"]].sum()
-        if len(single)
-        else pd.DataFrame(columns=["n", "q"], dtype="int64")
-    )
-    per_a = total.join(sub.add_suffix("_sub")).fillna(0)
-    per_a["n"] -= per_a["n_sub"]
-    per_a["q"] -= per_a["q_sub"]
-    x = cover.join(per_a[["n", "q"]], on="a").groupby("s")[["n", "q"]].sum()
-    # straddling known features whose cover lies inside this cover (the feature itself too)
-    size = cover.groupby("s").size()
-    pairs = cover.merge(
-        touch[touch[other].isin(straddle.index)].rename(columns={other: "t", this: "a"}), on="a"
-    )
-    shared = pairs.groupby(["s", "t"]).size()
-    t = shared.index.get_level_values("t")
-    inside = shared[shared.to_numpy() == size.reindex(t).to_numpy()]
-    value = pair[pair[other].isin(straddle.index)].groupby(other)[["n", "q"]].sum()
-    minus = value.reindex(inside.index.get_level_values("t")).set_index(
-        inside.index.get_level_values("s")
-    )
-    x = x.sub(minus.groupby(level=0).sum(), fill_value=0)
-    x.index = [f"around {s}" for s in x.index]
-    return x, len(x)
+    js, jt = joined // side.n_other, joined % side.n_other
+    inside = shared == size[jt]
+    rows = side.other >= 0
+    value_n = _sums(side.other[rows], side.n[rows], side.n_other)
+    value_q = _sums(side.other[rows], side.q[rows], side.n_other)
+    x_n -= _sums(js[inside], value_n[jt[inside]], side.n_other)
+    x_q -= _sums(js[inside], value_q[jt[inside]], side.n_other)
+    found = np.flatnonzero(ok)
+    labels = np.array([f"around {i}" for i in side.other_ids[found]], dtype=object)
+    return labels, x_n[found], x_q[found]
 
 
 def _incidence(

@@ -113,13 +113,16 @@ def preflight(config: RunConfig, out: Path | None = None, *, sample: int = 5_000
         if report.sentinels:
             result.notes.append(f"units: CBS sentinels set to missing: {report.sentinels}")
         result.notes += [f"units: {n}" for n in report.notes]
-    check_units(units, None, list(config.indicators), features={"parks": study.layers["parks"]})
     if len(units) > sample:
         rng = np.random.default_rng(20221)
         units = units.iloc[np.sort(rng.choice(len(units), sample, replace=False))]
     if not isinstance(units, gpd.GeoDataFrame):  # read as coordinate columns
         units = _as_points(units)
-    joined, join_report = join_units(units, study.layers["buurt"], resolution=config.resolution)
+    joined, join_report = join_units(
+        units, study.layers["buurt"], resolution=config.resolution, parks=study.layers.get("park")
+    )
+    # on the joined sample: the join adds columns an indicator may use (park_id with parks)
+    check_units(joined, None, list(config.indicators), features={"parks": study.layers["parks"]})
     reports = [*study.reports, *unit_reports]
     try:
         check_join(config, units, joined, study.layers, reports)

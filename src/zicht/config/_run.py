@@ -320,7 +320,10 @@ class MapConfig:
     tiles
         Background map: ``"none"`` (offline), ``"pdok"`` or ``"osm"`` (online when opened).
     language
-        The language of every word on the map: ``"nl"`` (Dutch, the default) or ``"en"``.
+        The language of every word zicht writes for people: the map, ``report.md``,
+        ``indicators.md``, ``disclosure_report.md`` and the algorithm-register draft (its
+        JSON keys stay the standard's): ``"nl"`` (Dutch, the default) or ``"en"``. Titles
+        and texts from the configuration pass as written.
     pages
         ``"one"`` (default): one page, ``risk_map.html``. ``"gemeente"``: for many
         gemeenten (a national run), ``risk_map.html`` is an overview of the gemeente and

@@ -211,7 +211,7 @@ rounding_base = 5
 [map]
 layers = ["h3", "buurt"]
 tiles = "none"        # offline map
-language = "nl"       # words on the map: "nl" or "en"
+language = "nl"       # words on the map and in the reports: "nl" or "en"
 """
     if notes:
         text += "\n" + "".join(f"# NOTE: {n}\n" for n in notes)

@@ -52,6 +52,8 @@ MIN_YEARS = 2
 #: The fewest years a Mann-Kendall trend can be tested on (ArcGIS's space-time cube: 10 steps
 #: advised; with 4 the exact test can reach p = 0.083, with 5 p = 0.017).
 MIN_TREND_YEARS = 4
+#: How a split buurt's counts are shared when the code-change table gives no share.
+APPORTION = ("area", "addresses")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,10 @@ class YearsConfig:
     history
         The release history folder (``""``: ``<out>/history``). It holds unit-level data
         for the checks: keep it inside the secure environment.
+    apportion
+        How a split buurt's counts are shared where the code-change table gives no
+        ``share``: ``"area"`` (the part of the old buurt's area in each new one) or
+        ``"addresses"`` (the part of its units, from the first year on the latest vintage).
     """
 
     tables: tuple[YearTable, ...] = ()
@@ -139,6 +145,7 @@ class YearsConfig:
     trend_min_years: int = MIN_TREND_YEARS
     time_steps: int = 1
     history: Path = Path()
+    apportion: str = "area"
     source: str = field(default="", compare=False, metadata={"internal": True})
 
     def declared_years(self) -> list[int]:
@@ -181,6 +188,8 @@ class YearsConfig:
                 f"{n} year(s) given; a change between years needs at least {MIN_YEARS} and "
                 f"a trend {self.trend_min_years}"
             )
+        if self.apportion not in APPORTION:
+            out.append(f"apportion = {self.apportion!r}: use one of {list(APPORTION)}")
         if self.time_steps < 0:
             out.append(f"time_steps must be 0 or more, got {self.time_steps}")
         return out

@@ -37,6 +37,8 @@ import pyarrow.parquet as pq
 
 from zicht._errors import DisclosureError
 from zicht._escape import csv_safe, markdown_html_off
+from zicht._strings import DEFAULT_LANGUAGE
+from zicht.export._words import Say
 from zicht.publish import DisclosureRules, Release, UnitTable, unit_record_keys
 
 __all__ = [
@@ -99,7 +101,9 @@ def _require_release(release: object, what: str) -> Release:
     return release
 
 
-def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
+def write_release(
+    release: Release, out_dir: str | Path, *, language: str = DEFAULT_LANGUAGE
+) -> dict[str, Path]:
     """Write the release bundle (see the module docstring).
 
     Parameters
@@ -108,6 +112,8 @@ def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
         The checked statistics.
     out_dir
         Folder to write into (created if needed).
+    language
+        The language of ``disclosure_report.md``: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -146,7 +152,7 @@ def write_release(release: Release, out_dir: str | Path) -> dict[str, Path]:
         csv_safe(release.regions).to_csv(pieces, index=False)
         written["region_pieces"] = pieces
     report = out / "disclosure_report.md"
-    report.write_text(markdown_html_off(disclosure_report(release)), encoding="utf-8")
+    report.write_text(markdown_html_off(disclosure_report(release, language)), encoding="utf-8")
     written["disclosure_report"] = report
     manifest = _manifest(release, written)
     manifest_path = out / "manifest.json"
@@ -224,13 +230,16 @@ def _indicator_entries(release: Release) -> list[dict[str, Any]]:
     return out
 
 
-def disclosure_report(release: Release) -> str:
+def disclosure_report(release: Release, language: str = DEFAULT_LANGUAGE) -> str:
     """Write the public report of what disclosure control did, in numbers (Markdown).
 
     Parameters
     ----------
     release
         The checked statistics.
+    language
+        ``"nl"`` (default) or ``"en"``: the words come from the string catalogue
+        (``disclosure.toml``).
 
     Returns
     -------
@@ -238,218 +247,224 @@ def disclosure_report(release: Release) -> str:
         Markdown text.
     """
     release = _require_release(release, "disclosure_report")
+    say = Say("disclosure", language)
     d = dict(release.disclosure)
+    meta = release.metadata
+    verified = "verified" if release.differencing_verified else "not_verified"
     lines = [
-        "# Disclosure report",
+        f"# {say('title')}",
         "",
-        f"Run `{release.metadata.get('run_id', '?')}`, "
-        f"zicht {release.metadata.get('zicht_version', '?')}, "
-        f"created {release.metadata.get('created', '?')}.",
+        say(
+            "run",
+            run_id=meta.get("run_id", "?"),
+            version=meta.get("zicht_version", "?"),
+            created=meta.get("created", "?"),
+        ),
         "",
-        *_internal_lines(release),
-        *_rules_lines(release.rules),
-        "## Differencing",
+        *_internal_lines(release, say),
+        *_rules_lines(release.rules, say),
+        f"## {say('h_differencing')}",
         "",
-        f"{'Verified' if release.differencing_verified else 'NOT verified'}: "
-        f"{d.get('differencing_note', '')}.",
+        say(verified, note=d.get("differencing_note", "")),
         "",
-        *_regions_lines(d),
-        *_layer_lines(release, d),
-        *_loss_lines(d),
+        *_regions_lines(d, say),
+        *_layer_lines(release, d, say),
+        *_loss_lines(d, say),
     ]
     return "\n".join(lines)
 
 
-def _loss_lines(d: dict[str, Any]) -> list[str]:
+def _loss_lines(d: dict[str, Any], say: Say) -> list[str]:
     """Return the report's section on information loss (none without a measurement)."""
     loss = d.get("loss")
     if not loss:
         return []
 
     def show(value: Any, unit: str = "") -> str:
-        return "–" if value is None else f"{value:g}{unit}"
+        return "–" if value is None else f"{say.number(value, 'g')}{unit}"
 
     lines = [
-        "## Information loss",
+        f"## {say('h_loss')}",
         "",
-        "What disclosure control cost, against the unprotected figures (aggregates over a "
-        f"whole layer; a figure resting on fewer than {loss['min_features']} features, or a "
-        "share where 1 % of the layer's units is below the threshold, shows –). A feature "
-        "without a value counts as withheld, with its reason, also where its population is "
-        "shown.",
+        say("loss_intro", min_features=loss["min_features"]),
         "",
-        "| layer | value | features | with a value | withheld (why) | units in features "
-        "with a value | mean abs. deviation | mean rel. deviation | Hellinger |",
+        say("loss_table"),
         "|---|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     for name, layer in loss["layers"].items():
         for column, c in layer["columns"].items():
-            why = ", ".join(f"{k} {v:,}" for k, v in c["withheld"].items()) or "none"
+            why = ", ".join(
+                f"{say.maybe('reason_', k)} {say.number(v)}" for k, v in c["withheld"].items()
+            )
             dev = c.get("mean_abs_dev", c.get("mean_abs_dev_points"))
             lines.append(
-                f"| {name} | {column} | {c['features']:,} | {c['with_value']:,} | {why} "
+                f"| {name} | {column} | {say.number(c['features'])} "
+                f"| {say.number(c['with_value'])} | {why or say('none')} "
                 f"| {show(c['units_with_value_pct'], ' %')} "
-                f"| {show(dev, '' if 'mean_abs_dev' in c else ' points')} "
+                f"| {show(dev, '' if 'mean_abs_dev' in c else say('points'))} "
                 f"| {show(c['mean_rel_dev_pct'], ' %')} | {show(c.get('hellinger'))} |"
             )
     lines.append("")
     return lines
 
 
-def _internal_lines(release: Release) -> list[str]:
+def _internal_lines(release: Release, say: Say) -> list[str]:
     """Return the warning of a release under rules below the floors (none otherwise)."""
     mark = release.metadata.get("not_for_publication")
     if not mark:
         return []
-    return [
-        f'> **{mark}** — `[rules] purpose = "internal"`: these rules lie below the '
-        "publication floors (docs/publication.md), and `zicht check` fails this release.",
-        "",
-    ]
+    return [say("internal", mark=mark), ""]
 
 
-def _rules_lines(rules: DisclosureRules) -> list[str]:
+def _small_count_words(rules: DisclosureRules, say: Say) -> str:
+    if rules.method == "cell_key":
+        return say("small_cell_key")
+    return say("small_round" if rules.small_count == "round" else "small_hidden")
+
+
+def _rules_lines(rules: DisclosureRules, say: Say) -> list[str]:
     """Return the report's section on the rules applied."""
+    low = say("group_low", low_pct=say.number(100 - rules.group_max_pct, "g"))
+    hotspot = (
+        say("hotspot_rounded", z=rules.z_decimals, p=rules.p_decimals)
+        if rules.hotspot_scores == "rounded"
+        else say("hotspot_hidden")
+    )
     return [
-        "## Rules applied",
+        f"## {say('h_rules')}",
         "",
-        f"- threshold: every published value rests on at least **{rules.min_units} units**;",
-        _protection_line(rules),
-        f"- small counts (1 to {rules.min_units - 1}): "
-        + (
-            "perturbed like every count: a figure stands for every count within the noise;"
-            if rules.method == "cell_key"
-            else "shown rounded, with the rate of the rounded figures;"
-            if rules.small_count == "round"
-            else "not shown;"
+        say("rule_threshold", min_units=rules.min_units),
+        _protection_line(rules, say),
+        say("small_counts", max=rules.min_units - 1, how=_small_count_words(rules, say)),
+        say(
+            "group",
+            max_pct=say.number(rules.group_max_pct, "g"),
+            low=low if rules.group_low else "",
         ),
-        f"- group disclosure: shares above **{rules.group_max_pct:g} %** are not published"
-        + (f" (nor below {100 - rules.group_max_pct:g} %)" if rules.group_low else "")
-        + ";",
-        f"- company-based indicators: at least {rules.min_companies} companies; dominance "
-        f"({rules.dominance_n}, {rules.dominance_pct:g} %);",
-        "- secondary protection: no suppressed value can be derived from published totals "
-        "(residuals and interval propagation, see docs/publication.md);",
-        "- hot-spot statistics: classes on published features; z, p and q "
-        + (
-            f"rounded ({rules.z_decimals} and {rules.p_decimals} decimals) and only where the "
-            "whole Gi* window is published."
-            if rules.hotspot_scores == "rounded"
-            else "not published."
+        say(
+            "companies",
+            min_companies=rules.min_companies,
+            n=rules.dominance_n,
+            pct=say.number(rules.dominance_pct, "g"),
         ),
+        say("secondary"),
+        hotspot,
         "",
     ]
 
 
-def _protection_line(rules: DisclosureRules) -> str:
+def _protection_line(rules: DisclosureRules, say: Say) -> str:
     """Return the report's line on how published counts are protected."""
     if rules.method == "cell_key":
-        return (
-            "- cell-key perturbation: every published count, on every layer, is its true "
-            f"value plus noise of at most **±{rules.cell_key_d}** (variance "
-            f"{rules.cell_key_variance:g}) picked by the record keys of the units it counts, "
-            "so the same units always get the same noise; zeros stay zero; rates from the "
-            f"perturbed counts, {rules.rate_decimals} decimal(s); published figures do not "
-            "add up exactly (docs/publication.md);"
+        return say(
+            "cell_key",
+            d=rules.cell_key_d,
+            variance=say.number(rules.cell_key_variance, "g"),
+            decimals=rules.rate_decimals,
         )
-    return (
-        f"- rounding: counts rounded to multiples of **{rules.rounding_base}** on every layer "
-        f"except {', '.join(rules.exact_layers) or 'none'} (exact); rates from unrounded "
-        f"figures, {rules.rate_decimals} decimal(s);"
+    return say(
+        "rounding",
+        base=rules.rounding_base,
+        exact=", ".join(rules.exact_layers) or say("none"),
+        decimals=rules.rate_decimals,
     )
 
 
-def _regions_lines(d: dict[str, Any]) -> list[str]:
+def _regions_lines(d: dict[str, Any], say: Say) -> list[str]:
     """Return the report's section on the publishable regions (none without regions)."""
     regions = d.get("regions")
     if not regions:
         return []
+    n = say.number
+    levels = ", ".join(f"{k.replace('_code', '')} {n(v)}" for k, v in regions["by_level"].items())
     return [
-        "## Regions",
+        f"## {say('h_regions')}",
         "",
-        f"- method: `{regions['method']}`; {regions['occupied_cells']:,} occupied H3 cells "
-        f"(res {d.get('resolution')}), {regions['occupied_pieces']:,} occupied cell parts "
-        f"(cell × buurt), {regions['pieces']:,} parts in all with the empty ground;",
-        f"- **{regions['regions_with_units']:,} regions** with units "
-        f"({regions['single_cell_regions']:,} single cells), median "
-        f"{regions['median_units']:g} units;",
-        "- regions nesting in: "
-        + ", ".join(f"{k.replace('_code', '')} {v:,}" for k, v in regions["by_level"].items())
-        + ";",
-        f"- below the threshold after merging (suppressed): {regions['below_threshold']:,};",
-        f"- built in {regions['seconds']} s ({regions['merge_rounds']} merge rounds).",
+        say(
+            "regions_method",
+            method=regions["method"],
+            cells=n(regions["occupied_cells"]),
+            resolution=d.get("resolution"),
+            pieces=n(regions["occupied_pieces"]),
+            all_pieces=n(regions["pieces"]),
+        ),
+        say(
+            "regions_count",
+            n=n(regions["regions_with_units"]),
+            single=n(regions["single_cell_regions"]),
+            median=n(regions["median_units"], "g"),
+        ),
+        say("regions_nesting", levels=levels),
+        say("regions_below", n=n(regions["below_threshold"])),
+        say(
+            "regions_built",
+            seconds=n(regions["seconds"], "g"),
+            rounds=regions["merge_rounds"],
+        ),
         "",
     ]
 
 
-def _counts_word(rules: DisclosureRules, layer: str) -> str:
+def _counts_word(rules: DisclosureRules, layer: str, say: Say) -> str:
     if rules.method == "cell_key":
-        return "perturbed (cell key)"
-    return "rounded" if rules.is_rounded(layer) else "exact"
+        return say("counts_cell_key")
+    return say("counts_rounded" if rules.is_rounded(layer) else "counts_exact")
 
 
-def _layer_lines(release: Release, d: dict[str, Any]) -> list[str]:
+def _layer_lines(release: Release, d: dict[str, Any], say: Say) -> list[str]:
     """Return the report's tables of layers and indicator values, and its closing counts."""
     rules = release.rules
-    lines = [
-        "## Layers",
-        "",
-        "| layer | features | published | merged | suppressed | counts |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
+    n = say.number
+    lines = [f"## {say('h_layers')}", "", say("layers_table"), "|---|---:|---:|---:|---:|---|"]
     for name, frame in release.layers.items():
         status = frame["status"]
         lines.append(
-            f"| {name} | {len(frame):,} | {int((status == 'published').sum()):,} | "
-            f"{int((status == 'merged').sum()):,} | {int((status == 'suppressed').sum()):,} | "
-            f"{_counts_word(rules, name)} |"
+            f"| {name} | {n(len(frame))} | {n(int((status == 'published').sum()))} | "
+            f"{n(int((status == 'merged').sum()))} | {n(int((status == 'suppressed').sum()))} | "
+            f"{_counts_word(rules, name, say)} |"
         )
     indicators = d.get("indicators") or {}
     if indicators:
         lines += [
             "",
-            "## Indicator values (all layers of the nested family)",
+            f"## {say('h_indicators')}",
             "",
-            "| count | exact | rounded (small count) | hidden (group/companies) "
-            "| secondary: rate from rounded | secondary: hidden |",
+            say("indicators_table"),
             "|---|---:|---:|---:|---:|---:|",
         ]
         for col, s in indicators.items():
             lines.append(
-                f"| {col} | {s['values_published_exact']:,} | {s['rounded_small_count']:,} "
-                f"| {s['hidden_primary']:,} | {s['secondary_rounded']:,} "
-                f"| {s['secondary_hidden']:,} |"
+                f"| {col} | {n(s['values_published_exact'])} | {n(s['rounded_small_count'])} "
+                f"| {n(s['hidden_primary'])} | {n(s['secondary_rounded'])} "
+                f"| {n(s['secondary_hidden'])} |"
             )
-    lines += _magnitude_lines(d.get("magnitudes") or {}, rules)
-    lines += [
-        "",
-        "Secondary suppressions of populations: "
-        f"{d.get('secondary_population_suppressions', 0):,}. "
-        f"Hot-spot scores withheld on published features (window not fully published): "
-        f"{d.get('hotspot_scores_withheld', 0):,}.",
-        "",
-    ]
-    return lines
+    lines += _magnitude_lines(d.get("magnitudes") or {}, rules, say)
+    closing = say(
+        "closing",
+        populations=n(d.get("secondary_population_suppressions", 0)),
+        scores=n(d.get("hotspot_scores_withheld", 0)),
+    )
+    return [*lines, "", closing, ""]
 
 
-def _magnitude_lines(magnitudes: dict[str, Any], rules: DisclosureRules) -> list[str]:
+def _magnitude_lines(magnitudes: dict[str, Any], rules: DisclosureRules, say: Say) -> list[str]:
     """Return the magnitudes table of the disclosure report (per column and layer)."""
     if not magnitudes:
         return []
-    lines = [
-        "",
-        f"## Magnitudes (p% rule {rules.p_pct:g} %, dominance ({rules.dominance_n}, "
-        f"{rules.dominance_pct:g} %), at least {rules.min_companies} contributors; the "
-        "union of the areas hidden together passes the same rules)",
-        "",
-        "| column | layer | published | hidden (rules) | secondary: hidden | area not published |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    heading = say(
+        "h_magnitudes",
+        p=say.number(rules.p_pct, "g"),
+        n=rules.dominance_n,
+        pct=say.number(rules.dominance_pct, "g"),
+        min_companies=rules.min_companies,
+    )
+    lines = ["", f"## {heading}", "", say("magnitudes_table"), "|---|---|---:|---:|---:|---:|"]
+    n = say.number
     for col, spec in magnitudes.items():
         for layer, s in spec["layers"].items():
             lines.append(
-                f"| {col} | {layer} | {s['published']:,} | {s['primary_hidden']:,} "
-                f"| {s['secondary_hidden']:,} | {s['area_not_published']:,} |"
+                f"| {col} | {layer} | {n(s['published'])} | {n(s['primary_hidden'])} "
+                f"| {n(s['secondary_hidden'])} | {n(s['area_not_published'])} |"
             )
     return lines
 

@@ -261,7 +261,9 @@ def _swap_in(new: Path, final: Path) -> None:
         new.rename(final)
         return
     if _exchange(new, final):
-        shutil.rmtree(new)  # it holds the previous folder now
+        # It holds the previous folder now. The new release is in place whatever happens
+        # here; what cannot be removed stays, named, for the next run to remove.
+        shutil.rmtree(new, ignore_errors=True)
         return
     old = final.parent / f"{final.name}.{PREVIOUS}-{os.getpid()}"  # pragma: no cover
     final.rename(old)  # pragma: no cover

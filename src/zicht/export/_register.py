@@ -15,6 +15,7 @@ be checked as a whole.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zicht._escape import markdown_html_off, markdown_text, neutral_json
+from zicht._strings import text
 from zicht._version import __version__
+from zicht.export._words import Say
 from zicht.publish import Release
 
 if TYPE_CHECKING:
@@ -46,67 +49,53 @@ STANDARD_VERSION = "1.0"
 #: The marker of every field a person must still write.
 TO_BE_WRITTEN = "TE INVULLEN DOOR DE ORGANISATIE / TO BE WRITTEN BY THE ORGANISATION"
 
-#: The fields of publicatiestandaard 1.0: key, Dutch label, English label, section.
-REGISTER_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("name", "Naam", "Name", "Algemene informatie"),
-    ("organization", "Organisatie", "Organisation", "Algemene informatie"),
-    ("description_short", "Korte omschrijving", "Short description", "Algemene informatie"),
-    ("category", "Thema", "Theme", "Algemene informatie"),
-    ("status", "Status", "Status", "Algemene informatie"),
-    ("begin_date", "Begindatum", "Start date", "Algemene informatie"),
-    ("end_date", "Einddatum", "End date", "Algemene informatie"),
-    ("contact_email", "Contactgegevens", "Contact", "Algemene informatie"),
-    ("website", "Link naar publiekspagina", "Public page", "Algemene informatie"),
-    (
+_SECTIONS = {
+    "general": (
+        "name",
+        "organization",
+        "description_short",
+        "category",
+        "status",
+        "begin_date",
+        "end_date",
+        "contact_email",
+        "website",
         "publication_category",
-        "Publicatiecategorie",
-        "Publication category",
-        "Algemene informatie",
+        "url",
     ),
-    ("url", "Link naar bronregistratie", "Source registration", "Algemene informatie"),
-    ("goal", "Doel en impact", "Goal and impact", "Verantwoord gebruik"),
-    ("proportionality", "Afwegingen", "Considerations", "Verantwoord gebruik"),
-    ("human_intervention", "Menselijke tussenkomst", "Human intervention", "Verantwoord gebruik"),
-    ("risks", "Risicobeheer", "Risk management", "Verantwoord gebruik"),
-    ("lawful_basis", "Wettelijke basis", "Legal basis", "Verantwoord gebruik"),
-    (
+    "use": (
+        "goal",
+        "proportionality",
+        "human_intervention",
+        "risks",
+        "lawful_basis",
         "lawful_basis_grouping",
-        "Verwijzingen wettelijke basis",
-        "Links to the legal basis",
-        "Verantwoord gebruik",
-    ),
-    (
         "process_index_url",
-        "Link naar verwerkingsregister",
-        "Record of processing",
-        "Verantwoord gebruik",
     ),
-    ("impacttoetsen_grouping", "Impacttoetsen", "Impact assessments", "Impacttoetsen"),
-    (
-        "impacttoetsen",
-        "Toelichting op impacttoetsen",
-        "Notes on impact assessments",
-        "Impacttoetsen",
+    "assessments": ("impacttoetsen_grouping", "impacttoetsen"),
+    "operation": (
+        "source_data",
+        "source_data_grouping",
+        "methods_and_models",
+        "provider",
+        "publiccode",
     ),
-    ("source_data", "Gegevens", "Data sources and variables", "Werking"),
-    ("source_data_grouping", "Verwijzingen gegevensbronnen", "Links to data sources", "Werking"),
-    ("methods_and_models", "Technische werking", "Technical operation", "Werking"),
-    ("provider", "Leverancier", "Supplier", "Werking"),
-    ("publiccode", "Link naar broncode", "Source code link", "Werking"),
-    ("lang", "Taal", "Language", "Metadata"),
-    ("standard_version", "Versie publicatiestandaard", "Standard version", "Metadata"),
-    ("source_id", "Bron-ID", "Source id", "Metadata"),
-    ("tags", "Zoektermen", "Search terms", "Metadata"),
-)
-_OPTIONAL = {"end_date", "website", "url", "source_id", "source_data_grouping"}
-_REVIEW_NL = {
-    "not_started": "niet gestart",
-    "in_progress": "in uitvoering",
-    "approved": "goedgekeurd",
-    "approved_with_conditions": "goedgekeurd met voorwaarden",
-    "rejected": "afgewezen",
-    "not_required": "niet vereist",
+    "metadata": ("lang", "standard_version", "source_id", "tags"),
 }
+#: The fields of publicatiestandaard 1.0: key, Dutch label, English label, section (Dutch),
+#: the labels from the string catalogue (``register.toml``).
+REGISTER_FIELDS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (
+        key,
+        text("register", f"field_{key}", "nl"),
+        text("register", f"field_{key}", "en"),
+        text("register", f"section_{section}", "nl"),
+    )
+    for section, keys in _SECTIONS.items()
+    for key in keys
+)
+_SECTION_OF = {key: section for section, keys in _SECTIONS.items() for key in keys}
+_OPTIONAL = {"end_date", "website", "url", "source_id", "source_data_grouping"}
 
 
 @dataclass(frozen=True)
@@ -168,13 +157,17 @@ def _lines(*parts: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _review_text(label: str, review: Any) -> str:
-    text = f"{label}: {_REVIEW_NL.get(review.status, review.status)}"
+def _say(record: RunRecord) -> Say:
+    return Say("register", record.config.map.language)
+
+
+def _review_text(say: Say, key: str, review: Any) -> str:
+    line = f"{say(key)}: {say.maybe('status_', review.status)}"
     details = [d for d in (review.by, review.date, review.reference) if d]
-    return text + (f" ({', '.join(details)})" if details else "")
+    return line + (f" ({', '.join(details)})" if details else "")
 
 
-def _goal(record: RunRecord) -> str:
+def _goal(record: RunRecord, say: Say) -> str:
     config = record.config
     card = config.question
     purposes = [
@@ -182,199 +175,144 @@ def _goal(record: RunRecord) -> str:
         for s in config.indicators
         if s.purpose.strip()
     ]
-    goal = (
-        f"Onderzoeksvraag: {card.question.strip()}"
-        if card.question.strip()
-        else _todo("de onderzoeksvraag (vul [question] question in de configuratie in)")
-    )
+    question = card.question.strip()
     return _lines(
-        goal,
-        "Het algoritme maakt een risicokaart van gebieden (H3-zeshoeken en buurten) in "
-        f"{record.area_label}, om preventie tegen ondermijning te richten. Het wijst geen "
-        "personen, adressen, percelen of bedrijven aan en neemt geen besluiten.",
-        ("Doel per indicator: " + "; ".join(purposes) + ".") if purposes else "",
-        _todo(
-            "de impact: hoe burgers en bedrijven in de gebieden met de uitkomsten in "
-            "aanraking komen (welke preventieve maatregelen, door wie, hoe vaak)"
-        ),
+        say("goal_question", question=question) if question else _todo(say("todo_question")),
+        say("goal_map", area=record.area_label),
+        say("goal_purposes", purposes="; ".join(purposes)) if purposes else "",
+        _todo(say("todo_impact")),
     )
 
 
-def _proportionality(record: RunRecord) -> str:
+def _proportionality(record: RunRecord, say: Say) -> str:
     rules = record.release.rules
     return _lines(
-        _todo(
-            "de afweging van voor- en nadelen, de overwogen alternatieven (bijvoorbeeld "
-            "bestaande signalen zonder kaart) en waarom de inzet gerechtvaardigd is; gebruik "
-            "de uitkomsten van de DPIA en het IAMA"
-        ),
-        "Waarborgen die het algoritme zelf afdwingt: alleen geaggregeerde waarden per gebied "
-        f"worden gepubliceerd, en alleen als een gebied ten minste {rules.min_units} eenheden "
-        f"telt (aantallen afgerond op {rules.rounding_base}); indicatoren, filters en "
-        "gewichten op etniciteit, migratieachtergrond, nationaliteit, geboorteland of "
-        "religie worden geweigerd; er is geen functie om de risicovolste adressen op te "
-        "sommen.",
+        _todo(say("todo_proportionality")),
+        say("safeguards", min_units=rules.min_units, base=rules.rounding_base),
     )
 
 
-def _human_intervention(record: RunRecord) -> str:
-    return _lines(
-        "zicht neemt geen besluiten. De uitkomst is een kaart en een rapport over gebieden. "
-        "Analisten en de probleemeigenaar beoordelen de kaart samen met de partners; de "
-        "voorgestelde vervolgstappen per indicator zijn handelingsperspectieven voor de "
-        "gemeente (bijvoorbeeld een aanbesteding of vergunningproces herzien), geen "
-        "maatregelen tegen personen of adressen.",
-        _todo(
-            "wie de kaart beoordeelt, hoe vaak, hoe een uitkomst wordt gecontroleerd en "
-            "bijgesteld, en hoe wordt voorkomen dat de kaart wordt gebruikt om personen of "
-            "adressen te selecteren"
-        ),
-    )
+def _human_intervention(record: RunRecord, say: Say) -> str:
+    return _lines(say("human"), _todo(say("todo_human")))
 
 
-def _risks(record: RunRecord) -> str:
-    parts = [
-        "Discriminatie: de profileringsbewaking van zicht weigert elke indicator, elk filter "
-        "en elk gewicht op een beschermd kenmerk (toetsingskader risicoprofilering van het "
-        "College voor de Rechten van de Mens, 2025; boete van de Autoriteit Persoonsgegevens "
-        "aan de Belastingdienst, 2021)."
-    ]
+def _proxy_risk(record: RunRecord, say: Say) -> str:
     screen = record.proxy_screen
     if screen is None:
-        parts.append(
-            "Proxy-toets: niet uitgevoerd, want er zijn geen referentieaandelen van beschermde "
-            "groepen per gebied opgegeven. " + _todo("voer de proxy-toets uit ([guard] reference)")
-        )
-    else:
-        flagged = screen.flagged
-        if len(flagged):
-            pairs = ", ".join(
-                f"{r.indicator} ~ {r.reference} (rho = {r.rho:.2f})" for r in flagged.itertuples()
-            )
-            parts.append(
-                f"Proxy-toets: {len(flagged)} indicator(en) hangen sterk samen met het aandeel "
-                f"van een beschermde groep (|rho| >= {screen.threshold:g}): {pairs}. "
-                + _todo("beoordeel en motiveer deze indicatoren, of laat ze vallen")
-            )
-        else:
-            parts.append(
-                f"Proxy-toets: geen indicator hangt sterk samen (|rho| >= {screen.threshold:g}) "
-                f"met de opgegeven referentieaandelen ({screen.level}, {screen.source})."
-            )
-    rules = record.release.rules
-    parts.append(
-        f"Onthulling: waarden rusten op ten minste {rules.min_units} eenheden; kleinere gebieden "
-        "worden onderdrukt en dat wordt per gebied vastgelegd."
+        return say("proxy_not_run") + " " + _todo(say("todo_proxy"))
+    flagged = screen.flagged
+    threshold = f"{screen.threshold:g}"
+    if not len(flagged):
+        return say("proxy_clear", threshold=threshold, level=screen.level, source=screen.source)
+    pairs = ", ".join(
+        f"{r.indicator} ~ {r.reference} (rho = {r.rho:.2f})" for r in flagged.itertuples()
     )
+    flagged_text = say("proxy_flagged", n=len(flagged), threshold=threshold, pairs=pairs)
+    return flagged_text + " " + _todo(say("todo_flagged"))
+
+
+def _risks(record: RunRecord, say: Say) -> str:
+    parts = [say("risk_discrimination"), _proxy_risk(record, say)]
+    parts.append(say("risk_disclosure", min_units=record.release.rules.min_units))
     for layer, result in record.composites.items():
         summary = result.summary
         unc = record.config.composite.uncertainty
         swing = summary["share_unstable"] > unc.unstable_width
         parts.append(
-            f"Onzekerheid samengestelde index ({layer}): bij {summary['n_unstable']} van de "
-            f"{summary['n_areas']} gebieden is het {unc.interval:.0%}-interval van de rang breder "
-            f"dan {unc.unstable_width:.0%} van de gebieden"
-            + ("; de rangorde schommelt sterk en is niet als precies te lezen." if swing else ".")
+            say(
+                "risk_composite_swing" if swing else "risk_composite",
+                layer=layer,
+                n_unstable=summary["n_unstable"],
+                n_areas=summary["n_areas"],
+                interval=say.percent(unc.interval),
+                width=say.percent(unc.unstable_width),
+            )
         )
     if record.synthetic:
-        parts.append(
-            "Deze run gebruikt synthetische eenheden; de kaart zegt niets over echte adressen."
-        )
-    parts.append(
-        _todo("periodieke monitoring, herbeoordeling van de indicatoren en de klachtenprocedure")
-    )
+        parts.append(say("risk_synthetic"))
+    parts.append(_todo(say("todo_monitoring")))
     return _lines(*parts)
 
 
-def _impact_assessments(record: RunRecord) -> tuple[list[dict[str, str]], str]:
+def _impact_assessments(record: RunRecord, say: Say) -> tuple[list[dict[str, str]], str]:
     card = record.config.question
     grouping = []
-    for title, review in (
-        ("Data Protection Impact Assessment (DPIA)", card.dpia),
-        ("Impact Assessment Mensenrechten en Algoritmes (IAMA)", card.iama),
-    ):
+    for key, review in (("title_dpia", card.dpia), ("title_iama", card.iama)):
         if review.done and review.status != "not_required":
-            grouping.append({"title": title, "link": review.reference})
+            grouping.append({"title": say(key), "link": review.reference})
     texts = [
-        _review_text("DPIA", card.dpia),
-        _review_text("IAMA", card.iama),
-        _review_text("Juridische toets", card.legal_review),
-        _review_text("Ethische toets", card.ethics_review),
+        _review_text(say, "review_dpia", card.dpia),
+        _review_text(say, "review_iama", card.iama),
+        _review_text(say, "review_legal", card.legal_review),
+        _review_text(say, "review_ethics", card.ethics_review),
     ]
-    text = "; ".join(texts) + "."
+    out = "; ".join(texts) + "."
     if not (card.dpia.done and card.iama.done):
-        text += " " + _todo("voer de DPIA en het IAMA uit en verwijs naar de uitkomsten")
-    return grouping, text
+        out += " " + _todo(say("todo_assessments"))
+    return grouping, out
 
 
-def _source_data(record: RunRecord) -> str:
+def _source_data(record: RunRecord, say: Say) -> str:
     config = record.config
     asked = [s.strip() for s in config.question.data_sources if s.strip()]
     columns = sorted({c for s in config.indicators for c in s.columns_read()})
     level = config.inputs.units.level
     unit_text = (
-        f"Eenheden ({level}): synthetisch gegenereerd door zicht (seed {config.seed}); geen "
-        "echte gegevens."
+        say("units_synthetic", level=level, seed=config.seed)
         if record.synthetic
-        else f"Eenheden ({level}): {config.inputs.units.path}."
+        else say("units_file", level=level, path=config.inputs.units.path)
     )
     parts = [
-        ("Gevraagde gegevensbronnen: " + "; ".join(asked) + ".")
-        if asked
-        else _todo("de gegevensbronnen en hun houders ([question] data_sources)"),
+        say("asked_sources", sources="; ".join(asked)) if asked else _todo(say("todo_sources")),
         unit_text,
-        "Gebruikte variabelen (kolommen van de eenhedentabel): "
-        + (", ".join(columns) if columns else "geen")
-        + ".",
-        "Openbare gegevens: CBS-grenzen van gemeenten, wijken en buurten; locaties van "
-        "vakantieparken (OpenStreetMap).",
+        say("variables", columns=", ".join(columns) if columns else say("none")),
+        say("open_data"),
     ]
     if record.proxy_screen is not None:
-        parts.append(
-            "Referentieaandelen van beschermde groepen per gebied worden alleen gebruikt om "
-            f"indicatoren op proxy-werking te toetsen ({record.proxy_screen.source}); ze zijn "
-            "nooit invoer van een indicator."
-        )
+        parts.append(say("reference_use", source=record.proxy_screen.source))
     return _lines(*parts)
 
 
-def _methods(record: RunRecord) -> str:
+def _methods(record: RunRecord, say: Say) -> str:
     config = record.config
-    parts = [
-        "Het algoritme is niet zelflerend. Het telt eenheden per gebied volgens vooraf "
-        "vastgelegde indicatoren, toetst ruimtelijke concentraties en publiceert alleen "
-        "waarden die de onthullingsregels doorstaan.",
-        "Indicatoren: "
-        + " ".join(f"{s.title} ({s.id}): {s.method_text()}" for s in config.indicators),
-    ]
+    indicators = " ".join(
+        f"{s.title} ({s.id}): {s.method_text(say.language)}" for s in config.indicators
+    )
+    parts = [say("methods_intro"), say("methods_indicators", indicators=indicators)]
     if record.hotspot:
         hs = record.hotspot
         parts.append(
-            f"Hotspots: Getis-Ord Gi* op {hs.get('indicator')} per H3-cel (resolutie "
-            f"{config.resolution}), {hs.get('permutations')} permutaties (seed "
-            f"{hs.get('seed')}), correctie {hs.get('correction')}, alpha {hs.get('alpha')}."
+            say(
+                "methods_hotspots",
+                indicator=hs.get("indicator"),
+                resolution=config.resolution,
+                permutations=hs.get("permutations"),
+                seed=hs.get("seed"),
+                correction=hs.get("correction"),
+                alpha=hs.get("alpha"),
+            )
         )
     if config.composite.enabled:
         comp = config.composite
         unc = comp.uncertainty
         lo, hi = unc.percentiles
         parts.append(
-            f"Samengestelde index (OECD/JRC-handboek): normalisatie {comp.normalisation}, "
-            f"weging {comp.weighting}, aggregatie {comp.aggregation}; onzekerheidsanalyse met "
-            f"{unc.draws} Monte-Carlotrekkingen (seed {unc.seed}) over normalisatie, aggregatie "
-            f"en gewichten; per gebied wordt het {lo:g}e-{hi:g}e percentiel van de rang "
-            "gepubliceerd."
+            say(
+                "methods_composite",
+                normalisation=comp.normalisation,
+                weighting=comp.weighting,
+                aggregation=comp.aggregation,
+                draws=unc.draws,
+                seed=unc.seed,
+                lo=f"{lo:g}",
+                hi=f"{hi:g}",
+            )
         )
     rules = record.release.rules
-    parts.append(
-        f"Onthullingsregels: minimaal {rules.min_units} eenheden per gepubliceerde waarde, "
-        f"aantallen afgerond op {rules.rounding_base}."
-    )
-    parts.append(
-        f"Software: zicht {__version__}; configuratie {config.source or '(in code)'}"
-        + (f", SHA-256 {config.source_sha256}" if config.source_sha256 else "")
-        + f"; run {record.run_id}."
-    )
+    parts.append(say("methods_rules", min_units=rules.min_units, base=rules.rounding_base))
+    sha = f", SHA-256 {config.source_sha256}" if config.source_sha256 else ""
+    source = config.source or say("in_code")
+    parts.append(say("software", version=__version__, source=source, sha=sha, run_id=record.run_id))
     return _lines(*parts)
 
 
@@ -398,62 +336,55 @@ def register_draft(record: RunRecord) -> dict[str, Any]:
     """
     config = record.config
     reg = config.register
+    say = _say(record)
     card = config.question
     organisation = reg.organisation or card.problem_owner
-    name = reg.name or f"Risicokaart ondermijning {record.study_area_name or config.study_area}"
+    area = record.study_area_name or config.study_area
     n = len(config.indicators)
-    description = (
-        f"Dit algoritme maakt een kaart van {record.area_label} met {n} "
-        f"indicator{'en' if n != 1 else ''} per gebied. De kaart helpt de gemeente en haar "
-        "partners preventie tegen ondermijning te richten. Het wijst geen personen of "
-        "adressen aan."
+    description = say(
+        "description_one" if n == 1 else "description_many", area=record.area_label, n=n
     )
-    grouping, assessments = _impact_assessments(record)
+    grouping, assessments = _impact_assessments(record, say)
+    in_use = reg.status == "In gebruik"
     draft: dict[str, Any] = {
-        "name": name[:100],
-        "organization": organisation
-        or _todo("de organisatie (vul [question] problem_owner of [register] organisation in)"),
+        "name": (reg.name or say("default_name", area=area))[:100],
+        "organization": organisation or _todo(say("todo_organisation")),
         "description_short": description[:350],
         "category": list(reg.themes),
         "status": reg.status,
-        "begin_date": reg.begin_date
-        or (_todo("maand van ingebruikname (JJJJ-MM)") if reg.status == "In gebruik" else ""),
+        "begin_date": reg.begin_date or (_todo(say("todo_begin_date")) if in_use else ""),
         "end_date": "",
-        "contact_email": reg.contact or _todo("e-mailadres of website voor vragen"),
+        "contact_email": reg.contact or _todo(say("todo_contact")),
         "website": reg.website,
         "publication_category": reg.publication_category,
         "url": "",
-        "goal": _goal(record),
-        "proportionality": _proportionality(record),
-        "human_intervention": _human_intervention(record),
-        "risks": _risks(record),
-        "lawful_basis": reg.lawful_basis
-        or _todo("de wettelijke basis van het proces (bijvoorbeeld Gemeentewet, Wet Bibob)"),
+        "goal": _goal(record, say),
+        "proportionality": _proportionality(record, say),
+        "human_intervention": _human_intervention(record, say),
+        "risks": _risks(record, say),
+        "lawful_basis": reg.lawful_basis or _todo(say("todo_lawful_basis")),
         "lawful_basis_grouping": [
             {"title": link.title, "link": link.url} for link in reg.lawful_basis_links
         ],
-        "process_index_url": reg.process_index_url
-        or _todo("link naar het openbare verwerkingsregister"),
+        "process_index_url": reg.process_index_url or _todo(say("todo_process_index")),
         "impacttoetsen_grouping": grouping,
         "impacttoetsen": assessments,
-        "source_data": _source_data(record),
+        "source_data": _source_data(record, say),
         "source_data_grouping": [],
-        "methods_and_models": _methods(record),
+        "methods_and_models": _methods(record, say),
         "provider": reg.provider
-        or f"zicht {__version__} (open source); configuratie: {organisation or 'de organisatie'}",
-        "publiccode": reg.source_code_url
-        or _todo("link naar de broncode van zicht en de gebruikte configuratie"),
-        "lang": "nld",
+        or say(
+            "provider", version=__version__, organisation=organisation or say("the_organisation")
+        ),
+        "publiccode": reg.source_code_url or _todo(say("todo_publiccode")),
+        "lang": say("lang_code"),
         "standard_version": STANDARD_VERSION,
         "source_id": "",
-        "tags": "ondermijning, preventie, risicokaart, Zicht op Ondermijning, "
-        + (record.study_area_name or config.study_area),
+        "tags": say("tags", area=area),
     }
     draft["_zicht"] = {
-        "note": (
-            "Concept van zicht. De organisatie vult de gemarkeerde velden in, controleert de "
-            "rest, publiceert de registratie en blijft verantwoordelijk voor de inhoud."
-        ),
+        "note": say("note"),
+        "language": say.language,
         "run_id": record.run_id,
         "created": record.created,
         "zicht_version": __version__,
@@ -475,10 +406,10 @@ def to_be_written(draft: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _md_value(value: Any) -> str:
+def _md_value(value: Any, say: Say) -> str:
     if isinstance(value, list):
         if not value:
-            return "_(leeg / empty)_"
+            return say("empty")
         if all(isinstance(v, Mapping) for v in value):
             return "\n".join(
                 f"- {markdown_text(v.get('title', ''))}"
@@ -487,11 +418,11 @@ def _md_value(value: Any) -> str:
             )
         return ", ".join(str(v) for v in value)
     # Free text from the config: brackets escaped so that no title makes a live link.
-    text = str(value).replace("[", "\\[").replace("]", "\\]")
-    if not text:
-        return "_(leeg / empty)_"
+    value_text = str(value).replace("[", "\\[").replace("]", "\\]")
+    if not value_text:
+        return say("empty")
     paragraphs = []
-    for para in text.split("\n\n"):
+    for para in value_text.split("\n\n"):
         if para.startswith(TO_BE_WRITTEN):
             paragraphs.append(f"> **⚠ {para}**")
         else:
@@ -499,13 +430,16 @@ def _md_value(value: Any) -> str:
     return "\n\n".join(paragraphs)
 
 
-def register_markdown(draft: Mapping[str, Any]) -> str:
+def register_markdown(draft: Mapping[str, Any], language: str | None = None) -> str:
     """Write the draft as a readable Markdown page, fields in the standard's order.
 
     Parameters
     ----------
     draft
         Output of :func:`register_draft`.
+    language
+        ``"nl"`` or ``"en"`` for the words of the page; ``None`` (default): the language
+        the draft was written in (``_zicht.language``, Dutch when absent).
 
     Returns
     -------
@@ -513,39 +447,37 @@ def register_markdown(draft: Mapping[str, Any]) -> str:
         The page.
     """
     meta = draft.get("_zicht", {})
+    say = Say("register", language or meta.get("language") or "nl")
     todo = meta.get("to_be_written", [])
+    version = draft.get("standard_version", STANDARD_VERSION)
     lines = [
-        f"# Algoritmeregister — concept: {markdown_text(draft.get('name', ''))}",
+        f"# {say('md_title', name=markdown_text(draft.get('name', '')))}",
         "",
-        f"_Publicatiestandaard {draft.get('standard_version', STANDARD_VERSION)}. "
-        f"{meta.get('note', '')}_",
+        say("md_standard", version=version, note=meta.get("note", "")),
         "",
-        f"Run `{meta.get('run_id', '')}`, {meta.get('created', '')}, "
-        f"zicht {meta.get('zicht_version', '')}.",
+        say(
+            "md_run",
+            run_id=meta.get("run_id", ""),
+            created=meta.get("created", ""),
+            version=meta.get("zicht_version", ""),
+        ),
         "",
     ]
     if meta.get("not_for_publication"):
         lines += [f"> **{meta['not_for_publication']}**", ""]
     if meta.get("synthetic_units"):
-        lines += [
-            "> **SYNTHETISCHE GEGEVENS / SYNTHETIC DATA** — deze run gebruikt gegenereerde "
-            "eenheden; niets beschrijft een echt adres of persoon.",
-            "",
-        ]
+        lines += [say("md_synthetic"), ""]
     if todo:
-        labels = {key: nl for key, nl, _, _ in REGISTER_FIELDS}
-        lines += [
-            f"> **⚠ {len(todo)} veld(en) nog in te vullen / still to be written:** "
-            + ", ".join(f"{labels.get(k, k)} (`{k}`)" for k in todo),
-            "",
-        ]
+        names = ", ".join(f"{say.maybe('field_', k)} (`{k}`)" for k in todo)
+        lines += [say("md_todo", n=len(todo), fields=names), ""]
     section = None
-    for key, nl, en, sec in REGISTER_FIELDS:
-        if sec != section:
-            lines += [f"## {sec}", ""]
-            section = sec
-        optional = " _(optioneel)_" if key in _OPTIONAL else ""
-        lines += [f"### {nl} / {en} (`{key}`){optional}", "", _md_value(draft.get(key, "")), ""]
+    for key, *_ in REGISTER_FIELDS:
+        if _SECTION_OF[key] != section:
+            section = _SECTION_OF[key]
+            lines += [f"## {say(f'section_{section}')}", ""]
+        optional = say("optional") if key in _OPTIONAL else ""
+        heading = say("md_field", label=say(f"field_{key}"), name=key, optional=optional)
+        lines += [heading, "", _md_value(draft.get(key, ""), say), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -609,7 +541,14 @@ def write_run_manifest(record: RunRecord, paths: Mapping[str, Path], out_dir: st
         "config_sha256": config.source_sha256,
         "synthetic_units": record.synthetic,
         "files": files,
+        # The SHA-256 of this file's bytes with this value written as 64 zeros: so that
+        # `zicht check` can verify this file too, the top of the chain of hashes.
+        "self_sha256": "0" * 64,
     }
+    raw = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    own = hashlib.sha256(raw).hexdigest()
     out = Path(out_dir) / "run_manifest.json"
-    out.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_bytes(
+        raw.replace(b'"self_sha256": "' + b"0" * 64, b'"self_sha256": "' + own.encode(), 1)
+    )
     return out

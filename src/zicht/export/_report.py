@@ -10,153 +10,191 @@ not list the highest-ranked areas: the map shows areas, the report explains them
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from zicht._errors import ConfigError
 from zicht._escape import markdown_html_off, markdown_text
+from zicht._strings import text
 from zicht.export._register import RunRecord
-from zicht.guard import PRECEDENTS, describe_rules
+from zicht.export._words import Say
+from zicht.guard import describe_rules
 
 __all__ = ["run_report", "write_run_report"]
 
-_REVIEW_TEXT = {
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "approved": "approved",
-    "approved_with_conditions": "approved with conditions",
-    "rejected": "REJECTED",
-    "not_required": "not required",
+#: The catalogue keys of ``zicht.guard.PRECEDENTS``, in its order (a test keeps them equal).
+_PRECEDENT_KEYS = ("precedent_cvrm", "precedent_ap")
+
+_REVIEW_KEYS = {
+    "legal review": "review_legal",
+    "ethics review": "review_ethics",
+    "DPIA": "review_dpia",
+    "IAMA": "review_iama",
 }
 
 
-_RATE_TEXT = {
-    "eb_global": "global empirical-Bayes smoothed rate",
-    "raw": "raw rate",
-    "value": "the published value",
-}
+def _language(record: RunRecord) -> str:
+    return record.config.map.language
 
 
-_AREA_WORDS = {
-    "h3": "H3 cells",
-    "region": "publishable regions",
-    "buurt": "buurten",
-    "wijk": "wijken",
-    "gemeente": "gemeenten",
-    "park": "holiday parks",
-}
+def _area_words(record: RunRecord, say: Say) -> str:
+    names = [say.maybe("area_", n) for n in record.release.layers]
+    return ", ".join(names) if names else say("none")
 
 
-def _area_words(record: RunRecord) -> str:
-    names = [_AREA_WORDS.get(n, n) for n in record.release.layers]
-    return ", ".join(names) if names else "none"
+def _cell(value: object) -> str:
+    return markdown_text(value).strip() or "—"
 
 
-def _cell(text: object) -> str:
-    return markdown_text(text).strip() or "—"
-
-
-def _card(record: RunRecord) -> list[str]:
+def _card_rows(record: RunRecord, say: Say) -> list[str]:
     card = record.config.question
-    missing = "_not stated — to be written by the problem owner_"
-    lines = [
-        "## Research question",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| Question | {_cell(card.question) if card.question.strip() else missing} |",
-        "| Problem owner | "
-        f"{_cell(card.problem_owner) if card.problem_owner.strip() else missing} |",
-        f"| Partners | {_cell('; '.join(card.partners)) if card.partners else missing} |",
-        "| Data sources asked for | "
-        f"{_cell('; '.join(card.data_sources)) if card.data_sources else missing} |",
+    missing = say("not_stated_owner")
+
+    def row(label: str, value: str) -> str:
+        return f"| {say(label)} | {_cell(value) if value.strip() else missing} |"
+
+    return [
+        row("card_question", card.question),
+        row("card_owner", card.problem_owner),
+        row("card_partners", "; ".join(card.partners)),
+        row("card_sources", "; ".join(card.data_sources)),
     ]
+
+
+def _card(record: RunRecord, say: Say) -> list[str]:
+    lines = [f"## {say('h_question')}", "", "| | |", "|---|---|", *_card_rows(record, say)]
     open_reviews = []
-    for label, review in card.reviews().items():
+    for label, review in record.config.question.reviews().items():
         details = ", ".join(d for d in (review.by, review.date, review.reference) if d)
-        text = _REVIEW_TEXT.get(review.status, review.status)
+        status = say.maybe("status_", review.status)
         notes = f" — {review.notes}" if review.notes else ""
-        cell = _cell(text + (f" ({details})" if details else "") + notes)
-        lines.append(f"| {label[0].upper()}{label[1:]} | {cell} |")
+        cell = _cell(status + (f" ({details})" if details else "") + notes)
+        name = say(_REVIEW_KEYS[label]) if label in _REVIEW_KEYS else label
+        lines.append(f"| {name} | {cell} |")
         if not review.done:
-            open_reviews.append(f"{label} ({text})")
+            open_reviews.append(f"{name} ({status})")
     lines.append("")
     if open_reviews:
-        lines += [
-            "> **⚠ Not cleared for use:** "
-            + ", ".join(open_reviews)
-            + ". Results of this run may inform the reviews, not decisions.",
-            "",
-        ]
+        lines += [say("not_cleared", reviews=", ".join(open_reviews)), ""]
     return lines
 
 
-def _indicators(record: RunRecord) -> list[str]:
-    lines = ["## Indicators", ""]
+def _indicators(record: RunRecord, say: Say) -> list[str]:
+    lines = [f"## {say('h_indicators')}", ""]
     for spec in record.config.indicators:
         lines += [f"### {markdown_text(spec.title)} (`{spec.id}`)", ""]
         if spec.description.strip():
             lines += [spec.description.strip(), ""]
-        lines.append(f"- **How it is computed:** {spec.method_text()}")
-        lines.append(f"- **Purpose:** {spec.purpose.strip() or '_not stated_'}")
-        lines.append("- **Published columns:** " + ", ".join(f"`{m.column}`" for m in spec.metas()))
+        lines.append(say("computed", method=spec.method_text(say.language)))
+        lines.append(say("purpose", purpose=spec.purpose.strip() or say("not_stated")))
+        columns = ", ".join(f"`{m.column}`" for m in spec.metas())
+        lines.append(say("columns", columns=columns))
         for layer, counts in record.masked.items():
             n = counts.get(spec.id, 0)
             if n:
                 lines.append(
-                    f"- **{layer}:** {n} area(s) have no {spec.kind} because its denominator "
-                    f"holds fewer than {record.release.rules.min_units} {spec.unit_plural}"
+                    say(
+                        "masked",
+                        layer=layer,
+                        n=n,
+                        kind=say.maybe("kind_", spec.kind),
+                        min_units=record.release.rules.min_units,
+                        units=spec.unit_plural_in(say.language),
+                    )
                 )
         if spec.follow_up:
-            lines.append("- **Suggested follow-up where this indicator is high:**")
+            lines.append(say("follow_up"))
             lines += [f"  - {step.strip()}" for step in spec.follow_up]
         lines.append("")
     return lines
 
 
-def _composite(record: RunRecord) -> list[str]:
+def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     comp = record.config.composite
-    if not comp.enabled or not record.composites:
-        return []
     unc = comp.uncertainty
     lo, hi = unc.percentiles
     lines = [
         f"## {markdown_text(comp.title)}",
         "",
-        f"Built after the OECD/JRC *Handbook on Constructing Composite Indicators* (2008) from "
-        "published area values only: normalisation "
-        f"`{comp.normalisation}`, weighting `{comp.weighting}`, aggregation "
-        f"`{comp.aggregation}`. Rank 1 is the highest value. The uncertainty analysis draws "
-        f"{unc.draws} times (seed {unc.seed}) a normalisation from {list(unc.normalisations)}, "
-        f"an aggregation from {list(unc.aggregations)} and weights × "
-        f"U[{1 - unc.weight_spread:g}, {1 + unc.weight_spread:g}]; every area gets its "
-        f"{lo:g}th–{hi:g}th percentile rank (shown on the map) and is flagged *unstable* when "
-        f"that interval is wider than {unc.unstable_width:.0%} of the ranked areas.",
+        say(
+            "composite_intro",
+            normalisation=comp.normalisation,
+            weighting=comp.weighting,
+            aggregation=comp.aggregation,
+            draws=unc.draws,
+            seed=unc.seed,
+            normalisations=list(unc.normalisations),
+            aggregations=list(unc.aggregations),
+            low=f"{1 - unc.weight_spread:g}",
+            high=f"{1 + unc.weight_spread:g}",
+            lo=f"{lo:g}",
+            hi=f"{hi:g}",
+            width=say.percent(unc.unstable_width),
+        ),
         "",
-        "| component | nominal weight | direction |",
+        say("composite_table"),
         "|---|---|---|",
     ]
     for c, w in zip(comp.components, comp.nominal_weights(), strict=True):
-        direction = "lower is riskier" if c.invert else "higher is riskier"
-        lines.append(f"| `{c.indicator}` | {w:.3f} | {direction} |")
+        direction = say("lower_riskier" if c.invert else "higher_riskier")
+        lines.append(f"| `{c.indicator}` | {say.number(w, '.3f')} | {direction} |")
     lines.append("")
+    return lines
+
+
+def _verdict(summary: Mapping[str, Any], record: RunRecord, say: Say) -> str:
+    """Say how far the ranking can be trusted (after ``zicht.indicators``' verdict)."""
+    unc = record.config.composite.uncertainty
+    n_unstable, n = summary["n_unstable"], summary["n_areas"]
+    share = n_unstable / n if n else 0.0
+    key = (
+        "verdict_swing"
+        if share > unc.unstable_width
+        else "verdict_mostly"
+        if n_unstable
+        else "verdict_stable"
+    )
+    return say(
+        key,
+        n_unstable=n_unstable,
+        n=n,
+        share=say.percent(share),
+        interval=say.percent(unc.interval),
+        width=say.percent(unc.unstable_width),
+    )
+
+
+def _composite(record: RunRecord, say: Say) -> list[str]:
+    comp = record.config.composite
+    if not comp.enabled or not record.composites:
+        return []
+    lines = _composite_intro(record, say)
     for layer, result in record.composites.items():
         s = result.summary
         sens = result.sensitivity
         lines += [
             f"### {layer}",
             "",
-            f"**{s['verdict']}**",
+            f"**{_verdict(s, record, say)}**",
             "",
-            f"- Areas ranked: {s['n_areas']} (not ranked, a component unpublished: "
-            f"{result.settings['n_areas_not_ranked']})",
-            f"- Median width of the rank interval: {s['median_interval_width']:g} ranks",
-            f"- Share of rank variance from the choice of normalisation: "
-            f"{sens['normalisation']:.0%}; of aggregation: {sens['aggregation']:.0%}; "
-            f"weights and interactions: {sens['weights_and_interactions']:.0%}",
+            say("ranked", n=s["n_areas"], not_ranked=result.settings["n_areas_not_ranked"]),
+            say("median_width", width=say.number(s["median_interval_width"], "g")),
+            say(
+                "variance",
+                normalisation=say.percent(sens["normalisation"]),
+                aggregation=say.percent(sens["aggregation"]),
+                weights=say.percent(sens["weights_and_interactions"]),
+            ),
         ]
         for ind, shift in sens["leave_one_out"].items():
             lines.append(
-                f"- Leaving out `{ind}` moves ranks by {shift['mean_abs_rank_shift']:g} on "
-                f"average (at most {shift['max_abs_rank_shift']})"
+                say(
+                    "leave_one_out",
+                    indicator=ind,
+                    mean=say.number(shift["mean_abs_rank_shift"], "g"),
+                    max=shift["max_abs_rank_shift"],
+                )
             )
         corr = result.correlations
         strong = [
@@ -166,99 +204,109 @@ def _composite(record: RunRecord) -> list[str]:
             if abs(corr.loc[a, b]) >= 0.9
         ]
         for a, b, rho in strong:
-            lines.append(
-                f"- `{a}` and `{b}` correlate at rho = {rho:.2f}: they may count the same "
-                "thing twice"
-            )
+            lines.append(say("correlated", a=a, b=b, rho=say.number(rho, ".2f")))
         lines.append("")
     return lines
 
 
-def _hotspots(record: RunRecord) -> list[str]:
+def _class_name(label: str, say: Say) -> str:
+    """Return the map's name of a hot-spot class (``hot_99``: "Hotspot, 99 % betrouwbaar")."""
+    if not label:
+        return say("not_tested")
+    try:
+        return text("map", f"gi_{label}", say.language)
+    except ConfigError:
+        return label
+
+
+def _hotspots(record: RunRecord, say: Say) -> list[str]:
     hs = record.hotspot
     if not hs:
-        return ["## Hot spots", "", "No hot-spot test ran (the H3 layer is not published).", ""]
+        return [f"## {say('h_hotspots')}", "", say("no_hotspots"), ""]
     h3 = record.release.layers.get("h3")
-    tested = _RATE_TEXT.get(str(hs.get("rate")), str(hs.get("rate")))
+    tested = say.maybe("rate_", str(hs.get("rate")))
     counts = ""
     if h3 is not None:
         published = h3[h3["status"] == "published"]
         tally = published["hotspot_label"].astype("str").value_counts()
-        counts = ", ".join(f"{label or 'not tested'}: {n}" for label, n in sorted(tally.items()))
+        counts = ", ".join(f"{_class_name(label, say)}: {n}" for label, n in sorted(tally.items()))
+    method = say(
+        "hotspot_method",
+        indicator=hs.get("indicator"),
+        tested=tested,
+        k=hs.get("k", "?"),
+        permutations=hs.get("permutations"),
+        seed=hs.get("seed"),
+        correction=hs.get("correction"),
+        alpha=hs.get("alpha"),
+    )
     return [
-        "## Hot spots",
+        f"## {say('h_hotspots')}",
         "",
-        f"Getis-Ord Gi* on `{hs.get('indicator')}` (tested as: {tested}) "
-        f"per H3 cell (k = {hs.get('k', '?')}), "
-        f"{hs.get('permutations')} conditional permutations (seed {hs.get('seed')}), "
-        f"correction `{hs.get('correction')}`, alpha {hs.get('alpha')}.",
+        method,
         "",
-        f"Published cells by class: {counts or 'none'}.",
+        say("hotspot_counts", counts=counts or say("none")),
         "",
-        *([f"**Note:** {hs['note']}", ""] if hs.get("note") else []),
+        *([say("note", note=hs["note"]), ""] if hs.get("note") else []),
     ]
 
 
-def _guard(record: RunRecord) -> list[str]:
-    lines = [
-        "## Profiling guard",
-        "",
-        "Every indicator id, title, filter column and value, composite weight and unit-table "
-        "column was checked against the protected grounds below; none is used. Precedents:",
-        "",
-    ]
-    lines += [f"- {p}" for p in PRECEDENTS]
-    lines += ["", "| rule | ground | basis |", "|---|---|---|"]
-    lines += [f"| {r['id']} | {r['ground']} | {_cell(r['basis'])} |" for r in describe_rules()]
-    lines.append("")
+def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
     screen = record.proxy_screen
     if screen is None:
-        lines += [
-            "**Proxy screen: not run.** No reference shares of protected groups per area were "
-            "supplied (`[guard] reference`). A place-based indicator can still act as a proxy "
-            "for who lives somewhere; supply CBS shares per buurt (e.g. of residents with a "
-            "migration background) to screen it.",
-            "",
-        ]
-        return lines
+        return [say("proxy_not_run"), ""]
     flagged = screen.flagged
-    lines += [
-        f"**Proxy screen** ({screen.level}, {screen.source}): Spearman correlation of every "
-        f"published indicator with every reference share, on areas with at least "
-        f"{screen.min_areas} pairs; |rho| ≥ {screen.threshold:g} is flagged.",
+    lines = [
+        say(
+            "proxy_method",
+            level=screen.level,
+            source=screen.source,
+            min_areas=screen.min_areas,
+            threshold=f"{screen.threshold:g}",
+        ),
         "",
     ]
     if len(flagged):
-        lines.append(f"> **⚠ {len(flagged)} possible proxy pair(s):**")
+        lines.append(say("proxy_flagged", n=len(flagged)))
         lines.append(">")
         for row in flagged.itertuples():
             lines.append(
-                f"> - `{row.indicator}` ~ `{row.reference}`: rho = {row.rho:.2f} "
-                f"({row.n_areas} areas)"
+                say(
+                    "proxy_pair",
+                    indicator=row.indicator,
+                    reference=row.reference,
+                    rho=f"{row.rho:.2f}",
+                    n=row.n_areas,
+                )
             )
-        lines += [
-            "",
-            "A flagged indicator is not refused, but the ethics review must weigh it: is the "
-            "place-based reason strong enough, and is there an indicator without the proxy "
-            "effect?",
-            "",
-        ]
+        lines += ["", say("proxy_weigh"), ""]
     else:
-        lines += ["No indicator is flagged.", ""]
+        lines += [say("proxy_none"), ""]
     for note in screen.notes:
-        lines += [f"_Note: {note}_", ""]
+        lines += [say("proxy_note", note=note), ""]
     return lines
 
 
-def _publication(record: RunRecord) -> list[str]:
+def _guard(record: RunRecord, say: Say) -> list[str]:
+    lines = [f"## {say('h_guard')}", "", say("guard_intro"), ""]
+    lines += [f"- {say(key)}" for key in _PRECEDENT_KEYS]
+    lines += ["", say("guard_table"), "|---|---|---|"]
+    for r in describe_rules():
+        ground = say.maybe("ground_", r["id"], r["ground"])
+        basis = say.maybe("basis_", r["id"], r["basis"])
+        lines.append(f"| {r['id']} | {ground} | {_cell(basis)} |")
+    lines.append("")
+    return lines + _proxy_screen(record, say)
+
+
+def _publication(record: RunRecord, say: Say) -> list[str]:
     rules = record.release.rules
     lines = [
-        "## Publication",
+        f"## {say('h_publication')}",
         "",
-        f"A value is published only where it rests on at least {rules.min_units} units; counts "
-        f"are rounded to base {rules.rounding_base}.",
+        say("publication_rule", min_units=rules.min_units, base=rules.rounding_base),
         "",
-        "| layer | areas | published | suppressed |",
+        say("publication_table"),
         "|---|---|---|---|",
     ]
     for name, frame in record.release.layers.items():
@@ -268,13 +316,38 @@ def _publication(record: RunRecord) -> list[str]:
             f"{int((status == 'suppressed').sum())} |"
         )
     units = record.units
-    lines += [
+    units_line = say(
+        "units_line",
+        rows_in=say.number(units.get("rows_in", 0)),
+        joined=say.number(units.get("joined", 0)),
+        level=units.get("level", ""),
+        source=units.get("source", ""),
+    )
+    return [*lines, "", units_line, ""]
+
+
+def _synthetic_note(record: RunRecord, say: Say) -> str:
+    units = record.config.inputs.units
+    if units.source == "synthetic":
+        return say("synthetic_generated")
+    if units.synthetic:
+        level = say.maybe("level_", units.level)
+        return say("synthetic_declared", file=Path(units.path).name, level=level)
+    return str(record.release.metadata.get("synthetic_note") or say("synthetic_generated"))
+
+
+def _provenance(record: RunRecord, say: Say) -> list[str]:
+    config = record.config
+    source = config.source or say("built_in_code")
+    sha = say("config_sha", sha=config.source_sha256) if config.source_sha256 else ""
+    return [
+        f"## {say('h_provenance')}",
         "",
-        f"Units: {units.get('rows_in', 0):,} in, {units.get('joined', 0):,} joined "
-        f"({units.get('level', '')}, {units.get('source', '')}).",
+        say("run_line", run_id=record.run_id, created=record.created),
+        say("config_line", source=source) + sha,
+        say("register_line"),
         "",
     ]
-    return lines
 
 
 def run_report(record: RunRecord) -> str:
@@ -291,36 +364,21 @@ def run_report(record: RunRecord) -> str:
         The report.
     """
     config = record.config
+    say = Say("report", _language(record))
     lines = [f"# {markdown_text(record.release.metadata.get('title') or config.run_title)}", ""]
     if record.release.metadata.get("not_for_publication"):
         lines += [f"> **{record.release.metadata['not_for_publication']}**", ""]
     if record.synthetic:
-        note = str(record.release.metadata.get("synthetic_note", "SYNTHETIC DATA"))
-        lines += [f"> **{note}**", ""]
-    lines += _card(record)
-    lines += [
-        "## Prevention, not investigation",
-        "",
-        f"This run describes areas: {_area_words(record)}. No output names an address, "
-        "parcel, person or company, and zicht has no way to list the riskiest ones. The "
-        "suggested follow-up steps are courses of action for the municipality (how it "
-        "tenders, permits, informs and inspects), not actions against people.",
-        "",
-    ]
-    lines += _indicators(record)
-    lines += _composite(record)
-    lines += _hotspots(record)
-    lines += _guard(record)
-    lines += _publication(record)
-    lines += [
-        "## Provenance",
-        "",
-        f"- Run `{record.run_id}`, created {record.created}",
-        f"- Configuration: {config.source or '(built in code)'}"
-        + (f" (SHA-256 `{config.source_sha256}`)" if config.source_sha256 else ""),
-        "- The draft entry for the algorithm register is in `algorithm_register.md` / `.json`.",
-        "",
-    ]
+        lines += [f"> **{_synthetic_note(record, say)}**", ""]
+    lines += _card(record, say)
+    prevention = say("prevention", areas=_area_words(record, say))
+    lines += [f"## {say('h_prevention')}", "", prevention, ""]
+    lines += _indicators(record, say)
+    lines += _composite(record, say)
+    lines += _hotspots(record, say)
+    lines += _guard(record, say)
+    lines += _publication(record, say)
+    lines += _provenance(record, say)
     return "\n".join(lines).rstrip() + "\n"
 
 

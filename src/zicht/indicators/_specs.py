@@ -37,6 +37,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from zicht._errors import ConfigError
+from zicht._strings import DEFAULT_LANGUAGE, text
 from zicht.indicators._filters import (
     Filter,
     describe_filter,
@@ -350,37 +351,55 @@ class IndicatorSpec:
         """Return the numerator filter as one readable line."""
         return describe_filter(self.numerator)
 
-    def denominator_text(self) -> str:
+    def unit_plural_in(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """Return the plural of the unit level in ``language`` (``"adressen"``).
+
+        Parameters
+        ----------
+        language
+            ``"nl"`` (default) or ``"en"``.
+
+        Returns
+        -------
+        str
+            The word from the catalogue (``indicators.toml``).
+        """
+        if self.unit_level in _UNIT_PLURALS:
+            return text("indicators", f"plural_{self.unit_level}", language)
+        return text("indicators", "plural_other", language, level=self.unit_level)
+
+    def denominator_text(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Return the denominator filter as one readable line (all units when unset)."""
         if self.denominator is None:
-            return f"all {self.unit_plural} in the area"
+            return text("indicators", "all_in_area", language, units=self.unit_plural_in(language))
         return describe_filter(self.denominator)
 
-    def method_text(self) -> str:
-        """How the value is computed, in one sentence."""
-        num, den = self.numerator_text(), self.denominator_text()
+    def method_text(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """How the value is computed, in one sentence, in ``language`` (``"nl"`` or ``"en"``)."""
+        num, den = self.numerator_text(), self.denominator_text(language)
+        units = self.unit_plural_in(language)
+
+        def say(key: str, **values: object) -> str:
+            return text("indicators", key, language, **values)
+
         if self.kind == "count":
-            return f"Number of {self.unit_plural} with `{num}`, among {den}."
-        if self.kind == "share":
-            text = f"{self.unit_plural.capitalize()} with `{num}` as a percentage of {den}."
-        elif self.kind == "rate":
-            text = f"{self.unit_plural.capitalize()} with `{num}` per {self.per:g} of {den}."
+            return say("method_count", units=units, num=num, den=den)
         if self.kind in ("rate", "share"):
+            per = f"{self.per:g}"
+            out = say(f"method_{self.kind}", units=units.capitalize(), num=num, den=den, per=per)
             if self.smoothing != "none":
-                text += f" Also published {_SMOOTHING_TEXT[self.smoothing]} (Marshall 1991)."
-            return text
-        source = (
-            f"{self.unit_plural} with `{num}`"
-            if self.features == "units"
-            else f"park locations with `{num}`"
+                out += say("method_smoothed", smoothing=say(f"smoothing_{self.smoothing}"))
+            return out
+        source = say(
+            "source_units" if self.features == "units" else "source_parks", units=units, num=num
         )
-        place = f"averaged over {den}" if self.at == "units" else "at the area's centre"
+        place = say("place_units", den=den) if self.at == "units" else say("place_centre")
         if self.kind == "density":
-            return (
-                f"Kernel density ({self.kernel} kernel, radius {self.radius_m:g} m) of "
-                f"{source}, in features per km², {place}."
+            radius = f"{self.radius_m:g}"
+            return say(
+                "method_density", kernel=self.kernel, radius=radius, source=source, place=place
             )
-        return f"Distance in metres to the nearest of {source}, {place}."
+        return say("method_proximity", source=source, place=place)
 
     def columns_read(self) -> list[str]:
         """Unit-table columns this indicator reads (park columns for ``features='parks'``)."""
@@ -397,7 +416,7 @@ class IndicatorSpec:
             if f.name == "numerator":
                 value = self.numerator_text()
             elif f.name == "denominator":
-                value = self.denominator_text()
+                value = self.denominator_text("en")
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value

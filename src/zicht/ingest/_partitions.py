@@ -8,8 +8,9 @@ a shapely object per row, and checked as it goes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,8 @@ class PointPartition:
         RD New coordinates; NaN where the row has no location.
     present
         Rows that have a geometry at all.
+    sentinels
+        Per column, how many CBS sentinel values (``-99999999`` …) became missing.
     """
 
     name: str
@@ -62,6 +65,7 @@ class PointPartition:
     x: np.ndarray
     y: np.ndarray
     present: np.ndarray
+    sentinels: dict[str, int] = field(default_factory=dict)
 
 
 def _geoparquet_crs(path: Path, column: str) -> CRS | None:
@@ -107,7 +111,8 @@ def iter_point_partitions(
     The light way to read a national address set: no shapely objects are made, and
     memory holds one partition at a time. Checked up front, over all partitions: a CRS
     is declared (or assumed), ids are unique; per partition: coordinates fit the CRS,
-    locations lie in the Netherlands (or ``repair`` keeps them).
+    locations lie in the Netherlands (or ``repair`` keeps them). CBS sentinel values
+    become missing, counted per partition (``PointPartition.sentinels``).
 
     Parameters
     ----------
@@ -159,7 +164,9 @@ def iter_point_partitions(
         attributes = table.drop_columns([geometry]).to_pandas()
         if len(attributes) == 0:
             continue
-        yield PointPartition(file.name, attributes, x, y, present)
+        # The one sentinel policy of every reader: a -99999999 is no year before 1945.
+        attributes, sentinels = replace_sentinels(attributes, skip=(id_column,))
+        yield PointPartition(file.name, attributes, x, y, present, sentinels)
     _check_unique_ids(pa.chunked_array(seen), id_column, path)
 
 
@@ -205,19 +212,22 @@ def read_point_table(
     )
     columns = [c for c in schema.names if c not in (geometry, id_column)]
     frames = []
+    sentinels: dict[str, int] = {}
     for part in iter_point_partitions(
         path, columns=columns, id_column=id_column, assume_crs=assume_crs, repair=repair
     ):
         frame = part.attributes
         frame["_x"], frame["_y"], frame["_present"] = part.x, part.y, part.present
         frames.append(frame)
+        for column, n in part.sentinels.items():
+            sentinels[column] = sentinels.get(column, 0) + n
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if id_column != "address_id":
         frame = frame.drop(columns=[c for c in ("address_id",) if c in frame])
         frame = frame.rename(columns={id_column: "address_id"})
     frame["address_id"] = frame["address_id"].astype("str")
     report = LayerReport(layer="addresses", source=str(path), rows_read=len(frame))
-    frame, report.sentinels = replace_sentinels(frame, skip=("address_id", *POINT_COLUMNS))
+    report.sentinels = sentinels  # replaced in each partition, as they were read
     missing = int((~frame["_present"].to_numpy(dtype=bool)).sum())
     if missing:
         report.notes.append(f"{missing} rows have no location")
@@ -271,9 +281,17 @@ def _check_point_arrays(
 
 
 def read_addresses_dask(
-    source: str | Path, *, columns: list[str] | None = None
+    source: str | Path,
+    *,
+    columns: list[str] | None = None,
+    id_column: str = "address_id",
+    report: LayerReport | None = None,
 ) -> dask_geopandas.GeoDataFrame:
     """Open a partitioned GeoParquet address set lazily with dask-geopandas.
+
+    CBS sentinel values (``-99999999`` …) become missing in every partition, as in every
+    reader. They are counted up front from the attribute columns (no geometry is read), and
+    a numeric column that holds one in any file is ``float64`` in every partition.
 
     Parameters
     ----------
@@ -281,6 +299,11 @@ def read_addresses_dask(
         A GeoParquet file or folder of them (one dask partition per file).
     columns
         Columns to read (the geometry is always read).
+    id_column
+        The id column, left as it is.
+    report
+        A read report whose ``sentinels`` get the counts per column (also given as a
+        warning naming the folder).
 
     Returns
     -------
@@ -306,4 +329,45 @@ def read_addresses_dask(
         meta = pq.read_schema(files[0]).metadata or {}
         geometry = json.loads(meta.get(b"geo", b"{}")).get("primary_column", "geometry")
         columns = list(dict.fromkeys([*columns, geometry]))
-    return dask_geopandas.read_parquet(files, columns=columns)
+    frame = dask_geopandas.read_parquet(files, columns=columns)
+    counts = _sentinel_counts(files, frame.columns, frame.geometry.name, id_column)
+    if report is not None:
+        report.sentinels = dict(counts)
+    if not counts:
+        return frame
+    warnings.warn(
+        f"addresses ({path}): CBS sentinel values replaced by missing: "
+        + ", ".join(f"{c} {n:,}" for c, n in counts.items()),
+        UserWarning,
+        stacklevel=2,
+    )
+    numeric = [c for c in counts if pd.api.types.is_numeric_dtype(frame.dtypes[c])]
+    meta = frame._meta.copy()
+    for column in numeric:  # (GeoDataFrame.astype of a dict trips over the geometry)
+        meta[column] = meta[column].astype("float64")
+    return frame.map_partitions(_masked, list(counts), numeric, meta=meta)
+
+
+def _sentinel_counts(
+    files: list[str], columns: Iterable[str], geometry: str, id_column: str
+) -> dict[str, int]:
+    """Count the CBS sentinels per attribute column over every file (no geometry read)."""
+    wanted = [c for c in columns if c not in (geometry, id_column)]
+    counts: dict[str, int] = {}
+    for file in files:
+        present = [c for c in wanted if c in pq.read_schema(file).names]
+        if not present:
+            continue
+        _, found = replace_sentinels(pq.read_table(file, columns=present).to_pandas())
+        for column, n in found.items():
+            counts[column] = counts.get(column, 0) + n
+    return counts
+
+
+def _masked(part: pd.DataFrame, columns: list[str], numeric: list[str]) -> pd.DataFrame:
+    """One partition with the sentinels of ``columns`` missing (``numeric`` as float64)."""
+    out, _ = replace_sentinels(part[columns])
+    part = part.copy()
+    for column in columns:
+        part[column] = out[column].astype("float64") if column in numeric else out[column]
+    return part

@@ -38,3 +38,6 @@ from ._write import (
 from ._write import (
     write_map as write_map,
 )
+from ._years import (
+    years_payload as years_payload,
+)

@@ -39,7 +39,7 @@ __all__ = [
     "theme_config",
 ]
 
-_SCRIPTS = ("panel.js", "search.js", "map.js")
+_SCRIPTS = ("panel.js", "search.js", "years.js", "map.js")
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from typing import Any
 
 from zicht._strings import text
 from zicht.maps._assets import LEAFLET_VERSION, script_json
-from zicht.maps._controls import context_names, theme_config
+from zicht.maps._controls import asset, context_names, theme_config
 from zicht.maps._layers import (
     PreparedRelease,
     area_features_json,
@@ -55,14 +55,9 @@ _PARK_POINT = {
 }
 
 
-SETUP_JS = """
-var {{ this.get_name() }} = (function (map) {
-  const data = {{ this.data_json }};
-  const config = {{ this.config_json }};
-  config.tiles = {{ this.tiles_json }};
-  return zichtMap(map, data, config);
-})({{ this._parent.get_name() }});
-"""
+# The script that hands the data and the settings to zichtMap (assets/maps/map.js); an asset,
+# so that `zicht check` knows the page's script from the same file.
+SETUP_JS = "\n" + asset("setup.js.jinja")
 
 
 def status_texts(release: Release, language: str = "nl") -> dict[str, str]:

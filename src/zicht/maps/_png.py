@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from zicht.maps._context import pattern_config
 from zicht.maps._layers import ContextLayer, Geography, PreparedRelease
 from zicht.maps._themes import STATUS_MERGED, Theme
 from zicht.maps._words import say
@@ -23,6 +24,8 @@ __all__ = ["png_name", "write_theme_pngs"]
 _SUPPRESSED_FACE = "#ededed"
 _SUPPRESSED_EDGE = "#8c8c8c"
 _MERGED_EDGE = "#6a3d9a"
+# Hot dotted, cold striped, as on the HTML map: they differ in greyscale too.
+_PATTERN = {"hot": ("..", "#3b0a0a"), "cold": ("---", "#08306b")}
 _CONTEXT_LINES = {
     "buurt": ("#3d3d3d", 0.5),
     "wijk": ("#111111", 1.2),
@@ -52,14 +55,28 @@ def _draw_areas(ax: object, geography: Geography, theme: Theme) -> list[Artist]:
     statuses = geography.statuses.to_numpy()
     published = statuses == STATUS_PUBLISHED
     colours = np.array([e.colour for e in theme.entries] + ["#ffffff"], dtype=object)
+    kinds = pattern_config([theme]).get(theme.key) or [""] * len(theme.entries)
     handles: list[Artist] = [
-        Patch(facecolor=e.colour, edgecolor="#6f6f6f", label=e.label) for e in theme.entries
+        Patch(
+            facecolor=e.colour,
+            edgecolor=_PATTERN[kind][1] if kind else "#6f6f6f",
+            hatch=_PATTERN[kind][0] if kind else None,
+            label=e.label,
+        )
+        for e, kind in zip(theme.entries, kinds, strict=True)
     ]
     if published.any():
         index = theme.class_index[published]
-        gpd.GeoSeries(frame.geometry.values[published]).plot(
+        shapes = frame.geometry.values[published]
+        gpd.GeoSeries(shapes).plot(
             ax=ax, color=list(colours[index]), edgecolor="#4d4d4d", linewidth=0.25
         )
+        for c, kind in enumerate(kinds):
+            if kind and (index == c).any():
+                hatch, colour = _PATTERN[kind]
+                gpd.GeoSeries([gpd.GeoSeries(shapes[index == c]).union_all()]).plot(
+                    ax=ax, facecolor="none", edgecolor=colour, hatch=hatch, lw=0
+                )
         if (index < 0).any():
             label = say(geography.language, "legend_no_value")
             handles.append(Patch(facecolor="#ffffff", edgecolor="#6f6f6f", label=label))

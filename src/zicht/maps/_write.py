@@ -53,6 +53,7 @@ from zicht.maps._page import (
 from zicht.maps._png import write_theme_pngs
 from zicht.maps._themes import SCHEMES, Theme
 from zicht.maps._words import say
+from zicht.maps._years import years_html
 from zicht.publish import Release
 
 __all__ = [
@@ -206,6 +207,7 @@ def build_map(
     tiles: str | None = None,
     options: MapOptions | None = None,
     extra_html: str = "",
+    years: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """Draw a release as a folium map that needs no network.
 
@@ -229,6 +231,10 @@ def build_map(
     extra_html
         Trusted HTML of zicht's own (escaped by the caller) added to the page, e.g. the
         links of :func:`zicht.maps.write_gemeente_pages`.
+    years
+        In a ``[years]`` run, this year's :func:`zicht.maps.years_payload`: a year
+        selector linking to the other years' pages, and each area's published series in
+        the side panel (docs/years.md).
 
     Returns
     -------
@@ -281,8 +287,12 @@ def build_map(
     figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
     if extra_html:
         figure.html.add_child(Element(extra_html), name="zicht_extra")
+    if years:
+        figure.html.add_child(Element(years_html(years)), name="zicht_years")
 
     settings = config(prepared, release, tiles=tile_spec, initial=default.key)
+    if years:
+        settings["years"] = dict(years)
     tiles_json = json.dumps(_tile_config(tile_spec, language)).replace("<", "\\u003c")
     setup = _Setup(controls_script(), data_json(prepared), script_json(settings), tiles_json)
     fmap.add_child(setup)
@@ -338,6 +348,7 @@ def write_map(
     tiles: str | None = None,
     options: MapOptions | None = None,
     extra_html: str = "",
+    years: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a release as one self-contained HTML map.
 
@@ -353,6 +364,8 @@ def write_map(
         Classification, palette and simplification; see :class:`MapOptions`.
     extra_html
         Trusted HTML added to the page; see :func:`build_map`.
+    years
+        The year selector and series of a ``[years]`` run; see :func:`build_map`.
 
     Returns
     -------
@@ -373,7 +386,7 @@ def write_map(
     """
     release = _require_release(release)
     tile_spec = _tile_spec(tiles)
-    page = build_map(release, tiles=tiles, options=options, extra_html=extra_html)
+    page = build_map(release, tiles=tiles, options=options, extra_html=extra_html, years=years)
     page = page.get_root().render()
     allowed: tuple[str, ...] = ()
     if tile_spec is not None:

@@ -47,6 +47,9 @@ from ._model import (
 from ._model import (
     units_band as units_band,
 )
+from ._presence import (
+    with_empty_cells as with_empty_cells,
+)
 from ._regions import (
     REGION_METHODS as REGION_METHODS,
 )

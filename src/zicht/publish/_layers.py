@@ -247,7 +247,11 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
         .reindex(ids)
     )
     published = whole & members_ok & (n >= rules.min_units)
-    merged = ~whole & (n > 0)
+    # An empty cell whose ground a region took in (fill_empty) is merged into that region,
+    # as an occupied small cell is: the layer does not say which cells hold units.
+    empty_region = _empty_cell_regions(ctx.plan.pieces, ids, n)
+    merged = (~whole & (n > 0)) | empty_region.notna().to_numpy()
+    main_region = main_region.fillna(empty_region)
     counts = _inherited(ctx, ids, per, cell_hex, n)
     _check_against_units(
         layer.name, source, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
@@ -283,6 +287,16 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
     audit = _h3_audit(ids, FeatureCounts(published, n, counts), merged, main_region, rules)
     audit += _union_audit("h3", ids, per, FeatureCounts(published, n, counts))
     return BuiltLayer(out, _layer_summary(out, rules.is_rounded("h3"), withheld), audit)
+
+
+def _empty_cell_regions(pieces: pd.DataFrame, ids: pd.Index, n: np.ndarray) -> pd.Series:
+    """Per cell without units, the region its empty ground was given to (else missing)."""
+    if "region_id" not in pieces or not len(pieces):
+        return pd.Series(np.nan, index=ids, dtype="object")
+    hexes = [h3i.int_to_str(int(c)) for c in pieces["cell"].to_numpy()]
+    region = pd.Series(pieces["region_id"].astype("str").to_numpy(), index=hexes)
+    first = region.groupby(level=0).min().reindex(ids)
+    return first.where(n == 0)
 
 
 def _h3_audit(

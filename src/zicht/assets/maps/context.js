@@ -2,11 +2,16 @@
  *
  * labels: [lat, lon, name, minZoom, maxZoom, level] per buurt, wijk and gemeente (public
  * names). A label is shown between its zooms: from the zoom at which its area is wide enough
- * to hold the name, until the finer level takes over. Names are set as text, never as HTML. */
+ * to hold the name, until the finer level takes over, and where it does not overlap a label of a
+ * coarser level or a larger area. Names are set as text, never as HTML. */
 function zichtContext(z, settings) {
   "use strict";
   const map = z.map;
   const group = L.layerGroup();
+  // Coarser levels first, and within a level the larger areas (lower minZoom) first: where
+  // two labels would overlap, the first one keeps its place.
+  const RANK = {gemeente: 0, wijk: 1, buurt: 2};
+  const CHAR = {gemeente: 10.5, wijk: 7.6, buurt: 6.6};  // px per character of each level
   const labels = settings.labels.map(([lat, lon, name, min, max, level]) => {
     const text = document.createElement("span");
     text.textContent = name;
@@ -14,18 +19,29 @@ function zichtContext(z, settings) {
                             iconSize: null});
     const marker = L.marker([lat, lon], {icon: icon, pane: "zichtLabels", interactive: false,
                                          keyboard: false});
-    return {min: min, max: max, marker: marker};
+    return {min: min, max: max, marker: marker, rank: RANK[level] || 0,
+            half: [(CHAR[level] || 7) * name.length / 2 + 3, 9]};
   });
+  labels.sort((a, b) => (a.rank - b.rank) || (a.min - b.min));
   function update() {
     const zoom = map.getZoom();
+    const view = map.getBounds().pad(0.1);
+    const kept = [];
     labels.forEach((label) => {
-      const show = zoom >= label.min && zoom <= label.max;
+      let show = zoom >= label.min && zoom <= label.max && view.contains(label.marker.getLatLng());
+      if (show) {
+        const p = map.latLngToContainerPoint(label.marker.getLatLng());
+        const box = [p.x - label.half[0], p.y - label.half[1], p.x + label.half[0],
+                     p.y + label.half[1]];
+        show = !kept.some((k) => box[0] < k[2] && k[0] < box[2] && box[1] < k[3] && k[1] < box[3]);
+        if (show) { kept.push(box); }
+      }
       if (show && !group.hasLayer(label.marker)) { group.addLayer(label.marker); }
       if (!show && group.hasLayer(label.marker)) { group.removeLayer(label.marker); }
     });
   }
   group.addTo(map);
-  map.on("zoomend", update);
+  map.on("zoomend moveend", update);
   update();
 
   // An online background that does not load (offline, blocked) is said in one line; the map
@@ -57,6 +73,7 @@ function zichtPhone(z, settings) {
   "use strict";
   const controls = document.getElementById("zicht-controls");
   const legend = document.getElementById("zicht-legend");
+  const phone = window.matchMedia("(max-width: 600px)");
   // Landmarks, so that every part of the page is in one (WCAG 1.3.1, axe "region").
   const marks = [[z.map.getContainer(), "main", settings.mapLabel],
                  [controls, "region", settings.controlsToggle],
@@ -91,10 +108,20 @@ function zichtPhone(z, settings) {
     toggle.addEventListener("click", () => {
       const folded = controls.classList.toggle("zicht-folded");
       toggle.setAttribute("aria-expanded", String(!folded));
+      // On a phone one of the two is open at a time, so the map keeps half the screen.
+      if (!folded && legend && phone.matches) { legend.open = false; }
     });
     toggle.setAttribute("aria-expanded", "true");
   }
-  if (window.matchMedia("(max-width: 600px)").matches) {
+  if (legend && controls) {
+    legend.addEventListener("toggle", () => {
+      if (legend.open && phone.matches && !controls.classList.contains("zicht-folded")) {
+        controls.classList.add("zicht-folded");
+        controls.querySelector(".zicht-controls-toggle").setAttribute("aria-expanded", "false");
+      }
+    });
+  }
+  if (phone.matches) {
     if (controls) {
       controls.classList.add("zicht-folded");
       controls.querySelector(".zicht-controls-toggle").setAttribute("aria-expanded", "false");

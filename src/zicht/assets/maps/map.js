@@ -77,14 +77,22 @@ function zichtMap(map, data, config) {
   function contextLayer(key) {
     const ctx = config.contexts[key];
     const pane = ctx.park ? "zichtParks" : "zichtOutlines";
-    return L.geoJSON(data[key], {
+    const layer = L.geoJSON(data[key], {
       pane: pane,
+      // Boundary lines lie above the areas: they let clicks and hovers through to the area
+      // under them (whose tooltip names its buurt, wijk and gemeente).
+      interactive: Boolean(ctx.park),
       // Park points are circle markers with their own style (set in pointToLayer).
       style: (feature) => (feature.geometry.type.endsWith("Point") ? {}
         : Object.assign({className: ctx.className}, ctx.style)),
       pointToLayer: (feature, latlng) => L.circleMarker(
         latlng, Object.assign({pane: pane, className: ctx.className}, config.parkPoint)),
-    }).bindTooltip((path) => path.feature.properties.h, {sticky: true, className: "zicht-tooltip"});
+    });
+    if (ctx.park) {
+      layer.bindTooltip((path) => path.feature.properties.h,
+                        {sticky: true, className: "zicht-tooltip"});
+    }
+    return layer;
   }
 
   function showLegend(key) {
@@ -159,5 +167,8 @@ function zichtMap(map, data, config) {
   // The side panel of a clicked area, and the search box that opens it (panel.js, search.js).
   window.zicht.panel = zichtPanel(window.zicht);
   window.zicht.search = zichtSearch(window.zicht, window.zicht.panel);
+  // A [years] run: the year selector and the series in the panel (years.js).
+  window.zicht.years = zichtYears(window.zicht);
+  if (window.zicht.years) { window.zicht.years.restore(); }
   return window.zicht;
 }

@@ -156,7 +156,7 @@ function zichtPanel(z) {
         out += `<p class="zicht-explain">${note}</p>`;
       }
     }
-    out += notes(z.current()) + rankingList(key, k)
+    out += (z.years ? z.years.chart(key, k) : "") + notes(z.current()) + rankingList(key, k)
       + `<button type="button" class="zicht-download" data-testid="download">${W.download}</button>`;
     body.innerHTML = out;
     body.querySelectorAll(".zicht-ranking li").forEach((li) => {

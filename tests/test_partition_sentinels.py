@@ -1,0 +1,64 @@
+"""CBS sentinels become missing, counted, on the partitioned address paths too (issue 20.7).
+
+A sentinel in an address attribute once counted 3,000 rows of ``bouwjaar = -99999999`` as
+"before 1945": the partition readers (:func:`iter_point_partitions`, :func:`read_point_table`)
+and the dask path (:func:`read_addresses_dask`) replace them as every other reader does.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from zicht._validate import LayerReport
+from zicht.ingest import iter_point_partitions, read_addresses_dask, read_point_table
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Two GeoParquet partitions; the second holds 3 sentinel years and 1 sentinel text."""
+    for i, years in enumerate(([1930, 1990, 2001], [-99999999, 1944, -99999997, -99999999])):
+        n = len(years)
+        frame = gpd.GeoDataFrame(
+            {
+                "address_id": [f"A{i}{j}" for j in range(n)],
+                "bouwjaar": np.array(years, dtype="int64"),
+                "status": ["in gebruik"] * (n - 1) + (["-99999999"] if i else ["in gebruik"]),
+            },
+            geometry=shapely.points(np.full(n, 155_000.0 + i), np.arange(n) + 463_000.0),
+            crs="EPSG:28992",
+        )
+        frame.to_parquet(tmp_path / f"part{i}.parquet")
+    return tmp_path
+
+
+def test_each_partition_replaces_and_counts_its_sentinels(folder):
+    parts = list(iter_point_partitions(folder, columns=["bouwjaar", "status"]))
+    assert [p.sentinels for p in parts] == [{}, {"bouwjaar": 3, "status": 1}]
+    years = parts[1].attributes["bouwjaar"]
+    assert years.isna().tolist() == [True, False, True, True]
+    assert int((years < 1945).sum()) == 1  # only the real 1944, not the secret cells
+
+
+def test_the_point_table_reports_the_total(folder):
+    frame, report = read_point_table(folder)
+    assert report.sentinels == {"bouwjaar": 3, "status": 1}
+    assert int(frame["bouwjaar"].isna().sum()) == 3
+    assert int((frame["bouwjaar"] < 1945).sum()) == 2  # 1930 and 1944
+
+
+def test_the_dask_path_replaces_counts_and_says_so(folder):
+    pytest.importorskip("dask_geopandas")
+    report = LayerReport(layer="addresses", source=str(folder), rows_read=7)
+    with pytest.warns(UserWarning, match=r"sentinel values replaced by missing: bouwjaar 3"):
+        lazy = read_addresses_dask(
+            folder, columns=["address_id", "bouwjaar", "status"], report=report
+        )
+    assert report.sentinels == {"bouwjaar": 3, "status": 1}
+    frame = lazy.compute()
+    assert str(lazy.dtypes["bouwjaar"]) == "float64" == str(frame["bouwjaar"].dtype)
+    assert int(frame["bouwjaar"].isna().sum()) == 3
+    assert int((frame["bouwjaar"] < 1945).sum()) == 2
+    assert int(frame["status"].isna().sum()) == 1
