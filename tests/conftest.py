@@ -50,3 +50,12 @@ def demo_release(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo-release") / "v1"
     return out, run(load_config(DEMO_CONFIG_PATH), out)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through playwright, one per test module (a module may define its own)."""
+    from zicht.maps._browser import launch_chromium
+
+    with launch_chromium() as chromium:
+        yield chromium

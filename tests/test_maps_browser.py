@@ -9,26 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered
 from test_maps import XSS, make_release, municipality_release
 from zicht.maps import write_map
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
+from zicht.maps._browser import open_offline
 
-_REASON = browser_unavailable_reason()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def release():
     return make_release(rings=3)[0]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")
@@ -51,25 +42,10 @@ def counts(page) -> dict[str, int]:
 
 def hover_centre_of(page, selector: str) -> str:
     """Hover the first matching element whose centre is not covered; return the tooltip."""
-    paths = page.locator(selector)
-    for i in range(paths.count()):
-        box = paths.nth(i).bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        on_top = page.evaluate(
-            "([x, y, i, sel]) => document.elementFromPoint(x, y) === "
-            "document.querySelectorAll(sel)[i]",
-            [x, y, i, selector],
-        )
-        if not on_top:
-            continue
-        # Leave the last feature and let its tooltip fade out (Leaflet removes it after 200 ms).
-        page.mouse.move(1, 1)
-        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
-        page.mouse.move(x, y)
-        tooltip = page.locator(".leaflet-tooltip")
-        tooltip.wait_for(state="visible", timeout=3_000)
-        return tooltip.inner_text()
-    raise AssertionError(f"no uncovered element matches {selector}")
+    text = tooltip_of_uncovered(page, selector)
+    if text is None:
+        raise AssertionError(f"no uncovered element matches {selector}")
+    return text
 
 
 def test_opens_offline_without_errors_or_requests(page):

@@ -9,31 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from map_browser_support import BROWSER_MARKS
 from test_maps import XSS, make_release
 from zicht.maps import write_map
-from zicht.maps._browser import (
-    COUNT_LEAFLET_LAYERS,
-    browser_unavailable_reason,
-    launch_chromium,
-    open_offline,
-)
+from zicht.maps._browser import COUNT_LEAFLET_LAYERS, open_offline
 
-_REASON = browser_unavailable_reason()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def release():
     return make_release(rings=3)[0]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

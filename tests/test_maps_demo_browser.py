@@ -12,14 +12,10 @@ from dataclasses import replace
 
 import pytest
 
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
+from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered
+from zicht.maps._browser import open_offline
 
-_REASON = browser_unavailable_reason()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
-]
+pytestmark = [*BROWSER_MARKS, pytest.mark.slow]
 
 #: English words the map page used to show (issue 15), each a whole word or phrase.
 OLD_ENGLISH = (
@@ -91,12 +87,6 @@ DUTCH = (
 )
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as chromium:
-        yield chromium
-
-
 def _run(tmp_path_factory, language: str):
     from zicht.config import load_config
     from zicht.config._run import DEMO_CONFIG_PATH
@@ -131,26 +121,7 @@ def visible_text(page) -> str:
 
 
 def _tooltip_of(page, selector: str) -> str | None:
-    paths = page.locator(selector)
-    for i in range(min(paths.count(), 200)):
-        box = paths.nth(i).bounding_box()
-        if not box:
-            continue
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        on_top = page.evaluate(
-            "([x, y, i, sel]) => document.elementFromPoint(x, y) === "
-            "document.querySelectorAll(sel)[i]",
-            [x, y, i, selector],
-        )
-        if not on_top:
-            continue
-        page.mouse.move(1, 1)
-        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
-        page.mouse.move(x, y)
-        tooltip = page.locator(".leaflet-tooltip")
-        tooltip.wait_for(state="visible", timeout=3_000)
-        return tooltip.inner_text()
-    return None
+    return tooltip_of_uncovered(page, selector, limit=200)
 
 
 def english_words_in(text: str) -> list[str]:
