@@ -17,6 +17,21 @@ os.environ.setdefault("COLUMNS", "250")
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 
 
+def shipped_buurten(code_prefix: str | None = None) -> gpd.GeoDataFrame:
+    """The shipped CBS buurten 2014 (``geodata/cbs``), those of ``code_prefix`` only if given."""
+    from zicht.ingest._readers import read_boundaries
+
+    buurten, _ = read_boundaries(
+        GEODATA / "cbs" / "Buurt_2014_layer_q1e3.json",
+        level="buurt",
+        code_column="statcode",
+        name_column="statnaam",
+        assume_crs="EPSG:4326",
+        code_prefix=code_prefix,
+    )
+    return buurten
+
+
 @pytest.fixture
 def geodata() -> Path:
     return GEODATA

@@ -18,7 +18,6 @@ from zicht.index import (
     prepare_join,
 )
 from zicht.ingest import iter_point_partitions, read_addresses_dask
-from zicht.ingest._readers import read_boundaries
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
@@ -28,17 +27,9 @@ KEYS = ["address_id", "h3_r9", "buurt_code", "wijk_code", "gemeente_code", "join
 
 @pytest.fixture(scope="module")
 def ede():
-    from conftest import GEODATA
+    from conftest import shipped_buurten
 
-    buurten, _ = read_boundaries(
-        GEODATA / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix="BU0228",
-    )
-    return buurten
+    return shipped_buurten(code_prefix="BU0228")
 
 
 @pytest.fixture(scope="module")

@@ -114,22 +114,13 @@ from zicht.index import (  # noqa: E402
     link_addresses_to_parcels,
     prepare_join,
 )
-from zicht.ingest._readers import read_boundaries  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def ede_buurten():
-    from conftest import GEODATA
+    from conftest import shipped_buurten
 
-    buurten, _ = read_boundaries(
-        GEODATA / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-        code_prefix="BU0228",
-    )
-    return buurten
+    return shipped_buurten(code_prefix="BU0228")
 
 
 def _sjoin_smallest(points, areas):

@@ -255,16 +255,9 @@ def test_write_layer_to_gpkg_and_parquet(tmp_path, two_buurten):
 
 @pytest.fixture(scope="module")
 def all_buurten():
-    from conftest import GEODATA
+    from conftest import shipped_buurten
 
-    buurten, _ = read_boundaries(
-        GEODATA / "cbs" / "Buurt_2014_layer_q1e3.json",
-        level="buurt",
-        code_column="statcode",
-        name_column="statnaam",
-        assume_crs="EPSG:4326",
-    )
-    return buurten
+    return shipped_buurten()
 
 
 @pytest.mark.parametrize(
