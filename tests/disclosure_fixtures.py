@@ -222,3 +222,20 @@ def make_town(
         metadata={"run_id": "utility", "hotspot": {"k": 1}},
     )
     return frame, release
+
+
+def add_one_vacant_unit(monkeypatch) -> None:
+    """Make every later pipeline run read one more vacant address, in the first unit's place.
+
+    The reviewer's pair: two releases one unit apart. ``monkeypatch`` is pytest's fixture.
+    """
+    import zicht.pipeline as pipeline
+
+    read = pipeline.read_unit_table
+
+    def one_more(config, layers):
+        units, reports = read(config, layers)
+        extra = units.iloc[[0]].assign(address_id="EXTRA0001", vacant=True)
+        return pd.concat([units, extra], ignore_index=True), reports
+
+    monkeypatch.setattr(pipeline, "read_unit_table", one_more)

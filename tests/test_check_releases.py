@@ -17,7 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from disclosure_fixtures import Area, make_area, publish_area, write_bundle
+from disclosure_fixtures import Area, add_one_vacant_unit, make_area, publish_area, write_bundle
 from zicht.check import check_release
 from zicht.check._leaks import Atoms, propagate_intervals
 from zicht.check._units import combine_units, release_changes
@@ -177,14 +177,7 @@ def test_two_demo_releases_one_unit_apart(tmp_path, monkeypatch, demo_release):
 
     config = load_config(DEMO_CONFIG_PATH)
     v1, _ = demo_release  # the demo as `zicht demo` writes it, shared with other tests
-    read = pipeline.read_unit_table
-
-    def one_more(config, layers):
-        units, reports = read(config, layers)
-        extra = units.iloc[[0]].assign(address_id="EXTRA0001", vacant=True)
-        return pd.concat([units, extra], ignore_index=True), reports
-
-    monkeypatch.setattr(pipeline, "read_unit_table", one_more)
+    add_one_vacant_unit(monkeypatch)
     pipeline.run(config, tmp_path / "v2")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from disclosure_fixtures import Area, make_area, publish_area, write_bundle
+from disclosure_fixtures import Area, add_one_vacant_unit, make_area, publish_area, write_bundle
 from zicht.check import ReleaseHistory, ReleaseRefusedError, check_release
 
 REGION = "BU02280000-891969a9347ffff"
@@ -84,7 +84,6 @@ def test_two_demo_releases_one_unit_apart_pass_the_history_with_its_areas_withhe
     """The reviewer's pair (tests/test_check_releases.py: alone it pins a count 7 → 8):
     through the history the second release withholds the areas the new unit lies in, and
     `zicht check --against` passes the pair."""
-    import zicht.pipeline as pipeline
     from zicht._years import run_checked
     from zicht.config import DEMO_CONFIG_PATH, load_config
 
@@ -92,14 +91,7 @@ def test_two_demo_releases_one_unit_apart_pass_the_history_with_its_areas_withhe
     history = ReleaseHistory(tmp_path / "history")
     _, first = run_checked(config, tmp_path / "v1", history, "2023")
     assert first.withheld == {} and first.checked_against == ()
-    read = pipeline.read_unit_table
-
-    def one_more(config, layers):
-        units, reports = read(config, layers)
-        extra = units.iloc[[0]].assign(address_id="EXTRA0001", vacant=True)
-        return pd.concat([units, extra], ignore_index=True), reports
-
-    monkeypatch.setattr(pipeline, "read_unit_table", one_more)
+    add_one_vacant_unit(monkeypatch)
     result, second = run_checked(config, tmp_path / "v2", history, "2024")
     assert second.checked_against == ("2023",)
     units = pd.read_parquet(result.paths["internal_units"])
