@@ -80,7 +80,7 @@ from zicht.indicators import (
     write_catalogue,
 )
 from zicht.ingest import LayerReport
-from zicht.maps import MapOptions, write_gemeente_pages, write_map
+from zicht.maps import write_gemeente_pages, write_map
 from zicht.publish import (
     LayerInput,
     Release,
@@ -759,13 +759,7 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
         )
     paths["config"] = _write_json(out / "config.json", config.to_dict())
     paths.update(write_release(release, out, language=config.map.language))
-    options = MapOptions(
-        scheme=config.map.scheme,
-        k=config.map.k,
-        palette=config.map.palette,
-        simplify_m=config.map.simplify_m,
-        language=config.map.language,
-    )
+    options = config.map.options()
     tiles = None if config.map.tiles == "none" else config.map.tiles
     if config.map.pages == "gemeente":  # the overview links to one page per gemeente
         paths.update(write_gemeente_pages(release, out, tiles=tiles, options=options))
