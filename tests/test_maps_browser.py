@@ -86,6 +86,10 @@ def test_legend_footer_and_layer_control(page, release):
     control = p.locator(".leaflet-control-layers")
     assert control.locator("input[type=radio]").count() == 0  # themes are in the picker
     assert control.locator("input[type=checkbox]").count() == 2  # buurt outlines, parks
+    # a Dutch map measures in metres only: no second "mi"/"ft" bar over the legend
+    scale = p.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1
+    assert scale.inner_text().strip().endswith("m")
 
 
 def _layers(release):

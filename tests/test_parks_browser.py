@@ -349,6 +349,36 @@ def _lat_lon(point: shapely.Point) -> tuple[float, float]:
     return wgs.y, wgs.x
 
 
+def test_every_park_is_in_sight_when_the_editor_opens(store, browser):
+    """No park starts hidden under the open layer list (top right) or the tool bar (left)."""
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        covers = [
+            page.locator(s).bounding_box()
+            for s in (".leaflet-control-layers", ".leaflet-top.leaflet-left")
+        ]
+        parks = page.evaluate(
+            "() => window.zichtEditor.parks.getLayers().map(l => {"
+            " const b = l.getBounds(), m = window.zichtEditor.map;"
+            " const a = m.latLngToContainerPoint(b.getNorthWest()),"
+            " z = m.latLngToContainerPoint(b.getSouthEast());"
+            " return {x: a.x, y: a.y, width: z.x - a.x, height: z.y - a.y}; })"
+        )
+        assert len(parks) == 4
+
+        def meets(a, b):
+            return (
+                a["x"] < b["x"] + b["width"]
+                and b["x"] < a["x"] + a["width"]
+                and a["y"] < b["y"] + b["height"]
+                and b["y"] < a["y"] + a["height"]
+            )
+
+        hidden = [(p, c) for p in parks for c in covers if meets(p, c)]
+        assert hidden == [], hidden
+
+
 def test_the_editor_works_at_phone_size(store, browser, tmp_path):
     _, page_path = store
     with editor(browser, page_path, width=390, height=844) as seen:

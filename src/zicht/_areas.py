@@ -24,7 +24,7 @@ from zicht.config import AreaTableConfig
 from zicht.export import staged_release, write_release
 from zicht.indicators import IndicatorSpec, indicator_columns
 from zicht.ingest import read_area_table, read_boundaries
-from zicht.maps import MapOptions, write_map
+from zicht.maps import write_map
 from zicht.publish import LayerInput, Release, publish_release
 from zicht.schemas import RD_NEW
 from zicht.stats import gi_star, local_moran, polygon_graph, smooth_rates
@@ -217,13 +217,7 @@ def run_area_table(config: AreaTableConfig, out_dir: str | Path) -> AreaRunResul
     with staged_release(out_dir, internal=False) as stage:
         out = stage.out
         paths = write_release(release, out, language=config.map.language)
-        options = MapOptions(
-            scheme=config.map.scheme,
-            k=config.map.k,
-            palette=config.map.palette,
-            simplify_m=config.map.simplify_m,
-            language=config.map.language,
-        )
+        options = config.map.options()
         paths["map"] = write_map(release, out / "risk_map.html", options=options)
         seconds = round(time.perf_counter() - started, 2)
         summary = {"join": join, "hotspot": hotspot, "seconds": seconds}

@@ -34,7 +34,7 @@ from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
 from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
 from zicht.export import write_run_manifest
-from zicht.maps import MapOptions, write_map, years_payload
+from zicht.maps import write_map, years_payload
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates
@@ -572,13 +572,7 @@ def _year_maps(config: RunConfig, result: YearsResult, out: Path) -> None:
     """Write each year's map again with the year selector and every area's published series."""
     if config.map.pages == "gemeente":
         return  # one page per gemeente: no year selector yet
-    options = MapOptions(
-        scheme=config.map.scheme,
-        k=config.map.k,
-        palette=config.map.palette,
-        simplify_m=config.map.simplify_m,
-        language=config.map.language,
-    )
+    options = config.map.options()
     tiles = None if config.map.tiles == "none" else config.map.tiles
     for year, run_ in result.runs.items():
         page = run_.paths.get("map")

@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +80,7 @@ from zicht.indicators import (
     write_catalogue,
 )
 from zicht.ingest import LayerReport
-from zicht.maps import MapOptions, write_gemeente_pages, write_map
+from zicht.maps import write_gemeente_pages, write_map
 from zicht.publish import (
     LayerInput,
     Release,
@@ -92,6 +92,10 @@ from zicht.publish import (
 )
 from zicht.schemas import RD_NEW, UNIT_SCHEMAS, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
+
+#: The release history's hooks of :func:`run` (docs/years.md).
+Withhold = Mapping[str, Mapping[str, str]] | None
+Then = Callable[[Path, Path], None] | None
 
 __all__ = ["DEMO_INDICATORS", "RunResult", "read_study_area", "run", "run_demo"]
 
@@ -473,7 +477,9 @@ def _indicator_notes(config: RunConfig) -> dict[str, Any]:
     return notes
 
 
-def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
+def run(
+    config: RunConfig, out_dir: str | Path, *, withhold: Withhold = None, then: Then = None
+) -> RunResult:
     """Run the whole pipeline that ``config`` describes and write every output.
 
     Parameters
@@ -484,8 +490,10 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         Folder for the outputs (created if needed). It is locked for the run and replaced
         whole, only once every file is written and passes the checker's code path; on any
         failure it is left as it was (docs/publication.md, "Whole or nothing").
-    **hooks
-        ``withhold`` for :func:`zicht.publish.publish_release`, ``then`` for ``stage.verify``.
+    withhold, then
+        The release history's hooks (docs/years.md): areas to withhold per layer with their
+        reason, for :func:`zicht.publish.publish_release`; a check ``then(release_dir, units)``
+        of the staged folder after the checker's, before the move.
 
     Returns
     -------
@@ -500,8 +508,6 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         If another run holds the folder's lock, or ``out_dir`` is a file, a folder of
         other files, holds an input, or cannot be written beside.
     """
-    if set(hooks) - {"withhold", "then"}:
-        raise TypeError(f"run() got unknown hooks {sorted(set(hooks) - {'withhold', 'then'})}")
     started = time.perf_counter()
     out = Path(out_dir)
     # The lock first: a second run into the same folder stops before it computes.
@@ -519,7 +525,7 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
         run_id = _run_id(config)
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
         unit_table = _unit_table(config, joined)
-        release = _publish(config, stats, layers, metadata, unit_table, hooks.get("withhold"))
+        release = _publish(config, stats, layers, metadata, unit_table, withhold)
         if config.magnitudes:
             release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
@@ -549,12 +555,12 @@ def run(config: RunConfig, out_dir: str | Path, **hooks: Any) -> RunResult:
             masked=masked,
             inputs={r.layer: r.to_dict() for r in reports},
         )
-        summary, paths = _write_whole(record, unit_table, stage, started, hooks.get("then"))
+        summary, paths = _write_whole(record, unit_table, stage, started, then)
     return RunResult(release=release, summary=summary, paths=paths, record=record)
 
 
 def _write_whole(
-    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, then: Any
+    record: RunRecord, unit_table: UnitTable, stage: ReleaseStage, started: float, then: Then
 ) -> tuple[RunSummary, dict[str, Path]]:
     """Write every output into the locked stage beside ``--out``, check it, then move it in.
 
@@ -649,7 +655,7 @@ def _publish(
     layers: Mapping[str, gpd.GeoDataFrame],
     metadata: Mapping[str, Any],
     units: UnitTable,
-    withhold: Mapping[str, Mapping[str, str]] | None = None,
+    withhold: Withhold = None,
 ) -> Release:
     """Apply disclosure control to the statistics of every published layer, once.
 
@@ -679,9 +685,14 @@ def _publish(
         if k in layers
     }
     context["parks"] = layers["parks"][["park_id", "name", "location_trusted", "geometry"]]
-    rules, kept = config.rules, withhold
     return publish_release(
-        inputs, metas, rules=rules, context=context, metadata=metadata, units=units, withhold=kept
+        inputs,
+        metas,
+        rules=config.rules,
+        context=context,
+        metadata=metadata,
+        units=units,
+        withhold=withhold,
     )
 
 
@@ -748,13 +759,7 @@ def _write_outputs(record: RunRecord, out: Path) -> dict[str, Path]:
         )
     paths["config"] = _write_json(out / "config.json", config.to_dict())
     paths.update(write_release(release, out, language=config.map.language))
-    options = MapOptions(
-        scheme=config.map.scheme,
-        k=config.map.k,
-        palette=config.map.palette,
-        simplify_m=config.map.simplify_m,
-        language=config.map.language,
-    )
+    options = config.map.options()
     tiles = None if config.map.tiles == "none" else config.map.tiles
     if config.map.pages == "gemeente":  # the overview links to one page per gemeente
         paths.update(write_gemeente_pages(release, out, tiles=tiles, options=options))

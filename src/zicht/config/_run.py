@@ -31,7 +31,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zicht._errors import ConfigError, ProfilingError
 from zicht._strings import LANGUAGES
@@ -49,6 +49,9 @@ from zicht.config._toml import MISSING, Collector, build, own_inputs, resolve_ge
 from zicht.indicators import CompositeSpec, IndicatorSpec, filter_columns
 from zicht.ingest import default_geodata_dir
 from zicht.publish import DisclosureRules, Magnitude
+
+if TYPE_CHECKING:
+    from zicht.maps import MapOptions
 
 __all__ = [
     "DEMO_CONFIG_PATH",
@@ -355,9 +358,13 @@ class MapConfig:
         allowed_keys(problems, "map.language", self.language, LANGUAGES)
         if problems:
             raise problems_error("", problems)
-        from zicht.maps import MapOptions  # validates scheme, k, palette and simplify_m
+        self.options()  # validates scheme, k, palette and simplify_m
 
-        MapOptions(
+    def options(self) -> MapOptions:
+        """Return the map's drawing options (scheme, classes, palette, simplification, language)."""
+        from zicht.maps import MapOptions
+
+        return MapOptions(
             scheme=self.scheme,
             k=self.k,
             palette=self.palette,

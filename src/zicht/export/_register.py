@@ -293,21 +293,7 @@ def _methods(record: RunRecord, say: Say) -> str:
             )
         )
     if config.composite.enabled:
-        comp = config.composite
-        unc = comp.uncertainty
-        lo, hi = unc.percentiles
-        parts.append(
-            say(
-                "methods_composite",
-                normalisation=comp.normalisation,
-                weighting=comp.weighting,
-                aggregation=comp.aggregation,
-                draws=unc.draws,
-                seed=unc.seed,
-                lo=f"{lo:g}",
-                hi=f"{hi:g}",
-            )
-        )
+        parts.append(say("methods_composite", **config.composite.method_fields()))
     rules = record.release.rules
     parts.append(say("methods_rules", min_units=rules.min_units, base=rules.rounding_base))
     sha = f", SHA-256 {config.source_sha256}" if config.source_sha256 else ""

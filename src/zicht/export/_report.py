@@ -113,25 +113,10 @@ def _indicators(record: RunRecord, say: Say) -> list[str]:
 def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     comp = record.config.composite
     unc = comp.uncertainty
-    lo, hi = unc.percentiles
     lines = [
         f"## {markdown_text(comp.title)}",
         "",
-        say(
-            "composite_intro",
-            normalisation=comp.normalisation,
-            weighting=comp.weighting,
-            aggregation=comp.aggregation,
-            draws=unc.draws,
-            seed=unc.seed,
-            normalisations=list(unc.normalisations),
-            aggregations=list(unc.aggregations),
-            low=f"{1 - unc.weight_spread:g}",
-            high=f"{1 + unc.weight_spread:g}",
-            lo=f"{lo:g}",
-            hi=f"{hi:g}",
-            width=say.percent(unc.unstable_width),
-        ),
+        say("composite_intro", **comp.method_fields(), width=say.percent(unc.unstable_width)),
         "",
         say("composite_table"),
         "|---|---|---|",

@@ -66,28 +66,11 @@ def _spec_section(spec: IndicatorSpec, say: _Say) -> list[str]:
 
 def _composite_section(composite: CompositeSpec, say: _Say) -> list[str]:
     unc = composite.uncertainty
-    lo, hi = unc.percentiles
     width = (
         f"{unc.unstable_width:.0%}" if say.language == "en" else f"{unc.unstable_width * 100:.0f} %"
     )
     lines = [say("composite_heading", title=markdown_text(composite.title)), ""]
-    lines.append(
-        say(
-            "composite",
-            normalisation=composite.normalisation,
-            weighting=composite.weighting,
-            aggregation=composite.aggregation,
-            draws=unc.draws,
-            seed=unc.seed,
-            normalisations=list(unc.normalisations),
-            aggregations=list(unc.aggregations),
-            low=f"{1 - unc.weight_spread:g}",
-            high=f"{1 + unc.weight_spread:g}",
-            lo=f"{lo:g}",
-            hi=f"{hi:g}",
-            width=width,
-        )
-    )
+    lines.append(say("composite", **composite.method_fields(), width=width))
     lines += ["", say("composite_table"), "|---|---|---|"]
     for comp, weight in zip(composite.components, composite.nominal_weights(), strict=True):
         direction = say("lower_riskier" if comp.invert else "higher_riskier")

@@ -206,6 +206,32 @@ class CompositeSpec:
         """True when components are declared."""
         return bool(self.components)
 
+    def method_fields(self) -> dict[str, object]:
+        """Fields that describe the method in the report, catalogue and register strings.
+
+        Returns
+        -------
+        dict
+            The nominal choices, the Monte Carlo draws and seed, the drawn alternatives,
+            the weight range (``low``, ``high``) and the percentiles (``lo``, ``hi``), as
+            the ``{fields}`` of the string catalogue expect them.
+        """
+        unc = self.uncertainty
+        lo, hi = unc.percentiles
+        return {
+            "normalisation": self.normalisation,
+            "weighting": self.weighting,
+            "aggregation": self.aggregation,
+            "draws": unc.draws,
+            "seed": unc.seed,
+            "normalisations": list(unc.normalisations),
+            "aggregations": list(unc.aggregations),
+            "low": f"{1 - unc.weight_spread:g}",
+            "high": f"{1 + unc.weight_spread:g}",
+            "lo": f"{lo:g}",
+            "hi": f"{hi:g}",
+        }
+
     def nominal_weights(self) -> np.ndarray:
         """Nominal weights, summing to one."""
         import numpy as np

@@ -11,7 +11,7 @@ function zichtMap(map, data, config) {
                  ["zichtLabels", 440]];
   panes.forEach(([name, z]) => { map.createPane(name).style.zIndex = z; });
   map.getPane("zichtLabels").style.pointerEvents = "none";
-  L.control.scale({position: "bottomright"}).addTo(map);
+  L.control.scale({position: "bottomright", imperial: false}).addTo(map);
   const built = {};        // data key -> L.geoJSON, built on first use
   const listeners = [];    // called with the theme key after every switch
   const clicks = [];       // called with the theme key and the properties of a clicked area

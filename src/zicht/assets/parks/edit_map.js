@@ -496,7 +496,12 @@ traceStatus.forEach(s => {
   traceList.appendChild(li);
 });
 const start = parks.getLayers().length ? parks.getBounds() : null;
-if (start && start.isValid()) { map.fitBounds(start.pad(0.1)); }
+if (start && start.isValid()) {
+  // keep every park clear of the tool bar (left) and of an open layer list (right)
+  const list = document.querySelector(".leaflet-control-layers-expanded");
+  const right = list ? list.offsetWidth + 20 : 20;
+  map.fitBounds(start.pad(0.1), {paddingTopLeft: [60, 20], paddingBottomRight: [right, 20]});
+}
 else { map.setView([52.1, 5.3], 8); }
 text("meta", DATA.meta_text);
 select(null, false);
