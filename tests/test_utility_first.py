@@ -142,9 +142,8 @@ def test_above_a_tiny_buurt_the_smallest_sibling_is_the_partner_and_nothing_is_p
 
 def test_without_the_population_partner_the_attacker_pins_the_tiny_buurt(tmp_path, monkeypatch):
     """The planted leak: no secondary protection of populations, the 3 units are pinned."""
-    from ilp_attacker import attack
-
     import zicht.publish._units as units_path
+    from ilp_attacker import attack
 
     monkeypatch.setattr(units_path, "protect_population", lambda tree, min_units: [])
     frame, base = _town({0: 3})
