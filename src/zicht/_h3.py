@@ -181,7 +181,7 @@ def rd_cells(x: np.ndarray, y: np.ndarray, resolution: int) -> np.ndarray:
 #: Worker processes for H3 ids (one per core, as the thread pool).
 _WORKERS = _THREADS
 #: Arrays shorter than this stay in-process: sending them costs more than it saves.
-_POOL_MIN_ROWS = 200_000
+_POOL_MIN_ROWS = 50_000
 #: Rows per task sent to a worker process.
 _PROC_CHUNK = 250_000
 #: Why the worker processes are not used (set once they failed), or None.
@@ -283,6 +283,8 @@ def _stop_workers() -> None:
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()  # the worker ends at end of input
         worker.proc.wait(timeout=5)
+        if worker.proc.stdout is not None:
+            worker.proc.stdout.close()
 
 
 class CellsJob:
