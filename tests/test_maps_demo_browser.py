@@ -355,6 +355,39 @@ def test_on_a_phone_the_map_keeps_half_the_screen_and_the_rest_opens_by_tap(demo
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
 
 
+def test_on_a_phone_a_search_hit_lies_free_and_the_footer_reads_whole(demo, browser):
+    with open_offline(
+        demo.paths["map"], browser=browser, width=390, height=844, is_mobile=True, has_touch=True
+    ) as seen:
+        page = seen.page
+        _opened(page)
+        # The footer wraps inside the window (one line was cut off at 390 px), and what sits
+        # at the bottom (the legend's title) stays above it.
+        footer = _box(page, ".zicht-footer")
+        assert page.evaluate(
+            "() => { const f = document.querySelector('.zicht-footer');"
+            " return f.scrollWidth <= f.clientWidth && f.scrollHeight <= f.clientHeight; }"
+        )
+        assert footer["x"] >= 0 and footer["x"] + footer["width"] <= 390
+        assert footer["y"] + footer["height"] <= 844
+        assert _box(page, "#zicht-legend")["y"] + _box(page, "#zicht-legend")["height"] <= (
+            footer["y"] + 0.5
+        )
+        # Type a name, choose the hit: the area it zooms to is not under the box.
+        page.get_by_test_id("controls-toggle").tap()
+        page.get_by_test_id("search").fill("Indische buurt")
+        page.locator(".zicht-search-results li").first.tap()
+        page.get_by_test_id("area-panel").wait_for(state="visible")
+        chosen = _box(page, "path.zicht-chosen")
+        controls = _box(page, "#zicht-controls")
+        panel = _box(page, "#zicht-panel")
+        assert chosen["y"] >= controls["y"] + controls["height"], (chosen, controls)
+        assert chosen["y"] + chosen["height"] <= panel["y"], (chosen, panel)
+        assert chosen["x"] >= 0 and chosen["x"] + chosen["width"] <= 390
+        assert map_share(page) >= 0.5
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
 def _box(page, selector: str) -> dict:
     box = page.locator(selector).bounding_box()
     assert box is not None, selector
