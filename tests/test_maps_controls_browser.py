@@ -109,8 +109,10 @@ def test_a_geography_shown_again_takes_the_colours_of_the_new_theme(page, releas
     picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
     fills = p.evaluate(_FILLS)
     assert fills and all(drawn == wanted for drawn, wanted in fills), (first, fills)
-    assert p.locator(".zicht-legend-theme:not([hidden])").inner_text().startswith(
-        "Buurten: Vacant addresses"
+    assert (
+        p.locator(".zicht-legend-theme:not([hidden])")
+        .inner_text()
+        .startswith("Buurten: Vacant addresses")
     )
 
 
