@@ -110,6 +110,19 @@ def test_every_value_in_the_trend_files_is_a_value_a_yearly_release_published(ye
     )
 
 
+def test_the_trend_files_hold_values_at_their_published_precision(years_run):
+    """No float noise (``46.099999999999994``): rates at 1 decimal, counts whole."""
+    for layer in ("h3", "buurt"):
+        trends = pd.read_csv(years_run["out"] / "trends" / f"trend_{layer}.csv", dtype=str)
+        columns = ["change", *(f"value_{y}" for y in YEARS)]
+        for indicator, rows in trends.groupby("indicator"):
+            decimals = 1 if indicator.startswith("rate_") else 0
+            cells = rows[columns].stack().dropna()
+            digits = cells.str.split(".").str[1].fillna("")
+            too_long = cells[(digits.str.len() > decimals) & (digits.str.strip("0") != "")]
+            assert len(cells) > 0 and too_long.empty, (layer, indicator, too_long.head().tolist())
+
+
 def test_the_split_buurt_is_apportioned_by_its_addresses_and_reported(years_run):
     info, out = years_run["info"], years_run["out"]
     split = info["split"]

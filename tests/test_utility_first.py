@@ -66,3 +66,88 @@ def test_every_unit_of_a_passing_buurt_is_in_a_buurt_with_values(tiny):
     assert passing[ok.to_numpy()].sum() == passing.sum()
     assert release.differencing_verified
     assert shapely.is_valid(release.layers["region"].geometry).all()
+
+
+# ------------------------------------------------- a wijk and a gemeente above a tiny buurt
+
+
+def _with_upper_levels(frame, release, *, protect: bool = True):
+    """Publish the same town with its wijk and gemeente too (one wijk, one gemeente)."""
+    import geopandas as gpd
+
+    from disclosure_fixtures import METAS
+    from zicht.publish import DisclosureRules, LayerInput, UnitTable, publish_release
+
+    buurt = release.layers["buurt"][["area_id", "area_name", "geometry"]]
+    whole = shapely.union_all(buurt.geometry.to_numpy())
+
+    def one(code: str) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {"area_id": [code], "area_name": [code]}, geometry=[whole], crs=buurt.crs
+        )
+
+    layers = [
+        LayerInput("h3", release.layers["h3"][["area_id", "area_name", "geometry"]]),
+        LayerInput("buurt", buurt),
+        LayerInput("wijk", one("WK022800")),
+        LayerInput("gemeente", one("GM0228")),
+    ]
+    return publish_release(
+        layers,
+        METAS,
+        rules=DisclosureRules(),
+        units=UnitTable(frame, unit_id="unit_id"),
+        metadata={"run_id": "utility", "hotspot": {"k": 1}},
+    )
+
+
+def _write(frame, release, folder):
+    from zicht.export import internal_dir_for, write_internal_files, write_release
+    from zicht.publish import UnitTable
+
+    out = folder / "release"
+    write_release(release, out)
+    internal = write_internal_files(
+        release, UnitTable(frame, unit_id="unit_id"), internal_dir_for(out)
+    )
+    return out, internal["units"]
+
+
+def test_above_a_tiny_buurt_the_smallest_sibling_is_the_partner_and_nothing_is_pinned(tmp_path):
+    """The wijk minus its published buurten is the tiny buurt: one partner, the cheapest.
+
+    The wijk and the gemeente are published; with exact populations (the attacker's
+    reading) the wijk minus its six big buurten is the 3-unit buurt. One hidden partner
+    inside the wijk protects both levels at once: the smallest sibling buurt and one of its
+    regions. Hiding the wijk instead would leave the gemeente minus the buurten (the same
+    3 units), so it would not suffice.
+    """
+    from ilp_attacker import attack
+
+    frame, base = _town({0: 3})
+    release = _with_upper_levels(frame, base)
+    sizes = frame.groupby("buurt_code").size()
+    buurt = release.layers["buurt"].set_index("area_id")
+    withheld = buurt.index[(buurt["status"] != "published") & (buurt.index != "BU022800T0")]
+    smallest = sizes.drop("BU022800T0").min()
+    assert len(withheld) == 1 and sizes[withheld[0]] == smallest, (withheld, sizes)
+    assert (release.layers["wijk"]["status"] == "published").all()
+    assert (release.layers["gemeente"]["status"] == "published").all()
+    hidden_regions = release.layers["region"].query("status != 'published'")
+    assert len(hidden_regions) == 2  # the tiny buurt's region and the partner's one region
+    found = attack({"": _write(frame, release, tmp_path)})
+    assert found.findings == [], found.findings[:5]
+    assert found.candidates > 0 and found.solves > 0
+
+
+def test_without_the_population_partner_the_attacker_pins_the_tiny_buurt(tmp_path, monkeypatch):
+    """The planted leak: no secondary protection of populations, the 3 units are pinned."""
+    import zicht.publish._units as units_path
+    from ilp_attacker import attack
+
+    monkeypatch.setattr(units_path, "protect_population", lambda tree, min_units: [])
+    frame, base = _town({0: 3})
+    release = _with_upper_levels(frame, base)
+    found = attack({"": _write(frame, release, tmp_path)})
+    pinned = {(f.count, f.units, f.what) for f in found.findings}
+    assert ("n_units", 3, "population pinned") in pinned, found.findings[:5]

@@ -196,6 +196,20 @@ def test_a_change_is_not_published_when_either_year_hides_the_value():
     assert row["trend"] == "" and "no trend: 2 published year(s), a trend needs 4" in row["note"]
 
 
+def test_trend_values_and_changes_are_rounded_to_their_published_decimals():
+    """28.7 - 0.6 is 28.099999999999998 in floats; the published change is 28.1."""
+    table = trend_table(_years({2020: 0.6, 2021: 0.6, 2022: 16.1, 2023: 22.3, 2024: 28.7}),
+                        {"rate_x": "rate"}, value_decimals={"rate_x": 1})  # fmt: skip
+    row = table.iloc[0]
+    assert repr(float(row["change"])) == "28.1"
+    # an apportioned value (a weighted mean) is rounded too, and the change is last - first
+    noisy = trend_table(_years({2020: 1 / 3, 2021: 2.0, 2022: 2.0, 2023: 2.0, 2024: 2.0}),
+                        {"rate_x": "rate"}, value_decimals={"rate_x": 1})  # fmt: skip
+    assert float(noisy.iloc[0]["value_2020"]) == 0.3 and float(noisy.iloc[0]["change"]) == 1.7
+    unrounded = trend_table(_years({2020: 0.6, 2024: 28.7}), {"rate_x": "rate"}).iloc[0]
+    assert float(unrounded["change"]) == 28.7 - 0.6  # a column not named keeps its floats
+
+
 def test_the_trend_agrees_with_scipy_and_pymannkendall():
     """S, tau and p equal scipy's exact Kendall tau (at most 10 years, no ties) and
     pymannkendall's original test (normal approximation with continuity correction) beyond."""

@@ -323,6 +323,14 @@ def _by_addresses(
     return out, table
 
 
+def _value_decimals(config: RunConfig, columns: Mapping[str, str]) -> dict[str, int]:
+    """Decimals of the trend values: a rate or share as published, a count whole, else 3."""
+    by_kind = {"rate": config.rules.rate_decimals, "share": config.rules.rate_decimals}
+    return {
+        column: by_kind.get(kind, 0 if kind == "count" else 3) for column, kind in columns.items()
+    }
+
+
 def _value_columns(config: RunConfig) -> dict[str, str]:
     out: dict[str, str] = {}
     for spec in config.indicators:
@@ -351,7 +359,8 @@ def _trends(
                 mapping = mappings[year]
             yearly[year] = onto_latest(frame, mapping, columns)
         table = trend_table(yearly, columns, min_years=years.trend_min_years,
-                            alpha=config.stats.alpha)  # fmt: skip
+                            alpha=config.stats.alpha,
+                            value_decimals=_value_decimals(config, columns))  # fmt: skip
         names = runs[max(runs)].release.layers[layer].set_index("area_id")["area_name"]
         table.insert(1, "area_name", table["area_id"].map(names.astype(str).to_dict()))
         out[layer] = table

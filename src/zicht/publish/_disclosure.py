@@ -206,8 +206,13 @@ def protect_population(tree: Tree, min_units: int) -> list[tuple[int, str]]:
             }
         )
         cand = cand[known & np.isin(lka, failing)]
+        # An area whose regions are all published adds nothing at once (its regions then
+        # join the residual one by one): what it costs is its own units, so the smallest
+        # such sibling goes, not the first in node order (a 110-unit buurt beside 35).
         cand = cand.assign(useless=cand["adds"] == 0)
-        cand = cand.sort_values(["parent", "useless", "is_area", "adds", "node"])
+        cost = np.where(cand["useless"], tree.n_units[cand["node"].to_numpy()], cand["adds"])
+        cand = cand.assign(cost=cost)
+        cand = cand.sort_values(["parent", "useless", "is_area", "cost", "node"])
         pick = cand.drop_duplicates("parent")
         for node, parent in zip(pick["node"], pick["parent"], strict=True):
             tree.published[node] = False

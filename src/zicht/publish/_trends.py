@@ -153,6 +153,7 @@ def trend_table(
     min_years: int = 4,
     alpha: float = 0.05,
     decimals: int = 3,
+    value_decimals: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Change first → last year and the Mann-Kendall trend per area and indicator.
 
@@ -168,6 +169,11 @@ def trend_table(
         Significance level of the trend (``trend``: rising, falling or no_trend).
     decimals
         Rounding of the trend's p-value and tau.
+    value_decimals
+        Decimals of each value column (column → decimals): its ``value_<year>`` and its
+        ``change`` are rounded to them, the change computed from the rounded values, so
+        that a published table holds no float noise (``46.099999999999994``) and its
+        change is exactly last minus first. A column not named is not rounded.
 
     Returns
     -------
@@ -190,6 +196,8 @@ def trend_table(
         values = pd.DataFrame(
             {y: yearly[y][column].reindex(areas) for y in years}, index=areas
         ).astype("float64")
+        if value_decimals and column in value_decimals:
+            values = values.round(value_decimals[column])
         moved = pd.DataFrame(
             {y: yearly[y]["apportioned"].reindex(areas).fillna(False).astype(bool) for y in years},
             index=areas,
@@ -197,6 +205,8 @@ def trend_table(
         for area in areas:
             row = {"area_id": area, "indicator": column}
             row.update(_trend_row(values.loc[area], moved.loc[area], min_years, alpha))
+            if value_decimals and column in value_decimals:
+                row["change"] = round(row["change"], value_decimals[column])
             row.update({f"value_{y}": values.loc[area, y] for y in years})
             rows.append(row)
     out = pd.DataFrame(rows)

@@ -121,14 +121,36 @@ function zichtPhone(z, settings) {
       }
     });
   }
-  if (phone.matches) {
+  function fold() {
     if (controls) {
       controls.classList.add("zicht-folded");
       controls.querySelector(".zicht-controls-toggle").setAttribute("aria-expanded", "false");
     }
     if (legend) { legend.open = false; }
+  }
+  // An area's panel (a tap or a search hit) is a sheet over the lower part of a phone: the
+  // controls and the legend fold, so the area it zoomed to lies free between them.
+  const panel = document.getElementById("zicht-panel");
+  if (panel) {
+    new MutationObserver(() => { if (!panel.hidden && phone.matches) { fold(); } })
+      .observe(panel, {attributes: true, attributeFilter: ["hidden"]});
+  }
+  zichtFooterSpace();
+  if (phone.matches) {
+    fold();
     z.fit();
   }
+}
+
+/* The footer wraps on a narrow window; what sits at the bottom (legend, scale) stays above it. */
+function zichtFooterSpace() {
+  "use strict";
+  const footer = document.getElementById("zicht-footer");
+  if (!footer) { return; }
+  const set = () => document.documentElement.style.setProperty(
+    "--zicht-footer-height", footer.offsetHeight + "px");
+  set();
+  window.addEventListener("resize", set);
 }
 
 /* Paper: the legend open beside the map, a title on top, the study area fitted to the page. */
