@@ -34,7 +34,7 @@ from zicht._run_publish import (
     _unit_table,
     _with_composite,
 )
-from zicht._run_stats import _compute_layer, _hotspots
+from zicht._run_stats import _atoms, _compute_layer, _hotspots
 from zicht._run_write import Then, _write_whole
 from zicht.config import (
     DEMO_CONFIG_PATH,
@@ -161,7 +161,13 @@ def run(
         units, unit_reports = read_unit_table(config, layers)
         reports = [*read_reports, *unit_reports]
         joined, join_report = _join(config, units, layers, reports)
-        stats = {name: _compute_layer(name, config, joined, layers) for name in config.map.layers}
+        del units  # the join's output holds every column the later stages read
+        unit_table = _unit_table(config, joined)
+        # Counted per cell and area once; the layers' indicators come from these counts.
+        atoms = _atoms(config, unit_table)
+        stats = {
+            name: _compute_layer(name, config, joined, layers, atoms) for name in config.map.layers
+        }
         masked = {name: dict(s.attrs.get("masked", {})) for name, s in stats.items()}
         hotspot: dict[str, Any] | None = None
         if "h3" in stats:
@@ -169,14 +175,13 @@ def run(
         created = datetime.now(UTC).isoformat(timespec="seconds")
         run_id = _run_id(config)
         metadata = _metadata(config, run_id, created, reports, join_report, hotspot)
-        unit_table = _unit_table(config, joined)
         release = _publish(config, stats, layers, metadata, unit_table, withhold)
         if config.magnitudes:
             release = publish_magnitudes(release, unit_table, config.magnitudes)
         composites: dict[str, CompositeResult] = {}
         if config.composite.enabled:
             release, composites = _with_composite(config, release)
-        screen = _proxy_screen(config, release, joined, layers)
+        screen = _proxy_screen(config, release, joined, layers, atoms)
 
         record = RunRecord(
             config=config,

@@ -32,6 +32,7 @@ import functools
 import html
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
@@ -182,7 +183,15 @@ def _parse(text: str) -> _Page:
 # ----------------------------------------------------------------------------- markup
 
 
-def _markup(page: _Page, where: str, report: CheckReport, *, fragment: bool = False) -> None:
+def _markup(
+    page: _Page,
+    where: str,
+    report: CheckReport,
+    *,
+    fragment: bool = False,
+    pages: frozenset[str] = frozenset(),
+) -> None:
+    """Report active elements, events and links; ``<a href>`` may name one of ``pages``."""
     for tag, attrs, line in page.elements:
         at = f"{where} line {line}" if not fragment else where
         if tag in _ACTIVE or (tag == "meta" and _refresh(attrs)):
@@ -195,6 +204,8 @@ def _markup(page: _Page, where: str, report: CheckReport, *, fragment: bool = Fa
                 report.add(CHECK, at, f"attribute {name}= in an embedded text")
             elif name.startswith("on"):
                 report.add(CHECK, at, f"event attribute {name}= on <{tag}>")
+            elif tag == "a" and name == "href" and value in pages:
+                continue  # the overview's link to a gemeente page of this release, and back
             elif name in _URL_ATTRS and not value.startswith("#"):
                 report.add(CHECK, at, f"<{tag} {name}={value[:60]!r}>: a link or resource")
             elif _BAD_VALUE.search(value) or (name == "style" and _CSS_URL.search(value)):
@@ -568,13 +579,17 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
     report
         Where violations go.
     """
-    pages = sorted(release.path.glob("*.html"))
+    # the overview and the gemeente pages (gemeenten/<code>.html) of a national run
+    pages = sorted(release.path.rglob("*.html"))
     vocabulary: set[str] | None = None
     for file in pages:
-        where = file.name
+        where = file.relative_to(release.path).as_posix()
         text = file.read_text(encoding="utf-8", errors="replace")
         page = _parse(text)
-        _markup(page, where, report)
+        others = frozenset(
+            Path(os.path.relpath(other, file.parent)).as_posix() for other in pages if other != file
+        )
+        _markup(page, where, report, pages=others)
         _styles(page, where, report)
         payloads = _scripts(page, where, report)
         language = _language(page)
