@@ -38,14 +38,6 @@ EXAMPLES = ("holiday_parks", "real_estate", "drugs", "care_providers", "youth")
 sys.path.insert(0, str(ROOT / "src"))
 
 _LAYERS = "() => window.zichtLayersBuilt"
-# After the load event: the next animation frame, then a task (it runs once that frame has
-# been painted). The map script runs before the load event, so its areas are drawn by then.
-_READY = """
-window.addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => {
-  window.zichtReady = performance.now();
-  window.zichtAreasAtReady = document.querySelectorAll("path.zicht-area").length;
-}, 0)));
-"""
 
 
 def _zicht(*args: str) -> None:
@@ -101,11 +93,11 @@ def build_maps(out: Path, *, reuse: bool) -> dict[str, Path]:
 
 def measure(browser: object, path: Path) -> dict[str, float]:
     """Open ``path`` once in a fresh offline context; return its timings and sizes."""
-    from zicht.maps._browser import COUNT_LEAFLET_LAYERS, open_offline
+    from zicht.maps._browser import COUNT_LEAFLET_LAYERS, MARK_READY, open_offline
 
     started = time.perf_counter()
     with open_offline(
-        path, browser=browser, width=1280, height=860, init_script=COUNT_LEAFLET_LAYERS + _READY
+        path, browser=browser, width=1280, height=860, init_script=COUNT_LEAFLET_LAYERS + MARK_READY
     ) as seen:
         page = seen.page
         page.wait_for_function("() => window.zichtReady !== undefined", timeout=30_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,6 +26,21 @@ from zicht.maps._assets import find_network_references
 from zicht.pipeline import RunResult, run
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: English words that the examples' titles, purposes and follow-up steps used to show on the
+#: map (the picker, the legend, the panel); none of them is a Dutch word.
+ENGLISH = (
+    "the", "and", "with", "for", "to", "where", "how", "whether", "review", "shows",
+    "synthetic", "data", "drug", "incidents", "distance", "shed", "nearby", "risk terrain:",
+    "providers", "conviction", "claims", "client", "norm far", "registration", "mismatch",
+    "debts", "absence", "parks", "addresses", "vacancy", "purchases", "recent", "index of",
+    "youth", "young", "people", "leaving", "care", "households", "recruitment",
+)  # fmt: skip
+
+
+def english_words(text: str) -> list[str]:
+    """The words of :data:`ENGLISH` in ``text``, as whole words, any case."""
+    return [w for w in ENGLISH if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.I)]
 
 
 def example_dir(theme: str) -> Path:

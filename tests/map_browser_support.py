@@ -17,12 +17,8 @@ BROWSER_MARKS = [
 ]
 
 
-def tooltip_of_uncovered(page, selector: str, limit: int | None = None) -> str | None:
-    """Hover the first element matching ``selector`` whose centre is not covered.
-
-    Returns the tooltip's text, or None when none of the first ``limit`` (all, by default)
-    matches is shown uncovered.
-    """
+def uncovered_centre(page, selector: str, limit: int | None = None) -> tuple[float, float] | None:
+    """The centre of the first element matching ``selector`` that nothing covers, or None."""
     paths = page.locator(selector)
     count = paths.count() if limit is None else min(paths.count(), limit)
     for i in range(count):
@@ -35,13 +31,24 @@ def tooltip_of_uncovered(page, selector: str, limit: int | None = None) -> str |
             "document.querySelectorAll(sel)[i]",
             [x, y, i, selector],
         )
-        if not on_top:
-            continue
-        # Leave the last feature and let its tooltip fade out (Leaflet removes it after 200 ms).
-        page.mouse.move(1, 1)
-        page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
-        page.mouse.move(x, y)
-        tooltip = page.locator(".leaflet-tooltip")
-        tooltip.wait_for(state="visible", timeout=3_000)
-        return tooltip.inner_text()
+        if on_top:
+            return x, y
     return None
+
+
+def tooltip_of_uncovered(page, selector: str, limit: int | None = None) -> str | None:
+    """Hover the first element matching ``selector`` whose centre is not covered.
+
+    Returns the tooltip's text, or None when none of the first ``limit`` (all, by default)
+    matches is shown uncovered.
+    """
+    at = uncovered_centre(page, selector, limit)
+    if at is None:
+        return None
+    # Leave the last feature and let its tooltip fade out (Leaflet removes it after 200 ms).
+    page.mouse.move(1, 1)
+    page.wait_for_function("!document.querySelector('.leaflet-tooltip')", timeout=3_000)
+    page.mouse.move(*at)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(state="visible", timeout=3_000)
+    return tooltip.inner_text()

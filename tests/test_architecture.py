@@ -26,7 +26,9 @@ LAYERS: list[set[str]] = [
     {"parks"},  # park boundaries: derive, edit, store, publish per park
     {"config"},  # the run configuration, parsed into the stages' own types
     {"export"},  # the release bundle, report and register draft
-    {"pipeline", "_areas", "_years", "_provenance"},  # run(config); area tables; years
+    # run(config) and its steps (join, statistics, publication, writing); area tables; years
+    {"pipeline", "_run_join", "_run_stats", "_run_publish", "_run_write"}
+    | {"_areas", "_years", "_provenance"},
     {"cli"},  # arguments → config → pipeline
     {"__init__", "__main__"},  # the curated top level
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from map_browser_support import BROWSER_MARKS
+from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered, uncovered_centre
 from test_maps import XSS, make_release
 from zicht.maps import write_map
 from zicht.maps._browser import COUNT_LEAFLET_LAYERS, open_offline
@@ -89,6 +89,59 @@ def test_switching_geography_builds_it_once_and_back_reuses_it(page, release):
     picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
     picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
     assert p.evaluate("() => window.zichtLayersBuilt") == built  # nothing built twice
+
+
+_FILLS = """() => { const t = zicht.config.themes[zicht.current()]; const out = [];
+  zicht.layer().eachLayer((l) => { const p = l.feature.properties;
+    if (p.s === "published") { out.push([l.options.fillColor, t.c[p.k] >= 0
+      ? t.colours[t.c[p.k]] : zicht.config.noValueColour]); } });
+  return out; }"""
+
+
+def test_a_geography_shown_again_takes_the_colours_of_the_new_theme(page, release):
+    # Buurten on one indicator, away to the cells, back to the buurten on another: the
+    # buurten, built once, must not keep the colours of the indicator they showed first.
+    p = page.page
+    picker = p.get_by_test_id("indicator-picker")
+    picker.select_option(option_value(p, "Buurten", "Vacancy rate (%)"))
+    first = p.evaluate(_FILLS)
+    picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
+    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    fills = p.evaluate(_FILLS)
+    assert fills and all(drawn == wanted for drawn, wanted in fills), (first, fills)
+    assert (
+        p.locator(".zicht-legend-theme:not([hidden])")
+        .inner_text()
+        .startswith("Buurten: Vacant addresses")
+    )
+
+
+# ---------------------------------------------------------------- the tooltip goes when done
+
+
+def _tooltips(p) -> list[str]:
+    p.wait_for_timeout(250)  # longer than Leaflet's fade
+    return p.eval_on_selector_all(".leaflet-tooltip", "els => els.map((el) => el.innerText)")
+
+
+def test_the_tooltip_goes_after_a_click_and_after_a_theme_switch(page, release):
+    p = page.page
+    text = tooltip_of_uncovered(p, "path.zicht-published")
+    assert text and "Hotspots (Getis-Ord Gi*)" in text
+    p.mouse.click(*uncovered_centre(p, "path.zicht-published"))
+    assert p.get_by_test_id("area-panel").is_visible()
+    assert _tooltips(p) == []  # the panel says it now
+    p.get_by_test_id("area-panel").locator(".zicht-panel-close").click()
+    # Hover again and switch the indicator from the keyboard, the pointer still on the map.
+    assert "Hotspots (Getis-Ord Gi*)" in tooltip_of_uncovered(p, "path.zicht-published")
+    picker = p.get_by_test_id("indicator-picker")
+    picker.focus()
+    picker.select_option(option_value(p, "H3-cellen", "Vacancy rate (%)"))
+    assert _tooltips(p) == []  # not the old indicator's words over the new colours
+    assert "Vacancy rate (%)" in tooltip_of_uncovered(p, "path.zicht-published")
+    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    # Over the buurten the browser may report the pointer anew: only buurt words, if any.
+    assert not any("Vacancy rate (%)" in t for t in _tooltips(p))
 
 
 # ---------------------------------------------------------------- item 2: the indicator picker

@@ -8,12 +8,13 @@ reason when either is missing.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 
 import pytest
 
 from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered
-from zicht.maps._browser import open_offline
+from zicht.maps._browser import COUNT_LEAFLET_LAYERS, MARK_READY, open_offline
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.slow]
 
@@ -293,7 +294,9 @@ def test_the_check_of_the_map_share_sees_a_cover(demo, browser):
         before = map_share(page)
         page.evaluate(
             "() => { const d = document.createElement('div'); d.className = 'zicht-panel';"
-            " d.style.cssText = 'position:fixed;left:0;top:0;width:100%;height:60%;z-index:2000';"
+            # 60 % high whatever the phone layout caps a panel at
+            " d.style.cssText = 'position:fixed;left:0;top:0;width:100%;height:60%;"
+            "max-height:none;z-index:2000';"
             " document.body.appendChild(d); }"
         )
         assert map_share(page) < min(0.45, before - 0.3)
@@ -481,4 +484,52 @@ def test_axe_finds_no_serious_violation_and_the_picker_is_near(demo, browser):
             page.keyboard.press("Tab")
             reached.append(page.evaluate("document.activeElement.getAttribute('data-testid')"))
         assert {"indicator-picker", "search"} <= set(reached)
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
+
+
+#: The demo map must be usable within this (the issue's target, < 1 s on an idle machine, is
+#: benchmarks/bench_maps.py's; CI shares its cores, so the bound here is generous). The old
+#: page, which built every theme at load, took 2.4 s and more.
+READY_WITHIN_S = 3.0
+
+
+def test_the_demo_map_is_interactive_within_a_generous_bound(demo, browser):
+    started = time.perf_counter()
+    with open_offline(
+        demo.paths["map"],
+        browser=browser,
+        width=1280,
+        height=860,
+        init_script=COUNT_LEAFLET_LAYERS + MARK_READY,
+    ) as seen:
+        page = seen.page
+        page.wait_for_function("() => window.zichtReady !== undefined", timeout=30_000)
+        ready = page.evaluate("() => window.zichtReady") / 1000
+        wall = time.perf_counter() - started
+        drawn = page.evaluate("() => window.zichtAreasAtReady")
+        built = page.evaluate("() => window.zichtLayersBuilt")
+        # Usable: the picker switches to another geography's indicator, drawn in a moment.
+        picker = page.get_by_test_id("indicator-picker")
+        other = page.evaluate(
+            "() => Object.keys(zicht.config.themes).find((k) =>"
+            " zicht.config.themes[k].data !== zicht.config.themes[zicht.current()].data)"
+        )
+        before = time.perf_counter()
+        picker.select_option(other)
+        page.wait_for_function(f"() => zicht.current() === {other!r}")
+        switched = time.perf_counter() - before
+        features = page.evaluate(
+            "() => Object.values(zicht.data).reduce((n, d) => n + d.features.length, 0)"
+        )
+        print(
+            f"demo map: interactive after {ready:.2f} s (page clock; {wall:.2f} s with the"
+            f" browser context), {drawn} areas drawn, {built} Leaflet layers built of"
+            f" {features} features; a switch of geography took {switched:.2f} s"
+        )
+        assert drawn > 100
+        # Built lazily: about one layer per feature of the shown geography and the outlines,
+        # not one per feature and theme (the old page built 25 475).
+        assert built <= features + 50, built
+        assert ready < READY_WITHIN_S, f"{ready:.2f} s"
+        assert switched < READY_WITHIN_S, f"{switched:.2f} s"
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

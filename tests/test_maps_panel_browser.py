@@ -16,16 +16,13 @@ import numpy as np
 import pytest
 import shapely
 
+from map_browser_support import BROWSER_MARKS
 from test_maps import INDICATORS, METADATA, addresses_in, hex_cells
 from zicht.maps import write_map
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium, open_offline
+from zicht.maps._browser import open_offline
 from zicht.publish import DisclosureRules, LayerInput, publish_release
 
-_REASON = browser_unavailable_reason()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
-]
+pytestmark = BROWSER_MARKS
 
 FORMULA = '=HYPERLINK("http://example.org","x")'
 SMALL = "Kleine Geheime Buurt"
@@ -120,12 +117,6 @@ def release():
 @pytest.fixture(scope="module")
 def map_path(release, tmp_path_factory):
     return write_map(release, tmp_path_factory.mktemp("panel") / "risk_map.html")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

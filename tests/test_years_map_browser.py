@@ -19,15 +19,13 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from map_browser_support import BROWSER_MARKS
 from zicht.cli import app
-from zicht.maps._browser import browser_unavailable_reason, launch_chromium
 from zicht.schemas import RD_NEW
 
-_REASON = browser_unavailable_reason()
 pytestmark = [
-    pytest.mark.browser,
+    *BROWSER_MARKS,
     pytest.mark.slow,
-    pytest.mark.skipif(_REASON is not None, reason=_REASON or ""),
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +95,7 @@ def run(tmp_path_factory):
     return out, hidden, growing
 
 
-def test_year_selector_and_panel_chart_show_published_values_only(run):
+def test_year_selector_and_panel_chart_show_published_values_only(run, browser):
     out, hidden, growing = run
     trend = pd.read_csv(out / "trends" / "trend_buurt.csv")
     row = trend[(trend["area_id"] == hidden) & trend["indicator"].str.startswith("rate_signal")]
@@ -119,8 +117,8 @@ def test_year_selector_and_panel_chart_show_published_values_only(run):
             blocked.append(url)
             request.abort()
 
-    with launch_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, offline=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, offline=True)
+    try:
         context.route("**/*", route)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -160,5 +158,6 @@ def test_year_selector_and_panel_chart_show_published_values_only(run):
         page.mouse.click(*box)
         chart.wait_for()
         assert chart.locator("svg circle").count() == 4
+    finally:
         context.close()
     assert blocked == [] and errors == []

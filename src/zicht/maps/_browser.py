@@ -20,6 +20,7 @@ from zicht._errors import InputError
 __all__ = [
     "CHROMIUM_ARGS",
     "COUNT_LEAFLET_LAYERS",
+    "MARK_READY",
     "OfflinePage",
     "browser_unavailable_reason",
     "chromium_path",
@@ -54,6 +55,16 @@ Object.defineProperty(window, "L", {
     }
   },
 });
+"""
+#: An ``init_script`` for :func:`open_offline` that notes when the map is ready to use: after
+#: the ``load`` event, the next frame painted with the first theme's areas in it
+#: (``window.zichtReady``, the page's own clock: ms since the start of navigation;
+#: ``window.zichtAreasAtReady``, the areas drawn by then). The map script runs before ``load``.
+MARK_READY = """
+window.addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => {
+  window.zichtReady = performance.now();
+  window.zichtAreasAtReady = document.querySelectorAll("path.zicht-area").length;
+}, 0)));
 """
 _CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 

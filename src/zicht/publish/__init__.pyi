@@ -48,7 +48,13 @@ from ._model import (
     units_band as units_band,
 )
 from ._presence import (
+    PRESENCE_LEVELS as PRESENCE_LEVELS,
+)
+from ._presence import (
     with_empty_cells as with_empty_cells,
+)
+from ._presence import (
+    with_presence_grid as with_presence_grid,
 )
 from ._regions import (
     REGION_METHODS as REGION_METHODS,

@@ -13,9 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from zicht.publish._model import UnitTable
 from zicht.publish._regions import cover_areas_with_cells
 
-__all__ = ["with_empty_cells"]
+__all__ = ["PRESENCE_LEVELS", "with_empty_cells", "with_presence_grid"]
 
 
 def with_empty_cells(per_cell: pd.DataFrame, areas: gpd.GeoSeries, resolution: int) -> pd.DataFrame:
@@ -50,3 +51,48 @@ def with_empty_cells(per_cell: pd.DataFrame, areas: gpd.GeoSeries, resolution: i
     out = pd.concat([per_cell, empty])
     out.attrs = dict(per_cell.attrs)
     return out.sort_index()
+
+
+#: Unit levels where the H3 layer lists every cell: where a person lives, or a company is
+#: registered, is itself a disclosure.
+PRESENCE_LEVELS = ("person", "company")
+
+
+def with_presence_grid(
+    per_cell: pd.DataFrame,
+    level: str,
+    buurten: gpd.GeoDataFrame,
+    units: UnitTable,
+    resolution: int,
+) -> pd.DataFrame:
+    """Return the H3 statistics a release of ``level`` units publishes, without presence.
+
+    For person and company units (:data:`PRESENCE_LEVELS`) the layer lists every cell of
+    the buurten that hold units (:func:`with_empty_cells`); for other units (addresses,
+    buildings) the cells with units, as given.
+
+    Parameters
+    ----------
+    per_cell
+        The H3 statistics, indexed by 64-bit cell id.
+    level
+        The unit level (``inputs.units.level``).
+    buurten
+        The buurt boundaries (``code``, ``geometry``; EPSG:28992).
+    units
+        The unit table; its buurt column (``areas["buurt"]``) names the buurten with units.
+    resolution
+        H3 resolution of ``per_cell``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``per_cell``, with the empty cells for person and company units.
+    """
+    if level not in PRESENCE_LEVELS:
+        return per_cell
+    column = units.areas.get("buurt", "buurt_code")
+    occupied = pd.unique(units.frame[column].dropna().astype("str"))
+    covered = buurten.set_index("code").geometry
+    covered = covered[covered.index.isin(occupied)]
+    return with_empty_cells(per_cell, covered, resolution)

@@ -68,6 +68,8 @@ function zichtMap(map, data, config) {
     });
     layer.on("mouseout", (e) => { layer.resetStyle(e.layer); });
     layer.on("click", (e) => {
+      // The panel now says what the tooltip said: the tooltip goes, until the next hover.
+      layer.closeTooltip();
       clicks.forEach((f) => f(current, e.layer.feature.properties));
     });
     built[key] = layer;
@@ -77,7 +79,8 @@ function zichtMap(map, data, config) {
   function contextLayer(key) {
     const ctx = config.contexts[key];
     const pane = ctx.park ? "zichtParks" : "zichtOutlines";
-    const layer = L.geoJSON(data[key], {
+    // Outlines of a published layer (buurten) are drawn from its features: not embedded twice.
+    const layer = L.geoJSON(data[ctx.data || key], {
       pane: pane,
       // Boundary lines lie above the areas: they let clicks and hovers through to the area
       // under them (whose tooltip names its buurt, wijk and gemeente).
@@ -104,14 +107,17 @@ function zichtMap(map, data, config) {
   function showTheme(key) {
     if (!config.themes[key]) { return; }
     current = key;
+    // A tooltip open on the old theme names the old values: it goes with the switch.
+    if (shown) { shown.closeTooltip(); }
+    const fresh = !built[config.themes[key].data];
     const layer = geographyLayer(config.themes[key].data);
     if (layer !== shown) {
       if (shown) { map.removeLayer(shown); }
       layer.addTo(map);
       shown = layer;
-    } else {
-      layer.setStyle((feature) => areaStyle(feature.properties));
     }
+    // A geography built before keeps the colours of the theme it showed last: restyle it.
+    if (!fresh) { layer.setStyle((feature) => areaStyle(feature.properties)); }
     showLegend(key);
     const picker = document.getElementById("zicht-picker");
     if (picker && picker.value !== key) { picker.value = key; }
