@@ -1,11 +1,12 @@
-"""Make the screenshots of docs/parks.md by doing the park workflow in headless Chromium. Derives
-the parks of gemeente Ede (synthetic study, seed 20240) into a temporary store, opens ``zicht
-parks edit-map`` offline in the system Chromium, chooses a park in the list, drags one vertex of
-its MultiPolygon with the mouse, exports it with a name and a reason, imports the file (``zicht
-parks import``, which finds the store, the author and the reason in the file), diffs v1 and v2,
-sketches a park that fails the checks, opens the editor at phone size and compares v1 with the
-planted footprints (``zicht parks compare``). Every page must open without a JavaScript error or
-a network request; the PNGs are reduced to 64 colours to keep the repository small.
+"""Make the screenshots of docs/parks.md by doing the park workflow in headless Chromium.
+
+Derives the parks of gemeente Ede (synthetic study, seed 20240) into a temporary store, opens
+``zicht parks edit-map`` offline in the system Chromium, chooses a park in the list, drags one
+vertex of its MultiPolygon with the mouse, exports it with a name and a reason, imports the file
+(``zicht parks import``, which finds the store, the author and the reason in the file), diffs v1
+and v2, sketches a park that fails the checks, opens the editor at phone size and compares v1
+with the planted footprints (``zicht parks compare``). Every page must open without a JavaScript
+error or a network request; the PNGs are reduced to 64 colours to keep the repository small.
 
 Run: ``make screenshot-parks`` (about a minute).
 """
