@@ -237,7 +237,7 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
 
 
 def _hotspot_note(hs: Mapping[str, Any], say: Say) -> str:
-    """The hot-spot stage's note in the report's language (the record keeps it in English)."""
+    """Return the hot-spot stage's note in the report's language (the record keeps English)."""
     if hs.get("note_key") == "note_flat_rates":
         return say("note_flat_rates", indicator=hs.get("indicator_id"), method=hs.get("rate"))
     return str(hs["note"])
