@@ -14,8 +14,9 @@ import re
 import pandas as pd
 import pytest
 
+from test_strings import dutch_style_problems
 from zicht.config import DEMO_CONFIG_PATH, load_config
-from zicht.export import TO_BE_WRITTEN
+from zicht.export import STANDARD_VERSION, TO_BE_WRITTEN
 from zicht.export._bundle import _differencing_note
 from zicht.export._report import _hotspot_note, _units_lines
 from zicht.export._words import Say
@@ -118,3 +119,19 @@ def test_the_demo_reports_hold_no_english(demo_release):
         if hits:
             found[name] = hits
     assert found == {}, found
+
+
+@pytest.mark.slow
+def test_the_demo_reports_write_numbers_the_dutch_way(demo_release):
+    """A decimal comma and "25 %" (once "alpha 0.05", "U[0.5, 1.5]" and weights "0.400")."""
+    out, _ = demo_release
+    found = {}
+    for name in READER_FILES:
+        text = (out / name).read_text(encoding="utf-8")
+        text = text.replace(STANDARD_VERSION, "")  # the register standard's version
+        hits = [(line[:120], p) for line in text.splitlines() if (p := dutch_style_problems(line))]
+        if hits:
+            found[name] = hits
+    assert found == {}, found
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "alpha 0,05." in report and "gewichten × U[0,5; 1,5]" in report
