@@ -105,7 +105,7 @@ def publish_hotspots(
 
 
 def hotspot_tested_of(metadata: Mapping[str, Any]) -> str | None:
-    """The column the hot-spot statistic tested, as ``metadata["hotspot"]`` records it."""
+    """Return the column the hot-spot statistic tested, as ``metadata["hotspot"]`` says."""
     hotspot = metadata.get("hotspot") if isinstance(metadata, Mapping) else None
     tested = hotspot.get("indicator") if isinstance(hotspot, Mapping) else None
     return tested if isinstance(tested, str) and tested else None
