@@ -93,7 +93,7 @@ def test_a_failed_worker_falls_back_to_this_process_and_says_so(worker_processes
 
 
 def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(
-    worker_processes, tmp_path, ede_buurten
+    worker_processes, monkeypatch, tmp_path, ede_buurten
 ):
     rng = np.random.default_rng(5)
     edges = shapely.get_coordinates(ede_buurten.geometry.boundary.to_numpy())
@@ -108,7 +108,16 @@ def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(
     )
     units.iloc[:1500].to_parquet(tmp_path / "a.parquet")
     units.iloc[1500:].to_parquet(tmp_path / "b.parquet", geometry_encoding="geoarrow")
+    sent = []
+    real = h3_plumbing._on_worker
+
+    def on_worker(x, y, resolution):
+        sent.append(len(x))
+        return real(x, y, resolution)
+
+    monkeypatch.setattr(h3_plumbing, "_on_worker", on_worker)
     out, report = join_partitioned(tmp_path, prepare_join(ede_buurten), resolution=9)
+    assert sum(sent) == len(units) and len(sent) > 2  # every row went to a worker
     assert report.balanced and report.rows_in == len(units)
     joined = gpd.sjoin(units, ede_buurten[["code", "geometry"]], how="left")
     expected_buurt = joined["code"].groupby(level=0).min().reindex(units.index)

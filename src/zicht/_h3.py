@@ -49,6 +49,7 @@ __all__ = [
     "map_in_threads",
     "rd_cells",
     "rd_to_lnglat",
+    "stop_workers",
     "submit_rd_cells",
 ]
 
@@ -273,13 +274,36 @@ def _senders() -> ThreadPoolExecutor | None:
         return _SENDERS
 
 
+def _peak_rss(pid: int) -> int:
+    """Peak resident set size of a live process in bytes (Linux ``VmHWM``), 0 if unknown."""
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 @atexit.register
-def _stop_workers() -> None:
+def stop_workers() -> list[int]:
+    """End zicht's idle H3 worker processes (they start again when needed).
+
+    Their CPU time then counts in ``resource.getrusage(RUSAGE_CHILDREN)``.
+
+    Returns
+    -------
+    list of int
+        Peak resident set size of each worker in bytes (0 where the OS does not say).
+    """
+    peaks = []
     while True:
         try:
             worker = _IDLE.get_nowait()
         except queue.Empty:
-            return
+            return peaks
+        peaks.append(_peak_rss(worker.proc.pid))
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()  # the worker ends at end of input
         worker.proc.wait(timeout=5)

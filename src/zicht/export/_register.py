@@ -514,10 +514,14 @@ def write_run_manifest(record: RunRecord, paths: Mapping[str, Path], out_dir: st
     from zicht.export._bundle import file_sha256
 
     files = {}
+    root = Path(out_dir).resolve()
     for role, path in sorted(paths.items()):
         p = Path(path)
         if p.is_file():
-            files[role] = {"path": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+            # relative to the release folder: the gemeente pages lie in gemeenten/
+            inside = p.resolve().is_relative_to(root)
+            name = p.resolve().relative_to(root).as_posix() if inside else p.name
+            files[role] = {"path": name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
     config = record.config
     manifest = {
         "run_id": record.run_id,

@@ -300,15 +300,37 @@ def _publication(record: RunRecord, say: Say) -> list[str]:
             f"| {name} | {len(frame)} | {int((status == 'published').sum())} | "
             f"{int((status == 'suppressed').sum())} |"
         )
-    units = record.units
-    units_line = say(
-        "units_line",
-        rows_in=say.number(units.get("rows_in", 0)),
-        joined=say.number(units.get("joined", 0)),
-        level=units.get("level", ""),
-        source=units.get("source", ""),
-    )
-    return [*lines, "", units_line, ""]
+    return [*lines, "", *_units_lines(record.units, say)]
+
+
+def _units_lines(units: dict[str, Any], say: Say) -> list[str]:
+    """Every unit row accounted for: read, joined, not joined (why), sentinels read as missing."""
+    source = str(units.get("source", ""))
+    lines = [
+        say(
+            "units_line",
+            rows_in=say.number(units.get("rows_in", 0)),
+            joined=say.number(units.get("joined", 0)),
+            level=say.maybe("level_", str(units.get("level", ""))),
+            source=say("source_synthetic") if source == "synthetic" else source,
+        )
+    ]
+    reasons = {k: n for k, n in dict(units.get("not_joined", {})).items() if n}
+    if reasons:
+        listed = ", ".join(
+            f"{say.maybe('reason_', _slug(k), k)} {say.number(n)}" for k, n in reasons.items()
+        )
+        lines.append(say("units_not_joined", reasons=listed))
+    sentinels = dict(units.get("sentinels", {}))
+    if sentinels:
+        listed = ", ".join(f"`{c}` {say.number(n)}" for c, n in sentinels.items())
+        lines.append(say("units_sentinels", columns=listed))
+    return [" ".join(lines), ""]
+
+
+def _slug(phrase: str) -> str:
+    """Return a reason as a catalogue key (``"outside every buurt"``: ``outside_every_buurt``)."""
+    return "_".join("".join(c if c.isalnum() else " " for c in phrase).split())
 
 
 def _synthetic_note(record: RunRecord, say: Say) -> str:
