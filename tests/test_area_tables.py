@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import geopandas as gpd
 import pytest
 import shapely
 from typer.testing import CliRunner
 
+from test_api import HEAVY
 from zicht.cli import app
 from zicht.ingest import default_geodata_dir
 
@@ -96,6 +100,61 @@ def test_an_unknown_graph_is_named_with_the_allowed_ones(tmp_path):
     result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "graph = 'hexagons' is not allowed" in " ".join(result.output.split())
+
+
+def _cli_fresh(config, out) -> tuple[int, str, list[str], float]:
+    """``zicht run CONFIG`` in a new interpreter: exit code, output, heavy modules, seconds."""
+    code = (
+        "import sys\nfrom zicht.cli import app\n"
+        "try:\n"
+        f"    app(['run', {str(config)!r}, '--out', {str(out)!r}], prog_name='zicht')\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "print('\\nRESULT', code, ','.join(heavy))\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    seconds = time.perf_counter() - started
+    *lines, last = done.stdout.strip().splitlines()
+    _, exit_code, heavy = [*last.split(" "), ""][:3]
+    lines.append(done.stderr)  # the error is written to stderr
+    return (
+        int(exit_code),
+        " ".join(" ".join(lines).split()),
+        [h for h in heavy.split(",") if h],
+        seconds,
+    )
+
+
+def test_a_config_error_of_an_area_table_is_named_at_once(tmp_path):
+    """Before: 5 s of geopandas and libpysal, then the error and a stray TypeError."""
+    config = _grid(tmp_path)
+    config.write_text(config.read_text().replace("per = 1000", "per = 50"))
+    exit_code, output, heavy, seconds = _cli_fresh(config, tmp_path / "out")
+    assert exit_code == 2, output
+    assert "per = 50 is not allowed; use 100 or 1000" in output
+    assert "missing 1 required positional argument" not in output
+    assert heavy == [] and seconds < 3.0, (heavy, seconds)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_column_of_an_area_table_is_named_before_the_polygons_are_read(tmp_path):
+    config = _grid(tmp_path)
+    text = config.read_text().replace('numerator = "misdrijven"', 'numerator = "misdrijf"')
+    config.write_text(text.replace('denominator = "inwoners"', 'denominator = "inwoner"'))
+    exit_code, output, heavy, seconds = _cli_fresh(config, tmp_path / "out")
+    assert exit_code == 3, output
+    assert "misdrijven.csv has no column [areas] denominator = 'inwoner'," in output
+    assert "[[rates]] 'crime' numerator = 'misdrijf'" in output
+    assert "its columns are ['gemeente', 'inwoners', 'misdrijven']" in output
+    assert heavy == [] and seconds < 3.0, (heavy, seconds)
+    # a missing file is named with its key, both at once
+    (tmp_path / "gemeenten.gpkg").unlink()
+    exit_code, output, heavy, _ = _cli_fresh(config, tmp_path / "out")
+    assert exit_code == 3 and "2 problems" in output, output
+    assert "[areas] polygons = 'gemeenten.gpkg': no file" in output and heavy == []
 
 
 @pytest.mark.slow

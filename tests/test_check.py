@@ -291,9 +291,77 @@ def _dfs_one_by_one(cand, q, null, limit, max_nodes):
     return nodes, hits
 
 
+def _dfs_stack(cand, q, null, limit, max_nodes):
+    """The walk as an array stack (one node's children at a time), before the level walk."""
+    hits, nodes = [], 0
+    if null.shape[1] == 0:
+        return 0, [[int(i)] for i in cand]
+    vec, qc = null[cand], q[cand].astype(np.int64)
+    stack = [(0, [], 0, np.zeros(null.shape[1]))]
+    while stack and nodes < max_nodes:
+        start, chosen, total, acc = stack.pop()
+        js = start + np.flatnonzero(total + qc[start:] < limit)
+        if not len(js):
+            continue
+        new = acc + vec[js]
+        hit = np.flatnonzero(np.abs(new).max(axis=1) < 1e-7)
+        if len(hits) + len(hit) >= 20:
+            last = int(hit[19 - len(hits)])
+            hits += [[*chosen, int(cand[js[h]])] for h in hit[: 20 - len(hits)]]
+            return nodes + last + 1, hits
+        nodes += len(js)
+        hits += [[*chosen, int(cand[js[h]])] for h in hit]
+        stack.extend(
+            (int(j) + 1, [*chosen, int(cand[j])], total + int(qc[j]), new[k])
+            for k, j in enumerate(js)
+        )
+    return nodes, hits
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_level_walk_equals_the_stack_walk_with_caps_and_many_hits(seed):
+    """Random groups, thresholds and caps; twin atoms make many derivable unions."""
+    from zicht.check._search import _dfs
+
+    rng = np.random.default_rng(seed)
+    counted = {"capped": 0, "twenty": 0, "hits": 0}
+    for _ in range(150):
+        n_atoms = int(rng.integers(2, 36))
+        matrix = (rng.random((int(rng.integers(1, n_atoms)), n_atoms)) < 0.3).astype(float)
+        twins = int(rng.integers(0, n_atoms // 2 + 1))
+        matrix[:, :twins] = matrix[:, twins : twins + 1]  # atoms no feature tells apart
+        _, sv, vt = np.linalg.svd(matrix)
+        null = vt[int((sv > 1e-9).sum()) :].T
+        q = rng.integers(0, 6, n_atoms)
+        limit = int(rng.integers(2, 12))
+        cand = np.flatnonzero((q >= 1) & (q < limit))
+        max_nodes = int(rng.choice([1, 7, 60, 900, 20_000]))
+        want = _dfs_stack(cand, q, null, limit, max_nodes)
+        assert _dfs(cand, q, null, limit, max_nodes) == want
+        counted["capped"] += want[0] >= max_nodes
+        counted["twenty"] += len(want[1]) == 20
+        counted["hits"] += len(want[1]) > 0
+    assert min(counted.values()) > 0, counted  # every branch of the walk was compared
+
+
+def test_the_level_walk_of_a_large_group_equals_the_stack_walk():
+    """A group as the national release has them: hundreds of atoms, the search capped."""
+    from zicht.check._search import _dfs
+
+    rng = np.random.default_rng(7)
+    matrix = (rng.random((100, 120)) < 0.1).astype(float)
+    _, sv, vt = np.linalg.svd(matrix)
+    null = vt[int((sv > 1e-9).sum()) :].T
+    q = rng.integers(1, 4, 120)
+    cand = np.arange(120)
+    want = _dfs_stack(cand, q, null, 10, 20_000)
+    assert want[0] >= 20_000
+    assert _dfs(cand, q, null, 10, 20_000) == want
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_the_array_walk_of_the_exact_search_equals_the_walk_one_by_one(seed):
-    from zicht.check._leaks import _dfs
+    from zicht.check._search import _dfs
 
     rng = np.random.default_rng(seed)
     n_atoms, n_features = int(rng.integers(4, 14)), int(rng.integers(1, 6))
@@ -307,7 +375,7 @@ def test_the_array_walk_of_the_exact_search_equals_the_walk_one_by_one(seed):
 
 
 def test_the_array_walk_stops_at_the_twentieth_hit_as_the_walk_one_by_one():
-    from zicht.check._leaks import _dfs
+    from zicht.check._search import _dfs
 
     matrix = np.eye(25, 30)  # 25 atoms each published alone: many derivable unions
     _, sv, vt = np.linalg.svd(matrix)

@@ -20,8 +20,11 @@ from example_support import (
     assert_offline_synthetic_map,
     assert_planted_hot_spot,
     assert_regenerates,
+    english_words,
     run_example,
 )
+from map_browser_support import BROWSER_MARKS
+from zicht.maps._browser import open_offline
 
 # Each module runs a whole worked example once (generate, run, check): the slow suite.
 pytestmark = pytest.mark.slow
@@ -97,3 +100,20 @@ def test_the_map_is_offline(example):
 def test_an_integer_programming_attacker_pins_nothing(example):
     """Every published geography, rounding interval and reason for hiding, modelled exactly."""
     assert_no_pins(example["out"])
+
+
+@BROWSER_MARKS[0]
+@BROWSER_MARKS[1]
+def test_the_map_names_its_indicators_in_dutch(example, browser):
+    """What an official reads when opening the map: the title and the picker's choices."""
+    with open_offline(example["out"] / "risk_map.html", browser=browser) as seen:
+        page = seen.page
+        page.wait_for_selector("path.zicht-area", state="attached", timeout=15_000)
+        picker = page.get_by_test_id("indicator-picker")
+        choices = picker.locator("option").all_inner_texts()
+        assert "Drugsincidenten (percentage, %)" in choices
+        assert any(c.startswith("Risicoterrein: afgelegen schuren") for c in choices)
+        shown = [page.title(), *choices, page.locator("#zicht-legend").inner_text()]
+        assert page.title().endswith("(synthetische gegevens)")
+        assert {text: english_words(text) for text in shown if english_words(text)} == {}
+        assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])

@@ -308,7 +308,7 @@ def test_the_map_is_offline_and_opens_on_something_visible(example):
     shown = re.findall(r'<section class="zicht-legend-theme" data-theme="(t\d+)">', html)
     assert len(shown) == 1
     section = html.split(f'data-theme="{shown[0]}">', 1)[1].split("</section>", 1)[0]
-    heading = "<h3>Gemeenten: Registration mismatch on parks (percentage, %)</h3>"
+    heading = "<h3>Gemeenten: Inschrijving past niet bij de woning, op parken (percentage, %)</h3>"
     assert section.startswith(heading), section[:120]
     assert re.search(r'<optgroup label="Vakantieparken">', html)
     # the core's synthetic label from the string catalogue (not only the title of this config)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from example_support import english_words
 from zicht.config import load_config
+from zicht.config._years import load_years_config
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES = ("holiday_parks", "real_estate", "drugs", "care_providers", "youth")
@@ -79,3 +81,33 @@ def test_the_gallery_shows_every_example_with_its_picture():
             assert f"img/examples/{picture}" in page
             assert (ROOT / "docs" / "img" / "examples" / picture).stat().st_size > 10_000
         assert f"../examples/{theme}/README.md" in page
+
+
+def _shown_texts(config) -> dict[str, str]:
+    """What of a config reaches a reader of the map: titles, units, purposes, follow-up steps."""
+    texts = {"title": config.title, "[map] title": config.map.title}
+    if config.composite.components:
+        texts["[composite] title"] = config.composite.title
+    for spec in config.indicators:
+        texts[f"{spec.id}.title"] = spec.title
+        texts[f"{spec.id}.purpose"] = spec.purpose
+        for i, step in enumerate(spec.follow_up):
+            texts[f"{spec.id}.follow_up[{i}]"] = step
+    for magnitude in config.magnitudes:
+        texts[f"{magnitude.id}.title"] = magnitude.title
+        texts[f"{magnitude.id}.unit"] = magnitude.unit
+    return texts
+
+
+@pytest.mark.parametrize("theme", (*THEMES, YEARS))
+def test_an_example_speaks_dutch_on_its_map(theme):
+    # The map's words come from the catalogue, Dutch by default; what the config writes
+    # (titles, purposes, follow-up steps) passes as written, so it is written in Dutch.
+    path = ROOT / "examples" / theme / "config.toml"
+    config = load_years_config(path)[0] if theme == YEARS else load_config(path)
+    english = {}
+    for where, text in _shown_texts(config).items():
+        found = english_words(text)
+        if found:
+            english[where] = found
+    assert not english, english

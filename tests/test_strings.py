@@ -31,3 +31,14 @@ def test_text_fills_fields_and_names_what_is_missing():
         text("common", "no_such_key")
     with pytest.raises(ConfigError, match="language must be one of"):
         text("common", "not_for_publication", "de")
+
+
+def test_every_join_reason_has_words_in_the_run_report():
+    from zicht.export._report import _slug
+    from zicht.index._join import REASONS
+
+    for language in LANGUAGES:
+        words = catalogue("report", language)
+        missing = [r for r in REASONS if f"reason_{_slug(r)}" not in words]
+        assert missing == [], (language, missing)
+    assert text("report", f"reason_{_slug(REASONS[2])}") == "buiten elke buurt"

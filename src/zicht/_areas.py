@@ -20,7 +20,7 @@ import pandas as pd
 
 from zicht._errors import InputError
 from zicht._version import __version__
-from zicht.config import AreaTableConfig
+from zicht.config import AreaTableConfig, check_area_inputs
 from zicht.export import staged_release, write_release
 from zicht.indicators import IndicatorSpec, indicator_columns
 from zicht.ingest import read_area_table, read_boundaries
@@ -180,6 +180,7 @@ def run_area_table(config: AreaTableConfig, out_dir: str | Path) -> AreaRunResul
         Naming the file or column at fault.
     """
     started = time.perf_counter()
+    check_area_inputs(config)  # a missing file or column is named before the polygons load
     specs = _specs(config)
     frame, join, reports = _joined(config)
     stats = _rates(frame, config, specs)

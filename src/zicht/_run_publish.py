@@ -161,6 +161,7 @@ def _proxy_screen(
     release: Release,
     joined: gpd.GeoDataFrame,
     layers: Mapping[str, gpd.GeoDataFrame],
+    atoms: pd.DataFrame | None = None,
 ) -> ProxyScreen | None:
     guard = config.guard
     if not guard.enabled:
@@ -176,7 +177,7 @@ def _proxy_screen(
     else:
         # Not a published layer: computed here, areas below the threshold left out, and
         # nothing but the correlations reported.
-        stats = _compute_layer(guard.level, config, joined, layers)
+        stats = _compute_layer(guard.level, config, joined, layers, atoms)
         stats = stats[stats["n_units"] >= config.rules.min_units]
         values = pd.DataFrame(
             {i: stats[c].to_numpy() for i, c in columns.items()},

@@ -18,7 +18,8 @@ import pandas as pd
 
 from zicht.config import RunConfig, StatsConfig
 from zicht.index import cells_to_polygons, h3_to_str
-from zicht.indicators import IndicatorSpec, compute_indicators
+from zicht.indicators import IndicatorSpec, compute_indicators, indicators_from_counts
+from zicht.publish import UnitTable
 from zicht.schemas import RD_NEW, IndicatorMeta
 from zicht.stats import gi_star, h3_graph, polygon_graph, smooth_rates
 
@@ -44,13 +45,21 @@ def _area_boundaries(name: str, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.G
 def _compute_layer(
     name: str,
     config: RunConfig,
-    joined: gpd.GeoDataFrame,
+    joined: pd.DataFrame,
     layers: Mapping[str, gpd.GeoDataFrame],
+    atoms: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """Compute the declared indicators of layer ``name`` from the units or their counts.
+
+    With ``atoms`` (:func:`_atoms`: the units counted per cell and area), the indicators
+    come from the counts per area (:func:`zicht.indicators.indicators_from_counts`) and the
+    per-unit table ``joined`` is not read; the values are the same.
+    """
     specs = list(config.indicators)
     features = {"parks": layers["all_parks"]}
     key = f"h3_r{config.resolution}" if name == "h3" else _LAYER_KEYS[name]
-    keyed = joined[joined[key].notna()]
+    source = joined if atoms is None else atoms
+    keyed = source[source[key].notna()]
     if name == "h3":
         keyed = keyed.assign(**{key: keyed[key].astype("int64")})
     centres = graph = None
@@ -68,18 +77,58 @@ def _compute_layer(
             centres = present.geometry.representative_point()
         if _needs(config.indicators, "graph"):
             graph = polygon_graph(present)
-    stats = compute_indicators(
-        keyed,
-        key,
-        specs,
-        features=features,
-        centres=centres,
-        graph=graph,
-        min_base=config.rules.min_units,
-    )
+    options = {"features": features, "centres": centres, "graph": graph}
+    if atoms is None:
+        stats = compute_indicators(keyed, key, specs, **options, min_base=config.rules.min_units)
+    else:
+        counts = keyed.groupby(key, sort=True)[_count_columns(atoms)].sum()
+        stats = indicators_from_counts(counts, specs, **options, min_base=config.rules.min_units)
     if name == "h3":
         stats.index = stats.index.astype("int64")
     return stats
+
+
+def _count_columns(atoms: pd.DataFrame) -> list[str]:
+    return [c for c in atoms.columns if str(c).startswith("n_")]
+
+
+def _atoms(config: RunConfig, units: UnitTable) -> pd.DataFrame | None:
+    """Count the joined units per combination of cell and area codes of the published layers.
+
+    One row per distinct (H3 cell, buurt, wijk, gemeente, park …) that holds units, with
+    ``n_units`` and the count of every numerator and denominator column of the unit table
+    (``n_<id>``, ``n_<id>_base``): all that the indicators of every layer need, in a table
+    that grows with the cells, not the units. None when an indicator is averaged over the
+    units themselves (a ``density`` or ``proximity`` at the units), which needs the rows.
+    """
+    if any(not s.counted and s.at != "centre" for s in config.indicators):
+        return None
+    frame = units.frame
+    keys = [f"h3_r{config.resolution}"]
+    keys += [k for k in dict.fromkeys(_LAYER_KEYS.values()) if k in frame]
+    codes, uniques = [], []
+    group = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        code, unique = pd.factorize(frame[key], use_na_sentinel=True)
+        codes.append(code)
+        uniques.append(unique)
+        # combine pairwise and renumber, so the running key never overflows
+        group, _ = pd.factorize(group * (len(unique) + 1) + (code + 1))
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group) - 1, -1, -1)  # a row of each group
+    atoms = pd.DataFrame(index=pd.RangeIndex(n_groups))
+    for key, code, unique in zip(keys, codes, uniques, strict=True):
+        at = code[first]
+        column = frame[key].iloc[:0]  # the unit column's dtype
+        if len(unique):
+            column = pd.Series(unique.take(np.maximum(at, 0))).where(at >= 0)
+        atoms[key] = column.reset_index(drop=True) if n_groups else column.to_numpy()
+    atoms["n_units"] = np.bincount(group, minlength=n_groups).astype("int64")
+    for count, column in units.numerators.items():
+        values = frame[column].to_numpy(dtype="int64")
+        atoms[count] = np.bincount(group, weights=values, minlength=n_groups).astype("int64")
+    return atoms
 
 
 def _hotspots(
@@ -124,7 +173,8 @@ def _hotspots(
     out = hot.joined_to(per_cell)
     settings = {
         **hot.settings,
-        **({"note": note} if note else {}),
+        # the report says it in its own language: the key and fields of the report catalogue
+        **({"note": note, "note_key": "note_flat_rates"} if note else {}),
         "indicator": column,
         "indicator_id": spec.id,
         "rate": method,

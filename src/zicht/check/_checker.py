@@ -50,7 +50,6 @@ from zicht.check._integrity import check_files
 from zicht.check._leaks import (
     Atoms,
     Finding,
-    exact_search,
     laminar_blocks,
     pair_differences,
     propagate_intervals,
@@ -59,6 +58,7 @@ from zicht.check._magnitudes import check_magnitudes
 from zicht.check._map import check_maps
 from zicht.check._reasons import check_reasons
 from zicht.check._report import CheckReport
+from zicht.check._search import exact_search
 from zicht.check._units import combine_units, release_changes
 from zicht.check._windows import check_windows
 

@@ -28,6 +28,8 @@ __all__ = [
     "Atoms",
     "Finding",
     "Propagation",
+    "atom_label",
+    "incidence",
     "laminar_blocks",
     "pair_differences",
     "propagate_intervals",
@@ -272,9 +274,7 @@ def _covers(side: _Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return labels, x_n[found], x_q[found]
 
 
-def _incidence(
-    atoms: Atoms, known: dict[str, set[str]]
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def incidence(atoms: Atoms, known: dict[str, set[str]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(feature, atom) pairs of the known features of all layers; feature labels."""
     feats: list[np.ndarray] = []
     atom_ids: list[np.ndarray] = []
@@ -316,7 +316,7 @@ def laminar_blocks(
     dropped, crossing pairs left (``0`` means the check was complete), blocks checked.
     """
     q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
-    feat, atom, labels = _incidence(atoms, known)
+    feat, atom, labels = incidence(atoms, known)
     stats = {"features": len(labels), "duplicates": 0, "redundant": 0, "crossing": 0, "blocks": 0}
     if len(feat) == 0:
         return [], stats
@@ -325,8 +325,7 @@ def laminar_blocks(
     # Identical features carry the same value: keep the first of each.
     order = np.lexsort((atom, feat))
     feat, atom = feat[order], atom[order]
-    sig = pd.Series(atom).groupby(feat).apply(lambda s: hash(s.to_numpy().tobytes()))
-    dup = sig.duplicated().reindex(range(n_feat), fill_value=False).to_numpy()
+    dup = _duplicates(feat, atom, n_feat)
     stats["duplicates"] = int(dup.sum())
     alive = ~dup
     keep = alive[feat]
@@ -398,29 +397,53 @@ def _crossing(
     ]
 
 
+def _duplicates(feat: np.ndarray, atom: np.ndarray, n_feat: int) -> np.ndarray:
+    """Features (sorted by feature, then atom) with the same atoms as an earlier feature."""
+    cuts = np.flatnonzero(np.r_[True, feat[1:] != feat[:-1]])
+    ends = np.r_[cuts[1:], len(feat)]
+    sets = pd.Series([atom[a:b].tobytes() for a, b in zip(cuts, ends, strict=True)])
+    dup = np.zeros(n_feat, dtype=bool)
+    dup[feat[cuts]] = sets.duplicated().to_numpy()
+    return dup
+
+
 def _redundant(
     candidates: set[int], sub_of: pd.Series, size: np.ndarray, feat: np.ndarray, atom: np.ndarray
 ) -> set[int]:
-    """Features that are exactly the disjoint union of known features inside them."""
+    """Features that are exactly the disjoint union of known features inside them.
+
+    Of each candidate ``f``, its maximal known sub-features (those inside no other
+    sub-feature of ``f``) must hold ``size[f]`` atoms in all and between them every atom
+    of ``f`` once.
+    """
     if len(sub_of) == 0:
         return set()
-    subs = pd.Series(sub_of.index.get_level_values(0), index=sub_of.index.get_level_values(1))
-    nested = set(sub_of.index)
-    atoms_of = pd.Series(atom).groupby(feat).apply(lambda s: set(s.to_numpy().tolist()))
-    out = set()
-    for f in candidates:
-        if f not in subs.index:
-            continue
-        inner = np.atleast_1d(subs.loc[f]).tolist()
-        maximal = [g for g in inner if not any((g, h) in nested for h in inner if h != g)]
-        covered: set[int] = set()
-        total = 0
-        for g in maximal:
-            covered |= atoms_of[g]
-            total += len(atoms_of[g])
-        if total == size[f] and len(covered) == size[f]:
-            out.add(f)
-    return out
+    pairs = pd.DataFrame(
+        {
+            "g": sub_of.index.get_level_values(0).to_numpy(),
+            "f": sub_of.index.get_level_values(1).to_numpy(),
+        }
+    )
+    pairs = pairs[pairs["f"].isin(list(candidates))]
+    inner = pd.DataFrame(
+        {
+            "g": sub_of.index.get_level_values(0).to_numpy(),
+            "h": sub_of.index.get_level_values(1).to_numpy(),
+        }
+    )
+    # g ⊊ h ⊊ f: g is not maximal in f
+    chain = inner.merge(pairs.rename(columns={"g": "h"}), on="h")[["g", "f"]]
+    chain = chain.drop_duplicates().assign(_inside=True)
+    pairs = pairs.merge(chain, on=["g", "f"], how="left")
+    maximal = pairs[pairs["_inside"].isna()][["g", "f"]]
+    if maximal.empty:
+        return set()
+    total = pd.Series(size[maximal["g"].to_numpy()]).groupby(maximal["f"].to_numpy()).sum()
+    members = pd.DataFrame({"g": feat, "a": atom}).merge(maximal, on="g")
+    covered = members.drop_duplicates(["f", "a"]).groupby("f").size()
+    f = total.index.to_numpy()
+    ok = (total.to_numpy() == size[f]) & (covered.reindex(f).to_numpy() == size[f])
+    return {int(x) for x in f[ok]}
 
 
 @dataclass(frozen=True)
@@ -574,7 +597,7 @@ def _atom_findings(
             "interval propagation: "
             + ("count pinned by published sums" if pinned[a] else "group share derivable"),
             "all layers",
-            _atom_label(atoms, int(a)),
+            atom_label(atoms, int(a)),
             int(n_true[a]),
             int(atoms.values[quantity][a]),
             quantity,
@@ -611,141 +634,5 @@ def _feature_findings(
     return findings
 
 
-def exact_search(
-    atoms: Atoms,
-    known: dict[str, set[str]],
-    quantity: str,
-    *,
-    min_units: int,
-    max_atoms: int = 600,
-    max_nodes: int = 200_000,
-) -> tuple[list[Finding], dict[str, int]]:
-    """Find every derivable union of atoms whose value is from 1 to ``min_units - 1``.
-
-    A union of atoms is derivable when its indicator vector lies in the span of the known
-    features. First every atom that a known feature pins down alone (the feature minus
-    atoms already pinned) is settled; then, per connected group of what is left, the null
-    space of the features is computed and every union of small atoms (total below the
-    threshold) is tested. Groups larger than ``max_atoms`` and searches beyond
-    ``max_nodes`` are counted as not searched.
-    """
-    q_all = atoms.n if quantity == "n_units" else atoms.values[quantity]
-    feat, atom, labels = _incidence(atoms, known)
-    stats = {"pinned_atoms": 0, "groups": 0, "searched": 0, "skipped": 0, "candidates": 0}
-    findings: list[Finding] = []
-    if len(feat) == 0:
-        return findings, stats
-    n_atoms = len(atoms.n)
-    settled = np.zeros(n_atoms, dtype=bool)
-    while True:
-        open_edge = ~settled[atom]
-        left = np.bincount(feat[open_edge], minlength=len(labels))
-        single = np.flatnonzero(left == 1)
-        if len(single) == 0:
-            break
-        hit = open_edge & np.isin(feat, single)
-        settled[np.unique(atom[hit])] = True
-    stats["pinned_atoms"] = int(settled.sum())
-    # an atom is only a leak when it is not itself inside nothing known (always true here)
-    small = settled & (q_all >= 1) & (q_all < min_units)
-    for a in np.flatnonzero(small):
-        findings.append(
-            Finding(
-                "exact: pinned by published totals",
-                "all layers",
-                _atom_label(atoms, int(a)),
-                int(atoms.n[a]),
-                int(q_all[a]),
-                quantity,
-            )
-        )
-    open_edge = ~settled[atom]
-    f_open, a_open = feat[open_edge], atom[open_edge]
-    if len(f_open) == 0:
-        return findings, stats
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
-    fa = np.unique(f_open)
-    aa = np.unique(a_open)
-    fi = np.searchsorted(fa, f_open)
-    ai = np.searchsorted(aa, a_open)
-    graph = sparse.coo_matrix(
-        (np.ones(len(fi)), (fi, len(fa) + ai)), shape=(len(fa) + len(aa),) * 2
-    )
-    _, comp = connected_components(graph, directed=False)
-    atom_comp = comp[len(fa) :]
-    for c in np.unique(atom_comp):
-        members = aa[atom_comp == c]
-        stats["groups"] += 1
-        if len(members) > max_atoms:
-            stats["skipped"] += 1
-            continue
-        local = np.searchsorted(aa, members)
-        rows = np.flatnonzero(np.isin(ai, local))
-        f_ids = np.unique(fi[rows])
-        matrix = np.zeros((len(f_ids), len(members)))
-        matrix[np.searchsorted(f_ids, fi[rows]), np.searchsorted(local, ai[rows])] = 1.0
-        _, sv, vt = np.linalg.svd(matrix)
-        rank = int((sv > 1e-9).sum())
-        null = vt[rank:].T  # atoms × null dimension
-        q = q_all[members]
-        cand = np.flatnonzero((q >= 1) & (q < min_units))
-        nodes, hits = _dfs(cand, q, null, min_units, max_nodes)
-        stats["searched"] += 1
-        stats["candidates"] += nodes
-        if nodes >= max_nodes:
-            stats["skipped"] += 1
-        for chosen in hits:
-            where = " + ".join(_atom_label(atoms, members[i]) for i in chosen[:3])
-            findings.append(
-                Finding(
-                    "exact: union derivable from published totals",
-                    "all layers",
-                    where,
-                    int(atoms.n[members[chosen]].sum()),
-                    int(q[chosen].sum()),
-                    quantity,
-                )
-            )
-    return findings, stats
-
-
-def _dfs(
-    cand: np.ndarray, q: np.ndarray, null: np.ndarray, limit: int, max_nodes: int
-) -> tuple[int, list[list[int]]]:
-    """Unions of candidate atoms with a total below ``limit`` orthogonal to the null space.
-
-    Depth first, as a stack; the children of a popped node (one more candidate each) are
-    formed and tested together as arrays, in the order, with the counts and the early
-    stops of testing them one by one.
-    """
-    hits: list[list[int]] = []
-    nodes = 0
-    if null.shape[1] == 0:
-        return 0, [[int(i)] for i in cand]
-    vec = null[cand]
-    qc = q[cand].astype(np.int64)
-    stack: list[tuple[int, list[int], int, np.ndarray]] = [(0, [], 0, np.zeros(null.shape[1]))]
-    while stack and nodes < max_nodes:
-        start, chosen, total, acc = stack.pop()
-        js = start + np.flatnonzero(total + qc[start:] < limit)
-        if not len(js):
-            continue
-        new = acc + vec[js]
-        hit = np.flatnonzero(np.abs(new).max(axis=1) < 1e-7)
-        if len(hits) + len(hit) >= 20:  # stop at the twentieth hit, as one by one would
-            last = int(hit[19 - len(hits)])
-            hits += [[*chosen, int(cand[js[h]])] for h in hit[: 20 - len(hits)]]
-            return nodes + last + 1, hits
-        nodes += len(js)
-        hits += [[*chosen, int(cand[js[h]])] for h in hit]
-        stack.extend(
-            (int(j) + 1, [*chosen, int(cand[j])], total + int(qc[j]), new[k])
-            for k, j in enumerate(js)
-        )
-    return nodes, hits
-
-
-def _atom_label(atoms: Atoms, a: int) -> str:
+def atom_label(atoms: Atoms, a: int) -> str:
     return ", ".join(f"{c}={v}" for c, v in atoms.keys.iloc[a].items() if isinstance(v, str) and v)

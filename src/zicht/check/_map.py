@@ -32,6 +32,7 @@ import functools
 import html
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
@@ -182,7 +183,15 @@ def _parse(text: str) -> _Page:
 # ----------------------------------------------------------------------------- markup
 
 
-def _markup(page: _Page, where: str, report: CheckReport, *, fragment: bool = False) -> None:
+def _markup(
+    page: _Page,
+    where: str,
+    report: CheckReport,
+    *,
+    fragment: bool = False,
+    pages: frozenset[str] = frozenset(),
+) -> None:
+    """Report active elements, events and links; ``<a href>`` may name one of ``pages``."""
     for tag, attrs, line in page.elements:
         at = f"{where} line {line}" if not fragment else where
         if tag in _ACTIVE or (tag == "meta" and _refresh(attrs)):
@@ -195,6 +204,8 @@ def _markup(page: _Page, where: str, report: CheckReport, *, fragment: bool = Fa
                 report.add(CHECK, at, f"attribute {name}= in an embedded text")
             elif name.startswith("on"):
                 report.add(CHECK, at, f"event attribute {name}= on <{tag}>")
+            elif tag == "a" and name == "href" and value in pages:
+                continue  # the overview's link to a gemeente page of this release, and back
             elif name in _URL_ATTRS and not value.startswith("#"):
                 report.add(CHECK, at, f"<{tag} {name}={value[:60]!r}>: a link or resource")
             elif _BAD_VALUE.search(value) or (name == "style" and _CSS_URL.search(value)):
@@ -404,19 +415,35 @@ def _texts(
             yield "markup", word
 
 
-# Embedded strings that the writer's own (byte-checked) assets draw as text, never as HTML:
-# the names of the context labels (context.js sets them with textContent). A name like
-# "<img …>" is shown as those characters there, so it is not markup to refuse.
-_PLAIN_TEXT = re.compile(r"zichtContext\[\d+\]\.labels\[\d+\]\[2\]")
+# The names of the context labels: context.js (byte-checked) sets them with textContent, so a
+# published name like "<img …>" is shown as those characters. A label must be the name of a
+# published area (a layer's or a context layer's); any other label is reported, and checked
+# as markup like every other embedded text.
+_LABEL = re.compile(r"zichtContext\[\d+\]\.labels\[\d+\]\[2\]")
 
 
-def _fragments(objects: Iterable[tuple[str, Any]], report: CheckReport) -> None:
+def _fragments(
+    objects: Iterable[tuple[str, Any]], report: CheckReport, names: frozenset[str]
+) -> None:
     for where, value in objects:
         for path, text in _strings(value, where):
-            if _PLAIN_TEXT.fullmatch(path):
-                continue
+            if _LABEL.fullmatch(path):
+                if text in names:
+                    continue
+                report.add(CHECK, path, f"the label {text[:60]!r} names no published area")
             if "<" in text or "&" in text:
                 _markup(_parse(text), path, report, fragment=True)
+
+
+def _area_names(release: ReleaseFiles) -> frozenset[str]:
+    """Return the names of the published areas: of every layer and every context layer."""
+    names: set[str] = set()
+    frames = [layer.frame for layer in release.layers]
+    for frame in [*frames, *_context_tables(release.path)]:
+        for column in ("area_name", "name"):
+            if column in frame.columns:
+                names |= set(frame[column].dropna().astype(str))
+    return frozenset(names)
 
 
 def _tiles(tiles: Any, where: str, report: CheckReport) -> None:
@@ -568,18 +595,24 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
     report
         Where violations go.
     """
-    pages = sorted(release.path.glob("*.html"))
+    # the overview and the gemeente pages (gemeenten/<code>.html) of a national run
+    pages = sorted(release.path.rglob("*.html"))
     vocabulary: set[str] | None = None
+    names: frozenset[str] | None = None
     for file in pages:
-        where = file.name
+        where = file.relative_to(release.path).as_posix()
         text = file.read_text(encoding="utf-8", errors="replace")
         page = _parse(text)
-        _markup(page, where, report)
+        others = frozenset(
+            Path(os.path.relpath(other, file.parent)).as_posix() for other in pages if other != file
+        )
+        _markup(page, where, report, pages=others)
         _styles(page, where, report)
         payloads = _scripts(page, where, report)
         language = _language(page)
         objects = [(f"{k}", v) for p in payloads for k, v in p.items()]
-        _fragments(objects, report)
+        names = names if names is not None else _area_names(release)
+        _fragments(objects, report, names)
         vocabulary = vocabulary if vocabulary is not None else _vocabulary(release)
         for path, word in _texts(objects, page.texts, vocabulary):
             report.add(CHECK, f"{where}: {path}", f"the word {word!r} is in no published file")

@@ -284,13 +284,15 @@ def _run_years(config: Path, out: Path) -> None:
 
 
 def _run_areas(config: Path, out: Path) -> None:
-    from zicht._areas import run_area_table
-    from zicht.config import load_area_config
+    from zicht.config import check_area_inputs, load_area_config
 
     try:
         with _translated_warnings():
             settings = load_area_config(config)
+            check_area_inputs(settings)  # the files and the table's header: at once
             with console.status(f"running the area table {config} …"):
+                from zicht._areas import run_area_table  # heavy: after the checks
+
                 result = run_area_table(settings, out)
     except ZichtError as exc:
         _fail(exc)

@@ -12,6 +12,9 @@ from ._areatable import (
     HotspotConfig as HotspotConfig,
 )
 from ._areatable import (
+    check_area_inputs as check_area_inputs,
+)
+from ._areatable import (
     load_area_config as load_area_config,
 )
 from ._extent import (

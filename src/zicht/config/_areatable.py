@@ -15,19 +15,27 @@ graph of the hot-spot test, the disclosure rules and the map::
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from zicht._errors import ConfigError
+from zicht._errors import ConfigError, InputError
 from zicht.config._inputs import allowed_keys, problems_error
 from zicht.config._run import MapConfig
 from zicht.config._toml import MISSING, Collector, build
 from zicht.publish import DisclosureRules
 from zicht.stats import POLYGON_METHODS
 
-__all__ = ["AreaRate", "AreaTableConfig", "AreaTableInputs", "HotspotConfig", "load_area_config"]
+__all__ = [
+    "AreaRate",
+    "AreaTableConfig",
+    "AreaTableInputs",
+    "HotspotConfig",
+    "check_area_inputs",
+    "load_area_config",
+]
 
 
 @dataclass(frozen=True)
@@ -234,3 +242,61 @@ def load_area_config(path: str | Path) -> AreaTableConfig:
     digest = hashlib.sha256(raw).hexdigest()
     result: AreaTableConfig = replace(config, folder=folder, source=str(path), source_sha256=digest)
     return result
+
+
+def _table_columns(path: Path) -> list[str] | None:
+    """Return the column names of a CSV or Parquet table from its header (None: unreadable)."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq  # the schema only, not the rows
+
+            return list(pq.read_schema(path).names)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # the reader names the problem with the file
+    try:
+        dialect = csv.Sniffer().sniff(header, delimiters=";,\t|")
+    except csv.Error:
+        dialect = csv.excel  # one column: no delimiter to find
+    return [c.strip() for c in next(csv.reader([header], dialect), [])]
+
+
+def check_area_inputs(config: AreaTableConfig) -> None:
+    """Check the files and the table's columns of an area-table run before anything is read.
+
+    Reads the table's header only (a CSV's first line, a Parquet schema), so a missing file
+    or a misspelt column is named at once instead of after the polygons are read.
+
+    Raises
+    ------
+    InputError
+        Listing every missing file and every column of the configuration that the table
+        lacks, each with its key.
+    """
+    areas = config.areas
+    problems = []
+    for key in ("polygons", "table"):
+        path = config.resolve(getattr(areas, key))
+        if not path.exists():
+            problems.append(f"[areas] {key} = {str(getattr(areas, key))!r}: no file {path}")
+    table = config.resolve(areas.table)
+    columns = _table_columns(table) if table.is_file() else None
+    if columns is not None:
+        wanted = [
+            ("[areas] table_code_column", areas.table_code_column),
+            ("[areas] denominator", areas.denominator),
+            *((f"[[rates]] {r.id!r} numerator", r.numerator) for r in config.rates),
+        ]
+        lacking = [f"{key} = {col!r}" for key, col in wanted if col not in columns]
+        if lacking:
+            problems.append(
+                f"the table {table} has no column {', '.join(lacking)}; its columns are {columns}"
+            )
+    if problems:
+        where = f"{config.source or 'area table'}: "
+        if len(problems) == 1:
+            raise InputError(where + problems[0])
+        raise InputError(
+            where + f"{len(problems)} problems\n" + "\n".join(f"  - {p}" for p in problems)
+        )

@@ -169,9 +169,12 @@ def build(cls: type, data: Mapping[str, Any], where: str, out: Collector, base: 
     if missing:
         return MISSING
     if failed:
-        # A nested table failed: still check this table's plain values on their own.
+        # A nested table failed: still check this table's plain values on their own, when
+        # they can be checked without it (a required nested table that failed cannot be
+        # left out: the constructor would only complain that it is missing).
         plain = {k: v for k, v in kwargs.items() if not _is_nested(hints[k])}
-        _construct(cls, plain, where, out)
+        if all(name in plain for name in required):
+            _construct(cls, plain, where, out)
         return MISSING
     # Built even with unknown keys, so that wrong values are reported in the same go.
     built = _construct(cls, kwargs, where, out)

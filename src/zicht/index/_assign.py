@@ -21,7 +21,13 @@ import pandas as pd
 import shapely
 
 from zicht._errors import ConfigError, InputError, SchemaError
-from zicht._h3 import cells_to_polygons, h3_to_str, latlng_to_cells, rd_to_lnglat
+from zicht._h3 import (
+    cells_to_polygons,
+    h3_to_str,
+    latlng_to_cells,
+    rd_to_lnglat,
+    submit_rd_cells,
+)
 from zicht._validate import require_rd
 from zicht.index._areas import AreaIndex, build_area_index
 from zicht.index._join import (
@@ -396,10 +402,17 @@ def join_partitioned(  # noqa: PLR0913
         parks=parks,
         allow_mixed_vintages=allow_mixed_vintages,
     )
+    # Each file's H3 ids start in the worker processes as soon as it is read; this
+    # process reads the next files meanwhile, then does the area lookups.
+    pending = [
+        (part, submit_rd_cells(part.x, part.y, resolution))
+        for part in iter_point_partitions(source, columns=columns, repair=repair)
+    ]
     frames: list[pd.DataFrame] = []
     report: JoinReport | None = None
-    for part in iter_point_partitions(source, columns=columns, repair=repair):
-        frame, part_report = join_partition(part, layers, resolution)
+    while pending:
+        part, cells = pending.pop(0)
+        frame, part_report = join_partition(part, layers, resolution, cells=cells)
         frames.append(frame)
         report = part_report if report is None else report + part_report
     if report is None:  # iter_point_partitions refuses an empty set; belt and braces

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from zicht._errors import SchemaError
-from zicht._h3 import latlng_to_cells, map_in_threads, rd_to_lnglat
+from zicht._h3 import CellsJob, map_in_threads, rd_cells, submit_rd_cells
 from zicht._validate import NestingReport, check_nesting, require_rd
 from zicht.index._areas import AreaIndex, build_area_index
 
@@ -82,6 +82,9 @@ class JoinReport:
         (e.g. a 2014 buurt code naming another wijk than the 2022 wijk the row lies in).
     nesting
         How the boundary layers nest, when more than one was given.
+    sentinels
+        Per attribute column, the CBS sentinel values (``-99999999`` …) the reader set to
+        missing in the rows offered (the rows themselves are counted above).
     """
 
     rows_in: int
@@ -89,6 +92,7 @@ class JoinReport:
     not_joined: dict[str, int] = field(default_factory=dict)
     mismatched: dict[str, int] = field(default_factory=dict)
     nesting: NestingReport | None = None
+    sentinels: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -103,12 +107,16 @@ class JoinReport:
         mismatched = dict(self.mismatched)
         for key, n in other.mismatched.items():
             mismatched[key] = mismatched.get(key, 0) + n
+        sentinels = dict(self.sentinels)
+        for key, n in other.sentinels.items():
+            sentinels[key] = sentinels.get(key, 0) + n
         return JoinReport(
             rows_in=self.rows_in + other.rows_in,
             joined=self.joined + other.joined,
             not_joined=reasons,
             mismatched=mismatched,
             nesting=self.nesting or other.nesting,
+            sentinels=sentinels,
         )
 
     @classmethod
@@ -154,6 +162,8 @@ class JoinReport:
         }
         if self.mismatched:
             out["mismatched"] = dict(self.mismatched)
+        if self.sentinels:
+            out["sentinels"] = dict(self.sentinels)
         if self.nesting is not None:
             out["nesting"] = self.nesting.to_dict()
         return out
@@ -316,11 +326,7 @@ def locate_chunk(
     tuple of (numpy.ndarray, list of numpy.ndarray)
         int64 H3 ids (0 without a location) and ``int32`` ranks, one array per layer given.
     """
-    has = np.isfinite(x) & np.isfinite(y)
-    cells = np.zeros(len(x), dtype=np.int64)
-    if has.any():
-        lon, lat = rd_to_lnglat(x[has], y[has])
-        cells[has] = latlng_to_cells(lat, lon, resolution)
+    cells = rd_cells(x, y, resolution)
     return cells, [index.lookup(x, y) for _, index in _indexes(layers)]
 
 
@@ -335,27 +341,36 @@ def _indexes(layers: JoinLayers) -> list[tuple[str, AreaIndex]]:
 
 
 def _locate(
-    x: np.ndarray, y: np.ndarray, layers: JoinLayers, resolution: int, scheduler: object = None
+    x: np.ndarray,
+    y: np.ndarray,
+    layers: JoinLayers,
+    resolution: int,
+    scheduler: object = None,
+    cells: CellsJob | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """H3 ids and the rank in every layer of each row: the per-row work, on both cores.
 
-    Row chunks run in zicht's thread pool (PROJ, h3ronpy, shapely and the raster lookup
-    release the GIL), or on a dask.distributed cluster when ``scheduler`` is given; the
-    answer does not depend on the chunking.
+    The H3 ids (PROJ and h3, which hold the GIL) run in zicht's worker processes
+    (:func:`zicht._h3.submit_rd_cells`, or the ``cells`` job already under way) while
+    this process looks the rows up in the area rasters, in row chunks on its thread pool
+    (shapely and numpy release the GIL). With ``scheduler`` all of it runs on a
+    dask.distributed cluster. The answer does not depend on the chunking.
     """
+    levels = [level for level, _ in _indexes(layers)]
     if scheduler is not None:
         from zicht.index._cluster import locate_on_cluster
 
         parts = locate_on_cluster(scheduler, locate_chunk, x, y, layers, resolution)
-    else:
-        parts = map_in_threads(
-            lambda cx, cy: locate_chunk(cx, cy, layers, resolution), len(x), x, y
-        )
-    parts = parts or [locate_chunk(x[:0], y[:0], layers, resolution)]
-    cells = np.concatenate([p[0] for p in parts])
-    levels = [level for level, _ in _indexes(layers)]
-    ranks = {level: np.concatenate([p[1][i] for p in parts]) for i, level in enumerate(levels)}
-    return cells, ranks
+        parts = parts or [locate_chunk(x[:0], y[:0], layers, resolution)]
+        found = np.concatenate([p[0] for p in parts])
+        ranks = {level: np.concatenate([p[1][i] for p in parts]) for i, level in enumerate(levels)}
+        return found, ranks
+    job = cells if cells is not None else submit_rd_cells(x, y, resolution)
+    ranks = {}
+    for level, index in _indexes(layers):
+        parts = map_in_threads(index.lookup, len(x), x, y)
+        ranks[level] = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+    return job.result(), ranks
 
 
 def join_arrays(
@@ -366,6 +381,7 @@ def join_arrays(
     resolution: int,
     *,
     scheduler: object = None,
+    cells: CellsJob | None = None,
 ) -> tuple[KeyArrays, JoinReport]:
     """Compute every key of every row from coordinates.
 
@@ -383,13 +399,17 @@ def join_arrays(
         A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) or ``Client``:
         the per-row work then runs on that cluster, in chunks of a million rows, with the
         same keys. None (default): on this machine's cores.
+    cells
+        The rows' H3 ids already under way (:func:`zicht._h3.submit_rd_cells` on ``x``
+        and ``y`` at ``resolution``), e.g. started while the next file was read; by
+        default they are started here.
 
     Returns
     -------
     tuple of (KeyArrays, JoinReport)
     """
     has = np.isfinite(x) & np.isfinite(y)
-    cells, ranks = _locate(x, y, layers, resolution, scheduler)
+    cells, ranks = _locate(x, y, layers, resolution, scheduler, cells)
     codes = {"buurt": layers.buurt.codes}
     reasons = {
         REASON_MISSING_LOCATION: ~present,
@@ -500,7 +520,7 @@ def key_columns(
 
 
 def join_partition(
-    part: PointPartition, layers: JoinLayers, resolution: int
+    part: PointPartition, layers: JoinLayers, resolution: int, *, cells: CellsJob | None = None
 ) -> tuple[pd.DataFrame, JoinReport]:
     """Join one partition read as arrays: its attributes plus the key columns (categoricals).
 
@@ -512,12 +532,15 @@ def join_partition(
         Indexed boundary layers.
     resolution
         H3 resolution.
+    cells
+        The partition's H3 ids already under way (see :func:`join_arrays`).
 
     Returns
     -------
     tuple of (pandas.DataFrame, JoinReport)
     """
-    keys, report = join_arrays(part.x, part.y, part.present, layers, resolution)
+    keys, report = join_arrays(part.x, part.y, part.present, layers, resolution, cells=cells)
+    report.sentinels = dict(part.sentinels)  # values the reader set to missing in this file
     frame = part.attributes.reset_index(drop=True)
     for name, column in key_columns(keys, resolution, categorical=True).items():
         frame[name] = column

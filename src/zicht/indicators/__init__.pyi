@@ -32,6 +32,9 @@ from ._compute import (
 from ._compute import (
     compute_indicators as compute_indicators,
 )
+from ._compute import (
+    indicators_from_counts as indicators_from_counts,
+)
 from ._filters import (
     OPERATORS as OPERATORS,
 )

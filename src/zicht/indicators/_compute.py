@@ -21,7 +21,7 @@ from zicht.indicators._risk_factors import distance_to_nearest, kernel_density
 from zicht.indicators._specs import IndicatorSpec
 from zicht.stats import smooth_rates
 
-__all__ = ["check_units", "compute_indicators", "point_xy"]
+__all__ = ["check_units", "compute_indicators", "indicators_from_counts", "point_xy"]
 
 
 def point_xy(frame: pd.DataFrame | gpd.GeoSeries) -> np.ndarray:
@@ -93,7 +93,7 @@ def check_units(
 
 
 def _feature_xy(
-    spec: IndicatorSpec, units: pd.DataFrame, features: Mapping[str, pd.DataFrame] | None
+    spec: IndicatorSpec, units: pd.DataFrame | None, features: Mapping[str, pd.DataFrame] | None
 ) -> np.ndarray:
     source = units if spec.features == "units" else (features or {})[spec.features]
     chosen = source[evaluate_filter(spec.numerator, source)]
@@ -171,24 +171,130 @@ def compute_indicators(
     keyed = units[units[by].notna()]
     keys = keyed[by].to_numpy()
     grouped = keyed.groupby(by, sort=True)
-    out = pd.DataFrame({"n_units": grouped.size().astype("int64")})
-    masked: dict[str, int] = {}
-    unit_xy: np.ndarray | None = None
+    counts = pd.DataFrame({"n_units": grouped.size().astype("int64")})
     for spec in specs:
+        if not spec.counted:
+            continue
         base_mask = (
             np.ones(len(keyed), dtype=bool)
             if spec.denominator is None
             else evaluate_filter(spec.denominator, keyed)
         )
-        if spec.counted:
-            hit = evaluate_filter(spec.numerator, keyed) & base_mask
-            counts = pd.Series(hit, index=keyed.index).groupby(keys).sum()
+        hit = evaluate_filter(spec.numerator, keyed) & base_mask
+        hits = pd.Series(hit, index=keyed.index).groupby(keys).sum()
+        counts[spec.count_column] = hits.reindex(counts.index, fill_value=0).astype("int64")
+        if spec.denominator is not None:
             base = pd.Series(base_mask, index=keyed.index).groupby(keys).sum()
-            counts = counts.reindex(out.index, fill_value=0).astype("int64")
-            base = base.reindex(out.index, fill_value=0).astype("int64")
-            out[spec.count_column] = counts
+            counts[spec.base_column] = base.reindex(counts.index, fill_value=0).astype("int64")
+    with_units = {**(features or {}), "units": units}  # a feature layer of the units
+    out = indicators_from_counts(
+        counts, specs, features=with_units, centres=centres, graph=graph, min_base=min_base
+    )
+    unit_xy: np.ndarray | None = None
+    for spec in specs:
+        if spec.counted or spec.at == "centre":
+            continue
+        features_xy = _feature_xy(spec, units, features)
+        if unit_xy is None:
+            unit_xy = point_xy(keyed)
+        base_mask = (
+            np.ones(len(keyed), dtype=bool)
+            if spec.denominator is None
+            else evaluate_filter(spec.denominator, keyed)
+        )
+        values = pd.Series(_place_values(spec, unit_xy, features_xy), index=keyed.index)
+        values = values.where(base_mask)
+        out[spec.value_column] = values.groupby(keys).mean().reindex(out.index).astype("float64")
+    masked = dict(out.attrs.get("masked", {}))
+    out = out[_column_order(out, specs)]
+    out.attrs["masked"] = masked
+    return out
+
+
+def _column_order(out: pd.DataFrame, specs: list[IndicatorSpec]) -> list[str]:
+    """``n_units``, then each spec's columns in the order of the specs."""
+    order = ["n_units"]
+    for spec in specs:
+        if spec.counted:
+            order += [spec.count_column]
             if spec.denominator is not None:
-                out[spec.base_column] = base
+                order += [spec.base_column]
+            if spec.kind != "count":
+                order += [spec.rate_column]
+                if spec.smoothed_column:
+                    order += [spec.smoothed_column]
+        else:
+            order += [spec.value_column]
+    return [c for c in dict.fromkeys(order) if c in out]
+
+
+def indicators_from_counts(
+    counts: pd.DataFrame,
+    specs: list[IndicatorSpec],
+    *,
+    features: Mapping[str, pd.DataFrame] | None = None,
+    centres: gpd.GeoSeries | None = None,
+    graph: Graph | None = None,
+    min_base: int = 1,
+) -> pd.DataFrame:
+    """Compute each indicator per area from counts per area, without the unit rows.
+
+    The counts route of a run that holds no per-unit table: the numbers of units, of
+    numerator hits and of denominator units per area are all a counted indicator needs;
+    the result equals :func:`compute_indicators` on the units the counts came from.
+    Indicators averaged over the units (a ``density`` or ``proximity`` with ``at =
+    "units"``) need the units and are left out here.
+
+    Parameters
+    ----------
+    counts
+        Indexed by area key: ``n_units`` and, per counted spec, its ``count_column`` and
+        (with a denominator) its ``base_column``, all non-negative integers.
+    specs
+        Indicators to compute.
+    features
+        Public feature layers by name (``"parks"``) for specs with ``at = "centre"``.
+    centres
+        Area centres (points, indexed by area key) for specs with ``at = "centre"``.
+    graph
+        Graph of the areas (ids = area keys) for ``smoothing = "eb_spatial"``.
+    min_base
+        A rate or share whose denominator holds fewer units than this has no value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compute_indicators`, sorted by area key (columns of ``at = "units"``
+        specs absent).
+
+    Raises
+    ------
+    SchemaError
+        If a count column is missing.
+    ConfigError
+        If ``centres`` or ``graph`` is needed but not given.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"n_units": [2, 1], "n_vacant": [1, 0]}, index=[1, 2])
+    >>> spec = IndicatorSpec("vacant", "Vacant", "vacant")
+    >>> indicators_from_counts(counts, [spec])["rate_vacant_pct"].tolist()
+    [50.0, 0.0]
+    """
+    needed = ["n_units"]
+    for spec in specs:
+        if spec.counted:
+            needed += [spec.count_column]
+            needed += [spec.base_column] if spec.denominator is not None else []
+    missing = [c for c in dict.fromkeys(needed) if c not in counts]
+    if missing:
+        raise SchemaError(f"area counts lack columns {missing}")
+    out = counts[list(dict.fromkeys(needed))].sort_index().astype("int64")
+    masked: dict[str, int] = {}
+    for spec in specs:
+        if spec.counted:
+            hits = out[spec.count_column]
+            base = out[spec.base_column] if spec.denominator is not None else out["n_units"]
             if spec.kind == "count":
                 continue
             per = 100.0 if spec.kind == "share" else float(spec.per)
@@ -197,24 +303,23 @@ def compute_indicators(
             # whose rate is hidden although the area itself is published.
             masked[spec.id] = int((small & (out["n_units"] >= min_base)).sum())
             with np.errstate(invalid="ignore", divide="ignore"):
-                rate = per * counts / base.where(~small)
+                rate = per * hits / base.where(~small)
             out[spec.rate_column] = rate.astype("float64")
             if spec.smoothed_column:
-                smoothed = _smoothed(spec, counts, base, per, graph)
+                smoothed = _smoothed(spec, hits, base, per, graph)
                 out[spec.smoothed_column] = smoothed.where(~small)
-            continue
-        features_xy = _feature_xy(spec, units, features)
-        if spec.at == "centre":
+        elif spec.at == "centre":
             if centres is None:
                 raise ConfigError(f"indicator {spec.id!r} (at = 'centre') needs the area centres")
+            if spec.features == "units" and "units" not in (features or {}):
+                raise SchemaError(
+                    f"indicator {spec.id!r}: features = 'units' needs the units as "
+                    "features['units']"
+                )
+            features_xy = _feature_xy(spec, (features or {}).get("units"), features)
             place_xy = point_xy(centres.reindex(out.index))
             out[spec.value_column] = _place_values(spec, place_xy, features_xy)
-            continue
-        if unit_xy is None:
-            unit_xy = point_xy(keyed)
-        values = pd.Series(_place_values(spec, unit_xy, features_xy), index=keyed.index)
-        values = values.where(base_mask)
-        out[spec.value_column] = values.groupby(keys).mean().reindex(out.index).astype("float64")
+    out = out[_column_order(out, specs)]
     out.attrs["masked"] = masked
     return out
 

@@ -17,6 +17,7 @@ Only public boundaries and their names are used; no value is written here.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ __all__ = [
     "context_css",
     "context_script",
     "label_config",
+    "layer_labels",
     "pattern_config",
     "where_texts",
 ]
@@ -138,7 +140,8 @@ def label_config(context: Sequence[Any]) -> list[list[Any]]:
     Parameters
     ----------
     context
-        The prepared public context layers.
+        The prepared public context layers. A layer that carries its labels (computed once
+        for a larger release) gives those.
 
     Returns
     -------
@@ -147,28 +150,44 @@ def label_config(context: Sequence[Any]) -> list[list[Any]]:
         6 decimals and 2; the name is raw text (the script sets it as text, not HTML).
     """
     labels: list[list[Any]] = []
-    for level, layer in _by_level(context).items():
-        rd = gpd.GeoSeries(layer.geometry.to_numpy(), crs=RD_NEW)
-        points = gpd.GeoSeries(shapely.point_on_surface(rd.to_numpy()), crs=RD_NEW)
-        wgs = points.to_crs(4326)
-        # The side of a square as large as the area, not its box: a long thin buurt holds
-        # a short name only.
-        width = np.sqrt(rd.area.to_numpy())
-        for i, name in enumerate(layer.names):
-            if not name:
-                continue
-            lat, lon = float(wgs.iloc[i].y), float(wgs.iloc[i].x)
-            labels.append(
-                [
-                    round(lat, 6),
-                    round(lon, 6),
-                    name,
-                    round(_min_zoom(float(width[i]), lat, name), 2),
-                    _MAX_ZOOM[level],
-                    level,
-                ]
-            )
+    for layer in _by_level(context).values():
+        rows = layer.labels if layer.labels is not None else layer_labels(layer)
+        labels.extend(row for row in rows if row is not None)
     return labels
+
+
+def layer_labels(layer: Any) -> list[list[Any] | None]:
+    """Return per feature of a context layer its name label (see :func:`label_config`).
+
+    Parameters
+    ----------
+    layer
+        A prepared context layer.
+
+    Returns
+    -------
+    list
+        Aligned to the layer: ``[lat, lon, name, min_zoom, max_zoom, level]``, or ``None``
+        for a feature without a name or of a layer that is not a named level.
+    """
+    level = layer.name.lower()
+    if layer.kind != "area" or level not in LEVELS or len(layer.names) == 0:
+        return [None] * len(layer.names)
+    rd = np.asarray(layer.geometry.to_numpy(), dtype=object)
+    points = gpd.GeoSeries(shapely.point_on_surface(rd), crs=RD_NEW).to_crs(4326)
+    lats, lons = points.y.to_numpy().tolist(), points.x.to_numpy().tolist()
+    # The side of a square as large as the area, not its box: a long thin buurt holds
+    # a short name only.
+    width = np.sqrt(shapely.area(rd)).tolist()
+    rows: list[list[Any] | None] = []
+    for i, name in enumerate(layer.names):
+        if not name:
+            rows.append(None)
+            continue
+        lat, lon = lats[i], lons[i]
+        zoom = round(_min_zoom(width[i], lat, name), 2)
+        rows.append([round(lat, 6), round(lon, 6), name, zoom, _MAX_ZOOM[level], level])
+    return rows
 
 
 #: The classes that are told apart by a pattern as well as by their colour.
@@ -214,6 +233,7 @@ def pattern_config(themes: Sequence[Any]) -> dict[str, list[str]]:
     return out
 
 
+@functools.cache
 def _asset(name: str) -> str:
     content = files("zicht").joinpath("assets", "maps", name).read_text(encoding="utf-8")
     if "</script" in content.lower() or "</style" in content.lower():  # pragma: no cover

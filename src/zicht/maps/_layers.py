@@ -21,7 +21,7 @@ import shapely
 
 from zicht._errors import CRSError, DisclosureError, InputError, SchemaError
 from zicht._validate import is_rd
-from zicht.maps._context import where_texts
+from zicht.maps._context import layer_labels, where_texts
 from zicht.maps._geometry import to_web_geometry
 from zicht.maps._themes import (
     STATUS_MERGED,
@@ -42,10 +42,15 @@ from zicht.schemas import RD_NEW
 __all__ = [
     "ContextLayer",
     "Geography",
+    "PageShare",
     "PreparedRelease",
+    "SharedRelease",
+    "area_feature_strings",
     "area_features_json",
+    "context_feature_strings",
     "context_features_json",
     "prepare_release",
+    "share_release",
 ]
 
 _REQUIRED = ("area_id", "area_name", "status", "n_units_band")
@@ -91,6 +96,9 @@ class Geography:
     where
         Per feature: the escaped names of the buurt, wijk and gemeente it lies in (empty when
         the release has no such context layers).
+    features
+        Per feature, its GeoJSON text when it was written once for a larger release (pages
+        per gemeente, :class:`PageShare`); ``None``: written from this geography.
     """
 
     name: str
@@ -101,6 +109,7 @@ class Geography:
     rank_interval: float = 0.90
     language: str = "nl"
     where: tuple[str, ...] = ()
+    features: tuple[str, ...] | None = None
 
     @property
     def statuses(self) -> pd.Series:
@@ -126,6 +135,16 @@ class ContextLayer:
         Geometry in EPSG:28992.
     web_geometry
         Simplified, quantised WGS84 geometry.
+    features
+        Per feature, its GeoJSON text when written once for a larger release; ``None``:
+        written from this layer.
+    labels
+        Per feature, its name label (``zicht.maps._context.layer_labels``) when computed once
+        for a larger release; ``None``: computed from this layer.
+    drawn_from
+        The data key of the published layer whose features are these outlines (``"a:buurt"``),
+        so that the page draws them from that layer instead of embedding them twice; ``None``:
+        the outlines are embedded.
     """
 
     name: str
@@ -135,6 +154,22 @@ class ContextLayer:
     names: tuple[str, ...]
     geometry: gpd.GeoSeries
     web_geometry: np.ndarray
+    features: tuple[str, ...] | None = None
+    labels: tuple[Any, ...] | None = None
+    drawn_from: str | None = None
+
+    def subset(self, rows: np.ndarray) -> ContextLayer:
+        """Return the layer reduced to the features at positions ``rows``, in that order."""
+        take = list(rows.tolist())
+        return replace(
+            self,
+            ids=tuple(self.ids[i] for i in take),
+            names=tuple(self.names[i] for i in take),
+            geometry=self.geometry.iloc[rows].reset_index(drop=True),
+            web_geometry=self.web_geometry[rows],
+            features=None if self.features is None else tuple(self.features[i] for i in take),
+            labels=None if self.labels is None else tuple(self.labels[i] for i in take),
+        )
 
 
 @dataclass(frozen=True)
@@ -274,8 +309,12 @@ def _validate_context(release: Release) -> None:
 
 
 def _context_layers(
-    release: Release, study_area: shapely.Geometry, options: MapOptions
+    release: Release,
+    study_area: shapely.Geometry,
+    options: MapOptions,
+    kept: dict[str, np.ndarray] | None = None,
 ) -> list[ContextLayer]:
+    """Return the context layers near the study area; ``kept`` gets each one's positions."""
     layers = []
     for name, frame in release.context.items():
         kind = _context_kind(name)
@@ -284,6 +323,8 @@ def _context_layers(
         keep = rd.intersects(study_area).to_numpy() & ~rd.is_empty.to_numpy()
         if not keep.any():
             continue
+        if kept is not None:
+            kept[name] = np.flatnonzero(keep)
         reduced = gpd.GeoDataFrame(geometry=rd[keep].values, crs=RD_NEW)
         own = _CONTEXT_TITLES.get(name.lower())
         layers.append(
@@ -306,7 +347,116 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
+@dataclass(frozen=True)
+class SharedRelease:
+    """The work done once for a whole release, for pages that each draw a part of it.
+
+    Parameters
+    ----------
+    geographies
+        Per release layer: the whole layer, prepared without themes, with its web geometry,
+        the names of where each feature lies and each feature's GeoJSON.
+    context
+        The context layers of the whole release, with their name labels and GeoJSON.
+    context_rows
+        Per context layer: the positions in the release's context frame of its features
+        (empty geometries are left out).
+    """
+
+    geographies: Mapping[str, Geography]
+    context: tuple[ContextLayer, ...]
+    context_rows: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class PageShare:
+    """Which part of a :class:`SharedRelease` one page draws.
+
+    Parameters
+    ----------
+    shared
+        The work done once.
+    rows
+        Per release layer of the page: the positions of its features in the shared layer,
+        aligned to the page's frame.
+    context_rows
+        Per context layer: the positions of the page's features in the shared layer.
+    outlines_from_layers
+        Draw the outlines of a context layer that is also a published layer of the page
+        (buurten) from that layer's features instead of embedding them twice.
+    """
+
+    shared: SharedRelease
+    rows: Mapping[str, np.ndarray]
+    context_rows: Mapping[str, np.ndarray]
+    outlines_from_layers: bool = True
+
+
+def _geography(
+    name: str,
+    frame: gpd.GeoDataFrame,
+    release: Release,
+    options: MapOptions,
+    themes: tuple[Theme, ...],
+    share: PageShare | None,
+) -> Geography:
+    whole = share.shared.geographies.get(name) if share is not None else None
+    if whole is None or share is None:
+        web = to_web_geometry(frame, options.simplify_m)
+        where: tuple[str, ...] = ()
+        features = None
+    else:
+        rows = share.rows[name]
+        web = whole.web_geometry[rows]
+        where = tuple(whole.where[i] for i in rows.tolist()) if whole.where else ()
+        features = None if whole.features is None else tuple(whole.features[i] for i in rows)
+    return Geography(
+        name=name,
+        title=geography_title(name, options.language),
+        frame=frame,
+        web_geometry=web,
+        themes=themes,
+        rank_interval=_rank_interval(release, name),
+        language=options.language,
+        where=where,
+        features=features,
+    )
+
+
+def _shared_context(
+    share: PageShare, study_area: shapely.Geometry, published: set[str]
+) -> list[ContextLayer]:
+    """Return the page's part of the shared context layers, clipped to its study area."""
+    layers = []
+    for whole in share.shared.context:
+        rows = share.context_rows.get(whole.name)
+        if rows is None or len(rows) == 0:
+            continue
+        # positions in the release's context frame → positions in the shared layer
+        part = whole.subset(np.flatnonzero(np.isin(share.shared.context_rows[whole.name], rows)))
+        geoms = part.geometry.to_numpy()
+        keep = shapely.intersects(geoms, study_area) & ~shapely.is_empty(geoms)
+        if not keep.any():
+            continue
+        part = part.subset(np.flatnonzero(keep))
+        own = whole.name.lower()
+        if share.outlines_from_layers and whole.kind == "area" and own in published:
+            part = replace(part, drawn_from=f"a:{own}")
+        layers.append(part)
+    return layers
+
+
+def _study_area(geographies: list[Geography]) -> shapely.Geometry:
+    # The box of every drawn feature: total_bounds gives it without the union (25 s for
+    # the country's 378k geometries).
+    bounds = np.array([g.frame.total_bounds for g in geographies])
+    study_box = shapely.box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    return study_box.buffer(_CONTEXT_MARGIN_M, join_style="mitre")
+
+
+def prepare_release(
+    release: Release, options: MapOptions, *, share: PageShare | None = None
+) -> PreparedRelease:
     """Validate a release and compute everything the maps draw.
 
     Parameters
@@ -315,6 +465,10 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
         The release to draw.
     options
         Classification, palette and simplification.
+    share
+        When the release is one page's part of a larger release: the work done once for
+        the larger release (web geometry, where texts, GeoJSON, context and labels), and
+        which of its features the page holds. The themes (classes, values) are the page's.
 
     Returns
     -------
@@ -337,35 +491,61 @@ def prepare_release(release: Release, options: MapOptions) -> PreparedRelease:
             continue
         themes = _themes_for(name, frame, release, options, start)
         start += len(themes)
-        geographies.append(
-            Geography(
-                name=name,
-                title=geography_title(name, options.language),
-                frame=frame,
-                web_geometry=to_web_geometry(frame, options.simplify_m),
-                themes=tuple(themes),
-                rank_interval=_rank_interval(release, name),
-                language=options.language,
-            )
-        )
-    # The box of every drawn feature: total_bounds gives it without the union (25 s for
-    # the country's 378k geometries).
-    bounds = np.array([g.frame.total_bounds for g in geographies])
-    study_box = shapely.box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
-    study_area = study_box.buffer(_CONTEXT_MARGIN_M, join_style="mitre")
+        geographies.append(_geography(name, frame, release, options, tuple(themes), share))
+    study_area = _study_area(geographies)
     web_bounds = shapely.total_bounds(np.concatenate([g.web_geometry for g in geographies]))
     west, south, east, north = (float(v) for v in web_bounds)
-    context = tuple(_context_layers(release, study_area, options))
-    geographies = [
-        replace(g, where=where_texts(g.name, g.frame.geometry, context, options.language))
-        for g in geographies
-    ]
+    if share is None:
+        context = tuple(_context_layers(release, study_area, options))
+        geographies = [
+            replace(g, where=where_texts(g.name, g.frame.geometry, context, options.language))
+            for g in geographies
+        ]
+    else:
+        context = tuple(_shared_context(share, study_area, {g.name for g in geographies}))
     return PreparedRelease(
         geographies=tuple(geographies),
         context=context,
         bounds_wgs84=(south, west, north, east),
         language=options.language,
     )
+
+
+def share_release(release: Release, options: MapOptions, script_json: Any) -> SharedRelease:
+    """Do once, for the whole release, the work that pages of its parts share.
+
+    Parameters
+    ----------
+    release
+        The whole release.
+    options
+        Classification, palette and simplification (the simplification is used here).
+    script_json
+        The JSON encoder that is safe inside ``<script>``.
+
+    Returns
+    -------
+    SharedRelease
+        Web geometry, where texts and GeoJSON per feature of every layer; the context layers
+        with their labels and GeoJSON.
+    """
+    _validate_layers(release)
+    names = [n for n in _layer_order(list(release.layers)) if len(release.layers[n])]
+    whole = [_geography(n, release.layers[n], release, options, (), None) for n in names]
+    kept: dict[str, np.ndarray] = {}
+    context = tuple(
+        replace(
+            c,
+            labels=tuple(layer_labels(c)),
+            features=tuple(context_feature_strings(c, script_json)),
+        )
+        for c in _context_layers(release, _study_area(whole), options, kept)
+    )
+    geographies = {}
+    for g in whole:
+        g = replace(g, where=where_texts(g.name, g.frame.geometry, context, options.language))
+        geographies[g.name] = replace(g, features=tuple(area_feature_strings(g, script_json)))
+    return SharedRelease(geographies=geographies, context=context, context_rows=kept)
 
 
 def _header(code: str, name: str) -> str:
@@ -375,13 +555,16 @@ def _header(code: str, name: str) -> str:
     return f"<b>{code_html}</b>"
 
 
-def _features_json(geoms: np.ndarray, properties: list[str]) -> str:
+def _feature_strings(geoms: np.ndarray, properties: list[str]) -> list[str]:
     geojson = shapely.to_geojson(geoms)
-    parts = [
+    return [
         f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
         for g, p in zip(geojson.tolist(), properties, strict=True)
     ]
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _collection(features: Any) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
 def area_features_json(geography: Geography, script_json: Any) -> str:
@@ -405,6 +588,26 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
     str
         A GeoJSON FeatureCollection.
     """
+    if geography.features is not None:
+        return _collection(geography.features)
+    return _collection(area_feature_strings(geography, script_json))
+
+
+def area_feature_strings(geography: Geography, script_json: Any) -> list[str]:
+    """Return the GeoJSON text of each feature of a geography (see :func:`area_features_json`).
+
+    Parameters
+    ----------
+    geography
+        The prepared geography.
+    script_json
+        The JSON encoder that is safe inside ``<script>``.
+
+    Returns
+    -------
+    list of str
+        One GeoJSON Feature per feature of the geography, aligned to its frame.
+    """
     frame = geography.frame
     ids = [_text(v) for v in frame["area_id"]]
     names = [_local_name(_text(v), geography.language) for v in frame["area_name"]]
@@ -424,7 +627,7 @@ def area_features_json(geography: Geography, script_json: Any) -> str:
         elif status == STATUS_MERGED and regions and regions[i]:
             prop["r"] = html.escape(regions[i])
         properties.append(script_json(prop))
-    return _features_json(geography.web_geometry, properties)
+    return _feature_strings(geography.web_geometry, properties)
 
 
 _H3_NAME = re.compile(r"H3 res (\d+)")
@@ -455,11 +658,31 @@ def context_features_json(layer: ContextLayer, script_json: Any) -> str:
     str
         A GeoJSON FeatureCollection.
     """
+    if layer.features is not None:
+        return _collection(layer.features)
+    return _collection(context_feature_strings(layer, script_json))
+
+
+def context_feature_strings(layer: ContextLayer, script_json: Any) -> list[str]:
+    """Return the GeoJSON text of each feature of a context layer.
+
+    Parameters
+    ----------
+    layer
+        The prepared context layer.
+    script_json
+        The JSON encoder that is safe inside ``<script>``.
+
+    Returns
+    -------
+    list of str
+        One GeoJSON Feature per feature, aligned to the layer.
+    """
     properties = [
         script_json({"h": f"{html.escape(layer.title)}: {_header(code, name)}"})
         for code, name in zip(layer.ids, layer.names, strict=True)
     ]
-    return _features_json(layer.web_geometry, properties)
+    return _feature_strings(layer.web_geometry, properties)
 
 
 def _rank_interval(release: Release, layer: str) -> float:

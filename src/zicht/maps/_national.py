@@ -26,9 +26,11 @@ import pandas as pd
 import shapely
 
 from zicht._errors import InputError
+from zicht.maps._assets import script_json
+from zicht.maps._layers import PageShare, share_release
 from zicht.maps._options import MapOptions
 from zicht.maps._words import say
-from zicht.maps._write import write_map
+from zicht.maps._write import write_page
 from zicht.publish import Release
 from zicht.schemas import RD_NEW
 
@@ -57,42 +59,33 @@ def _groups(owner: np.ndarray) -> dict[str, np.ndarray]:
     return dict(pd.Series(np.arange(len(owner))).groupby(owner).indices)
 
 
-def _mask(groups: dict[str, np.ndarray], code: str, n: int) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[groups.get(code, np.empty(0, dtype=np.int64))] = True
-    return mask
+_NONE = np.empty(0, dtype=np.int64)
 
 
-def _part(
-    release: Release,
-    keep: dict[str, np.ndarray],
-    metadata: dict,
-    context: dict[str, gpd.GeoDataFrame],
-) -> Release:
-    layers = {name: release.layers[name][mask] for name, mask in keep.items() if mask.any()}
-    return dataclasses.replace(release, layers=layers, metadata=metadata, context=context)
-
-
-def _context_of(
-    release: Release, owner: dict[str, dict[str, np.ndarray]], code: str
-) -> dict[str, gpd.GeoDataFrame]:
-    return {
-        name: frame[_mask(owner[name], code, len(frame))] for name, frame in release.context.items()
-    }
-
-
-def _with_regions(release: Release, keep: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Add to ``keep`` the regions that a kept merged feature is published through."""
+def _region_groups(release: Release, owners: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per gemeente code: the regions that its merged features are published through."""
     if "region" not in release.layers:
-        return keep
-    wanted: set[str] = set()
-    for name, mask in keep.items():
-        frame = release.layers[name]
-        if name != "region" and "region_id" in frame:
-            wanted |= set(frame.loc[mask, "region_id"].dropna().astype(str))
-    regions = release.layers["region"]["area_id"].astype(str)
-    keep["region"] = keep["region"] | regions.isin(wanted).to_numpy()
-    return keep
+        return {}
+    links = pd.concat(
+        [
+            pd.DataFrame({"code": owners[name], "region": frame["region_id"].to_numpy()})
+            for name, frame in release.layers.items()
+            if name != "region" and "region_id" in frame
+        ]
+        or [pd.DataFrame({"code": [], "region": []})]
+    ).dropna()
+    ids = release.layers["region"]["area_id"].astype(str).to_numpy()
+    regions = pd.DataFrame({"region": ids, "row": np.arange(len(ids))})
+    links = links.assign(region=links["region"].astype(str)).drop_duplicates()
+    joined = links.merge(regions, on="region")
+    return {str(code): np.unique(rows.to_numpy()) for code, rows in joined.groupby("code")["row"]}
+
+
+def _part(release: Release, rows: dict[str, np.ndarray], metadata: dict) -> Release:
+    """Return the release of one page: the features at ``rows`` of each layer, in order."""
+    layers = {name: release.layers[name].iloc[r] for name, r in rows.items() if len(r)}
+    # The context is the shared one (zicht.maps._layers.PageShare), checked once.
+    return dataclasses.replace(release, layers=layers, metadata=metadata, context={})
 
 
 _NAV_CSS = (
@@ -151,40 +144,55 @@ def write_gemeente_pages(
     if "gemeente" not in release.layers:
         raise InputError("pages per gemeente need the gemeente layer: add it to [map] layers")
     out = Path(out_dir)
+    options = options or MapOptions()
     gemeenten = release.layers["gemeente"]
-    owners = {n: _groups(_owner(f, gemeenten)) for n, f in release.layers.items()}
+    owner = {n: _owner(f, gemeenten) for n, f in release.layers.items()}
+    owners = {n: _groups(o) for n, o in owner.items()}
+    regions = _region_groups(release, owner)
     # Context layers (buurt outlines, parks) too: each page gets those of its gemeente; the
     # overview keeps only the parks, not the country's 12,000 buurt outlines.
     context_owner = {n: _groups(_owner(f, gemeenten)) for n, f in release.context.items()}
-    overview_context = {n: f for n, f in release.context.items() if n in ("parks", "park")}
-    language = (options or MapOptions()).language
+    shared = share_release(release, options, script_json)
     names = pd.Series(
         gemeenten["area_name"].astype(str).to_numpy(), index=gemeenten["area_id"].astype(str)
     ).sort_values()
-    overview = {n: np.ones(len(f), dtype=bool) for n, f in release.layers.items()}
-    overview = {n: m for n, m in overview.items() if n in OVERVIEW_LAYERS}
     meta = dict(release.metadata)
     meta["map_layers"] = [n for n in meta.get("map_layers") or [] if n in OVERVIEW_LAYERS]
+    overview = PageShare(
+        shared,
+        rows={n: np.arange(len(f)) for n, f in release.layers.items() if n in OVERVIEW_LAYERS},
+        context_rows={
+            n: np.arange(len(f)) for n, f in release.context.items() if n in ("parks", "park")
+        },
+    )
     paths = {
-        "map": write_map(
-            _part(release, overview, meta, overview_context),
+        "map": write_page(
+            _part(release, dict(overview.rows), meta),
             out / "risk_map.html",
             tiles=tiles,
             options=options,
-            extra_html=_links_html(names, language),
+            extra_html=_links_html(names, options.language),
+            share=overview,
         )
     }
+    back = _back_html(options.language)
     for code, name in names.items():
-        keep = {n: _mask(owners[n], code, len(f)) for n, f in release.layers.items()}
-        keep = _with_regions(release, keep)
+        rows = {n: owners[n].get(code, _NONE) for n in release.layers}
+        if "region" in rows:
+            rows["region"] = np.union1d(rows["region"], regions.get(code, _NONE))
         page_meta = dict(release.metadata)
         page_meta["title"] = f"{release.metadata.get('title') or ''} — {name}".strip(" —")
-        path = out / "gemeenten" / f"{code}.html"
-        paths[f"map_{code}"] = write_map(
-            _part(release, keep, page_meta, _context_of(release, context_owner, code)),
-            path,
+        share = PageShare(
+            shared,
+            rows={n: r for n, r in rows.items() if len(r)},
+            context_rows={n: g.get(code, _NONE) for n, g in context_owner.items()},
+        )
+        paths[f"map_{code}"] = write_page(
+            _part(release, rows, page_meta),
+            out / "gemeenten" / f"{code}.html",
             tiles=tiles,
             options=options,
-            extra_html=_back_html(language),
+            extra_html=back,
+            share=share,
         )
     return paths

@@ -92,6 +92,8 @@ def config(
             "style": dict(_CONTEXT_STYLES[style_key]),
             "className": f"zicht-context zicht-context-{css_name(layer.name)}",
         }
+        if layer.drawn_from:  # the outlines are the features of a published layer
+            contexts[f"c:{layer.name}"]["data"] = layer.drawn_from
     south, west, north, east = prepared.bounds_wgs84
     return {
         "bounds": [[south, west], [north, east]],
@@ -111,7 +113,11 @@ def config(
 
 
 def data_json(prepared: PreparedRelease) -> str:
-    """Return every layer's GeoJSON in one script-safe object, keyed ``a:<name>``/``c:<name>``."""
+    """Return every layer's GeoJSON in one script-safe object, keyed ``a:<name>``/``c:<name>``.
+
+    A context layer drawn from a published layer's features (``drawn_from``) is not embedded
+    a second time.
+    """
     parts = [
         f"{script_json('a:' + g.name)}:{area_features_json(g, script_json)}"
         for g in prepared.geographies
@@ -119,6 +125,7 @@ def data_json(prepared: PreparedRelease) -> str:
     parts += [
         f"{script_json('c:' + c.name)}:{context_features_json(c, script_json)}"
         for c in prepared.context
+        if not c.drawn_from
     ]
     return "{" + ",".join(parts) + "}"
 

@@ -333,6 +333,8 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
     for layer in prepared.context:
         if layer.kind != "area" and layer.name.lower() not in ("parks", "park"):
             continue
+        if layer.drawn_from:  # the published layer of these areas is searched instead
+            continue
         areas[f"c:{layer.name}"] = {
             "n": _esc(layer.names),
             "i": _esc(layer.ids),

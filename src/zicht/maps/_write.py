@@ -35,7 +35,7 @@ from zicht.maps._assets import check_offline, leaflet_css, leaflet_js, script_js
 from zicht.maps._browser import screenshot_map
 from zicht.maps._context import context_css, context_script, label_config, pattern_config
 from zicht.maps._controls import controls_css, controls_html, controls_script, opening_themes
-from zicht.maps._layers import PreparedRelease, prepare_release
+from zicht.maps._layers import PageShare, PreparedRelease, prepare_release
 from zicht.maps._options import PALETTES, MapOptions
 from zicht.maps._page import (
     CSS,
@@ -144,10 +144,42 @@ class _OfflineMap(folium.Map):
         name = self.get_name()
         if name in header._children:
             text = header._children[name].render()
-            header._children[name] = Element(_FIXED_VIEWPORT.sub("", text))
+            header._children[name] = _Raw(_FIXED_VIEWPORT.sub("", text))
 
 
-class _Setup(MacroElement):
+class _Raw(Element):
+    """Markup of zicht's own, written as it is: not compiled and rendered as a jinja template.
+
+    branca's ``Element(text)`` compiles ``text`` as a template on every page (Leaflet's
+    150 kB took most of a national page's rendering), and would read ``{{`` in a name as
+    template syntax.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the markup unchanged."""
+        return self.text
+
+
+class _RawMacro(MacroElement):
+    """A macro element whose rendered script is added as it is, not compiled again.
+
+    branca wraps a macro's output in ``Element(text)``, which compiles it as a jinja
+    template: for the map's script that is every layer's data (megabytes) on every page, and
+    ``{{`` in a name would be read as template syntax.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the rendered script to the page's scripts."""
+        figure = cast(Figure, self.get_root())
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
+
+
+class _Setup(_RawMacro):
     """The map's script, the data of every layer and its settings, written once per map."""
 
     _template = Template(
@@ -165,7 +197,7 @@ class _Setup(MacroElement):
         self.tiles_json = tiles_json
 
 
-class _Context(MacroElement):
+class _Context(_RawMacro):
     """Name labels of the buurten, wijken and gemeenten, and the note of an offline background."""
 
     _template = Template(
@@ -256,9 +288,23 @@ def build_map(
     >>> m.get_root().render()[:15]  # doctest: +SKIP
     '<!DOCTYPE html>'
     """
+    return _build_map(
+        release, tiles=tiles, options=options, extra_html=extra_html, years=years, share=None
+    )
+
+
+def _build_map(
+    release: Release,
+    *,
+    tiles: str | None,
+    options: MapOptions | None,
+    extra_html: str,
+    years: Mapping[str, Any] | None,
+    share: PageShare | None,
+) -> folium.Map:
     release = _require_release(release)
     tile_spec = _tile_spec(tiles)
-    prepared = prepare_release(release, options or MapOptions())
+    prepared = prepare_release(release, options or MapOptions(), share=share)
     south, west, north, east = prepared.bounds_wgs84
     fmap = _OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
@@ -272,23 +318,23 @@ def build_map(
     figure._template = _PAGE_TEMPLATE
     figure.zicht_language = language  # type: ignore[attr-defined]
     figure.title = escape(release.metadata.get("title") or say(language, "page_title"))
-    figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
-    figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
-    figure.header.add_child(Element(f"<style>{CSS}</style>"), name="zicht_css")
-    figure.header.add_child(Element(f"<style>{controls_css()}</style>"), name="zicht_controls_css")
-    figure.header.add_child(Element(f"<style>{context_css()}</style>"), name="zicht_page_css")
+    figure.header.add_child(_Raw(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+    figure.header.add_child(_Raw(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+    figure.header.add_child(_Raw(f"<style>{CSS}</style>"), name="zicht_css")
+    figure.header.add_child(_Raw(f"<style>{controls_css()}</style>"), name="zicht_controls_css")
+    figure.header.add_child(_Raw(f"<style>{context_css()}</style>"), name="zicht_page_css")
     default = _default_theme(opening_themes(prepared), release)
     # The controls come first in the page, so that they are first in the Tab order.
     figure.html.add_child(
-        Element(controls_html(prepared, default.key, language=language)), name="zicht_controls"
+        _Raw(controls_html(prepared, default.key, language=language)), name="zicht_controls"
     )
-    figure.html.add_child(Element(HATCH_SVG), name="zicht_hatch")
-    figure.html.add_child(Element(legend_html(prepared, release, default.key)), name="zicht_legend")
-    figure.html.add_child(Element(footer_html(release, language)), name="zicht_footer")
+    figure.html.add_child(_Raw(HATCH_SVG), name="zicht_hatch")
+    figure.html.add_child(_Raw(legend_html(prepared, release, default.key)), name="zicht_legend")
+    figure.html.add_child(_Raw(footer_html(release, language)), name="zicht_footer")
     if extra_html:
-        figure.html.add_child(Element(extra_html), name="zicht_extra")
+        figure.html.add_child(_Raw(extra_html), name="zicht_extra")
     if years:
-        figure.html.add_child(Element(years_html(years)), name="zicht_years")
+        figure.html.add_child(_Raw(years_html(years)), name="zicht_years")
 
     settings = config(prepared, release, tiles=tile_spec, initial=default.key)
     if years:
@@ -384,10 +430,28 @@ def write_map(
     >>> write_map(release, "out/demo/risk_map.html")  # doctest: +SKIP
     PosixPath('out/demo/risk_map.html')
     """
+    return write_page(
+        release, path, tiles=tiles, options=options, extra_html=extra_html, years=years
+    )
+
+
+def write_page(
+    release: Release,
+    path: str | Path,
+    *,
+    tiles: str | None = None,
+    options: MapOptions | None = None,
+    extra_html: str = "",
+    years: Mapping[str, Any] | None = None,
+    share: PageShare | None = None,
+) -> Path:
+    """Write a map page as :func:`write_map` does, reusing the work ``share`` did once."""
     release = _require_release(release)
     tile_spec = _tile_spec(tiles)
-    page = build_map(release, tiles=tiles, options=options, extra_html=extra_html, years=years)
-    page = page.get_root().render()
+    fmap = _build_map(
+        release, tiles=tiles, options=options, extra_html=extra_html, years=years, share=share
+    )
+    page = fmap.get_root().render()
     allowed: tuple[str, ...] = ()
     if tile_spec is not None:
         allowed = (tile_spec["url"].split("{")[0], *tile_spec["links"])

@@ -310,6 +310,7 @@ def _publish_aggregated(
         "links": [asdict(x) for x in links],
         "path": "aggregated layers",
         "differencing_verified": overlaps == 0,
+        "overlapping_pairs": int(overlaps),
         "differencing_note": (
             "no two published features overlap, so no published total contains "
             "another and nothing can be differenced"

@@ -56,6 +56,12 @@ from ._inference import (
 from ._inference import (
     adjust_pvalues as adjust_pvalues,
 )
+from ._methods import (
+    H3_KERNELS as H3_KERNELS,
+)
+from ._methods import (
+    POLYGON_METHODS as POLYGON_METHODS,
+)
 from ._smoothing import (
     RATE_METHODS as RATE_METHODS,
 )
@@ -67,12 +73,6 @@ from ._smoothing import (
 )
 from ._smoothing import (
     smooth_rates as smooth_rates,
-)
-from ._weights import (
-    H3_KERNELS as H3_KERNELS,
-)
-from ._weights import (
-    POLYGON_METHODS as POLYGON_METHODS,
 )
 from ._weights import (
     graph_arrays as graph_arrays,

@@ -55,6 +55,7 @@ from scipy import sparse
 from zicht._errors import ConfigError, CRSError, GeometryError, SchemaError
 from zicht._validate import Problems
 from zicht.schemas import RD_NEW
+from zicht.stats._methods import H3_KERNELS, POLYGON_METHODS
 
 __all__ = [
     "H3_KERNELS",
@@ -66,11 +67,6 @@ __all__ = [
     "polygon_graph",
 ]
 
-#: Kernels accepted by :func:`h3_graph`.
-H3_KERNELS = ("binary", "uniform", "triangular", "quadratic", "quartic", "gaussian")
-
-#: Methods accepted by :func:`polygon_graph`.
-POLYGON_METHODS = ("queen", "rook", "intersects", "knn", "distance_band")
 
 _MAX_K = 10
 

@@ -79,7 +79,8 @@ function zichtMap(map, data, config) {
   function contextLayer(key) {
     const ctx = config.contexts[key];
     const pane = ctx.park ? "zichtParks" : "zichtOutlines";
-    const layer = L.geoJSON(data[key], {
+    // Outlines of a published layer (buurten) are drawn from its features: not embedded twice.
+    const layer = L.geoJSON(data[ctx.data || key], {
       pane: pane,
       // Boundary lines lie above the areas: they let clicks and hovers through to the area
       // under them (whose tooltip names its buurt, wijk and gemeente).
