@@ -256,7 +256,7 @@ def _source_data(record: RunRecord, say: Say) -> str:
     config = record.config
     asked = [s.strip() for s in config.question.data_sources if s.strip()]
     columns = sorted({c for s in config.indicators for c in s.columns_read()})
-    level = config.inputs.units.level
+    level = Say("report", say.language).maybe("level_", config.inputs.units.level)
     unit_text = (
         say("units_synthetic", level=level, seed=config.seed)
         if record.synthetic

@@ -232,8 +232,15 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         "",
         say("hotspot_counts", counts=counts or say("none")),
         "",
-        *([say("note", note=hs["note"]), ""] if hs.get("note") else []),
+        *([say("note", note=_hotspot_note(hs, say)), ""] if hs.get("note") else []),
     ]
+
+
+def _hotspot_note(hs: Mapping[str, Any], say: Say) -> str:
+    """Return the hot-spot stage's note in the report's language (the record keeps English)."""
+    if hs.get("note_key") == "note_flat_rates":
+        return say("note_flat_rates", indicator=hs.get("indicator_id"), method=hs.get("rate"))
+    return str(hs["note"])
 
 
 def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
@@ -267,7 +274,7 @@ def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
         lines += ["", say("proxy_weigh"), ""]
     else:
         lines += [say("proxy_none"), ""]
-    for note in screen.notes:
+    for note in screen.notes_in(say.language):
         lines += [say("proxy_note", note=note), ""]
     return lines
 
