@@ -106,7 +106,7 @@ class Theme:
 
 
 def format_value(value: float, kind: str, unit: str, language: str = "nl") -> str:
-    """Format a published value with its unit for tooltips and legends.
+    r"""Format a published value with its unit for tooltips and legends.
 
     Parameters
     ----------
