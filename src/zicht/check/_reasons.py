@@ -94,23 +94,37 @@ def _multi_region(membership: pd.DataFrame, labels: Sequence[str]) -> set[tuple[
     return out
 
 
-def _explained(
-    s: int,
+def _explained_sets(
     hidden: set[int],
     containers: dict[int, set[int]],
     layers_of: dict[int, set[str]],
-) -> bool:
-    """Whether another hidden set shares a published sum with set ``s``."""
-    mine = containers[s]
-    for g in hidden:
-        if g == s:
-            continue
-        theirs = containers[g]
-        if g in mine or s in theirs or mine & theirs:
-            return True
-        if not mine and not theirs and layers_of[s] & layers_of[g]:
-            return True
-    return False
+) -> set[int]:
+    """Return the hidden sets that another hidden set shares a published sum with.
+
+    A hidden set ``s`` is explained by another hidden set ``g`` when one contains the other,
+    both lie in one published feature, or neither lies in any and both are in one layer.
+    Counted once over all hidden sets instead of once per pair.
+    """
+    in_hidden = {c for s in hidden for c in containers[s]}  # sets holding a hidden set
+    shared: dict[int, int] = {}  # container → hidden sets inside it
+    bare: dict[str, int] = {}  # layer → hidden sets inside no published feature
+    for s in hidden:
+        for c in containers[s]:
+            shared[c] = shared.get(c, 0) + 1
+        if not containers[s]:
+            for layer in layers_of[s]:
+                bare[layer] = bare.get(layer, 0) + 1
+    out = set()
+    for s in hidden:
+        mine = containers[s]
+        if (
+            s in in_hidden
+            or mine & hidden
+            or any(shared[c] > 1 for c in mine)
+            or (not mine and any(bare[layer] > 1 for layer in layers_of[s]))
+        ):
+            out.add(s)
+    return out
 
 
 @dataclass
@@ -213,9 +227,8 @@ def check_reasons(
         h = found.get(ind["column"])
         if h is None:
             continue
-        for s in sorted(h.hidden - h.structural):
-            if _explained(s, h.hidden, containers, layers_of):
-                continue
+        explained = _explained_sets(h.hidden, containers, layers_of)
+        for s in sorted(h.hidden - h.structural - explained):
             reasons = ["group disclosure"]
             if ind.get("basis") == "companies":
                 reasons.append("the company rules")

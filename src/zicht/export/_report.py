@@ -116,7 +116,11 @@ def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     lines = [
         f"## {markdown_text(comp.title)}",
         "",
-        say("composite_intro", **comp.method_fields(), width=say.percent(unc.unstable_width)),
+        say(
+            "composite_intro",
+            **comp.method_fields(say.language),
+            width=say.percent(unc.unstable_width),
+        ),
         "",
         say("composite_table"),
         "|---|---|---|",
@@ -223,7 +227,7 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         permutations=hs.get("permutations"),
         seed=hs.get("seed"),
         correction=hs.get("correction"),
-        alpha=hs.get("alpha"),
+        alpha=say.number(float(hs.get("alpha", 0.05)), "g"),
     )
     return [
         f"## {say('h_hotspots')}",
@@ -232,8 +236,15 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         "",
         say("hotspot_counts", counts=counts or say("none")),
         "",
-        *([say("note", note=hs["note"]), ""] if hs.get("note") else []),
+        *([say("note", note=_hotspot_note(hs, say)), ""] if hs.get("note") else []),
     ]
+
+
+def _hotspot_note(hs: Mapping[str, Any], say: Say) -> str:
+    """Return the hot-spot stage's note in the report's language (the record keeps English)."""
+    if hs.get("note_key") == "note_flat_rates":
+        return say("note_flat_rates", indicator=hs.get("indicator_id"), method=hs.get("rate"))
+    return str(hs["note"])
 
 
 def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
@@ -267,7 +278,7 @@ def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
         lines += ["", say("proxy_weigh"), ""]
     else:
         lines += [say("proxy_none"), ""]
-    for note in screen.notes:
+    for note in screen.notes_in(say.language):
         lines += [say("proxy_note", note=note), ""]
     return lines
 

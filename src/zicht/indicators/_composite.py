@@ -206,8 +206,13 @@ class CompositeSpec:
         """True when components are declared."""
         return bool(self.components)
 
-    def method_fields(self) -> dict[str, object]:
+    def method_fields(self, language: str = "en") -> dict[str, object]:
         """Fields that describe the method in the report, catalogue and register strings.
+
+        Parameters
+        ----------
+        language
+            ``"nl"`` writes the numbers with a decimal comma (``0,5``), ``"en"`` with a point.
 
         Returns
         -------
@@ -218,6 +223,7 @@ class CompositeSpec:
         """
         unc = self.uncertainty
         lo, hi = unc.percentiles
+        comma = str.maketrans(".", ",") if language == "nl" else {}
         return {
             "normalisation": self.normalisation,
             "weighting": self.weighting,
@@ -226,10 +232,10 @@ class CompositeSpec:
             "seed": unc.seed,
             "normalisations": list(unc.normalisations),
             "aggregations": list(unc.aggregations),
-            "low": f"{1 - unc.weight_spread:g}",
-            "high": f"{1 + unc.weight_spread:g}",
-            "lo": f"{lo:g}",
-            "hi": f"{hi:g}",
+            "low": f"{1 - unc.weight_spread:g}".translate(comma),
+            "high": f"{1 + unc.weight_spread:g}".translate(comma),
+            "lo": f"{lo:g}".translate(comma),
+            "hi": f"{hi:g}".translate(comma),
         }
 
     def nominal_weights(self) -> np.ndarray:
