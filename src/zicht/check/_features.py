@@ -401,6 +401,28 @@ def _check_companies(
             )
 
 
+def check_classes(layer: PublishedLayer, tested: str | None, report: CheckReport) -> int:
+    """No hot-spot class on a published feature whose tested value is withheld.
+
+    A class beside "no value" says what the hidden value is like. Returns the number of
+    published features whose class was checked against their tested value.
+    """
+    frame = layer.frame
+    if not tested or tested not in frame or "hotspot_label" not in frame:
+        return 0
+    labels = frame["hotspot_label"].astype("object")
+    classed = labels.notna().to_numpy() & ~labels.isin(["", "not publishable"]).to_numpy()
+    hidden = pd.to_numeric(frame[tested], errors="coerce").isna().to_numpy()
+    bad = layer.published.to_numpy() & classed & hidden
+    if bad.any():
+        report.add(
+            "no value unless published",
+            layer.label,
+            f"{int(bad.sum())} features carry a hot-spot class while {tested!r} is withheld",
+        )
+    return int((layer.published.to_numpy() & classed).sum())
+
+
 def check_hotspots(layer: PublishedLayer, k: int, truth_n: pd.Series, report: CheckReport) -> int:
     """Scores only where every feature with units in the window is published."""
     present = score_columns(layer.frame)

@@ -45,6 +45,7 @@ from zicht.publish._columns import (
     FeatureCounts,
     count_bases,
     hotspot_k_of,
+    hotspot_tested_of,
     link_indicators,
     publish_columns,
     publish_hotspots,
@@ -128,7 +129,9 @@ def _publish_layer(
     publish_columns(
         out, links, FeatureCounts(ok, n, counts), rules=rules, rounded=rounded, source=frame
     )
-    withheld = publish_hotspots(frame, out, ok, rules, hotspot_k_of(layer, metadata), n)
+    withheld = publish_hotspots(
+        frame, out, ok, rules, hotspot_k_of(layer, metadata), n, hotspot_tested_of(metadata)
+    )
     summary = {
         "features": len(out),
         "published": int(ok.sum()),
