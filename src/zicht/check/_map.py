@@ -220,9 +220,17 @@ def _refresh(attrs: list[tuple[str, str | None]]) -> bool:
 
 def _styles(page: _Page, where: str, report: CheckReport) -> None:
     for body in page.styles:
-        if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
-            found = (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+        found = _style_loads(body)
+        if found is not None:
             report.add(CHECK, where, f"a style that loads or runs something: {found!r}")
+
+
+@functools.lru_cache(maxsize=32)
+def _style_loads(body: str) -> str | None:
+    """Return what a style body loads or runs, or ``None`` (pages repeat the same styles)."""
+    if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
+        return (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+    return None
 
 
 # ----------------------------------------------------------------------------- scripts
@@ -599,13 +607,16 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
     pages = sorted(release.path.rglob("*.html"))
     vocabulary: set[str] | None = None
     names: frozenset[str] | None = None
+    seen_from: dict[Path, frozenset[str]] = {}  # every page's link, from each folder
     for file in pages:
         where = file.relative_to(release.path).as_posix()
         text = file.read_text(encoding="utf-8", errors="replace")
         page = _parse(text)
-        others = frozenset(
-            Path(os.path.relpath(other, file.parent)).as_posix() for other in pages if other != file
-        )
+        if file.parent not in seen_from:
+            seen_from[file.parent] = frozenset(
+                Path(os.path.relpath(other, file.parent)).as_posix() for other in pages
+            )
+        others = seen_from[file.parent] - {file.name}  # the page itself is no link
         _markup(page, where, report, pages=others)
         _styles(page, where, report)
         payloads = _scripts(page, where, report)
