@@ -31,6 +31,10 @@ The last line is machine-readable::
 ``passing_buurt_units_uncut_pct``: of the units of buurten that pass the threshold on their
 own, the share in buurten that no region crosses (issue 17.2, utility first); the old
 fallback (``build_regions(…, protect=())``) is measured on the same pieces for comparison.
+With ``--full`` the line adds ``passing_buurt_units_with_values_pct`` (the 17.2 target: of
+those units, the share in buurten *published with their values*, after every rule and the
+secondary protection, with wijken and gemeenten published above them),
+``passing_buurten_without_values``, ``publish_seconds`` and ``check`` (PASS or FAIL).
 """
 
 from __future__ import annotations
@@ -153,8 +157,13 @@ def aggregate(units: pd.DataFrame | None, boundaries: gpd.GeoDataFrame) -> tuple
     return plan, times
 
 
-def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> None:
-    """The whole disclosure step, the bundle and the independent check."""
+def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> dict[str, str]:
+    """The whole disclosure step, the bundle and the independent check.
+
+    Returns the figures for the RESULT line: the 17.2 share (of the units of buurten that
+    pass the threshold on their own, the share in buurten published with their values),
+    the passing buurten withheld, and the check's verdict.
+    """
     from zicht.check import check_release
     from zicht.export import internal_dir_for, write_internal_files, write_release
     from zicht.publish import LayerInput, UnitTable, publish_release
@@ -202,6 +211,11 @@ def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> None:
         print(f"  {name:9s}: {frame['status'].value_counts().to_dict()}")
     for col, s in d["indicators"].items():
         print(f"  {col}: {s}")
+    share, withheld = passing_buurten_with_values(units, release.layers["buurt"])
+    print(
+        f"utility first (17.2): {share:.2f} % of the units of passing buurten lie in buurten "
+        f"published with their values; {withheld} passing buurten without them"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "release"
         t = time.perf_counter()
@@ -215,6 +229,29 @@ def full_run(units: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> None:
             print(f"  tried: {line}")
         for v in report.violations[:10]:
             print(f"  ! {v}")
+    return {
+        "passing_buurt_units_with_values_pct": f"{share:.2f}",
+        "passing_buurten_without_values": str(withheld),
+        "publish_seconds": f"{publish_s:.1f}",
+        "check": "PASS" if report.ok else "FAIL",
+    }
+
+
+def passing_buurten_with_values(units: pd.DataFrame, buurt: pd.DataFrame) -> tuple[float, int]:
+    """The 17.2 share: units of passing buurten in buurten published with their values.
+
+    Of the units of buurten with at least ``MIN_UNITS`` units, the share in buurten
+    published with every count and rate shown, and how many such buurten lack them
+    (merged, suppressed, or a value hidden).
+    """
+    per = units.groupby("buurt_code").size()
+    passing = per[per >= MIN_UNITS]
+    frame = buurt.set_index("area_id").reindex(passing.index)
+    shown = (frame["status"] == "published") & frame[["n_vacant", "rate_vacant_pct"]].notna().all(
+        axis=1
+    )
+    ok = shown.to_numpy()
+    return 100.0 * float(passing[ok].sum()) / float(passing.sum()), int((~ok).sum())
 
 
 def passing_buurten_uncut(plan) -> tuple[float, int]:
@@ -267,12 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({old_cut} cut, {old.below_threshold} regions below the threshold vs "
         f"{plan.below_threshold})"
     )
-    if args.full and units is not None:
-        full_run(units, boundaries)
+    full = full_run(units, boundaries) if args.full and units is not None else {}
     print(
         f"RESULT cells={occupied} regions={len(with_units)} seconds={times['total']:.1f} "
         f"below_threshold={plan.below_threshold} passing_buurt_units_uncut_pct={uncut_pct:.2f} "
         f"passing_buurten_cut={cut} old_fallback_uncut_pct={old_pct:.2f}"
+        + "".join(f" {k}={v}" for k, v in full.items())
     )
     return 0
 

@@ -2,11 +2,11 @@
 
 Derives the parks of gemeente Ede (synthetic study, seed 20240) into a temporary store, opens
 ``zicht parks edit-map`` offline in the system Chromium, chooses a park in the list, drags one
-vertex of its MultiPolygon with the mouse, exports, imports the file (``zicht parks import``,
-which finds the store in the file), diffs v1 and v2, sketches a park that fails the checks,
-opens the editor at phone size and compares v1 with the planted footprints
-(``zicht parks compare``). Every page must open without a JavaScript error or a network
-request; the PNGs are reduced to 64 colours to keep the repository small.
+vertex of its MultiPolygon with the mouse, exports it with a name and a reason, imports the file
+(``zicht parks import``, which finds the store, the author and the reason in the file), diffs v1
+and v2, sketches a park that fails the checks, opens the editor at phone size and compares v1
+with the planted footprints (``zicht parks compare``). Every page must open without a JavaScript
+error or a network request; the PNGs are reduced to 64 colours to keep the repository small.
 
 Run: ``make screenshot-parks`` (about a minute).
 """
@@ -79,7 +79,11 @@ def edit_one_vertex(browser: Any, page_path: Path, work: Path) -> Path:
         page.evaluate("() => { document.getElementById('panel').scrollTop = 0; }")
         save(page, "editor_vertex_dragged.png")
         page.click("#edit-one")
+        page.fill("#export-author", "Docs")
+        page.fill("#export-reason", "one vertex")
         exported, _ = export(page, work)
+        page.locator("#export-where").scroll_into_view_if_needed()
+        save(page, "editor_export.png")
         # A sketch that breaks the rules: small and over the edited park.
         bx, by = screen_xy(page, *page.evaluate(
             "() => { const c = window.zichtMap.getCenter(); return [c.lat, c.lng]; }"
@@ -137,7 +141,7 @@ def main() -> None:
         with chromium() as browser:
             exported = edit_one_vertex(browser, page_path, work)
             phone(browser, page_path)
-            print(zicht("import", str(exported), "--author", "Docs", "--reason", "one vertex"))
+            print(zicht("import", str(exported)))  # the file names author and reason
             print(zicht("diff", "v1", "v2", "--store", str(store), "--out", str(work)))
             focus = _centre_of(store, "P0079", 16.5)
             result_page(browser, work / "diff_v1_v2.html", "diff_map.png", focus)

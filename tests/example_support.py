@@ -188,3 +188,13 @@ def assert_no_pins(out: Path) -> None:
     found = attack({"": (out, internal_dir_for(out) / "units.parquet")})
     assert found.findings == [], found.findings[:5]
     assert found.constraints > 0 and found.solves > 0
+    # the reasons for hiding: every hidden value could have been a partner, so no reading
+    # of "hidden by rule X" narrows it, and none misleads
+    assert found.reason_narrowed == 0 and found.misled == 0, found
+    print(
+        f"attacker on {out.name}: {found.variables} atoms, {found.constraints} sums, "
+        f"{found.groups} groups, {found.hidden_values} hidden values read by their reasons, "
+        f"{found.smoothed_narrowed} counts narrowed by smoothed rates, "
+        f"{found.magnitude_targets} magnitude targets, {found.solves} solves, "
+        f"{found.seconds:.1f} s"
+    )

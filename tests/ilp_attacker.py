@@ -50,6 +50,9 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
+from ilp_magnitudes import attack_magnitudes
+from ilp_reasons import NESTED_KEYS, prior, reason_bounds, smoothed_bounds
+
 
 @dataclass
 class Release:
@@ -120,6 +123,12 @@ class Attack:
     candidates: int = 0
     solves: int = 0
     seconds: float = 0.0
+    misled: int = 0
+    extensions: tuple[str, ...] = ()
+    hidden_values: int = 0
+    reason_narrowed: int = 0
+    smoothed_narrowed: int = 0
+    magnitude_targets: int = 0
 
 
 def _preimage(value: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,9 +138,14 @@ def _preimage(value: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _count_bounds(
-    release: Release, name: str, frame: pd.DataFrame, count: str, n: np.ndarray
+    release: Release,
+    name: str,
+    frame: pd.DataFrame,
+    count: str,
+    n: np.ndarray,
+    moments: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on one count per published feature, from its count and raw rates."""
+    """Bounds on one count per published feature, from its count, raw and smoothed rates."""
     rules = release.manifest["rules"]
     info = release.manifest["layers"][name]
     base = int(rules.get("rounding_base", 5))
@@ -154,6 +168,16 @@ def _count_bounds(
     half = 0.5 * 10.0 ** (-decimals) + 1e-9
     n_pub = pd.to_numeric(frame["n_units"], errors="coerce").to_numpy(dtype=float)
     for meta in release.manifest.get("indicators", []):
+        if (
+            moments is not None
+            and meta.get("smoothing") == "eb_global"
+            and meta.get("count_column") == count
+            and meta.get("base_column", "n_units") == "n_units"
+            and rules.get("method") != "cell_key"
+        ):
+            found = smoothed_bounds(meta, frame, count, n, moments, decimals)
+            if found is not None:
+                lo, hi = np.maximum(lo, found[0]), np.minimum(hi, found[1])
         if (
             meta.get("role") != "rate"
             or meta.get("count_column") != count
@@ -294,9 +318,18 @@ def _solve(c: np.ndarray, a: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray, 
     return np.round(res.x).astype(np.int64)
 
 
-def attack(releases: dict[str, tuple[str | Path, str | Path]], rng_seed: int = 17) -> Attack:
+EXTENSIONS = ("reasons", "smoothing", "magnitudes")
+
+
+def attack(
+    releases: dict[str, tuple[str | Path, str | Path]],
+    rng_seed: int = 17,
+    extend: tuple[str, ...] = EXTENSIONS,
+) -> Attack:
     """Attack one release, or several of the same units together (tag → folder, units).
 
+    ``extend`` names the readings beyond counts and raw rates (``tests/ilp_reasons.py``,
+    ``tests/ilp_magnitudes.py``): the reasons for hiding, smoothed rates, magnitudes.
     Returns every group pinned beyond the policy and what was modelled.
     """
     started = time.perf_counter()
@@ -308,14 +341,16 @@ def attack(releases: dict[str, tuple[str | Path, str | Path]], rng_seed: int = 1
     thr = max(int(rules["min_units"]), 10)
     g = min(float(rules.get("group_max_pct", 90.0)), 90.0) / 100.0
     static, static_labels = _groups(model)
-    out = Attack(variables=model.n_atoms)
+    out = Attack(variables=model.n_atoms, extensions=tuple(extend))
     counts = sorted({c for r in read.values() for c in r.manifest.get("numerators", {})})
     rng = np.random.default_rng(rng_seed)
     for count in ["n_units", *counts]:
         if count == "n_units":
             truth, a, lo, hi, layers, ub = _population_system(model, read)
         else:
-            truth, a, lo, hi, layers = _system(model, read, count)
+            truth, a, lo, hi, layers, stats = _system(model, read, count, frozenset(extend))
+            for name, value in stats.items():
+                setattr(out, name, getattr(out, name) + value)
             ub = model.n.astype(float)
         minus, minus_labels = _minus_groups(layers)
         groups = sparse.vstack([static, minus], format="csr") if minus.shape[0] else static
@@ -355,26 +390,60 @@ def attack(releases: dict[str, tuple[str | Path, str | Path]], rng_seed: int = 1
                 out.findings.append(
                     Finding("+".join(read), count, labels[i], int(n_group[i]), int(low), what)
                 )
+    if "magnitudes" in extend:
+        _magnitudes(read, out)
     out.seconds = time.perf_counter() - started
     return out
 
 
-def _system(model: _Model, read: dict[str, Release], count: str):
+def _magnitudes(read: dict[str, Release], out: Attack) -> None:
+    """The largest contributor of every magnitude, bounded by the runner-up's coalition."""
+    for tag, r in read.items():
+        pinned, solves = attack_magnitudes(r)
+        out.solves += solves
+        out.magnitude_targets += solves
+        p = r.manifest["rules"].get("p_pct", 10)
+        for column, group, contributors, x1, ub in pinned:
+            what = f"largest contributor within {p:g} % ({x1:g}, ≤ {ub:g})"
+            out.findings.append(Finding(tag, column, group, contributors, round(x1), what))
+
+
+def _system(model: _Model, read: dict[str, Release], count: str, extend: frozenset[str]):
     """The true atom values and the constraints of every published feature of one count."""
     values = model.values(count)
     truth = np.bincount(model.atom, weights=values, minlength=model.n_atoms).astype(np.int64)
-    rows, lo, hi, layers = [], [], [], {}
+    per_layer = {}
+    stats = {"misled": 0, "hidden_values": 0, "reason_narrowed": 0, "smoothed_narrowed": 0}
     for tag, r in read.items():
         for name, frame in r.layers.items():
             m, ids = model.incidence(r.membership(name))
             at = frame.set_index("area_id").reindex(ids).reset_index()
             n = np.asarray(m @ model.n).ravel()
             f_lo, f_hi = _count_bounds(r, name, at, count, n)
-            informative = (f_lo > 0) | (f_hi < n)
-            layers[f"{tag}{name}"] = (m, ids, informative)
-            rows.append(m[informative])
-            lo.append(f_lo[informative])
-            hi.append(f_hi[informative])
+            if "smoothing" in extend:
+                moments = _layer_prior(model, r, name, values)
+                s_lo, s_hi = _count_bounds(r, name, at, count, n, moments)
+                stats["smoothed_narrowed"] += int(((s_lo > f_lo) | (s_hi < f_hi)).sum())
+                f_lo, f_hi = s_lo, s_hi
+            per_layer[f"{tag}{name}"] = {
+                "r": r,
+                "name": name,
+                "m": m,
+                "ids": ids,
+                "at": at,
+                "lo": f_lo,
+                "hi": f_hi,
+            }
+    if "reasons" in extend:
+        _add_reasons(model, per_layer, count, truth, stats)
+    rows, lo, hi, layers = [], [], [], {}
+    for key, d in per_layer.items():
+        n = np.asarray(d["m"] @ model.n).ravel()
+        informative = (d["lo"] > 0) | (d["hi"] < n)
+        layers[key] = (d["m"], d["ids"], informative)
+        rows.append(d["m"][informative])
+        lo.append(d["lo"][informative])
+        hi.append(d["hi"][informative])
     a = sparse.vstack(rows, format="csr") if rows else sparse.csr_matrix((0, model.n_atoms))
     lo_a, hi_a = np.concatenate(lo), np.concatenate(hi)
     q = a @ truth
@@ -384,7 +453,54 @@ def _system(model: _Model, read: dict[str, Release], count: str):
             f"{count}: {int(bad.sum())} published features do not hold their true count; "
             "the attacker misreads the release"
         )
-    return truth, a, lo_a, hi_a, layers
+    return truth, a, lo_a, hi_a, layers, stats
+
+
+def _layer_prior(model: _Model, r: Release, name: str, values: np.ndarray) -> tuple[float, float]:
+    """The prior of the layer's smoothed rates, from every feature's true figures."""
+    labels = model.align(r.all_features(name))
+    keep = labels != ""
+    frame = pd.DataFrame({"f": labels[keep], "k": values[keep]})
+    per = frame.groupby("f")["k"].agg(["sum", "size"])
+    return prior(per["sum"].to_numpy(), per["size"].to_numpy())
+
+
+def _add_reasons(
+    model: _Model, per_layer: dict, count: str, truth: np.ndarray, stats: dict[str, int]
+) -> None:
+    """Narrow hidden counts by the rules that could have hidden them (counted in ``stats``)."""
+    first = next(iter(per_layer.values()))["r"]
+    rules = first.manifest["rules"]
+    company = first.manifest.get("company_column")
+    info = {}
+    for key, d in per_layer.items():
+        r, name, at = d["r"], d["name"], d["at"]
+        if count not in at:
+            hidden = np.zeros(len(at), dtype=bool)
+        else:
+            k = pd.to_numeric(at[count], errors="coerce").to_numpy(dtype=float)
+            hidden = ~np.isfinite(k)
+        nested = r.manifest["layers"][name].get("unit_key") in NESTED_KEYS
+        regions = np.ones(len(at))
+        if not nested and "region_id" in r.units:
+            labels = model.align(r.membership(name))
+            ids = r.units["region_id"].astype(str).to_numpy(dtype=object)
+            reg = model.align(pd.Series(ids, index=r.units["unit_id"].astype(str)))
+            keep = labels != ""
+            spread = pd.DataFrame({"f": labels[keep], "g": reg[keep]}).groupby("f")["g"].nunique()
+            regions = spread.reindex(d["ids"]).fillna(1).to_numpy()
+        info[key] = {"m": d["m"], "hidden": hidden, "nested": nested, "regions": regions}
+    bounds = reason_bounds(info, model.n, rules, company)
+    for key, d in per_layer.items():
+        lo, hi = bounds[key]
+        n = np.asarray(d["m"] @ model.n).ravel()
+        q = d["m"] @ truth
+        wrong = (q < lo - 1e-9) | (q > hi + 1e-9)
+        stats["misled"] += int(wrong.sum())
+        stats["hidden_values"] += int(info[key]["hidden"].sum())
+        lo, hi = np.where(wrong, 0, lo), np.where(wrong, np.inf, hi)
+        stats["reason_narrowed"] += int(((lo > 0) | (hi < n)).sum())
+        d["lo"], d["hi"] = np.maximum(d["lo"], lo), np.minimum(d["hi"], hi)
 
 
 def _components(a: sparse.csr_matrix, n_atoms: int) -> np.ndarray:

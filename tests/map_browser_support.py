@@ -52,3 +52,13 @@ def tooltip_of_uncovered(page, selector: str, limit: int | None = None) -> str |
     tooltip = page.locator(".leaflet-tooltip")
     tooltip.wait_for(state="visible", timeout=3_000)
     return tooltip.inner_text()
+
+
+def choose(page, level: str, indicator: str) -> str:
+    """Pick an indicator and then its level in the two pickers, as a person does.
+
+    Returns the key of the theme the map shows then.
+    """
+    page.get_by_test_id("indicator-picker").select_option(label=indicator)
+    page.get_by_test_id("level-picker").select_option(label=level)
+    return page.evaluate("() => zicht.current()")

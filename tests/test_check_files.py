@@ -180,6 +180,44 @@ def test_an_html_tag_in_a_tooltip_fails(copy):
     assert "element <img>" in details and "attribute src=" in details, details
 
 
+def test_an_injected_context_label_fails(copy):
+    """A label must be the name of a published area; any other is reported and parsed."""
+    page = (copy / "risk_map.html").read_text(encoding="utf-8")
+    label = re.search(r'"labels":\[\[[-\d.]+,[-\d.]+,"([^"]+)"', page)
+    assert label is not None, "the map has no context labels"
+    _edit_map(copy, f',"{label.group(1)}",', ',"\\u003cimg src=x onerror=alert(1)\\u003e",')
+    details = _details(_map_report(copy))
+    assert "the label '<img src=x onerror=alert(1)>' names no published area" in details, details
+    assert "element <img>" in details and "attribute onerror=" in details, details
+
+
+def test_a_label_renamed_to_another_word_fails_though_it_is_plain(copy):
+    page = (copy / "risk_map.html").read_text(encoding="utf-8")
+    label = re.search(r'"labels":\[\[[-\d.]+,[-\d.]+,"([^"]+)"', page)
+    assert label is not None
+    # a word of the release (every layer's status), but the name of no area
+    _edit_map(copy, f',"{label.group(1)}",', ',"published",')
+    details = _details(_map_report(copy))
+    assert "the label 'published' names no published area" in details, details
+    assert "is in no published file" not in details  # the word check alone would pass it
+
+
+@pytest.mark.slow
+def test_a_published_name_with_markup_is_a_label_drawn_as_text(tmp_path):
+    """A buurt named "<b>Oud</b> & Nieuw" is published as it is; its label passes."""
+    from newcomer_fixtures import buurten_2017, write_zipped_shapefile
+    from zicht.pipeline import run
+
+    files = newcomer(tmp_path, config=CONFIG.replace("permutations = 99", "permutations = 0"))
+    buurten = buurten_2017()
+    buurten.loc[0, "BU_NAAM"] = "<b>Oud</b> & Nieuw"
+    write_zipped_shapefile(buurten.to_crs("EPSG:3857"), files.buurten_zip)
+    run(load_config(files.config), tmp_path / "rel")
+    assert "\\u003cb\\u003eOud" in (tmp_path / "rel" / "risk_map.html").read_text()
+    report = _map_report(tmp_path / "rel")
+    assert report.ok, _details(report)
+
+
 def test_a_changed_value_on_the_map_fails(copy):
     page = (copy / "risk_map.html").read_text(encoding="utf-8")
     first = re.search(r'"v":\[(?:null,)*(\d+(?:\.\d+)?)', page)

@@ -61,6 +61,7 @@ def _near_cell_edges(res: int, n_cells: int, seed: int) -> tuple[np.ndarray, np.
 def worker_processes(monkeypatch):
     """Send even small arrays to the worker processes, in small chunks."""
     monkeypatch.setattr(h3_plumbing, "_POOL_MIN_ROWS", 1)
+    monkeypatch.setattr(h3_plumbing, "_START_MIN_ROWS", 1)
     monkeypatch.setattr(h3_plumbing, "_PROC_CHUNK", 997)
     monkeypatch.setattr(h3_plumbing, "_WORKERS", 2)
     monkeypatch.setattr(h3_plumbing, "_PROCS_OFF", None)
@@ -93,7 +94,7 @@ def test_a_failed_worker_falls_back_to_this_process_and_says_so(worker_processes
 
 
 def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(
-    worker_processes, tmp_path, ede_buurten
+    worker_processes, monkeypatch, tmp_path, ede_buurten
 ):
     rng = np.random.default_rng(5)
     edges = shapely.get_coordinates(ede_buurten.geometry.boundary.to_numpy())
@@ -108,7 +109,16 @@ def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(
     )
     units.iloc[:1500].to_parquet(tmp_path / "a.parquet")
     units.iloc[1500:].to_parquet(tmp_path / "b.parquet", geometry_encoding="geoarrow")
+    sent = []
+    real = h3_plumbing._on_worker
+
+    def on_worker(x, y, resolution):
+        sent.append(len(x))
+        return real(x, y, resolution)
+
+    monkeypatch.setattr(h3_plumbing, "_on_worker", on_worker)
     out, report = join_partitioned(tmp_path, prepare_join(ede_buurten), resolution=9)
+    assert sum(sent) == len(units) and len(sent) > 2  # every row went to a worker
     assert report.balanced and report.rows_in == len(units)
     joined = gpd.sjoin(units, ede_buurten[["code", "geometry"]], how="left")
     expected_buurt = joined["code"].groupby(level=0).min().reindex(units.index)
@@ -118,3 +128,34 @@ def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(
     y = np.where(units.geometry.isna(), np.nan, units.geometry.y)
     expected_h3 = _reference_cells(x, y, 9)
     assert out["h3_r9"].fillna(0).astype("int64").tolist() == expected_h3
+
+
+def test_stopped_workers_report_their_peaks_and_start_again(worker_processes):
+    x, y = _near_cell_edges(9, 4, seed=2)
+    first = h3_plumbing.submit_rd_cells(x, y, 9).result()
+    peaks = h3_plumbing.stop_workers()
+    assert 1 <= len(peaks) <= 2 and all(p >= 0 for p in peaks)
+    assert h3_plumbing.stop_workers() == []  # none left idle
+    again = h3_plumbing.submit_rd_cells(x, y, 9)
+    assert again.in_processes and np.array_equal(again.result(), first)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_workers(worker_processes):
+    import os
+
+    x, y = _near_cell_edges(9, 4, seed=3)
+    expected = h3_plumbing.submit_rd_cells(x, y, 9).result()  # the parent's workers run
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: must not talk to the parent's workers over their pipes
+        ok = h3_plumbing._IDLE.empty()
+        job = h3_plumbing.submit_rd_cells(x, y, 9)
+        ok = ok and job.in_processes and np.array_equal(job.result(), expected)
+        ok = ok and len(h3_plumbing.map_in_threads(len, 10, np.arange(10), chunk=3)) == 4
+        h3_plumbing.stop_workers()
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert np.array_equal(h3_plumbing.submit_rd_cells(x, y, 9).result(), expected)

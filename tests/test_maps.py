@@ -427,18 +427,26 @@ def test_legend_names_method_date_and_rules(small_html):
         assert text in footer
 
 
-def test_picker_offers_each_theme_once_grouped_by_geography(small_html):
+def test_picker_offers_each_indicator_once_and_the_levels_apart(small_html):
     picker = re.search(r'<select id="zicht-picker"[^>]*>(.*?)</select>', small_html).group(1)
-    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', picker)
-    assert [g for g, _ in groups] == ["H3-cellen", "Buurten"]
-    assert re.findall(r"<option[^>]*>([^<]+)</option>", groups[0][1]) == [
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", picker) == [
         "Hotspots (Getis-Ord Gi*)",
         "Vacant addresses (adressen)",
         "Vacancy rate (%)",
     ]
+    level = re.search(r'<select id="zicht-level"[^>]*>(.*?)</select>', small_html).group(1)
+    assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', level) == [
+        ("a:h3", "H3-cellen"),
+        ("a:buurt", "Buurten"),
+    ]
     settings = embedded_config(small_html)
-    assert sorted(settings["themes"]) == sorted(re.findall(r'<option value="(t\d+)"', picker))
+    offered = {(t["data"], t["col"]) for t in settings["themes"].values()}
+    columns = set(re.findall(r'<option value="([^"]+)"', picker))
+    assert {col for _, col in offered} == columns  # every theme is one indicator and level
     assert settings["initial"] == "t0"
+    opening = settings["themes"]["t0"]
+    assert f'<option value="{opening["col"]}" selected>' in picker
+    assert f'<option value="{opening["data"]}" selected>' in level
     assert [c["name"] for c in settings["contexts"].values()] == ["Buurtgrenzen", "Vakantieparken"]
 
 
@@ -675,8 +683,8 @@ def test_method_text_in_dutch_names_the_neighbours_in_words():
     ("value", "kind", "unit", "text"),
     [
         (1250, "count", "addresses", "1\u202f250 adressen"),
-        (12.345, "rate", "%", "12,3%"),
-        (0.0, "rate", "%", "0%"),
+        (12.345, "rate", "%", "12,3\u00a0%"),  # the Dutch style of the whole catalogue
+        (0.0, "rate", "%", "0\u00a0%"),
         (0.04567, "rate", "per 1000 persons", "0,046 per 1000 personen"),
         (float("nan"), "rate", "%", "geen waarde"),
     ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered
+from map_browser_support import BROWSER_MARKS, choose, tooltip_of_uncovered
 from test_maps import XSS, make_release, municipality_release
 from zicht.maps import write_map
 from zicht.maps._browser import open_offline
@@ -81,8 +81,10 @@ def test_legend_footer_and_layer_control(page, release):
     assert "run run-0042" in p.locator("#zicht-footer").inner_text()
     picker = p.get_by_test_id("indicator-picker")
     assert picker.is_visible()
-    themes = sum(len(r.indicators) + ("hotspot_label" in f) for r, f in _layers(release))
-    assert picker.locator("option").count() == themes
+    # each indicator once (the hot spots and both indicators), the level in its own picker
+    assert picker.locator("option").count() == len(release.indicators) + 1
+    levels = p.get_by_test_id("level-picker")
+    assert levels.evaluate("el => [...el.options].map((o) => o.text)") == ["H3-cellen", "Buurten"]
     control = p.locator(".leaflet-control-layers")
     assert control.locator("input[type=radio]").count() == 0  # themes are in the picker
     assert control.locator("input[type=checkbox]").count() == 2  # buurt outlines, parks
@@ -90,10 +92,6 @@ def test_legend_footer_and_layer_control(page, release):
     scale = p.locator(".leaflet-control-scale-line")
     assert scale.count() == 1
     assert scale.inner_text().strip().endswith("m")
-
-
-def _layers(release):
-    return [(release, frame) for frame in release.layers.values()]
 
 
 def test_hover_shows_the_tooltip(page, release):
@@ -120,25 +118,15 @@ def test_hostile_names_show_as_text(page):
     assert page.dialogs == []
 
 
-def _option(page, group: str, title: str) -> str:
-    """The value of the picker's option ``title`` under the geography ``group``."""
-    return page.eval_on_selector(
-        f'#zicht-picker optgroup[label="{group}"]',
-        "(g, title) => [...g.querySelectorAll('option')].find((o) => o.text === title).value",
-        title,
-    )
-
-
 def test_switching_theme_switches_legend_and_features(page, release):
     p = page.page
-    picker = p.get_by_test_id("indicator-picker")
-    picker.select_option(_option(p, "Buurten", "Vacancy rate (%)"))
+    choose(p, "Buurten", "Vacancy rate (%)")
     buurt = release.layers["buurt"]
     assert counts(p)["published"] == int(np.sum(buurt["status"] == "published"))
     visible = p.locator(".zicht-legend-theme:not([hidden])")
     assert visible.count() == 1
     assert "Buurten: Vacancy rate (%)" in visible.inner_text()
-    picker.select_option(_option(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
+    choose(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)")
     assert counts(p)["published"] == int(np.sum(release.layers["h3"]["status"] == "published"))
     assert page.errors == []
 

@@ -21,13 +21,11 @@ def small():
 
 
 def picker_options(page: str) -> list[tuple[str, str]]:
-    """(geography, title) of every option of the picker, in order."""
-    picker = re.search(r'<select id="zicht-picker"[^>]*>(.*?)</select>', page).group(1)
-    return [
-        (group, title)
-        for group, body in re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', picker)
-        for title in re.findall(r"<option[^>]*>([^<]+)</option>", body)
-    ]
+    """(level, indicator) of every theme the two pickers offer, in the order of the page."""
+    settings = embedded_config(page)
+    level = re.search(r'<select id="zicht-level"[^>]*>(.*?)</select>', page).group(1)
+    titles = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', level))
+    return [(titles[t["data"]], t["title"]) for t in settings["themes"].values()]
 
 
 def test_a_theme_without_any_value_is_not_offered(small, tmp_path):
@@ -75,8 +73,8 @@ def test_the_page_opens_on_a_geography_one_can_see(small, tmp_path):
     assert opening["data"] == "a:h3"
     assert opening["title"] == "Vacancy rate (%)"
     assert ("Vakantieparken", "Vacancy rate (%)") in picker_options(page)  # still offered
-    selected = re.search(r'<option value="(t\d+)" selected>', page).group(1)
-    assert selected == settings["initial"]
+    selected = re.findall(r'<option value="([^"]+)" selected>', page)
+    assert selected == [opening["col"], opening["data"]]  # the indicator, then its level
 
 
 def test_search_and_panel_speak_the_pages_language(small, tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from map_browser_support import BROWSER_MARKS, tooltip_of_uncovered, uncovered_centre
+from map_browser_support import BROWSER_MARKS, choose, tooltip_of_uncovered, uncovered_centre
 from test_maps import XSS, make_release
 from zicht.maps import write_map
 from zicht.maps._browser import COUNT_LEAFLET_LAYERS, open_offline
@@ -37,15 +37,6 @@ def page(map_path, browser):
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
 
 
-def option_value(page, group: str, title: str) -> str:
-    """The value of the picker's option ``title`` under the geography ``group``."""
-    return page.eval_on_selector(
-        f'#zicht-picker optgroup[label="{group}"]',
-        "(g, title) => [...g.querySelectorAll('option')].find((o) => o.text === title).value",
-        title,
-    )
-
-
 # ---------------------------------------------------------------- item 7: only the shown theme
 
 
@@ -67,9 +58,7 @@ def test_another_theme_of_the_same_geography_restyles_the_same_paths(page, relea
     first = p.locator("path.zicht-published").first
     first.evaluate("el => el.setAttribute('data-probe', 'kept')")
     before = first.get_attribute("fill")
-    p.get_by_test_id("indicator-picker").select_option(
-        option_value(p, "H3-cellen", "Vacancy rate (%)")
-    )
+    choose(p, "H3-cellen", "Vacancy rate (%)")
     assert p.locator("path[data-probe=kept]").count() == 1  # the same element, restyled
     assert p.locator("path.zicht-area").count() == len(release.layers["h3"])
     fills = set(
@@ -80,14 +69,13 @@ def test_another_theme_of_the_same_geography_restyles_the_same_paths(page, relea
 
 def test_switching_geography_builds_it_once_and_back_reuses_it(page, release):
     p = page.page
-    picker = p.get_by_test_id("indicator-picker")
-    picker.select_option(option_value(p, "Buurten", "Vacancy rate (%)"))
+    choose(p, "Buurten", "Vacancy rate (%)")
     buurt = release.layers["buurt"]
     assert p.locator("path.zicht-area").count() == len(buurt)
     assert p.locator("path.zicht-published").count() == int(np.sum(buurt["status"] == "published"))
     built = p.evaluate("() => window.zichtLayersBuilt")
-    picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
-    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    choose(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)")
+    choose(p, "Buurten", "Vacant addresses (adressen)")
     assert p.evaluate("() => window.zichtLayersBuilt") == built  # nothing built twice
 
 
@@ -102,11 +90,10 @@ def test_a_geography_shown_again_takes_the_colours_of_the_new_theme(page, releas
     # Buurten on one indicator, away to the cells, back to the buurten on another: the
     # buurten, built once, must not keep the colours of the indicator they showed first.
     p = page.page
-    picker = p.get_by_test_id("indicator-picker")
-    picker.select_option(option_value(p, "Buurten", "Vacancy rate (%)"))
+    choose(p, "Buurten", "Vacancy rate (%)")
     first = p.evaluate(_FILLS)
-    picker.select_option(option_value(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)"))
-    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    choose(p, "H3-cellen", "Hotspots (Getis-Ord Gi*)")
+    choose(p, "Buurten", "Vacant addresses (adressen)")
     fills = p.evaluate(_FILLS)
     assert fills and all(drawn == wanted for drawn, wanted in fills), (first, fills)
     assert (
@@ -136,10 +123,10 @@ def test_the_tooltip_goes_after_a_click_and_after_a_theme_switch(page, release):
     assert "Hotspots (Getis-Ord Gi*)" in tooltip_of_uncovered(p, "path.zicht-published")
     picker = p.get_by_test_id("indicator-picker")
     picker.focus()
-    picker.select_option(option_value(p, "H3-cellen", "Vacancy rate (%)"))
+    choose(p, "H3-cellen", "Vacancy rate (%)")
     assert _tooltips(p) == []  # not the old indicator's words over the new colours
     assert "Vacancy rate (%)" in tooltip_of_uncovered(p, "path.zicht-published")
-    picker.select_option(option_value(p, "Buurten", "Vacant addresses (adressen)"))
+    choose(p, "Buurten", "Vacant addresses (adressen)")
     # Over the buurten the browser may report the pointer anew: only buurt words, if any.
     assert not any("Vacancy rate (%)" in t for t in _tooltips(p))
 
@@ -164,6 +151,38 @@ def _settled_view(p) -> list:
     raise AssertionError("the map kept moving")
 
 
+def _shown(p, testid: str) -> list[str]:
+    """The options a person can pick in a picker (hidden ones are not offered)."""
+    return p.get_by_test_id(testid).evaluate(
+        "el => [...el.options].filter((o) => !o.hidden && !o.disabled).map((o) => o.text)"
+    )
+
+
+def test_each_indicator_is_offered_once_and_the_level_beside_it(page, release):
+    p = page.page
+    picker, level = p.get_by_test_id("indicator-picker"), p.get_by_test_id("level-picker")
+    titles = _shown(p, "indicator-picker")
+    assert len(titles) == len(set(titles))  # once, not once per level
+    assert titles == ["Hotspots (Getis-Ord Gi*)", "Vacant addresses (adressen)", "Vacancy rate (%)"]
+    # The hot spots exist for the cells only; the rate for cells and buurten.
+    assert _shown(p, "level-picker") == ["H3-cellen"]
+    picker.select_option(label="Vacancy rate (%)")
+    assert _shown(p, "level-picker") == ["H3-cellen", "Buurten"]
+    assert level.evaluate("el => el.selectedOptions[0].text") == "H3-cellen"  # level kept
+    level.select_option(label="Buurten")  # the indicator is kept
+    shown = release.layers["buurt"]
+    assert p.locator("path.zicht-area").count() == len(shown)
+    assert (
+        p.locator(".zicht-legend-theme:not([hidden])")
+        .inner_text()
+        .startswith("Buurten: Vacancy rate (%)")
+    )
+    # Back to the hot spots: they are the cells', so the level follows.
+    picker.select_option(label="Hotspots (Getis-Ord Gi*)")
+    assert level.evaluate("el => el.selectedOptions[0].text") == "H3-cellen"
+    assert p.locator("path.zicht-area").count() == len(release.layers["h3"])
+
+
 def test_the_picker_switches_theme_and_keeps_the_view(page, release):
     p = page.page
     opened = p.evaluate(_VIEW)
@@ -178,11 +197,13 @@ def test_the_picker_switches_theme_and_keeps_the_view(page, release):
     assert view[2] > opened[2] and view[:2] != opened[:2]  # zoomed in and panned
     picker = p.get_by_test_id("indicator-picker")
     for group, title in (("Buurten", "Vacancy rate (%)"), ("H3-cellen", "Vacancy rate (%)")):
-        picker.select_option(option_value(p, group, title))
+        choose(p, group, title)
         assert p.evaluate(_VIEW) == view
         legend = p.locator(".zicht-legend-theme:not([hidden])")
         assert f"{group}: {title}" in legend.inner_text()
-    assert picker.evaluate("el => el.selectedOptions[0].parentElement.label") == "H3-cellen"
+    assert picker.evaluate("el => el.selectedOptions[0].text") == "Vacancy rate (%)"
+    level = p.get_by_test_id("level-picker")
+    assert level.evaluate("el => el.selectedOptions[0].text") == "H3-cellen"
 
 
 # ---------------------------------------------------------------- items 4, 5: names stay text

@@ -172,12 +172,18 @@ def test_search_by_name_zooms_to_the_buurt_and_opens_its_panel(page, release):
     assert (north - south) < (before_box[2] - before_box[0]) or zoom > before_zoom
     # The panel beside the study area and the gemeente: its rate, the middle buurt, Ede.
     table = panel.locator("table.zicht-panel-values")
-    assert "Gemeente: Ede" in table.locator("thead").inner_text()
-    row = table.locator("tr", has_text="Vacancy rate (%)").inner_text()
+    head = table.locator("thead").inner_text().strip().split("\t")
+    assert head[2:] == ["Studiegebied", "Gemeente: Ede"]  # no study_area in its metadata
+    row = table.locator("tr", has_text="Vacancy rate (%)").inner_text().strip().split("\t")
     rates = release.layers["buurt"].set_index("area_id")["pct_vacant"]
-    ede = release.layers["gemeente"]["pct_vacant"].iloc[0]
-    assert f"{rates['BU02280002']:.1f}".replace(".", ",") in row
-    assert f"{ede:.1f}".replace(".", ",") in row
+    ede = release.layers["gemeente"].iloc[0]
+    assert row[1].startswith(f"{rates['BU02280002']:.1f}".replace(".", ","))
+    # The study area is the one gemeente: its published figure, counted from its counts.
+    study = 100 * ede["n_vacant"] / ede["n_units"]
+    assert row[2].startswith(f"{study:.1f}".replace(".", ","))
+    assert row[3].startswith(f"{ede['pct_vacant']:.1f}".replace(".", ","))
+    note = panel.locator(".zicht-study-note").inner_text()
+    assert "1 van de 1 gemeenten" in note and "gemeentecijfer" not in note
     assert "Plek " in panel.inner_text() and " van 2 " in panel.inner_text()
     # Purpose and follow-up from the metadata, as text (the <b> is not markup).
     assert "Leegstand wijst op <b>panden</b>" in panel.inner_text()
@@ -289,7 +295,7 @@ def test_a_suppressed_buurt_is_findable_but_its_value_is_nowhere(page, map_path)
         assert not any(form in text for text in seen), form
 
 
-def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
+def test_a_clicked_cell_is_headed_by_its_buurt_and_gemeente(page, release):
     p = page.page
     assert p.evaluate("() => zicht.config.themes[zicht.current()].data") == "a:h3"
     code, xy = p.evaluate(
@@ -305,8 +311,9 @@ def test_a_clicked_cell_is_named_by_its_code_and_its_buurt(page, release):
     )
     p.mouse.click(*xy)
     panel = p.get_by_test_id("area-panel")
-    assert panel.locator("h2").inner_text() == f"H3-cel {code}"
-    assert "Ligt in Buurt: Ede & Veldhuizen" in panel.inner_text()
+    # Headed by where it lies, the code in small print below.
+    assert panel.locator("h2").inner_text() == "Cel in Ede & Veldhuizen, Ede"
+    assert panel.locator(".zicht-panel-kind").inner_text().startswith(f"H3-cel · {code} ·")
     current = panel.locator(".zicht-ranking li.zicht-current")
     assert current.inner_text().split("\n")[1] == f"{code} · Ede & Veldhuizen"
     cells = release.layers["h3"]

@@ -10,6 +10,7 @@ works at phone size; an online background that cannot be reached is reported, no
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import geopandas as gpd
@@ -334,7 +335,7 @@ def test_checks_flag_overlap_size_self_intersection_and_outside_and_block_export
         )
         assert ["outside", "E: ligt (deels) buiten de gemeente(n) van het gebied"] in problems
         page.click("#export")
-        assert "Niet geëxporteerd" in page.inner_text("#export-status")
+        assert "Niet gedownload: los eerst de 4 problemen op" in page.inner_text("#export-status")
         assert page.is_visible("#export-anyway")
         exported, doc = export(page, tmp_path, "#export-anyway")
         assert seen.page_errors == [] and seen.console_errors == []
@@ -349,11 +350,72 @@ def _lat_lon(point: shapely.Point) -> tuple[float, float]:
     return wgs.y, wgs.x
 
 
-def test_every_park_is_in_sight_when_the_editor_opens(store, browser):
-    """No park starts hidden under the open layer list (top right) or the tool bar (left)."""
+def _park_boxes(page) -> list[dict]:
+    """Every park's box on the screen, in map container pixels."""
+    return page.evaluate(
+        "() => window.zichtEditor.parks.getLayers().map(l => {"
+        " const b = l.getBounds(), m = window.zichtEditor.map;"
+        " const a = m.latLngToContainerPoint(b.getNorthWest()),"
+        " z = m.latLngToContainerPoint(b.getSouthEast());"
+        " return {x: a.x, y: a.y, width: z.x - a.x, height: z.y - a.y}; })"
+    )
+
+
+def test_the_editor_opens_on_a_park_large_enough_to_edit(store, browser):
+    """The four Ede parks lie 15 km apart: fitted all together each was about 50 px wide."""
     _, page_path = store
     with editor(browser, page_path) as seen:
         page = seen.page
+        map_box = page.locator("#map").bounding_box()
+        tools = page.locator(".leaflet-top.leaflet-left").bounding_box()
+        layers = page.locator(".leaflet-control-layers").bounding_box()
+        in_view = [
+            b
+            for b in _park_boxes(page)
+            if b["x"] >= tools["x"] + tools["width"]
+            and b["x"] + b["width"] <= layers["x"]
+            and b["y"] >= 0
+            and b["y"] + b["height"] <= map_box["height"]
+        ]
+        assert in_view and max(b["width"] for b in in_view) >= 100, _park_boxes(page)
+        # the panel says which park the map shows, and brings all into view on request
+        assert page.inner_text("#park-view").startswith("De kaart toont Bungalowpark De Tong")
+        page.get_by_role("button", name="Alle parken in beeld").click()
+        assert all(
+            b["x"] >= 0
+            and b["x"] + b["width"] <= map_box["width"]
+            and b["y"] >= 0
+            and b["y"] + b["height"] <= map_box["height"]
+            for b in _park_boxes(page)
+        ), _park_boxes(page)
+        assert seen.page_errors == [] and seen.console_errors == [] and seen.blocked == []
+
+
+def test_a_park_chosen_in_the_list_lies_clear_of_the_labelled_tools(store, browser):
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        tools = page.locator(".leaflet-top.leaflet-left").bounding_box()
+        for name in ("Dikkenberg", "Breyenburg", "Berkenrhode", "Tong"):
+            choose(page, name)
+            # the chosen park is the one drawn with the heavy outline
+            box = page.evaluate(
+                "() => { const m = window.zichtEditor.map, b = window.zichtEditor.parks"
+                ".getLayers().find(l => l.options.weight === 4).getBounds();"
+                " const a = m.latLngToContainerPoint(b.getNorthWest()),"
+                " z = m.latLngToContainerPoint(b.getSouthEast());"
+                " return {x: a.x, y: a.y, width: z.x - a.x, height: z.y - a.y}; }"
+            )
+            assert box["x"] >= tools["x"] + tools["width"], (name, box, tools)
+        assert seen.page_errors == [] and seen.console_errors == []
+
+
+def test_every_park_is_in_sight_with_all_parks_in_view(store, browser):
+    """No park is hidden under the open layer list (top right) or the tool bar (left)."""
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        page.click("#all-parks")
         covers = [
             page.locator(s).bounding_box()
             for s in (".leaflet-control-layers", ".leaflet-top.leaflet-left")
@@ -570,5 +632,92 @@ def test_add_and_remove_a_vertex_cut_a_hole_and_delete_a_park(store, browser, tm
     changes = diff.table.set_index("park_id")["change"].to_dict()
     assert changes == {"P0079": "changed", "P0142": "unchanged", "P0196": "changed",
                        "P0218": "removed"}  # fmt: skip
-    # The new vertex and the four corners of the pond are the only converted ones.
-    assert meta["rd_vertices"]["converted"] == 1 + 5
+    # The new vertex and the four corners of the pond are the only converted ones (its ring's
+    # closing position repeats a corner and is not a vertex of its own).
+    assert meta["rd_vertices"]["converted"] == 1 + 4
+
+
+#: The editor's tools and the words each says (the catalogue's ``tool_*``).
+TOOLS = {
+    "polygon": "Park tekenen",
+    "rectangle": "Rechthoek tekenen",
+    "edit": "Punten verplaatsen",
+    "drag": "Park verschuiven",
+    "cut": "Uitsnijden",
+    "rotate": "Draaien",
+    "delete": "Park wissen",
+}
+
+
+def test_every_tool_says_what_it_does(store, browser):
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        for icon, words in TOOLS.items():
+            link = page.locator(
+                f".leaflet-pm-toolbar a.leaflet-buttons-control-button:has(.leaflet-pm-icon-{icon})"
+            )
+            assert link.inner_text().strip() == words  # visible, beside the icon
+            assert link.get_attribute("aria-label") == words
+            assert link.get_attribute("title") == words  # the tooltip
+        # a tool is found and used by its name, as a screen reader user does
+        page.get_by_role("button", name="Park tekenen").click()
+        assert page.evaluate("() => window.zichtEditor.map.pm.globalDrawModeEnabled()")
+        page.keyboard.press("Escape")
+        toolbars = page.get_by_role("toolbar", name="Gereedschap")
+        assert toolbars.count() == 2
+        assert seen.page_errors == [] and seen.console_errors == []
+    with editor(browser, page_path, width=390, height=844) as seen:
+        # on a phone the icons only: the words stay the accessible name and the tooltip
+        page = seen.page
+        link = page.get_by_role("button", name="Park tekenen")
+        assert link.bounding_box()["width"] <= 40
+        assert link.get_attribute("title") == "Park tekenen"
+
+
+def test_a_count_of_one_is_singular(store, browser):
+    """Ede's parks have one public BAG address point near them: "1 object", not "1 objecten"."""
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        traced = page.inner_text("#trace-layers")
+        assert "BAG-adrespunten (openbaar, Kadaster): 1 object, punten springen" in traced
+        assert "BGT-panden (Kadaster): 7 objecten" in traced
+        assert not re.search(r"(?<!\d)1 (objecten|parken|problemen)", page.inner_text("body"))
+        # one problem: a park without a name
+        choose(page, "Tong")
+        page.fill("#park-name", "")
+        page.click("#check")
+        assert page.inner_text("#check-status") == "1 probleem: los het op voor het exporteren."
+        page.fill("#park-search", "P0196")
+        assert page.inner_text("#park-count") == "1 van 4 parken"
+
+
+def test_the_export_downloads_the_file_and_says_in_dutch_what_to_do(store, browser, tmp_path):
+    path, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        choose(page, "Dikkenberg")
+        page.fill("#park-name", "Recreatiepark De Dikkenberg (noord)")
+        page.fill("#export-author", "Ann de Vries")
+        page.fill("#export-reason", "naam volgens het bestemmingsplan")
+        exported, doc = export(page, tmp_path)
+        assert page.inner_text("#export-status") == (
+            f"Gedownload: {exported.name.split('_', 2)[2]}, met 4 parken."
+        )
+        where = page.locator("#export-where")
+        assert where.is_visible() and "map Downloads" in where.inner_text()
+        assert "Stuur het naar de beheerder" in where.inner_text()
+        # the command is for whoever keeps the store, folded away, not for the user
+        assert "zicht parks import" not in page.locator("#panel").inner_text()
+        assert not page.locator("#export-admin p").first.is_visible()
+        assert seen.page_errors == [] and seen.console_errors == []
+    assert (doc["zicht"]["author"], doc["zicht"]["reason"]) == (
+        "Ann de Vries",
+        "naam volgens het bestemmingsplan",
+    )
+    # the file is all the administrator needs: no --author, no --reason, no --store
+    out = cli("import", str(exported))
+    assert "1 changed, 3 unchanged" in out and "author Ann de Vries" in out
+    _, info = load_park_version(path)
+    assert (info.author, info.reason) == ("Ann de Vries", "naam volgens het bestemmingsplan")

@@ -86,10 +86,10 @@ def test_editor_carries_every_vertex_in_rd_new_exactly_and_wgs84_at_full_precisi
 
 def test_editor_is_dutch_by_default_and_english_on_request():
     nl = render_edit_map(parks())
-    assert '<html lang="nl">' in nl and "Exporteer GeoJSON" in nl and "Zoek op naam" in nl
+    assert '<html lang="nl">' in nl and "Download het bestand" in nl and "Zoek op naam" in nl
     assert page_data(nl)["park_types"][2] == {"key": "camping", "label": "camping, kampeerterrein"}
     en = render_edit_map(parks(), language="en")
-    assert '<html lang="en">' in en and "Export GeoJSON" in en and "Exporteer" not in en
+    assert '<html lang="en">' in en and "Download the file" in en and "Download het" not in en
     with pytest.raises(ConfigError, match="language"):
         render_edit_map(parks(), language="de")
     with pytest.raises(CRSError):

@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from zicht._validate import LayerReport
+from zicht.index import count_partitioned, join_distributed, join_partitioned, prepare_join
 from zicht.ingest import iter_point_partitions, read_addresses_dask, read_point_table
 
 
@@ -62,3 +63,52 @@ def test_the_dask_path_replaces_counts_and_says_so(folder):
     assert int(frame["bouwjaar"].isna().sum()) == 3
     assert int((frame["bouwjaar"] < 1945).sum()) == 2
     assert int(frame["status"].isna().sum()) == 1
+
+
+@pytest.fixture
+def buurt():
+    """One buurt around the partitions' points."""
+    return gpd.GeoDataFrame(
+        {"code": ["BU99990101"], "name": ["Midden"]},
+        geometry=[shapely.box(154_900, 462_900, 155_100, 463_100)],
+        crs=28992,
+    )
+
+
+def test_the_join_report_of_every_partitioned_path_counts_the_sentinels(folder, buurt):
+    """Every row is in rows_in; the values read as missing are in the report beside them."""
+    expected = {"bouwjaar": 3, "status": 1}
+    _, report = join_partitioned(folder, buurt, columns=["address_id", "bouwjaar", "status"])
+    assert report.rows_in == 7 and report.balanced
+    assert report.sentinels == expected and report.to_dict()["sentinels"] == expected
+    layers = prepare_join(buurt)
+    columns = ["address_id", "bouwjaar", "status"]
+    _, on_workers = join_distributed(folder, layers, scheduler=None, columns=columns)
+    assert on_workers.sentinels == expected  # the per-file tasks, added up on the client
+    # counting reads the locations only: no attribute is read, so none is set missing
+    _, counted = count_partitioned(folder, layers)
+    assert counted.rows_in == 7 and counted.sentinels == {}
+
+
+@pytest.mark.slow
+def test_the_run_report_accounts_for_every_row_and_the_sentinels(tmp_path):
+    """A run on a folder of GeoParquet files (the national route) says what it set missing."""
+    import json
+
+    from newcomer_fixtures import CONFIG, newcomer
+    from zicht.config import load_config
+    from zicht.pipeline import run
+
+    files = newcomer(tmp_path)
+    units = gpd.read_file(files.units)
+    (tmp_path / "units").mkdir()
+    units.iloc[:300].to_parquet(tmp_path / "units" / "part-0.parquet")
+    units.iloc[300:].to_parquet(tmp_path / "units" / "part-1.parquet")
+    files.config.write_text(CONFIG.replace('path = "units.gpkg"', 'path = "units"'))
+    result = run(load_config(files.config), tmp_path / "out")
+    assert result.record.units["sentinels"] == {"bouwjaar": 40}
+    report = " ".join((tmp_path / "out" / "report.md").read_text(encoding="utf-8").split())
+    assert "Eenheden: 600 ingelezen, 600 gekoppeld (adres, " in report
+    assert "als ontbrekend gelezen: `bouwjaar` 40." in report
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["metadata"]["join"]["sentinels"] == {"bouwjaar": 40}

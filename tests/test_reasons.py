@@ -70,3 +70,18 @@ def test_the_partner_costs_one_value_of_the_smallest_feature():
     assert len(hidden) == 1
     assert hidden["n_units"].iloc[0] == big["n_units"].min()
     assert big["n_mismatch"].notna().all()  # only the vacancy count needed a partner
+
+
+def test_a_region_hidden_under_a_buurt_that_shows_its_value_is_no_partner(tmp_path):
+    """Found by tests/test_disclosure_properties.py: a region hidden as secondary protection
+    while its buurt of the same units shows the value rounded was taken for the partner of
+    another hidden value; to an attacker that value is shown, so the other stood alone."""
+    from disclosure_fixtures import make_area, publish_area, write_bundle
+    from zicht.publish import DisclosureRules, RegionOptions
+
+    area = make_area(seed=7976, n_units=219, n_buurten=4, rate_vacant=0.5, clustered=False)
+    rules = DisclosureRules(min_units=16, rounding_base=3, group_max_pct=80.0, purpose="internal")
+    release = publish_area(area, rules, regions=RegionOptions(method="parent"))
+    report = check_release(*write_bundle(release, area, tmp_path), allow_internal=True)
+    assert report.ok, report.to_text(limit=10)
+    assert PARTNER_REASON in set(release.audit["reason"])

@@ -205,3 +205,14 @@ def test_write_register_and_manifest(tmp_path):
     manifest = json.loads(write_run_manifest(record, paths, tmp_path).read_text())
     assert set(manifest["files"]) == {"register_json", "register_md"}
     assert len(manifest["files"]["register_json"]["sha256"]) == 64
+
+
+def test_the_run_manifest_names_a_file_of_a_subfolder_by_its_path(tmp_path):
+    """A gemeente page lies in gemeenten/; listed by its bare name, zicht check missed it."""
+    (tmp_path / "gemeenten").mkdir()
+    page = tmp_path / "gemeenten" / "GM0228.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    manifest = json.loads(
+        write_run_manifest(_record(RunConfig()), {"page_GM0228": page}, tmp_path).read_text()
+    )
+    assert manifest["files"]["page_GM0228"]["path"] == "gemeenten/GM0228.html"

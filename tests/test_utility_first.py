@@ -71,34 +71,41 @@ def test_every_unit_of_a_passing_buurt_is_in_a_buurt_with_values(tiny):
 # ------------------------------------------------- a wijk and a gemeente above a tiny buurt
 
 
-def _with_upper_levels(frame, release, *, protect: bool = True):
-    """Publish the same town with its wijk and gemeente too (one wijk, one gemeente)."""
+def _with_upper_levels(frame, release, levels=("wijk", "gemeente"), wijk_of=None):
+    """Publish the same town with its wijken and gemeente too (``wijk_of``: buurt → wijk)."""
     import geopandas as gpd
 
     from disclosure_fixtures import METAS
     from zicht.publish import DisclosureRules, LayerInput, UnitTable, publish_release
 
+    if wijk_of:
+        frame = frame.assign(wijk_code=frame["buurt_code"].map(wijk_of).fillna("WK022800"))
     buurt = release.layers["buurt"][["area_id", "area_name", "geometry"]]
-    whole = shapely.union_all(buurt.geometry.to_numpy())
+    parent = frame.drop_duplicates("buurt_code").set_index("buurt_code")["wijk_code"]
+    codes = buurt["area_id"].map(parent)
 
-    def one(code: str) -> gpd.GeoDataFrame:
+    def dissolve(keys) -> gpd.GeoDataFrame:
+        shapes = buurt.assign(key=keys.to_numpy()).dissolve("key").reset_index()
         return gpd.GeoDataFrame(
-            {"area_id": [code], "area_name": [code]}, geometry=[whole], crs=buurt.crs
+            {"area_id": shapes["key"], "area_name": shapes["key"]},
+            geometry=shapes.geometry.to_numpy(),
+            crs=buurt.crs,
         )
 
+    upper = {"wijk": dissolve(codes), "gemeente": dissolve(codes.str.slice(0, 0) + "GM0228")}
     layers = [
         LayerInput("h3", release.layers["h3"][["area_id", "area_name", "geometry"]]),
         LayerInput("buurt", buurt),
-        LayerInput("wijk", one("WK022800")),
-        LayerInput("gemeente", one("GM0228")),
+        *(LayerInput(name, upper[name]) for name in levels),
     ]
-    return publish_release(
+    published = publish_release(
         layers,
         METAS,
         rules=DisclosureRules(),
         units=UnitTable(frame, unit_id="unit_id"),
         metadata={"run_id": "utility", "hotspot": {"k": 1}},
     )
+    return frame, published
 
 
 def _write(frame, release, folder):
@@ -124,8 +131,7 @@ def test_above_a_tiny_buurt_the_smallest_sibling_is_the_partner_and_nothing_is_p
     """
     from ilp_attacker import attack
 
-    frame, base = _town({0: 3})
-    release = _with_upper_levels(frame, base)
+    frame, release = _with_upper_levels(*_town({0: 3}))
     sizes = frame.groupby("buurt_code").size()
     buurt = release.layers["buurt"].set_index("area_id")
     withheld = buurt.index[(buurt["status"] != "published") & (buurt.index != "BU022800T0")]
@@ -146,8 +152,47 @@ def test_without_the_population_partner_the_attacker_pins_the_tiny_buurt(tmp_pat
     from ilp_attacker import attack
 
     monkeypatch.setattr(units_path, "protect_population", lambda tree, min_units: [])
-    frame, base = _town({0: 3})
-    release = _with_upper_levels(frame, base)
+    frame, release = _with_upper_levels(*_town({0: 3}))
     found = attack({"": _write(frame, release, tmp_path)})
     pinned = {(f.count, f.units, f.what) for f in found.findings}
     assert ("n_units", 3, "population pinned") in pinned, found.findings[:5]
+
+
+def _big_buurten_published(frame, release) -> bool:
+    sizes = frame.groupby("buurt_code").size()
+    buurt = release.layers["buurt"].set_index("area_id").reindex(sizes.index[sizes >= 10])
+    shown = (buurt["status"] == "published") & buurt[["n_vacant", "n_mismatch"]].notna().all(axis=1)
+    return bool(shown.all())
+
+
+def test_a_wijk_without_a_gemeente_above_it_is_withheld_instead_of_a_big_buurt(tmp_path):
+    """Only the wijk is published above: withholding it settles the residual, so it goes."""
+    from ilp_attacker import attack
+
+    frame, release = _with_upper_levels(*_town({0: 3}), levels=("wijk",))
+    assert _big_buurten_published(frame, release)
+    assert (release.layers["wijk"]["status"] == "suppressed").all()
+    audit = release.audit
+    assert audit["reason"].str.startswith("secondary: total withheld").any()
+    found = attack({"": _write(frame, release, tmp_path)})
+    assert found.findings == [], found.findings[:5]
+
+
+def test_two_wijken_with_a_tiny_buurt_each_are_withheld_and_every_big_buurt_published(
+    tmp_path,
+):
+    """Two tiny buurten (4 and 6 units) in two wijken of one gemeente.
+
+    Each wijk minus its buurten is one tiny buurt; withholding both wijken leaves the
+    gemeente minus its buurten at the two together, 10 units: no big buurt is hidden.
+    """
+    from ilp_attacker import attack
+
+    east = {f"BU0228000{i}": "WK022801" for i in (3, 4, 5)} | {"BU022800T3": "WK022801"}
+    frame, release = _with_upper_levels(*_town({0: 4, 3: 6}), wijk_of=east)
+    assert _big_buurten_published(frame, release)
+    wijk = release.layers["wijk"].set_index("area_id")
+    assert (wijk["status"] == "suppressed").all(), wijk["status"]
+    assert (release.layers["gemeente"]["status"] == "published").all()
+    found = attack({"": _write(frame, release, tmp_path)})
+    assert found.findings == [], found.findings[:5]

@@ -128,7 +128,9 @@ def test_year_selector_and_panel_chart_show_published_values_only(run, browser):
             "Object.keys(zicht.config.themes).find(k => zicht.config.themes[k].data === 'a:buurt'"
             " && zicht.config.themes[k].col === 'rate_signal_eb_global_pct')"
         )
-        page.select_option("#zicht-picker", buurt)
+        page.select_option("#zicht-picker", "rate_signal_eb_global_pct")  # the indicator
+        page.select_option("#zicht-level", "a:buurt")  # on the buurten
+        assert page.evaluate("zicht.current()") == buurt
         page.select_option('[data-testid="year"]', "2023")
         page.wait_for_url("**/2023/risk_map.html#*")
         page.wait_for_function("window.zicht && window.zicht.years")

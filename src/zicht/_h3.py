@@ -49,6 +49,7 @@ __all__ = [
     "map_in_threads",
     "rd_cells",
     "rd_to_lnglat",
+    "stop_workers",
     "submit_rd_cells",
 ]
 
@@ -182,6 +183,9 @@ def rd_cells(x: np.ndarray, y: np.ndarray, resolution: int) -> np.ndarray:
 _WORKERS = _THREADS
 #: Arrays shorter than this stay in-process: sending them costs more than it saves.
 _POOL_MIN_ROWS = 50_000
+#: ... and, while no worker runs yet, shorter than this (starting two costs about 0.3 s).
+_START_MIN_ROWS = 250_000
+_STARTED = False
 #: Rows per task sent to a worker process.
 _PROC_CHUNK = 250_000
 #: Why the worker processes are not used (set once they failed), or None.
@@ -273,13 +277,49 @@ def _senders() -> ThreadPoolExecutor | None:
         return _SENDERS
 
 
+def _peak_rss(pid: int) -> int:
+    """Peak resident set size of a live process in bytes (Linux ``VmHWM``), 0 if unknown."""
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _forget_workers() -> None:
+    """In a forked child: the parent's workers, pipes and pool threads are the parent's."""
+    global _IDLE, _SENDERS, _STARTED, _POOL, _POOL_LOCK
+    _IDLE, _SENDERS, _STARTED = queue.SimpleQueue(), None, False
+    _POOL, _POOL_LOCK = None, threading.Lock()  # a forked pool has no threads left
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
 @atexit.register
-def _stop_workers() -> None:
+def stop_workers() -> list[int]:
+    """End zicht's idle H3 worker processes (they start again when needed).
+
+    Their CPU time then counts in ``resource.getrusage(RUSAGE_CHILDREN)``.
+
+    Returns
+    -------
+    list of int
+        Peak resident set size of each worker in bytes (0 where the OS does not say).
+    """
+    global _STARTED
+    _STARTED = False
+    peaks = []
     while True:
         try:
             worker = _IDLE.get_nowait()
         except queue.Empty:
-            return
+            return peaks
+        peaks.append(_peak_rss(worker.proc.pid))
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()  # the worker ends at end of input
         worker.proc.wait(timeout=5)
@@ -298,9 +338,12 @@ class CellsJob:
         self._x, self._y, self._resolution = x, y, resolution
         self._futures: list[Future] = []
         self._cells: np.ndarray | None = None
-        senders = _senders() if len(x) >= _POOL_MIN_ROWS else None
+        global _STARTED
+        least = _POOL_MIN_ROWS if _STARTED else max(_POOL_MIN_ROWS, _START_MIN_ROWS)
+        senders = _senders() if len(x) >= least else None
         if senders is None:
             return  # computed in this process when asked for
+        _STARTED = True
         for s in range(0, len(x), _PROC_CHUNK):
             chunk = (x[s : s + _PROC_CHUNK], y[s : s + _PROC_CHUNK], resolution)
             self._futures.append(senders.submit(_on_worker, *chunk))

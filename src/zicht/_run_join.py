@@ -88,7 +88,8 @@ def _join_points(
     joined_all = units.assign(**key_columns(keys, config.resolution))
     check_join(config, units, joined_all, layers, reports)
     ok = keys.joined
-    joined = joined_all.loc[ok]
+    # every unit joined (the national run): no copy of the per-unit table
+    joined = joined_all if ok.all() else joined_all.loc[ok]
     if wijk_layer:
         wijken = area_index(layers["wijk"])
         ranks = wijken.lookup(x[ok], y[ok])

@@ -173,7 +173,8 @@ def _hotspots(
     out = hot.joined_to(per_cell)
     settings = {
         **hot.settings,
-        **({"note": note} if note else {}),
+        # the report says it in its own language: the key and fields of the report catalogue
+        **({"note": note, "note_key": "note_flat_rates"} if note else {}),
         "indicator": column,
         "indicator_id": spec.id,
         "rate": method,

@@ -35,12 +35,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zicht._errors import ConfigError, InputError, ProfilingError
+from zicht._strings import text
 
 if TYPE_CHECKING:  # the name checks run while a config loads; only the proxy screen needs pandas
     import pandas as pd
@@ -421,6 +422,10 @@ class ProxyScreen:
         Pairs on fewer areas are not screened (``rho`` missing).
     source
         Where the reference shares came from.
+    findings
+        What the screen noticed about its inputs, as ``(key, fields)`` of the ``report``
+        string catalogue, so that every report says it in its own language
+        (:meth:`notes_in`); :attr:`notes` says them in English.
     """
 
     table: pd.DataFrame
@@ -428,7 +433,16 @@ class ProxyScreen:
     level: str
     min_areas: int
     source: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    findings: tuple[tuple[str, Mapping[str, Any]], ...] = field(default_factory=tuple)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The findings in English (as the JSON record keeps them)."""
+        return self.notes_in("en")
+
+    def notes_in(self, language: str) -> tuple[str, ...]:
+        """Return the findings in ``language`` (``"nl"`` or ``"en"``)."""
+        return tuple(text("report", key, language, **fields) for key, fields in self.findings)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -642,19 +656,13 @@ def screen_proxies(
         raise ConfigError(f"guard.min_areas must be at least 3, got {min_areas}")
     joined = indicators.astype("float64").join(reference.astype("float64"), how="inner")
     rows = []
-    notes = []
+    findings: list[tuple[str, Mapping[str, Any]]] = []
     if joined.empty:
-        notes.append("no area code of the indicators appears in the reference shares")
+        findings.append(("proxy_no_match", {}))
     if reference.attrs.get("sentinels"):
-        notes.append(
-            "CBS sentinels (-99999999 …) removed from the reference before screening: "
-            f"{reference.attrs['sentinels']}"
-        )
+        findings.append(("proxy_sentinels", {"counts": reference.attrs["sentinels"]}))
     if reference.attrs.get("counts_left_out"):
-        notes.append(
-            f"reference columns {reference.attrs['counts_left_out']} hold counts, not shares; "
-            "left out of the screen"
-        )
+        findings.append(("proxy_counts_left_out", {"columns": reference.attrs["counts_left_out"]}))
     for ind in indicators.columns:
         for ref in reference.columns:
             pair = joined[[ind, ref]].dropna()
@@ -675,7 +683,7 @@ def screen_proxies(
         level=level,
         min_areas=int(min_areas),
         source=source,
-        notes=tuple(notes),
+        findings=tuple(findings),
     )
 
 

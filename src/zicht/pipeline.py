@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,6 +118,15 @@ def read_study_area(config: RunConfig | str | Path) -> dict[str, gpd.GeoDataFram
 # --- the run ---------------------------------------------------------------------------------
 
 
+def _summed(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Add per-column counts (e.g. the CBS sentinels of several read reports)."""
+    out: dict[str, int] = {}
+    for found in counts:
+        for column, n in found.items():
+            out[column] = out.get(column, 0) + int(n)
+    return out
+
+
 def _run_id(config: RunConfig) -> str:
     key = f"zicht:{config.study_area}:{config.seed}:{config.source_sha256}"
     return uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:12]
@@ -161,10 +171,14 @@ def run(
         units, unit_reports = read_unit_table(config, layers)
         reports = [*read_reports, *unit_reports]
         joined, join_report = _join(config, units, layers, reports)
+        # every row is counted by the join; the values the readers set to missing, here
+        join_report.sentinels = _summed(r.sentinels for r in unit_reports)
         del units  # the join's output holds every column the later stages read
         unit_table = _unit_table(config, joined)
         # Counted per cell and area once; the layers' indicators come from these counts.
         atoms = _atoms(config, unit_table)
+        if atoms is not None:
+            joined = unit_table.frame  # nothing later reads the other unit columns
         stats = {
             name: _compute_layer(name, config, joined, layers, atoms) for name in config.map.layers
         }
@@ -194,6 +208,7 @@ def run(
                 "rows_in": join_report.rows_in,
                 "joined": join_report.joined,
                 "not_joined": dict(join_report.not_joined),
+                **({"sentinels": dict(join_report.sentinels)} if join_report.sentinels else {}),
                 "level": config.inputs.units.level,
                 "source": "synthetic"
                 if config.inputs.units.source == "synthetic"

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from zicht.check._cellkey import read_perturbation, record_keys
-from zicht.check._features import check_hotspots, check_layer
+from zicht.check._features import check_classes, check_hotspots, check_layer
 from zicht.check._files import (
     PublishedLayer,
     ReleaseFiles,
@@ -338,6 +338,11 @@ def _check_one_layer(
         report.tried.append(
             f"{layer.label}: {windowed} spatially smoothed rates recomputed from the published "
             "figures of their windows (the feature and its published neighbours)"
+        )
+    tested = (manifest.get("metadata", {}).get("hotspot") or {}).get("indicator")
+    if check_classes(layer, tested if isinstance(tested, str) else None, report):
+        report.tried.append(
+            f"{layer.label}: every hot-spot class beside a published value of {tested!r}"
         )
     scored = check_hotspots(layer, hotspot_k, truth_n, report)
     if scored:

@@ -12,6 +12,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from scipy import sparse
 
 from zicht.check._cellkey import check_perturbed, count_bounds
 from zicht.check._files import PublishedLayer, score_columns
@@ -399,6 +401,28 @@ def _check_companies(
             )
 
 
+def check_classes(layer: PublishedLayer, tested: str | None, report: CheckReport) -> int:
+    """No hot-spot class on a published feature whose tested value is withheld.
+
+    A class beside "no value" says what the hidden value is like. Returns the number of
+    published features whose class was checked against their tested value.
+    """
+    frame = layer.frame
+    if not tested or tested not in frame or "hotspot_label" not in frame:
+        return 0
+    labels = frame["hotspot_label"].astype("object")
+    classed = labels.notna().to_numpy() & ~labels.isin(["", "not publishable"]).to_numpy()
+    hidden = pd.to_numeric(frame[tested], errors="coerce").isna().to_numpy()
+    bad = layer.published.to_numpy() & classed & hidden
+    if bad.any():
+        report.add(
+            "no value unless published",
+            layer.label,
+            f"{int(bad.sum())} features carry a hot-spot class while {tested!r} is withheld",
+        )
+    return int((layer.published.to_numpy() & classed).sum())
+
+
 def check_hotspots(layer: PublishedLayer, k: int, truth_n: pd.Series, report: CheckReport) -> int:
     """Scores only where every feature with units in the window is published."""
     present = score_columns(layer.frame)
@@ -408,23 +432,28 @@ def check_hotspots(layer: PublishedLayer, k: int, truth_n: pd.Series, report: Ch
     has_score = frame[present].notna().any(axis=1).to_numpy()
     if not has_score.any():
         return 0
-    geoms = gpd.GeoDataFrame(
-        {"area_id": layer.geometry.index},
-        geometry=layer.geometry.to_numpy(),
-        crs=layer.geometry.crs,
+    ids = pd.Index(frame["area_id"]).append(pd.Index(layer.geometry.index)).unique()
+    left, right = _near_pairs(layer.geometry.to_numpy())
+    where = ids.get_indexer(layer.geometry.index)
+    left, right = where[left], where[right]
+    # a feature without a neighbour (no geometry, or an empty one) is its own window
+    alone = np.setdiff1d(np.arange(len(ids)), left)
+    graph = sparse.csr_matrix(
+        (
+            np.ones(len(left) + len(alone), dtype=np.int64),
+            (np.r_[left, alone], np.r_[right, alone]),
+        ),
+        shape=(len(ids), len(ids)),
     )
     empty = truth_n.reindex(frame["area_id"]).fillna(0).to_numpy() == 0
-    published = dict(zip(frame["area_id"], layer.published.to_numpy() | empty, strict=True))
-    window = {a: {a} for a in frame["area_id"]}
-    near = gpd.sjoin(geoms, geoms.assign(geometry=geoms.buffer(1.0)), predicate="intersects")
-    adjacency = near.groupby("area_id_left")["area_id_right"].apply(set).to_dict()
+    published = np.zeros(len(ids), dtype=bool)  # ids outside the frame count as unpublished
+    published[ids.get_indexer(frame["area_id"])] = layer.published.to_numpy() | empty
+    # the window after k steps holds an unpublished feature: k products with the graph
+    reach = (~published).astype(np.int64)
     for _ in range(max(k, 1)):
-        window = {a: set().union(*(adjacency.get(b, {b}) for b in w)) for a, w in window.items()}
-    bad = [
-        a
-        for a, s in zip(frame["area_id"], has_score, strict=True)
-        if s and not all(published.get(b, False) for b in window.get(a, ()))
-    ]
+        reach = (graph @ reach > 0).astype(np.int64)
+    bad_rows = has_score & (reach[ids.get_indexer(frame["area_id"])] > 0)
+    bad = frame["area_id"].to_numpy()[bad_rows].tolist()
     # Cells outside the layer (no feature at all) have no units and need no protection.
     for a in bad[:50]:
         report.add(
@@ -435,3 +464,22 @@ def check_hotspots(layer: PublishedLayer, k: int, truth_n: pd.Series, report: Ch
     if len(bad) > 50:
         report.add("hot-spot scores", layer.label, f"… {len(bad) - 50} more features")
     return int(has_score.sum())
+
+
+def _near_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) where feature i intersects feature j buffered by 1 m (as an sjoin would).
+
+    Candidates come from the tree within a little more than 1 m (the buffer lies inside
+    that distance); features that touch are pairs as they are, the rest are tested
+    against the buffered feature, as before.
+    """
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=1.0 + 1e-6)
+    touch = shapely.intersects(geoms[left], geoms[right])
+    rest = np.flatnonzero(~touch)
+    if len(rest):
+        near = np.unique(right[rest])
+        buffered = np.empty(len(geoms), dtype=object)
+        buffered[near] = gpd.GeoSeries(geoms[near]).buffer(1.0).to_numpy()
+        touch[rest] = shapely.intersects(geoms[left[rest]], buffered[right[rest]])
+    return left[touch], right[touch]

@@ -325,8 +325,7 @@ def laminar_blocks(
     # Identical features carry the same value: keep the first of each.
     order = np.lexsort((atom, feat))
     feat, atom = feat[order], atom[order]
-    sig = pd.Series(atom).groupby(feat).apply(lambda s: hash(s.to_numpy().tobytes()))
-    dup = sig.duplicated().reindex(range(n_feat), fill_value=False).to_numpy()
+    dup = _duplicates(feat, atom, n_feat)
     stats["duplicates"] = int(dup.sum())
     alive = ~dup
     keep = alive[feat]
@@ -398,29 +397,53 @@ def _crossing(
     ]
 
 
+def _duplicates(feat: np.ndarray, atom: np.ndarray, n_feat: int) -> np.ndarray:
+    """Features (sorted by feature, then atom) with the same atoms as an earlier feature."""
+    cuts = np.flatnonzero(np.r_[True, feat[1:] != feat[:-1]])
+    ends = np.r_[cuts[1:], len(feat)]
+    sets = pd.Series([atom[a:b].tobytes() for a, b in zip(cuts, ends, strict=True)])
+    dup = np.zeros(n_feat, dtype=bool)
+    dup[feat[cuts]] = sets.duplicated().to_numpy()
+    return dup
+
+
 def _redundant(
     candidates: set[int], sub_of: pd.Series, size: np.ndarray, feat: np.ndarray, atom: np.ndarray
 ) -> set[int]:
-    """Features that are exactly the disjoint union of known features inside them."""
+    """Features that are exactly the disjoint union of known features inside them.
+
+    Of each candidate ``f``, its maximal known sub-features (those inside no other
+    sub-feature of ``f``) must hold ``size[f]`` atoms in all and between them every atom
+    of ``f`` once.
+    """
     if len(sub_of) == 0:
         return set()
-    subs = pd.Series(sub_of.index.get_level_values(0), index=sub_of.index.get_level_values(1))
-    nested = set(sub_of.index)
-    atoms_of = pd.Series(atom).groupby(feat).apply(lambda s: set(s.to_numpy().tolist()))
-    out = set()
-    for f in candidates:
-        if f not in subs.index:
-            continue
-        inner = np.atleast_1d(subs.loc[f]).tolist()
-        maximal = [g for g in inner if not any((g, h) in nested for h in inner if h != g)]
-        covered: set[int] = set()
-        total = 0
-        for g in maximal:
-            covered |= atoms_of[g]
-            total += len(atoms_of[g])
-        if total == size[f] and len(covered) == size[f]:
-            out.add(f)
-    return out
+    pairs = pd.DataFrame(
+        {
+            "g": sub_of.index.get_level_values(0).to_numpy(),
+            "f": sub_of.index.get_level_values(1).to_numpy(),
+        }
+    )
+    pairs = pairs[pairs["f"].isin(list(candidates))]
+    inner = pd.DataFrame(
+        {
+            "g": sub_of.index.get_level_values(0).to_numpy(),
+            "h": sub_of.index.get_level_values(1).to_numpy(),
+        }
+    )
+    # g ⊊ h ⊊ f: g is not maximal in f
+    chain = inner.merge(pairs.rename(columns={"g": "h"}), on="h")[["g", "f"]]
+    chain = chain.drop_duplicates().assign(_inside=True)
+    pairs = pairs.merge(chain, on=["g", "f"], how="left")
+    maximal = pairs[pairs["_inside"].isna()][["g", "f"]]
+    if maximal.empty:
+        return set()
+    total = pd.Series(size[maximal["g"].to_numpy()]).groupby(maximal["f"].to_numpy()).sum()
+    members = pd.DataFrame({"g": feat, "a": atom}).merge(maximal, on="g")
+    covered = members.drop_duplicates(["f", "a"]).groupby("f").size()
+    f = total.index.to_numpy()
+    ok = (total.to_numpy() == size[f]) & (covered.reindex(f).to_numpy() == size[f])
+    return {int(x) for x in f[ok]}
 
 
 @dataclass(frozen=True)

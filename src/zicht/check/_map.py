@@ -220,9 +220,17 @@ def _refresh(attrs: list[tuple[str, str | None]]) -> bool:
 
 def _styles(page: _Page, where: str, report: CheckReport) -> None:
     for body in page.styles:
-        if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
-            found = (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+        found = _style_loads(body)
+        if found is not None:
             report.add(CHECK, where, f"a style that loads or runs something: {found!r}")
+
+
+@functools.lru_cache(maxsize=32)
+def _style_loads(body: str) -> str | None:
+    """Return what a style body loads or runs, or ``None`` (pages repeat the same styles)."""
+    if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
+        return (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+    return None
 
 
 # ----------------------------------------------------------------------------- scripts
@@ -415,19 +423,35 @@ def _texts(
             yield "markup", word
 
 
-# Embedded strings that the writer's own (byte-checked) assets draw as text, never as HTML:
-# the names of the context labels (context.js sets them with textContent). A name like
-# "<img …>" is shown as those characters there, so it is not markup to refuse.
-_PLAIN_TEXT = re.compile(r"zichtContext\[\d+\]\.labels\[\d+\]\[2\]")
+# The names of the context labels: context.js (byte-checked) sets them with textContent, so a
+# published name like "<img …>" is shown as those characters. A label must be the name of a
+# published area (a layer's or a context layer's); any other label is reported, and checked
+# as markup like every other embedded text.
+_LABEL = re.compile(r"zichtContext\[\d+\]\.labels\[\d+\]\[2\]")
 
 
-def _fragments(objects: Iterable[tuple[str, Any]], report: CheckReport) -> None:
+def _fragments(
+    objects: Iterable[tuple[str, Any]], report: CheckReport, names: frozenset[str]
+) -> None:
     for where, value in objects:
         for path, text in _strings(value, where):
-            if _PLAIN_TEXT.fullmatch(path):
-                continue
+            if _LABEL.fullmatch(path):
+                if text in names:
+                    continue
+                report.add(CHECK, path, f"the label {text[:60]!r} names no published area")
             if "<" in text or "&" in text:
                 _markup(_parse(text), path, report, fragment=True)
+
+
+def _area_names(release: ReleaseFiles) -> frozenset[str]:
+    """Return the names of the published areas: of every layer and every context layer."""
+    names: set[str] = set()
+    frames = [layer.frame for layer in release.layers]
+    for frame in [*frames, *_context_tables(release.path)]:
+        for column in ("area_name", "name"):
+            if column in frame.columns:
+                names |= set(frame[column].dropna().astype(str))
+    return frozenset(names)
 
 
 def _tiles(tiles: Any, where: str, report: CheckReport) -> None:
@@ -606,19 +630,24 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
     pages = sorted(release.path.rglob("*.html"))
     vocabulary: set[str] | None = None
     columns = _Columns()
+    names: frozenset[str] | None = None
+    seen_from: dict[Path, frozenset[str]] = {}  # every page's link, from each folder
     for file in pages:
         where = file.relative_to(release.path).as_posix()
         text = file.read_text(encoding="utf-8", errors="replace")
         page = _parse(text)
-        others = frozenset(
-            Path(os.path.relpath(other, file.parent)).as_posix() for other in pages if other != file
-        )
+        if file.parent not in seen_from:
+            seen_from[file.parent] = frozenset(
+                Path(os.path.relpath(other, file.parent)).as_posix() for other in pages
+            )
+        others = seen_from[file.parent] - {file.name}  # the page itself is no link
         _markup(page, where, report, pages=others)
         _styles(page, where, report)
         payloads = _scripts(page, where, report)
         language = _language(page)
         objects = [(f"{k}", v) for p in payloads for k, v in p.items()]
-        _fragments(objects, report)
+        names = names if names is not None else _area_names(release)
+        _fragments(objects, report, names)
         vocabulary = vocabulary if vocabulary is not None else _vocabulary(release)
         for path, word in _texts(objects, page.texts, vocabulary):
             report.add(CHECK, f"{where}: {path}", f"the word {word!r} is in no published file")

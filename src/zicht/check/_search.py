@@ -19,14 +19,17 @@ the hits, in their order) is that of the walk one union at a time (tests/test_ch
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from zicht.check._leaks import Atoms, Finding, atom_label, incidence
 
 __all__ = ["exact_search"]
 
-#: Children formed and tested together, and null-space columns tested at a time.
-_CHUNK, _COLUMNS = 50_000, 8
+#: Children formed and tested together, and null-space columns tested at a time; the sums of
+#: the first ``_HEAD`` columns are kept per node, the others summed along the path when needed.
+_CHUNK, _COLUMNS, _HEAD = 50_000, 8, 2
 #: A union is orthogonal to the null space when every coordinate is below this.
 _ZERO = 1e-7
 #: The walk reports at most this many hits per group.
@@ -183,7 +186,10 @@ class _Walk:
         self.last = self._last_expanded()
 
     def _last_expanded(self) -> np.ndarray | None:
-        """Key of the node at which the walk reaches ``max_nodes`` tests, ``None`` if never."""
+        """Key of the node at which the walk reaches ``max_nodes`` tests, ``None`` if never.
+
+        The walk expands every node up to that one (in its order) and no node after it.
+        """
         children, below, qc = self.children, self.below, self.qc
         if below[0, 0] < self.max_nodes:
             return None
@@ -205,50 +211,72 @@ class _Walk:
         start = np.zeros(1, dtype=np.int64)
         total = np.zeros(1, dtype=np.int64)
         paths = np.zeros((1, 0), dtype=np.int64)
-        expanded: list[tuple[np.ndarray, np.ndarray]] = []  # keys, number of children
-        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # parent key, rank, path
+        # the sums of the first null-space columns of every node of the level, kept
+        head = np.zeros((1, min(_HEAD, self.vec.shape[1])))
+        expanded: list[tuple[np.ndarray, np.ndarray]] = []  # paths, number of children
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # parent path, rank, path
         level = 0
         while len(start):
-            keys = np.zeros((len(start), self.width), dtype=np.int64)
-            keys[:, :level] = self.m - paths
-            expanded.append((keys, self.children[start, total]))
+            expanded.append((paths, self.children[start, total]))
             parent, pos, rank = _children(start, total, self.allowed)
-            nxt_parent, nxt_pos = [], []
+            # the walk expands a child when its parent is not on the way to its last node
+            # (all of that parent's subtree comes before it), or when it is no later a child
+            on_way = self._on_way(paths)
+            last_e = 0 if self.last is None else int(self.last[level])
+            nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
             for lo in range(0, len(parent), _CHUNK):
                 p, j = parent[lo : lo + _CHUNK], pos[lo : lo + _CHUNK]
-                hit = self._hits(paths, p, j, level)
+                child_head = head[p] + self.vec[j, : head.shape[1]]
+                hit = self._hits(paths, p, j, np.abs(child_head).max(axis=1) < _ZERO)
                 if len(hit):
                     path = np.column_stack([paths[p[hit]], j[hit]])
-                    found.append((keys[p[hit]], rank[lo : lo + _CHUNK][hit], path))
-                child_keys = keys[p].copy()
-                child_keys[:, level] = self.m - j
-                inside = np.flatnonzero(_at_or_before(child_keys, self.last))
-                nxt_parent.append(p[inside])
-                nxt_pos.append(j[inside])
-            p = np.concatenate(nxt_parent) if nxt_parent else np.empty(0, dtype=np.int64)
-            j = np.concatenate(nxt_pos) if nxt_pos else np.empty(0, dtype=np.int64)
+                    found.append((paths[p[hit]], rank[lo : lo + _CHUNK][hit], path))
+                inside = np.flatnonzero((p != on_way) | (self.m - j <= last_e))
+                nxt.append((p[inside], j[inside], child_head[inside]))
+            p = np.concatenate([x[0] for x in nxt]) if nxt else np.empty(0, dtype=np.int64)
+            j = np.concatenate([x[1] for x in nxt]) if nxt else np.empty(0, dtype=np.int64)
+            head = np.concatenate([x[2] for x in nxt]) if nxt else head[:0]
             start, total = j + 1, total[p] + self.qc[j]
             paths = np.column_stack([paths[p], j])
             level += 1
-        return _result(expanded, found, cand)
+        return _result(expanded, found, cand, self._keys)
 
-    def _hits(self, paths: np.ndarray, p: np.ndarray, j: np.ndarray, level: int) -> np.ndarray:
+    def _keys(self, paths: np.ndarray) -> np.ndarray:
+        """Return the keys of the nodes given by their paths (one row each)."""
+        keys = np.zeros((len(paths), self.width), dtype=np.int64)
+        keys[:, : paths.shape[1]] = self.m - paths
+        return keys
+
+    def _on_way(self, paths: np.ndarray) -> int:
+        """Row of the node of this level on the way to the last node (itself included), or -1."""
+        if self.last is None:
+            return -1
+        level = paths.shape[1]
+        way = self.m - self.last[:level]
+        if level and (self.last[level - 1] == 0):
+            return -1  # the last node is shallower than this level
+        rows = np.flatnonzero((paths == way[None, :]).all(axis=1))
+        return int(rows[0]) if len(rows) else -1
+
+    def _hits(
+        self, paths: np.ndarray, p: np.ndarray, j: np.ndarray, head_zero: np.ndarray
+    ) -> np.ndarray:
         """Children (rows of ``p``/``j``) whose union is orthogonal to the null space.
 
-        Summed in the walk's order (the path, then the new position), a few null-space
-        columns at a time: a child is a hit when every column is below the tolerance, so
-        the columns can be tested in turn on the children still in the running.
+        ``head_zero`` tells which children's first columns are below the tolerance; the
+        other columns of those are summed in the walk's order (the path, then the new
+        position), a few at a time: a child is a hit when every column is below it.
         """
-        hit = np.arange(len(p))
-        for c0 in range(0, self.vec.shape[1], _COLUMNS):
+        hit = np.flatnonzero(head_zero)
+        for c0 in range(_HEAD, self.vec.shape[1], _COLUMNS):
+            if not len(hit):
+                break
             block = self.vec[:, c0 : c0 + _COLUMNS]
             acc = np.zeros((len(hit), block.shape[1]))
-            for col in range(level):
+            for col in range(paths.shape[1]):
                 acc = acc + block[paths[p[hit], col]]
             acc = acc + block[j[hit]]
             hit = hit[np.abs(acc).max(axis=1) < _ZERO]
-            if not len(hit):
-                break
         return hit
 
 
@@ -256,12 +284,13 @@ def _result(
     expanded: list[tuple[np.ndarray, np.ndarray]],
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     cand: np.ndarray,
+    keys: Any,
 ) -> tuple[int, list[list[int]]]:
     """Return the walk's count of tests and its first hits, in the order it makes them."""
     tests = sum(int(c.sum()) for _, c in expanded)
     if not found:
         return tests, []
-    parent_keys = np.concatenate([f[0] for f in found])
+    parent_keys = np.concatenate([keys(f[0]) for f in found])
     ranks = np.concatenate([f[1] for f in found])
     paths = [row for f in found for row in f[2].tolist()]
     order = np.lexsort((ranks, *parent_keys.T[::-1]))  # by parent as walked, then by rank
@@ -270,7 +299,7 @@ def _result(
         return tests, hits
     last = order[_MAX_HITS - 1]  # the walk stops at this hit: tests before its parent + rank
     before = sum(
-        int(c[_at_or_before(k, parent_keys[last], strict=True)].sum()) for k, c in expanded
+        int(c[_at_or_before(keys(p), parent_keys[last], strict=True)].sum()) for p, c in expanded
     )
     return before + int(ranks[last]) + 1, hits
 

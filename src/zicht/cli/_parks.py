@@ -309,9 +309,9 @@ def edit_map(
     traced = [f"{text('parks', t.label, 'en')}: {len(t.frame)}" for t in context.trace]
     typer.echo("trace layers (objects near the parks): " + ", ".join(traced))
     typer.echo(
-        "Open it in a browser, edit, press 'Exporteer GeoJSON', then: "
-        "zicht parks import <file> --author <you> --reason <why> "
-        f"(the file names the store {store})"
+        "Open it in a browser, edit, fill in your name and the reason, press 'Download het "
+        "bestand met de grenzen', then: zicht parks import <file> "
+        f"(the file names the store {store}, the author and the reason)"
     )
 
 
@@ -370,9 +370,12 @@ def import_(
         ),
     ] = None,
     author: Annotated[
-        str | None, typer.Option(help="Who makes this version (asked for when left out).")
+        str | None,
+        typer.Option(help="Who makes this version (default: the file's, else asked for)."),
     ] = None,
-    reason: Annotated[str | None, typer.Option(help="Why (asked for when left out).")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why (default: the file's, else asked for).")
+    ] = None,
     parent: Annotated[
         str,
         typer.Option(
@@ -420,8 +423,9 @@ def import_(
         info = zp.save_park_version(
             target,
             frame,
-            author=_ask(author, "author"),
-            reason=_ask(reason, "reason"),
+            # the editor writes the name and the reason its user gave into the file
+            author=_ask(author or str(meta.get("author") or ""), "author"),
+            reason=_ask(reason or str(meta.get("reason") or ""), "reason"),
             parent_version=parent_id,
             netherlands=netherlands,
         )

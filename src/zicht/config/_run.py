@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zicht._errors import ConfigError, ProfilingError
-from zicht._strings import LANGUAGES
+from zicht._strings import LANGUAGES, text
 from zicht.config._extent import extent_problems
 from zicht.config._inputs import (
     BoundaryInput,
@@ -655,7 +655,9 @@ class RunConfig:
     @property
     def run_title(self) -> str:
         """The run title, or one made from the gemeente."""
-        return self.title or self.map.title or f"zicht risk map {self.study_area}"
+        if self.title or self.map.title:
+            return self.title or self.map.title
+        return f"{text('map', 'page_title', self.map.language)} {self.study_area}"
 
     @property
     def synthetic(self) -> bool:

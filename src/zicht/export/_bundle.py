@@ -230,6 +230,16 @@ def _indicator_entries(release: Release) -> list[dict[str, Any]]:
     return out
 
 
+def _differencing_note(d: Mapping[str, Any], say: Say) -> str:
+    """Say in the report's language why differencing was (not) verified."""
+    if d.get("path") == "unit table":
+        return say("differencing_regions")
+    if d.get("path") == "aggregated layers":
+        pairs = int(d.get("overlapping_pairs", 0))
+        return say("differencing_overlaps", n=pairs) if pairs else say("differencing_no_overlap")
+    return str(d.get("differencing_note", ""))
+
+
 def disclosure_report(release: Release, language: str = DEFAULT_LANGUAGE) -> str:
     """Write the public report of what disclosure control did, in numbers (Markdown).
 
@@ -265,7 +275,7 @@ def disclosure_report(release: Release, language: str = DEFAULT_LANGUAGE) -> str
         *_rules_lines(release.rules, say),
         f"## {say('h_differencing')}",
         "",
-        say(verified, note=d.get("differencing_note", "")),
+        say(verified, note=_differencing_note(d, say)),
         "",
         *_regions_lines(d, say),
         *_layer_lines(release, d, say),

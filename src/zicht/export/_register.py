@@ -256,7 +256,7 @@ def _source_data(record: RunRecord, say: Say) -> str:
     config = record.config
     asked = [s.strip() for s in config.question.data_sources if s.strip()]
     columns = sorted({c for s in config.indicators for c in s.columns_read()})
-    level = config.inputs.units.level
+    level = Say("report", say.language).maybe("level_", config.inputs.units.level)
     unit_text = (
         say("units_synthetic", level=level, seed=config.seed)
         if record.synthetic
@@ -289,11 +289,11 @@ def _methods(record: RunRecord, say: Say) -> str:
                 permutations=hs.get("permutations"),
                 seed=hs.get("seed"),
                 correction=hs.get("correction"),
-                alpha=hs.get("alpha"),
+                alpha=say.number(float(hs.get("alpha", 0.05)), "g"),
             )
         )
     if config.composite.enabled:
-        parts.append(say("methods_composite", **config.composite.method_fields()))
+        parts.append(say("methods_composite", **config.composite.method_fields(say.language)))
     rules = record.release.rules
     parts.append(say("methods_rules", min_units=rules.min_units, base=rules.rounding_base))
     sha = f", SHA-256 {config.source_sha256}" if config.source_sha256 else ""
@@ -514,10 +514,14 @@ def write_run_manifest(record: RunRecord, paths: Mapping[str, Path], out_dir: st
     from zicht.export._bundle import file_sha256
 
     files = {}
+    root = Path(out_dir).resolve()
     for role, path in sorted(paths.items()):
         p = Path(path)
         if p.is_file():
-            files[role] = {"path": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+            # relative to the release folder: the gemeente pages lie in gemeenten/
+            inside = p.resolve().is_relative_to(root)
+            name = p.resolve().relative_to(root).as_posix() if inside else p.name
+            files[role] = {"path": name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
     config = record.config
     manifest = {
         "run_id": record.run_id,

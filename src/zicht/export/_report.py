@@ -116,7 +116,11 @@ def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     lines = [
         f"## {markdown_text(comp.title)}",
         "",
-        say("composite_intro", **comp.method_fields(), width=say.percent(unc.unstable_width)),
+        say(
+            "composite_intro",
+            **comp.method_fields(say.language),
+            width=say.percent(unc.unstable_width),
+        ),
         "",
         say("composite_table"),
         "|---|---|---|",
@@ -223,7 +227,7 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         permutations=hs.get("permutations"),
         seed=hs.get("seed"),
         correction=hs.get("correction"),
-        alpha=hs.get("alpha"),
+        alpha=say.number(float(hs.get("alpha", 0.05)), "g"),
     )
     return [
         f"## {say('h_hotspots')}",
@@ -232,8 +236,15 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         "",
         say("hotspot_counts", counts=counts or say("none")),
         "",
-        *([say("note", note=hs["note"]), ""] if hs.get("note") else []),
+        *([say("note", note=_hotspot_note(hs, say)), ""] if hs.get("note") else []),
     ]
+
+
+def _hotspot_note(hs: Mapping[str, Any], say: Say) -> str:
+    """Return the hot-spot stage's note in the report's language (the record keeps English)."""
+    if hs.get("note_key") == "note_flat_rates":
+        return say("note_flat_rates", indicator=hs.get("indicator_id"), method=hs.get("rate"))
+    return str(hs["note"])
 
 
 def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
@@ -267,7 +278,7 @@ def _proxy_screen(record: RunRecord, say: Say) -> list[str]:
         lines += ["", say("proxy_weigh"), ""]
     else:
         lines += [say("proxy_none"), ""]
-    for note in screen.notes:
+    for note in screen.notes_in(say.language):
         lines += [say("proxy_note", note=note), ""]
     return lines
 
@@ -300,15 +311,37 @@ def _publication(record: RunRecord, say: Say) -> list[str]:
             f"| {name} | {len(frame)} | {int((status == 'published').sum())} | "
             f"{int((status == 'suppressed').sum())} |"
         )
-    units = record.units
-    units_line = say(
-        "units_line",
-        rows_in=say.number(units.get("rows_in", 0)),
-        joined=say.number(units.get("joined", 0)),
-        level=units.get("level", ""),
-        source=units.get("source", ""),
-    )
-    return [*lines, "", units_line, ""]
+    return [*lines, "", *_units_lines(record.units, say)]
+
+
+def _units_lines(units: dict[str, Any], say: Say) -> list[str]:
+    """Every unit row accounted for: read, joined, not joined (why), sentinels read as missing."""
+    source = str(units.get("source", ""))
+    lines = [
+        say(
+            "units_line",
+            rows_in=say.number(units.get("rows_in", 0)),
+            joined=say.number(units.get("joined", 0)),
+            level=say.maybe("level_", str(units.get("level", ""))),
+            source=say("source_synthetic") if source == "synthetic" else source,
+        )
+    ]
+    reasons = {k: n for k, n in dict(units.get("not_joined", {})).items() if n}
+    if reasons:
+        listed = ", ".join(
+            f"{say.maybe('reason_', _slug(k), k)} {say.number(n)}" for k, n in reasons.items()
+        )
+        lines.append(say("units_not_joined", reasons=listed))
+    sentinels = dict(units.get("sentinels", {}))
+    if sentinels:
+        listed = ", ".join(f"`{c}` {say.number(n)}" for c, n in sentinels.items())
+        lines.append(say("units_sentinels", columns=listed))
+    return [" ".join(lines), ""]
+
+
+def _slug(phrase: str) -> str:
+    """Return a reason as a catalogue key (``"outside every buurt"``: ``outside_every_buurt``)."""
+    return "_".join("".join(c if c.isalnum() else " " for c in phrase).split())
 
 
 def _synthetic_note(record: RunRecord, say: Say) -> str:

@@ -82,6 +82,9 @@ class JoinReport:
         (e.g. a 2014 buurt code naming another wijk than the 2022 wijk the row lies in).
     nesting
         How the boundary layers nest, when more than one was given.
+    sentinels
+        Per attribute column, the CBS sentinel values (``-99999999`` …) the reader set to
+        missing in the rows offered (the rows themselves are counted above).
     """
 
     rows_in: int
@@ -89,6 +92,7 @@ class JoinReport:
     not_joined: dict[str, int] = field(default_factory=dict)
     mismatched: dict[str, int] = field(default_factory=dict)
     nesting: NestingReport | None = None
+    sentinels: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -103,12 +107,16 @@ class JoinReport:
         mismatched = dict(self.mismatched)
         for key, n in other.mismatched.items():
             mismatched[key] = mismatched.get(key, 0) + n
+        sentinels = dict(self.sentinels)
+        for key, n in other.sentinels.items():
+            sentinels[key] = sentinels.get(key, 0) + n
         return JoinReport(
             rows_in=self.rows_in + other.rows_in,
             joined=self.joined + other.joined,
             not_joined=reasons,
             mismatched=mismatched,
             nesting=self.nesting or other.nesting,
+            sentinels=sentinels,
         )
 
     @classmethod
@@ -154,6 +162,8 @@ class JoinReport:
         }
         if self.mismatched:
             out["mismatched"] = dict(self.mismatched)
+        if self.sentinels:
+            out["sentinels"] = dict(self.sentinels)
         if self.nesting is not None:
             out["nesting"] = self.nesting.to_dict()
         return out
@@ -530,6 +540,7 @@ def join_partition(
     tuple of (pandas.DataFrame, JoinReport)
     """
     keys, report = join_arrays(part.x, part.y, part.present, layers, resolution, cells=cells)
+    report.sentinels = dict(part.sentinels)  # values the reader set to missing in this file
     frame = part.attributes.reset_index(drop=True)
     for name, column in key_columns(keys, resolution, categorical=True).items():
         frame[name] = column

@@ -165,23 +165,39 @@ def theme_config(prepared: PreparedRelease) -> dict[str, dict[str, Any]]:
 
 
 def _picker_html(prepared: PreparedRelease, default: str, language: str) -> str:
-    groups = []
-    for geography in prepared.geographies:
-        options = [
-            f'<option value="{t.key}"{" selected" if t.key == default else ""}>'
-            f"{html.escape(t.title)}</option>"
-            for t in geography.themes
-            if _has_values(t)
-        ]
-        if options:
-            groups.append(
-                f'<optgroup label="{html.escape(geography.title)}">{"".join(options)}</optgroup>'
-            )
+    """Two selects: the indicator (each once, whatever its levels) and the level it is shown on.
+
+    The level select lists every geography with a theme; the script hides those that do not
+    have the chosen indicator. Both show their choice when closed (level and indicator).
+    """
+    offered = [(g, t) for g in prepared.geographies for t in g.themes if _has_values(t)]
+    chosen = next(((g, t) for g, t in offered if t.key == default), offered[0] if offered else None)
+    titles: dict[str, str] = {}
+    for _, theme in offered:
+        titles.setdefault(theme.column, theme.title)
+    indicators = "".join(
+        f'<option value="{html.escape(column)}"'
+        f"{' selected' if chosen and column == chosen[1].column else ''}>"
+        f"{html.escape(title)}</option>"
+        for column, title in titles.items()
+    )
+    levels = "".join(
+        f'<option value="a:{html.escape(g.name)}"'
+        f"{' selected' if chosen and g is chosen[0] else ''}>{html.escape(g.title)}</option>"
+        for g in prepared.geographies
+        if any(geo is g for geo, _ in offered)
+    )
     label = html.escape(text("map_controls", "picker_label", language))
+    level = html.escape(text("map_controls", "level_label", language))
     return (
+        '<div class="zicht-picker-row">'
         f'<label class="zicht-picker-label" for="zicht-picker">{label}</label>'
         '<select id="zicht-picker" class="zicht-picker" data-testid="indicator-picker">'
-        f"{''.join(groups)}</select>"
+        f"{indicators}</select></div>"
+        '<div class="zicht-level-row">'
+        f'<label class="zicht-picker-label" for="zicht-level">{level}</label>'
+        '<select id="zicht-level" class="zicht-level" data-testid="level-picker">'
+        f"{levels}</select></div>"
     )
 
 
@@ -202,7 +218,9 @@ def controls_html(
     Returns
     -------
     str
-        Escaped HTML, written before the map so that it is first in the Tab order.
+        Escaped HTML, written before the map so that it is first in the Tab order: the
+        indicator picker (``data-testid="indicator-picker"``, one option per indicator), the
+        level picker (``"level-picker"``: H3 cells, buurten …) and the search box.
     """
     picker = _picker_html(prepared, default, language)
     search = search_html(language)

@@ -18,6 +18,7 @@ area's value cannot reach the search index, the panel, the ranked list or the do
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from zicht.maps._layers import Geography, PreparedRelease, _local_name
 from zicht.maps._themes import format_value
 from zicht.maps._words import say
 from zicht.publish import STATUS_PUBLISHED, Release
+from zicht.schemas import parse_rate_column
 
 __all__ = ["panel_config", "panel_html", "search_html"]
 
@@ -52,6 +54,11 @@ def _kind_word(name: str, language: str) -> str:
     return catalogue("map", language).get(f"context_{own}", name)
 
 
+#: A feature whose inner point lies in no target (boundaries of another vintage, simplified
+#: edges) is said to lie in the nearest within this distance, as the tooltips do.
+_NEAREST_M = 250.0
+
+
 def _inside(geography: Geography, targets: Any) -> list[int]:
     """Return per feature the index of the target holding its inner point, ``-1`` for none."""
     points = shapely.point_on_surface(geography.frame.geometry.to_numpy())
@@ -59,18 +66,116 @@ def _inside(geography: Geography, targets: Any) -> list[int]:
     found = np.full(len(points), -1, dtype=np.int64)
     where, which = tree.query(points, predicate="within")
     found[where] = which
+    lost = np.flatnonzero(found < 0)
+    if len(lost):
+        near_where, near_which = tree.query_nearest(
+            points[lost], max_distance=_NEAREST_M, all_matches=False
+        )
+        found[lost[near_where]] = near_which
     return found.tolist()
+
+
+def _level(prepared: PreparedRelease, level: str) -> tuple[str, Any, list[str], list[str]] | None:
+    """Return the data key, geometry, raw names and codes of a level (``"buurt"`` …).
+
+    The published layer if there is one, else the public outlines.
+    """
+    for geography in prepared.geographies:
+        if geography.name == level:
+            ids = [str(i) for i in geography.frame["area_id"]]
+            names = [
+                _local_name(str(n), prepared.language) or i
+                for n, i in zip(geography.frame["area_name"], ids, strict=True)
+            ]
+            return f"a:{level}", geography.frame.geometry.to_numpy(), names, ids
+    for layer in prepared.context:
+        if layer.name.lower() == level:
+            names = [n or i for n, i in zip(layer.names, layer.ids, strict=True)]
+            return f"c:{layer.name}", layer.geometry.to_numpy(), names, list(layer.ids)
+    return None
 
 
 def _buurten(prepared: PreparedRelease) -> tuple[str, Any] | None:
     """Return the data key and geometry of the buurten: the published layer, else outlines."""
-    for geography in prepared.geographies:
-        if geography.name == "buurt":
-            return "a:buurt", geography.frame.geometry.to_numpy()
-    for layer in prepared.context:
-        if layer.name.lower() == "buurt":
-            return f"c:{layer.name}", layer.geometry.to_numpy()
-    return None
+    found = _level(prepared, "buurt")
+    return None if found is None else (found[0], found[1])
+
+
+#: A region lies in one buurt when that buurt holds this share of its area (the buurten of a
+#: vintage may overlap a little); else in each buurt that holds ``_REGION_SHARE`` of it.
+_REGION_WITHIN = 0.8
+_REGION_SHARE = 0.2
+
+
+def _covering(geography: Geography, targets: Any) -> tuple[list[int], list[int]]:
+    """Return per feature the target holding most of its area (``-1``: none) and a count.
+
+    The count is the number of targets it lies in: 1 when the first holds
+    ``_REGION_WITHIN`` of its area, else those holding ``_REGION_SHARE`` of it.
+    """
+    # Shares need no survey precision: a 10 m simplification makes the overlay cheap.
+    geoms = shapely.simplify(geography.frame.geometry.to_numpy(), 10.0)
+    targets = shapely.simplify(np.asarray(targets), 10.0)
+    main = np.full(len(geoms), -1, dtype=np.int64)
+    many = np.zeros(len(geoms), dtype=np.int64)
+    where, which = shapely.STRtree(targets).query(geoms, predicate="intersects")
+    if len(where):
+        share = shapely.area(shapely.intersection(geoms[where], targets[which]))
+        share = share / np.maximum(shapely.area(geoms[where]), 1e-9)
+        order = np.lexsort((-share, where))  # per feature, the largest share first
+        first = np.unique(where[order], return_index=True)[1]
+        main[where[order][first]] = which[order][first]
+        np.add.at(many, where[share >= _REGION_SHARE], 1)
+        within = np.zeros(len(geoms), dtype=bool)
+        within[where[order][first]] = share[order][first] >= _REGION_WITHIN
+        many[within] = 1
+    return main.tolist(), many.tolist()
+
+
+def _place(buurt: str, gemeente: str) -> str:
+    return ", ".join(p for p in (buurt, gemeente) if p)
+
+
+def _headings(prepared: PreparedRelease, geography: Geography) -> list[str]:
+    """Per H3 cell or merged region: a heading a person reads, escaped.
+
+    ``"Cel in Otterlo-Centrum, Ede"``, ``"Gebied van 23 cellen in De Klomp buitengebied,
+    Ede"``, ``"Gebied van 12 cellen in 3 buurten, Ede"``; the code where nothing is known.
+    """
+    words = catalogue("map_controls", prepared.language)
+    kind = _kind_word(geography.name, prepared.language)
+    n = len(geography.frame)
+    buurt, gemeente = _level(prepared, "buurt"), _level(prepared, _GEMEENTE)
+    if buurt is not None and geography.name == "region":
+        in_buurt, spread = _covering(geography, buurt[1])
+    elif buurt is not None:
+        in_buurt, spread = _inside(geography, buurt[1]), [1] * n
+    else:
+        in_buurt, spread = [-1] * n, [0] * n
+    in_gm = _inside(geography, gemeente[1]) if gemeente is not None else [-1] * n
+    cells = (
+        pd.to_numeric(geography.frame["n_cells"], errors="coerce").tolist()
+        if "n_cells" in geography.frame
+        else [None] * n
+    )
+    out = []
+    for i, code in enumerate(geography.frame["area_id"].astype("str")):
+        gm = gemeente[2][in_gm[i]] if gemeente is not None and in_gm[i] >= 0 else ""
+        if spread[i] > 1:
+            place = _place(words["panel_place_buurten"].format(k=spread[i]), gm)
+        else:
+            place = _place(buurt[2][in_buurt[i]] if buurt and in_buurt[i] >= 0 else "", gm)
+        if not place:
+            text = f"{kind} {code}"
+        elif geography.name == "h3":
+            text = words["panel_title_cell"].format(place=place)
+        elif cells[i] is not None and np.isfinite(cells[i]) and cells[i] > 0:
+            word = words["word_cell" if cells[i] == 1 else "word_cells"]
+            text = words["panel_title_region"].format(n=int(cells[i]), cells=word, place=place)
+        else:
+            text = words["panel_title_region_plain"].format(place=place)
+        out.append(html.escape(text))
+    return out
 
 
 def _notes(prepared: PreparedRelease, metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,25 +194,94 @@ def _notes(prepared: PreparedRelease, metadata: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def _middles(prepared: PreparedRelease, release: Release) -> dict[str, dict[str, Any]]:
-    """Per choropleth theme: the median of its published values (escaped text) and their count."""
-    metas = {m.column: m for m in release.indicators}
-    out: dict[str, dict[str, Any]] = {}
+def _basis(prepared: PreparedRelease) -> Geography | None:
+    """Return the geography the study area's figures are summed over.
+
+    The one whose published areas hold the most units (within 1 %), of those the one with
+    the fewest areas (the least rounding); ``None`` when no layer publishes ``n_units``.
+    """
+    held: list[tuple[float, int, Geography]] = []
     for geography in prepared.geographies:
+        if "n_units" not in geography.frame:
+            continue
         published = (geography.statuses == STATUS_PUBLISHED).to_numpy()
-        for theme in geography.themes:
-            meta = metas.get(theme.column)
-            if theme.kind != "choropleth" or meta is None:
-                continue
-            numbers = pd.to_numeric(geography.frame[theme.column], errors="coerce")
-            values = numbers.to_numpy("float64")[published]
-            values = values[np.isfinite(values)]
-            if len(values):
-                text = format_value(
-                    float(np.median(values)), meta.kind, meta.unit, prepared.language
-                )
-                out[theme.key] = {"t": html.escape(text), "n": len(values)}
-    return out
+        units = pd.to_numeric(geography.frame["n_units"], errors="coerce").to_numpy("float64")
+        held.append((float(np.nansum(units[published])), len(geography.frame), geography))
+    if not held or max(h[0] for h in held) <= 0:
+        return None
+    most = max(h[0] for h in held)
+    return min((h for h in held if h[0] >= 0.99 * most), key=lambda h: h[1])[2]
+
+
+def _study_value(frame: pd.DataFrame, published: np.ndarray, meta: Any) -> tuple[float, int]:
+    """Return the study area's figure of a count or rate and the number of areas summed.
+
+    From the published values only; ``nan`` for any other kind (a density, distance, index
+    or rank).
+    """
+
+    def numbers(column: str) -> np.ndarray:
+        if column not in frame:
+            return np.full(len(frame), np.nan)
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy("float64")
+        return np.where(published, values, np.nan)
+
+    value = numbers(meta.column)
+    if meta.kind == "count":
+        ok = np.isfinite(value)
+        return (float(value[ok].sum()) if ok.any() else math.nan), int(ok.sum())
+    link = parse_rate_column(meta.column)
+    if meta.kind != "rate" or not (meta.numerator or link):
+        return math.nan, 0  # a value published as given (a density, a distance)
+    per = link[1] if link else 1000.0 if meta.unit == "‰" or "1000" in meta.unit else 100.0
+    base = numbers(meta.base or "n_units")
+    count = meta.count_column
+    # the published count, else the published rate times its published base
+    counted = numbers(count) if count and count in frame else value * base / per
+    ok = np.isfinite(value) & np.isfinite(counted) & np.isfinite(base) & (base > 0)
+    if not ok.any() or base[ok].sum() <= 0:
+        return math.nan, 0
+    return per * float(counted[ok].sum()) / float(base[ok].sum()), int(ok.sum())
+
+
+def _study(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
+    """Return the study area's figure of every choropleth theme, from published values only.
+
+    A count is the sum of the published counts of the basis geography (:func:`_basis`); a
+    rate (smoothed or not) the sum of its published counts over the sum of their published
+    bases, on the areas that show all three. A density, distance, index or rank does not add
+    up: it has none (``t`` empty). No hidden value is used, so the figure reveals nothing the
+    published files do not.
+    """
+    basis = _basis(prepared)
+    metas = {m.column: m for m in release.indicators}
+    language = prepared.language
+    figures: dict[str, dict[str, Any]] = {}
+    if basis is not None:
+        published = (basis.statuses == STATUS_PUBLISHED).to_numpy()
+        for geography in prepared.geographies:
+            for theme in geography.themes:
+                meta = metas.get(theme.column)
+                if theme.kind != "choropleth" or meta is None:
+                    continue
+                value, n = _study_value(basis.frame, published, meta)
+                text = format_value(value, meta.kind, meta.unit, language) if n else ""
+                figures[theme.key] = {"t": html.escape(text), "n": n}
+    return {
+        "geo": html.escape(basis.title.lower()) if basis is not None else "",
+        "of": len(basis.frame) if basis is not None else 0,
+        "name": html.escape(_study_name(prepared, release)),
+        "themes": figures,
+    }
+
+
+def _study_name(prepared: PreparedRelease, release: Release) -> str:
+    """Return the study area's name when it is one gemeente the page knows (``"Ede"``)."""
+    code = str(release.metadata.get("study_area") or "")
+    gemeente = _level(prepared, _GEMEENTE)
+    if not code or gemeente is None or code not in gemeente[3]:
+        return ""
+    return gemeente[2][gemeente[3].index(code)]
 
 
 def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
@@ -125,11 +299,14 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
     dict
         ``areas`` (data key → ``n`` names, ``i`` codes, ``kind``, ``search``; optionally
         ``gm`` and ``in``, the index of the gemeente and the buurt each feature lies in,
-        ``coded`` for areas named by their code, and ``lead``, the first rate's theme),
+        ``coded`` for areas named by their code, with ``t``, the heading a person reads
+        (``"Cel in Otterlo-Centrum, Ede"``), and ``lead``, the first rate's theme),
         ``gemeente`` and ``buurt`` (the data keys those indices refer to, or ``None``),
         ``notes`` (theme key →
-        ``p`` purpose, ``f`` follow-up steps), ``mid`` (theme key → ``t`` the median of the
-        published values as text, ``n`` their number) and ``words``.
+        ``p`` purpose, ``f`` follow-up steps), ``study`` (the study area's figures from
+        published values only: ``geo`` the geography summed, ``of`` its number of areas,
+        ``name`` the study area's name if known, ``themes``: theme key → ``t`` the figure
+        as text, empty when there is none, ``n`` the areas summed) and ``words``.
     """
     language = prepared.language
     gemeenten = next((g for g in prepared.geographies if g.name == _GEMEENTE), None)
@@ -151,6 +328,7 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
         if geography.name in _CODED:
             # cells and merged regions: named by code, and by the buurt they lie in
             entry["coded"] = True
+            entry["t"] = _headings(prepared, geography)
             if buurten is not None:
                 entry["in"] = _inside(geography, buurten[1])
         areas[f"a:{geography.name}"] = entry
@@ -172,7 +350,7 @@ def panel_config(prepared: PreparedRelease, release: Release) -> dict[str, Any]:
         "gemeente": f"a:{_GEMEENTE}" if gemeenten is not None else None,
         "buurt": buurten[0] if buurten is not None else None,
         "notes": _notes(prepared, release.metadata),
-        "mid": _middles(prepared, release),
+        "study": _study(prepared, release),
         "words": words,
         "language": language,
     }

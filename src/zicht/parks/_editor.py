@@ -103,6 +103,8 @@ _PANEL = """
   <label for="park-search">{list_search}</label>
   <input type="search" id="park-search" autocomplete="off">
   <div class="zicht-note" id="park-count"></div>
+  <div class="zicht-note" id="park-view"></div>
+  <button id="all-parks" type="button" hidden>{button_all_parks}</button>
   <div class="zicht-list-wrap"><table class="zicht-list"><thead><tr><th>{col_name}</th>
   <th>{col_type}</th><th>{col_rule}</th><th>{col_version}</th></tr></thead>
   <tbody id="park-rows"></tbody></table></div>
@@ -126,11 +128,18 @@ _PANEL = """
   <ul id="problems"></ul>
   <button id="check" type="button">{button_check}</button>
   <h2>{export_heading}</h2>
+  <div class="zicht-note">{export_next}</div>
+  <label for="export-author">{field_author}</label>
+  <input type="text" id="export-author" autocomplete="name">
+  <label for="export-reason">{field_reason}</label>
+  <input type="text" id="export-reason">
   <button id="export" type="button">{button_export}</button>
   <button id="export-anyway" type="button" hidden>{button_export_anyway}</button>
-  <div class="zicht-note" id="export-status"></div>
-  <div class="zicht-note">{export_next}</div>
-  <textarea id="export-text" readonly></textarea>
+  <div id="export-status" role="status"></div>
+  <p class="zicht-next" id="export-where" hidden>{export_where}</p>
+  <details class="zicht-note" id="export-admin"><summary>{export_admin}</summary>
+    <p>{export_admin_command}</p><p id="export-vertices"></p>
+    <textarea id="export-text" readonly aria-label="GeoJSON"></textarea></details>
   <h2>{trace_heading}</h2>
   <ul id="trace-layers"></ul>
   <h2>{help_heading}</h2>
@@ -259,7 +268,7 @@ def render_edit_map(
         "t": dict(catalogue("parks", language)),
         "meta_text": text(
             "parks",
-            "edit_meta",
+            "edit_meta_one" if len(parks) == 1 else "edit_meta",
             language,
             version=version,
             n=len(parks),

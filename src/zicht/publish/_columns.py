@@ -64,37 +64,51 @@ def publish_hotspots(
     rules: DisclosureRules,
     k: int,
     n_units: np.ndarray | None = None,
+    tested: str | None = None,
 ) -> int:
     """Copy local-statistic columns onto published features; scores only where safe.
 
-    Classes (``*_label``, ``*_bin``) go on every published feature; scores (z, p, q, I …)
-    only where every cell with units in the window is published, rounded. Returns the
-    number of published features whose scores were withheld.
+    Classes (``*_label``, ``*_bin``) go on every published feature that shows the tested
+    value (``tested``, the column the statistic tested, when the layer has it): a feature
+    whose tested value is withheld gets no class either, so that no map says "cold spot"
+    beside "no value". Scores (z, p, q, I …) go only where, besides, every cell with units
+    in the window is published, rounded. Returns the number of published features whose
+    scores were withheld.
     """
     present = [c for c in source.columns if str(c).startswith(STATISTIC_PREFIXES)]
     if not present:
         return 0
     classes = [c for c in present if str(c).endswith(("_label", "_bin"))]
     scores = [c for c in present if c not in classes]
-    scores_ok = published.copy()
+    classed = published.copy()
+    if tested is not None and tested in out:
+        classed &= pd.to_numeric(out[tested], errors="coerce").notna().to_numpy()
+    scores_ok = classed.copy()
     if rules.hotspot_scores == "labels":
         scores_ok[:] = False
     elif scores:
         empty = np.zeros(len(published), dtype=bool) if n_units is None else n_units == 0
-        scores_ok = _hotspot_window_ok(out["area_id"], published, k, empty)
+        scores_ok = _hotspot_window_ok(out["area_id"], published, k, empty) & classed
     for col in classes:
         values = source[col]
         if str(col).endswith("_label"):
-            labels = values.astype("object").where(published, None).astype("str")
-            labels[~published] = NOT_PUBLISHABLE_LABEL
+            labels = values.astype("object").where(classed, None).astype("str")
+            labels[~classed] = NOT_PUBLISHABLE_LABEL
             out[col] = labels.to_numpy()
         else:
-            out[col] = pd.to_numeric(values, errors="coerce").where(published).to_numpy()
+            out[col] = pd.to_numeric(values, errors="coerce").where(classed).to_numpy()
     for col in scores:
         decimals = rules.p_decimals if str(col).endswith(("_p", "_q")) else rules.z_decimals
         numeric = pd.to_numeric(source[col], errors="coerce").astype("float64").to_numpy()
         out[col] = np.where(scores_ok, np.round(numeric, decimals), np.nan)
     return int((published & ~scores_ok).sum()) if scores else 0
+
+
+def hotspot_tested_of(metadata: Mapping[str, Any]) -> str | None:
+    """Return the column the hot-spot statistic tested, as ``metadata["hotspot"]`` says."""
+    hotspot = metadata.get("hotspot") if isinstance(metadata, Mapping) else None
+    tested = hotspot.get("indicator") if isinstance(hotspot, Mapping) else None
+    return tested if isinstance(tested, str) and tested else None
 
 
 def hotspot_k_of(layer: LayerInput, metadata: Mapping[str, Any]) -> int:

@@ -174,14 +174,25 @@ class Tree:
         return out
 
 
-def protect_population(tree: Tree, min_units: int) -> list[tuple[int, str]]:
+#: Audit reason of a total withheld so that it does not give its small residual away.
+TOTAL_REASON = (
+    "secondary: total withheld, its published parts would leave a residual below {min_units} units"
+)
+
+
+def protect_population(
+    tree: Tree, min_units: int, *, hide_totals: bool = True
+) -> list[tuple[int, str]]:
     """Suppress further nodes until every residual holds 0 or at least ``min_units`` units.
 
     The residual of a published area is the set of regions under it that are not published
     and not under a published descendant: its population is the area's total minus the
     published children, so it must not be small. Suppresses the published child adding
-    the fewest units (regions before areas). Changes ``tree.published``; returns the
-    secondary suppressions as ``(node, reason)``.
+    the fewest units (regions before areas). Where no child adds units (every child's
+    regions are published: a tiny buurt beside big ones) and the area is a total above the
+    finest level on a rounded layer (a wijk), the total is withheld instead
+    (``hide_totals``); otherwise the child with the fewest units. Changes
+    ``tree.published``; returns the secondary suppressions as ``(node, reason)``.
     """
     actions: list[tuple[int, str]] = []
     leaves = np.arange(tree.n_leaves)
@@ -214,7 +225,12 @@ def protect_population(tree: Tree, min_units: int) -> list[tuple[int, str]]:
         cand = cand.assign(cost=cost)
         cand = cand.sort_values(["parent", "useless", "is_area", "cost", "node"])
         pick = cand.drop_duplicates("parent")
+        totals = _totals_to_hide(tree, pick, lka, block, min_units) if hide_totals else set()
         for node, parent in zip(pick["node"], pick["parent"], strict=True):
+            if parent in totals:
+                tree.published[parent] = False
+                actions.append((int(parent), TOTAL_REASON.format(min_units=min_units)))
+                continue
             tree.published[node] = False
             actions.append(
                 (int(node), f"secondary: protects a residual below {min_units} units in {parent}")
@@ -224,6 +240,27 @@ def protect_population(tree: Tree, min_units: int) -> list[tuple[int, str]]:
             tree.published[node] = False
             actions.append((int(node), "secondary: residual could not be protected otherwise"))
     raise RuntimeError("population protection did not converge")  # pragma: no cover
+
+
+def _totals_to_hide(
+    tree: Tree, pick: pd.DataFrame, lka: np.ndarray, block: np.ndarray, min_units: int
+) -> set[int]:
+    """Return the failing totals to withhold themselves instead of a sibling of their residual.
+
+    A total qualifies when no child would add units at once (``useless``), it lies above
+    the finest level on a rounded layer (a wijk, not the exact gemeente), and withholding
+    it settles the level above: the residuals that then join their published ancestor
+    (all those of one ancestor together) bring it to at least ``min_units``, or there is
+    no published ancestor. Otherwise one partner inside serves every level at once.
+    """
+    parents = pick.loc[pick["useless"], "parent"].to_numpy()
+    parents = parents[(tree.level[parents] >= 1) & ~tree.exact_layer[parents]]
+    if not len(parents):
+        return set()
+    up = lka[parents]
+    joined = pd.Series(block[parents]).groupby(up).transform("sum").to_numpy()
+    safe = np.where(up >= 0, block[np.maximum(up, 0)] + joined, min_units) >= min_units
+    return {int(p) for p in parents[safe]}
 
 
 # ----------------------------------------------------------------------------- intervals

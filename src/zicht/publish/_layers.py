@@ -25,6 +25,7 @@ from zicht.publish._columns import (
     FeatureCounts,
     IndicatorLink,
     hotspot_k_of,
+    hotspot_tested_of,
     publish_columns,
     publish_hotspots,
 )
@@ -282,7 +283,13 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
     )
     out["region_id"] = main_region.fillna("").astype("str").to_numpy()
     withheld = publish_hotspots(
-        aligned, out, published, rules, hotspot_k_of(layer, ctx.metadata), n
+        aligned,
+        out,
+        published,
+        rules,
+        hotspot_k_of(layer, ctx.metadata),
+        n,
+        tested=hotspot_tested_of(ctx.metadata),
     )
     audit = _h3_audit(ids, FeatureCounts(published, n, counts), merged, main_region, rules)
     audit += _union_audit("h3", ids, per, FeatureCounts(published, n, counts))
@@ -476,7 +483,15 @@ def _feature_frame(
         source=source.reset_index(),
         band_for_hidden=NOT_PUBLISHED_BAND,
     )
-    publish_hotspots(source.reset_index(), out, features.published, ctx.rules, 1, n)
+    publish_hotspots(
+        source.reset_index(),
+        out,
+        features.published,
+        ctx.rules,
+        1,
+        n,
+        tested=hotspot_tested_of(ctx.metadata),
+    )
     return out
 
 

@@ -86,6 +86,8 @@ def protect_reasons(
     level = tree.level
     for x in np.flatnonzero(visible & (state == HIDDEN)):
         e = same[x]
+        if not _hidden_sets(state, same, visible)[x]:
+            continue  # shown on a feature of the same units (a buurt of one region)
         if _has_partner(tree, state, same, container, visible, e):
             continue
         shown = visible & (state != HIDDEN) & (same != e)
@@ -104,6 +106,18 @@ def protect_reasons(
     return state, actions
 
 
+def _hidden_sets(state: np.ndarray, same: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """Visible nodes whose value is hidden on every feature of the same units.
+
+    A region hidden while its buurt of the same units shows the value (rounded) is not
+    hidden to an attacker, so it partners nothing.
+    """
+    hidden = visible & (state == HIDDEN)
+    shown = np.zeros(len(state), dtype=bool)
+    shown[same[visible & (state != HIDDEN)]] = True
+    return hidden & ~shown[same]
+
+
 def _has_partner(
     tree: Tree,
     state: np.ndarray,
@@ -113,7 +127,7 @@ def _has_partner(
     e: int,
 ) -> bool:
     """Whether another hidden value shares a published sum with the units of node ``e``."""
-    hidden = visible & (state == HIDDEN) & (same != e)
+    hidden = _hidden_sets(state, same, visible) & (same != e)
     if not hidden.any():
         return False
     nodes = np.flatnonzero(hidden)

@@ -45,6 +45,7 @@ from zicht.publish._columns import (
     FeatureCounts,
     count_bases,
     hotspot_k_of,
+    hotspot_tested_of,
     link_indicators,
     publish_columns,
     publish_hotspots,
@@ -128,7 +129,9 @@ def _publish_layer(
     publish_columns(
         out, links, FeatureCounts(ok, n, counts), rules=rules, rounded=rounded, source=frame
     )
-    withheld = publish_hotspots(frame, out, ok, rules, hotspot_k_of(layer, metadata), n)
+    withheld = publish_hotspots(
+        frame, out, ok, rules, hotspot_k_of(layer, metadata), n, hotspot_tested_of(metadata)
+    )
     summary = {
         "features": len(out),
         "published": int(ok.sum()),
@@ -307,6 +310,7 @@ def _publish_aggregated(
         "links": [asdict(x) for x in links],
         "path": "aggregated layers",
         "differencing_verified": overlaps == 0,
+        "overlapping_pairs": int(overlaps),
         "differencing_note": (
             "no two published features overlap, so no published total contains "
             "another and nothing can be differenced"

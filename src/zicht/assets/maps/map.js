@@ -119,8 +119,7 @@ function zichtMap(map, data, config) {
     // A geography built before keeps the colours of the theme it showed last: restyle it.
     if (!fresh) { layer.setStyle((feature) => areaStyle(feature.properties)); }
     showLegend(key);
-    const picker = document.getElementById("zicht-picker");
-    if (picker && picker.value !== key) { picker.value = key; }
+    showChoice(key);
     listeners.forEach((f) => f(key));
   }
 
@@ -140,8 +139,41 @@ function zichtMap(map, data, config) {
   const layerList = L.control.layers(null, overlays, {position: "topright", collapsed: true});
   layerList.addTo(map);
 
+  // Two selects: the indicator (its column) and the level (the geography's data key).
   const picker = document.getElementById("zicht-picker");
-  if (picker) { picker.addEventListener("change", () => showTheme(picker.value)); }
+  const level = document.getElementById("zicht-level");
+  function themeAt(col, data) {
+    return Object.keys(config.themes).find((k) => config.themes[k].col === col
+                                                   && config.themes[k].data === data);
+  }
+  function showChoice(key) {
+    const t = config.themes[key];
+    if (picker && picker.value !== t.col) { picker.value = t.col; }
+    if (!level) { return; }
+    // The levels on which the chosen indicator has values; the others are hidden.
+    [...level.options].forEach((o) => {
+      const offered = Boolean(themeAt(t.col, o.value));
+      o.hidden = !offered;
+      o.disabled = !offered;
+    });
+    if (level.value !== t.data) { level.value = t.data; }
+  }
+  if (picker) {
+    picker.addEventListener("change", () => {
+      // The same level if the indicator is there, else the first level that has it.
+      const col = picker.value;
+      showTheme(themeAt(col, theme().data)
+                || Object.keys(config.themes).find((k) => config.themes[k].col === col));
+    });
+  }
+  if (level) {
+    level.addEventListener("change", () => {
+      // The same indicator if the level has it, else the level's headline rate.
+      const own = Object.keys(config.themes).filter((k) => config.themes[k].data === level.value);
+      const lead = (config.panel.areas[level.value] || {}).lead;
+      showTheme(themeAt(theme().col, level.value) || (own.includes(lead) ? lead : own[0]));
+    });
+  }
 
   // Fit the study area into the part of the map the legend and the controls leave free.
   function fit() {

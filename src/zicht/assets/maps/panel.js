@@ -1,8 +1,8 @@
 /* zicht risk map: the side panel of an area and the download of what it shows.
  *
  * A click on an area (or a search hit) opens the panel: the area's published values on
- * every map layer of its geography beside the middle area of the study area and its
- * gemeente, its place on the shown layer and in the composite index (with the interval),
+ * every map layer of its geography beside the study area's figure (summed from published
+ * values only) and its gemeente's (where the page has a gemeente layer), its place on the shown layer and in the composite index (with the interval),
  * why the layer is there and what to do next, and all areas of the layer ranked as a bar
  * chart. "Download" saves that ranking as CSV. The panel reads only what the page already
  * holds for its themes (published values; "" and null elsewhere), and writes only
@@ -56,25 +56,48 @@ function zichtPanel(z) {
     return same ? same.t[inside[k]] || "" : null;
   }
 
+  // The area's published value on every layer of its geography, beside the study area's
+  // figure (summed from published values only, _panel.py) and its gemeente's, where the page
+  // has a gemeente layer. A figure that does not exist says so.
   function valuesTable(key, k) {
     const area = P.areas[key];
+    const S = P.study;
     const showGm = Boolean(P.gemeente && area.gm && area.gm[k] >= 0 && key !== P.gemeente);
     let rows = "";
+    let missing = false;
     themesOf(key).forEach((tk) => {
       const t = cfg.themes[tk];
       // The composite's interval and stability are said with its rank, above the table.
       if (/_rank_(lo|hi|unstable)$/.test(t.col)) { return; }
-      const mid = P.mid[tk] ? P.mid[tk].t : "";
+      let study = "";
+      if (t.kind === "choropleth") {
+        study = S.themes[tk] && S.themes[tk].t ? S.themes[tk].t : W.panel_not_available;
+        missing = missing || study === W.panel_not_available;
+      }
       const gm = showGm ? gemeenteText(t, key, k) : null;
       rows += `<tr${tk === z.current() ? ' class="zicht-current"' : ""}><th scope="row">${t.title}</th>`
-        + `<td>${t.t[k] || ""}</td><td>${mid}</td>`
+        + `<td>${t.t[k] || cfg.noValueText}</td><td>${study}</td>`
         + (showGm ? `<td>${gm || ""}</td>` : "") + "</tr>";
     });
     const gmName = showGm ? P.areas[P.gemeente].n[area.gm[k]] : "";
     const gmHead = showGm ? `<th scope="col">${W.gemeente}: ${gmName}</th>` : "";
+    const studyHead = S.name ? `${W.panel_study}: ${S.name}` : W.panel_study;
     return `<table class="zicht-panel-values"><caption>${W.panel_values}</caption><thead><tr>`
       + `<th scope="col">${W.panel_layer}</th><th scope="col">${W.panel_this_area}</th>`
-      + `<th scope="col">${W.panel_median}</th>${gmHead}</tr></thead><tbody>${rows}</tbody></table>`;
+      + `<th scope="col">${studyHead}</th>${gmHead}</tr></thead><tbody>${rows}</tbody></table>`
+      + studyNotes(showGm, missing);
+  }
+
+  function studyNotes(showGm, missing) {
+    const S = P.study;
+    const own = S.themes[z.current()];
+    let out = S.geo
+      ? fill(own && own.n ? W.panel_study_note : W.panel_study_note_plain,
+             {n: own ? own.n : 0, of: S.of, geo: S.geo})
+      : W.panel_study_none;
+    if (missing) { out += " " + W.panel_study_missing; }
+    if (!P.gemeente) { out += " " + W.panel_no_gemeente; }
+    return `<p class="zicht-explain zicht-study-note">${out}</p>`;
   }
 
   function notes(themeKey) {
@@ -137,9 +160,10 @@ function zichtPanel(z) {
     const {key, k} = open;
     const p = z.data[key].features[k].properties;
     const area = P.areas[key];
-    const t = cfg.themes[z.current()];
-    const title = area.coded ? `${area.kind} ${area.i[k]}` : area.n[k] || area.i[k];
-    const buurt = inside(key, k);
+    // A cell or merged area is headed by where it lies ("Cel in Otterlo-Centrum, Ede"),
+    // any other area by its name; the code follows in small print.
+    const title = area.t ? area.t[k] : area.coded ? `${area.kind} ${area.i[k]}` : area.n[k] || area.i[k];
+    const buurt = area.t ? "" : inside(key, k);
     let out = `<h2 id="zicht-panel-title">${title}</h2>`
       + `<p class="zicht-panel-kind">${area.kind} · ${area.i[k]} · ${cfg.bandLabel}: ${p.b}</p>`
       + (buurt ? `<p>${fill(W.panel_inside, {kind: P.areas[P.buurt].kind, name: buurt})}</p>` : "");
@@ -150,11 +174,6 @@ function zichtPanel(z) {
     } else {
       out += place(key, k) + (p.x ? `<p class="zicht-panel-rank">${p.x}</p>` : "")
         + valuesTable(key, k);
-      const mid = P.mid[z.current()];
-      if (mid) {
-        const note = fill(W.panel_median_note, {n: mid.n, geo: t.geo.toLowerCase()});
-        out += `<p class="zicht-explain">${note}</p>`;
-      }
     }
     out += (z.years ? z.years.chart(key, k) : "") + notes(z.current()) + rankingList(key, k)
       + `<button type="button" class="zicht-download" data-testid="download">${W.download}</button>`;

@@ -10,6 +10,10 @@ function esc(s) {
 function fmt(key, fields) {
   return String(T[key]).replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
 }
+// A count's own form: the key's "_one" variant (catalogue) when there is exactly one.
+function fmtN(key, n, fields) {
+  return fmt(n === 1 && (key + "_one") in T ? key + "_one" : key, Object.assign({n: n}, fields));
+}
 function el(id) { return document.getElementById(id); }
 function text(id, value) { const node = el(id); if (node) { node.textContent = value; } }
 

@@ -50,7 +50,14 @@ function rdOf(coords, counter) {
     counter.converted += 1;
     return null;
   }
-  return coords.map(c => rdOf(c, counter));
+  const out = coords.map(c => rdOf(c, counter));
+  const n = coords.length;
+  if (typeof coords[0][0] === "number" && n > 1 && coords[0][0] === coords[n - 1][0] &&
+      coords[0][1] === coords[n - 1][1]) {
+    // a ring's closing position repeats its first vertex: one vertex, counted once
+    if (out[n - 1]) { counter.kept -= 1; } else { counter.converted -= 1; }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- the parks
@@ -83,6 +90,29 @@ map.pm.addControls({
   position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
   drawCircle: false, drawText: false, drawRectangle: true, drawPolygon: true, editMode: true,
   dragMode: true, cutPolygon: true, removalMode: true, rotateMode: true,
+});
+// Every tool says what it does: a visible Dutch label (on a wide screen), the same words as
+// its accessible name and as its tooltip.
+const TOOLS = ["drawPolygon", "drawRectangle", "editMode", "dragMode", "cutPolygon",
+  "rotateMode", "removalMode"];
+TOOLS.forEach(name => {
+  const button = map.pm.Toolbar.buttons[name];
+  const node = button && button.buttonsDomNode;
+  const link = node && node.querySelector("a.leaflet-buttons-control-button");
+  if (!link) { return; }
+  const label = T["tool_" + name];
+  link.setAttribute("aria-label", label);
+  link.title = label;
+  node.title = label;
+  link.classList.add("zicht-labelled");
+  const span = document.createElement("span");
+  span.className = "zicht-tool-label";
+  span.textContent = label;
+  link.appendChild(span);
+});
+document.querySelectorAll(".leaflet-pm-toolbar").forEach(bar => {
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", T.tools_label);
 });
 map.pm.setGlobalOptions({snappable: true, snapDistance: 12, layerGroup: parks,
   pathOptions: {color: COLOURS.drawn, weight: 2, fillOpacity: 0.15}});
@@ -296,7 +326,7 @@ function showProblems(problems) {
     });
     list.appendChild(li);
   });
-  text("check-status", problems.length ? fmt("check_n_problems", {n: problems.length}) :
+  text("check-status", problems.length ? fmtN("check_n_problems", problems.length) :
     T.check_ok);
   el("check-status").className = problems.length ? "zicht-bad" : "zicht-good";
   return problems;
@@ -341,7 +371,7 @@ function renderList() {
     tr.addEventListener("click", () => select(layer, true));
     body.appendChild(tr);
   });
-  text("park-count", fmt("list_count", {shown: shown, n: parks.getLayers().length}));
+  text("park-count", fmtN("list_count", parks.getLayers().length, {shown: shown}));
 }
 el("park-search").addEventListener("input", renderList);
 
@@ -367,7 +397,9 @@ function select(layer, zoom) {
       DATA.language, {maximumFractionDigits: 2})}));
     el("split").disabled = partsOf(layer).length < 2;
     text("edit-one", T.button_edit_shape);
-    if (zoom) { map.fitBounds(layer.getBounds().pad(0.3)); }
+    if (zoom) {  // clear of the labelled tools on the left
+      map.fitBounds(layer.getBounds().pad(0.3), {paddingTopLeft: [padding().paddingTopLeft[0], 0]});
+    }
   }
   renderList();
 }
@@ -450,6 +482,7 @@ function exportDocument() {
   });
   const doc = {type: "FeatureCollection", name: "park_boundaries",
     zicht: Object.assign({}, DATA.meta, {exported: new Date().toISOString(),
+      author: el("export-author").value.trim(), reason: el("export-reason").value.trim(),
       rd_crs: "EPSG:28992", rd_vertices_kept: counter.kept,
       rd_vertices_converted: counter.converted}),
     features: features};
@@ -459,7 +492,8 @@ function download(force) {
   const problems = showProblems(validate());
   el("export-anyway").hidden = !problems.length;
   if (problems.length && !force) {
-    text("export-status", fmt("export_blocked", {n: problems.length}));
+    text("export-status", fmtN("export_blocked", problems.length));
+    el("export-where").hidden = true;
     return null;
   }
   const out = exportDocument();
@@ -470,8 +504,10 @@ function download(force) {
   a.href = URL.createObjectURL(blob);
   a.download = DATA.filename;
   document.body.appendChild(a); a.click(); a.remove();
-  text("export-status", fmt("export_done", {n: out.doc.features.length, file: DATA.filename,
-    kept: out.counter.kept, converted: out.counter.converted}));
+  text("export-status", fmtN("export_done", out.doc.features.length, {file: DATA.filename}));
+  el("export-where").hidden = false;
+  text("export-vertices", fmt("export_vertices", {kept: out.counter.kept,
+    converted: out.counter.converted}));
   return out.doc;
 }
 el("export").addEventListener("click", () => download(false));
@@ -491,18 +527,46 @@ finishLayers();
 const traceList = el("trace-layers");
 traceStatus.forEach(s => {
   const li = document.createElement("li");
-  li.textContent = s.n ? fmt(s.snap ? "trace_snap" : "trace_show", {layer: s.label, n: s.n}) :
+  li.textContent = s.n ? fmtN(s.snap ? "trace_snap" : "trace_show", s.n, {layer: s.label}) :
     fmt("trace_none", {layer: s.label});
   traceList.appendChild(li);
 });
-const start = parks.getLayers().length ? parks.getBounds() : null;
-if (start && start.isValid()) {
-  // keep every park clear of the tool bar (left) and of an open layer list (right)
+// ---------------------------------------------------------------- the opening view
+// All parks, clear of the tool bar (left) and of an open layer list (right). When they lie so
+// far apart that a typical park would be a speck there, the map opens on the first park of
+// the list instead, large enough to edit; the list and "Alle parken in beeld" lead on.
+const MIN_PARK_PX = 100;
+function padding() {
   const list = document.querySelector(".leaflet-control-layers-expanded");
-  const right = list ? list.offsetWidth + 20 : 20;
-  map.fitBounds(start.pad(0.1), {paddingTopLeft: [60, 20], paddingBottomRight: [right, 20]});
+  const tools = document.querySelector(".leaflet-top.leaflet-left");
+  return {paddingTopLeft: [tools ? tools.offsetWidth + 20 : 60, 20],
+    paddingBottomRight: [list ? list.offsetWidth + 20 : 20, 20], animate: false};
 }
-else { map.setView([52.1, 5.3], 8); }
+function showAll() {
+  const all = parks.getLayers().length ? parks.getBounds() : null;
+  if (all && all.isValid()) { map.fitBounds(all.pad(0.1), padding()); }
+  else { map.setView([52.1, 5.3], 8); }
+}
+function medianWidthPx() {
+  const widths = parks.getLayers().map(l => {
+    const b = l.getBounds();
+    return map.latLngToContainerPoint(b.getNorthEast()).x -
+      map.latLngToContainerPoint(b.getSouthWest()).x;
+  }).sort((a, b) => a - b);
+  return widths.length ? widths[Math.floor(widths.length / 2)] : Infinity;
+}
+function openingView() {
+  showAll();
+  const layers = parks.getLayers();
+  el("all-parks").hidden = layers.length < 2;
+  if (layers.length < 2 || medianWidthPx() >= MIN_PARK_PX) { return; }
+  const first = layers.slice().sort((a, b) =>
+    String(props(a).name).localeCompare(String(props(b).name), DATA.language))[0];
+  map.fitBounds(first.getBounds().pad(0.3), padding());
+  text("park-view", fmt("list_view_one", {name: props(first).name}));
+}
+el("all-parks").addEventListener("click", () => { showAll(); text("park-view", ""); });
+openingView();
 text("meta", DATA.meta_text);
 select(null, false);
 showProblems(validate());
