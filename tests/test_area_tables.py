@@ -157,6 +157,17 @@ def test_a_misspelt_column_of_an_area_table_is_named_before_the_polygons_are_rea
     assert "[areas] polygons = 'gemeenten.gpkg': no file" in output and heavy == []
 
 
+def test_validate_checks_an_area_table_as_run_does(tmp_path):
+    """`zicht validate` once refused every area table: "unknown key(s) ['areas', …]"."""
+    config = _grid(tmp_path)
+    done = CliRunner().invoke(app, ["validate", str(config)])
+    assert done.exit_code == 0 and "ready to run" in done.output, done.output
+    config.write_text(config.read_text().replace('numerator = "misdrijven"', 'numerator = "x"'))
+    done = CliRunner().invoke(app, ["validate", str(config)])
+    text = " ".join(done.output.split())
+    assert done.exit_code == 3 and "[[rates]] 'crime' numerator = 'x'" in text, text
+
+
 @pytest.mark.slow
 def test_the_worked_example_runs_on_shipped_open_data(tmp_path):
     result = CliRunner().invoke(app, ["run", str(EXAMPLE), "--out", str(tmp_path / "out")])

@@ -199,3 +199,56 @@ def test_the_hotspot_windows_equal_the_buffered_sjoin(seed):
         check_hotspots(layer, k, truth_n, report)
         want = _hotspots_by_sjoin(layer, k, truth_n)
         assert [v.where for v in report.violations] == [f"h3:{a}" for a in want[:50]]
+
+
+def _signatures_by_groupby(membership, labels):
+    """The first unit-set keys of the reasons attack: a groupby per layer."""
+    idx = np.arange(len(membership), dtype=np.float64)
+    rows = []
+    for label in labels:
+        member = membership[label].to_numpy()
+        keep = member != ""
+        frame = pd.DataFrame({"area_id": member[keep], "i": idx[keep]})
+        frame["i2"] = (frame["i"] * 7919.0) % 104729.0
+        grouped = frame.groupby("area_id").agg(n=("i", "size"), s=("i", "sum"), s2=("i2", "sum"))
+        grouped["layer"] = label
+        rows.append(grouped.reset_index())
+    out = pd.concat(rows, ignore_index=True)
+    out["set"] = pd.factorize(pd.MultiIndex.from_frame(out[["n", "s", "s2"]].astype("float64")))[0]
+    return out
+
+
+def _containers_by_groupby(membership, labels, sets):
+    """The first containment of the reasons attack: a groupby per pair of layers."""
+    set_of = {(r.layer, r.area_id): r.set for r in sets.itertuples(index=False)}
+    size = sets.drop_duplicates("set").set_index("set")["n"]
+    out = {int(s): set() for s in sets["set"].unique()}
+    for a in labels:
+        for b in labels:
+            if a == b:
+                continue
+            pair = membership.loc[membership[a] != "", [a, b]]
+            spread = pair.groupby(a)[b].agg(["nunique", "first"])
+            inside = spread[(spread["nunique"] == 1) & (spread["first"] != "")]
+            for feature, outer in zip(inside.index, inside["first"], strict=True):
+                small, big = set_of[(a, feature)], set_of[(b, outer)]
+                if size[big] > size[small]:
+                    out[int(small)].add(int(big))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_reasons_sets_and_containers_equal_the_groupby_code(seed):
+    from zicht.check._reasons import _containers, _signatures
+
+    rng = np.random.default_rng(seed)
+    atoms, _ = _family(rng)
+    membership = atoms.keys.loc[np.repeat(np.arange(len(atoms.n)), atoms.n)].reset_index(drop=True)
+    labels = list(membership.columns)
+    sets = _signatures(membership, labels)
+    want = _signatures_by_groupby(membership, labels)
+    pd.testing.assert_frame_equal(sets, want[sets.columns], check_dtype=False)
+    rows = rng.random(len(membership)) < 0.7  # the attack reads containment on some units
+    got = _containers(membership[rows], labels, sets)
+    assert got == _containers_by_groupby(membership[rows], labels, sets)
+    assert any(got.values())  # some sets lie inside others: the comparison is not empty

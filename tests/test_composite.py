@@ -184,3 +184,32 @@ def test_ranks_drawn_in_blocks_on_both_cores_equal_the_ranks_drawn_at_once(seed)
     want = _draw_ranks_at_once(x, weights, unc)
     assert np.array_equal(got[0], want[0])
     assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])
+
+
+def _first_order_at_once(ranks, labels):
+    """The first-order share as first written: over every area at once."""
+    total = ranks.var(axis=1).sum()
+    mean = ranks.mean(axis=1)
+    between = sum(
+        (labels == v).mean() * ((ranks[:, labels == v].mean(axis=1) - mean) ** 2).sum()
+        for v in np.unique(labels)
+    )
+    return between / total
+
+
+@pytest.mark.parametrize("rows", [7, 64, 10_000])
+def test_rank_summaries_in_blocks_of_areas_equal_those_at_once(monkeypatch, rows):
+    from zicht.indicators import _composite
+    from zicht.indicators._composite import UncertaintySpec, _draw_ranks, _rank_summary
+
+    rng = np.random.default_rng(rows)
+    x = rng.gamma(2.0, 3.0, (300, 3))
+    ranks, norm_pick, agg_pick = _draw_ranks(x, np.array([0.5, 0.3, 0.2]), UncertaintySpec())
+    monkeypatch.setattr(_composite, "_SUMMARY_ROWS", rows)
+    lo, median, hi, s_norm, s_agg = _rank_summary(ranks, (5.0, 95.0), norm_pick, agg_pick)
+    assert np.array_equal(lo, np.floor(np.percentile(ranks, 5.0, axis=1)))
+    assert np.array_equal(hi, np.ceil(np.percentile(ranks, 95.0, axis=1)))
+    assert np.array_equal(median, np.median(ranks, axis=1))
+    assert s_norm == pytest.approx(_first_order_at_once(ranks, norm_pick), rel=1e-12)
+    assert s_agg == pytest.approx(_first_order_at_once(ranks, agg_pick), rel=1e-12)
+    assert 0 < s_norm < 1 and 0 < s_agg < 1

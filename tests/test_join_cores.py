@@ -138,3 +138,24 @@ def test_stopped_workers_report_their_peaks_and_start_again(worker_processes):
     assert h3_plumbing.stop_workers() == []  # none left idle
     again = h3_plumbing.submit_rd_cells(x, y, 9)
     assert again.in_processes and np.array_equal(again.result(), first)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_workers(worker_processes):
+    import os
+
+    x, y = _near_cell_edges(9, 4, seed=3)
+    expected = h3_plumbing.submit_rd_cells(x, y, 9).result()  # the parent's workers run
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: must not talk to the parent's workers over their pipes
+        ok = h3_plumbing._IDLE.empty()
+        job = h3_plumbing.submit_rd_cells(x, y, 9)
+        ok = ok and job.in_processes and np.array_equal(job.result(), expected)
+        ok = ok and len(h3_plumbing.map_in_threads(len, 10, np.arange(10), chunk=3)) == 4
+        h3_plumbing.stop_workers()
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert np.array_equal(h3_plumbing.submit_rd_cells(x, y, 9).result(), expected)

@@ -683,8 +683,8 @@ def test_method_text_in_dutch_names_the_neighbours_in_words():
     ("value", "kind", "unit", "text"),
     [
         (1250, "count", "addresses", "1\u202f250 adressen"),
-        (12.345, "rate", "%", "12,3%"),
-        (0.0, "rate", "%", "0%"),
+        (12.345, "rate", "%", "12,3\u00a0%"),  # the Dutch style of the whole catalogue
+        (0.0, "rate", "%", "0\u00a0%"),
         (0.04567, "rate", "per 1000 persons", "0,046 per 1000 personen"),
         (float("nan"), "rate", "%", "geen waarde"),
     ],

@@ -387,6 +387,16 @@ def test_on_a_phone_a_search_hit_lies_free_and_the_footer_reads_whole(demo, brow
         assert chosen["y"] + chosen["height"] <= panel["y"], (chosen, panel)
         assert chosen["x"] >= 0 and chosen["x"] + chosen["width"] <= 390
         assert map_share(page) >= 0.5
+        # a wijk is a public outline here (no values, no panel): it too lies free of the box
+        page.get_by_test_id("area-panel").locator(".zicht-panel-close").tap()
+        page.get_by_test_id("controls-toggle").tap()
+        page.get_by_test_id("search").fill("Ede-West")
+        hit = page.locator(".zicht-search-results li", has_text="Wijk")
+        hit.first.tap()
+        page.wait_for_timeout(200)
+        chosen = _box(page, "path.zicht-chosen")
+        controls = _box(page, "#zicht-controls")
+        assert chosen["y"] >= controls["y"] + controls["height"], (chosen, controls)
         assert (seen.blocked, seen.failed, seen.errors) == ([], [], [])
 
 

@@ -224,3 +224,16 @@ def test_a_changed_gemeente_page_fails_the_map_check(country, tmp_path):
     assert len(problems) == 1
     assert problems[0].startswith("gemeenten/GM0002.html line ")
     assert "<a href='https://evil.example/'>: a link or resource" in problems[0]
+
+
+def test_pages_written_by_worker_processes_are_the_same_bytes(country, tmp_path, monkeypatch):
+    import zicht.maps._national as national
+
+    release, _, paths = country
+    monkeypatch.setattr(national, "_MIN_PAGES_FOR_WORKERS", 1)  # workers for three pages
+    if national._workers(len(GEMEENTEN)) == 0:
+        pytest.skip("one core (or no fork): the pages are written by this process")
+    again = write_gemeente_pages(release, tmp_path)
+    assert list(again) == list(paths)  # the same pages, in the same order
+    for key, path in paths.items():
+        assert again[key].read_bytes() == path.read_bytes(), key

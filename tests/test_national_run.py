@@ -156,3 +156,21 @@ def test_a_geoparquet_unit_table_is_joined_as_arrays_with_the_same_keys(national
         left = fast[column].astype("string").fillna("-").tolist()
         right = slow[column].astype("string").fillna("-").tolist()
         assert left == right, column
+
+
+@pytest.mark.slow  # the whole national run on a few hundred units (3 min under load 9)
+def test_the_national_config_runs_every_stage_and_passes_its_own_check(national_config, tmp_path):
+    """zicht run of geodata/national.toml: every unit accounted for, every layer and Gi*."""
+    from zicht.pipeline import run
+
+    config, units = national_config
+    result = run(config, tmp_path / "out")  # raises unless zicht check passes the release
+    assert result.summary.units_in == len(units) == result.summary.units_joined
+    assert set(result.release.layers) >= {"h3", "buurt", "wijk", "gemeente"}
+    hot = result.release.metadata["hotspot"]
+    assert hot["permutations"] == 999 and hot["correction"] == "fdr_bh"
+    assert (tmp_path / "out" / "risk_map.html").is_file()
+    pages = list((tmp_path / "out" / "gemeenten").glob("GM*.html"))
+    assert pages and "gemeenten/" + pages[0].name in (
+        tmp_path / "out" / "run_manifest.json"
+    ).read_text(encoding="utf-8")

@@ -391,6 +391,25 @@ def test_the_editor_opens_on_a_park_large_enough_to_edit(store, browser):
         assert seen.page_errors == [] and seen.console_errors == [] and seen.blocked == []
 
 
+def test_a_park_chosen_in_the_list_lies_clear_of_the_labelled_tools(store, browser):
+    _, page_path = store
+    with editor(browser, page_path) as seen:
+        page = seen.page
+        tools = page.locator(".leaflet-top.leaflet-left").bounding_box()
+        for name in ("Dikkenberg", "Breyenburg", "Berkenrhode", "Tong"):
+            choose(page, name)
+            # the chosen park is the one drawn with the heavy outline
+            box = page.evaluate(
+                "() => { const m = window.zichtEditor.map, b = window.zichtEditor.parks"
+                ".getLayers().find(l => l.options.weight === 4).getBounds();"
+                " const a = m.latLngToContainerPoint(b.getNorthWest()),"
+                " z = m.latLngToContainerPoint(b.getSouthEast());"
+                " return {x: a.x, y: a.y, width: z.x - a.x, height: z.y - a.y}; }"
+            )
+            assert box["x"] >= tools["x"] + tools["width"], (name, box, tools)
+        assert seen.page_errors == [] and seen.console_errors == []
+
+
 def test_every_park_is_in_sight_with_all_parks_in_view(store, browser):
     """No park is hidden under the open layer list (top right) or the tool bar (left)."""
     _, page_path = store
@@ -613,8 +632,9 @@ def test_add_and_remove_a_vertex_cut_a_hole_and_delete_a_park(store, browser, tm
     changes = diff.table.set_index("park_id")["change"].to_dict()
     assert changes == {"P0079": "changed", "P0142": "unchanged", "P0196": "changed",
                        "P0218": "removed"}  # fmt: skip
-    # The new vertex and the four corners of the pond are the only converted ones.
-    assert meta["rd_vertices"]["converted"] == 1 + 5
+    # The new vertex and the four corners of the pond are the only converted ones (its ring's
+    # closing position repeats a corner and is not a vertex of its own).
+    assert meta["rd_vertices"]["converted"] == 1 + 4
 
 
 #: The editor's tools and the words each says (the catalogue's ``tool_*``).

@@ -66,7 +66,10 @@ def test_an_unedited_export_comes_back_exactly(tmp_path):
     export_like_the_editor(frame, tmp_path / "x.geojson")
     back, meta = read_boundary_file(tmp_path / "x.geojson")
     assert back.crs.to_epsg() == 28992
-    n = int(shapely.get_num_coordinates(frame.geometry.array).sum())
+    # every vertex once: a ring's closing position repeats its first vertex
+    rings = shapely.get_rings(shapely.get_parts(frame.geometry.array))
+    n = int(shapely.get_num_coordinates(frame.geometry.array).sum()) - len(rings)
+    assert n == 16  # A: 4 + 4 (hole) + 4, B: 4
     assert meta["rd_vertices"] == {"kept": n, "converted": 0, "changed_outside_editor": 0}
     for got, want in zip(back.geometry, frame.geometry, strict=True):
         assert shapely.equals_exact(got, want, tolerance=0.0)
@@ -95,6 +98,18 @@ def test_a_moved_vertex_is_converted_and_only_that_park_changes(tmp_path):
     w, h = 200.7, 100.3
     assert table.loc["B", "area_change_m2"] == pytest.approx((7 * h + 3 * w) / 2, abs=0.15)
     assert table.loc["B", "max_shift_m"] == pytest.approx((7**2 + 3**2) ** 0.5, abs=1e-3)
+
+
+def test_moving_the_first_vertex_of_a_ring_is_one_converted_vertex(tmp_path):
+    """The first vertex also closes its ring: moved, both positions change, one vertex moved."""
+    moved = parks()
+    geom = moved.geometry.iloc[1]
+    coords = shapely.get_coordinates(geom)
+    coords[[0, 4]] += (7.0, 3.0)
+    moved.loc[1, "geometry"] = shapely.set_coordinates(geom, coords)
+    export_like_the_editor(moved, tmp_path / "x.geojson", unknown={("B", 0), ("B", 4)})
+    _, meta = read_boundary_file(tmp_path / "x.geojson")
+    assert meta["rd_vertices"] == {"kept": 15, "converted": 1, "changed_outside_editor": 0}
 
 
 def test_a_vertex_changed_outside_the_editor_takes_its_wgs84_position(tmp_path):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from zicht.config import DEMO_CONFIG_PATH, load_config
-from zicht.export import TO_BE_WRITTEN
+from test_strings import dutch_style_problems
+from zicht.config import DEMO_CONFIG_PATH, load_config, load_years_config
+from zicht.export import STANDARD_VERSION, TO_BE_WRITTEN
 from zicht.export._bundle import _differencing_note
 from zicht.export._report import _hotspot_note, _units_lines
 from zicht.export._words import Say
@@ -28,6 +30,8 @@ ENGLISH = (
     "address", "addresses", "reviews", "cannot", "would", "there", "where", "when", "by",
     "for", "or", "to", "units", "joined", "no", "none", "areas",
 )  # fmt: skip
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The reader-facing files of a run.
 READER_FILES = ("report.md", "disclosure_report.md", "algorithm_register.md", "indicators.md")
@@ -118,3 +122,60 @@ def test_the_demo_reports_hold_no_english(demo_release):
         if hits:
             found[name] = hits
     assert found == {}, found
+
+
+@pytest.mark.slow
+def test_the_demo_reports_write_numbers_the_dutch_way(demo_release):
+    """A decimal comma and "25 %" (once "alpha 0.05", "U[0.5, 1.5]" and weights "0.400")."""
+    out, _ = demo_release
+    found = {}
+    for name in READER_FILES:
+        text = (out / name).read_text(encoding="utf-8")
+        text = text.replace(STANDARD_VERSION, "")  # the register standard's version
+        hits = [(line[:120], p) for line in text.splitlines() if (p := dutch_style_problems(line))]
+        if hits:
+            found[name] = hits
+    assert found == {}, found
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "alpha 0,05." in report and "gewichten × U[0,5; 1,5]" in report
+
+
+def _reported_texts(config) -> dict[str, str]:
+    """What a config writes into the reports besides the map's texts (tests/test_examples.py)."""
+    card = config.question
+    texts = {"question": card.question, "problem_owner": card.problem_owner}
+    texts |= {f"partners[{i}]": p for i, p in enumerate(card.partners)}
+    texts |= {f"data_sources[{i}]": d for i, d in enumerate(card.data_sources)}
+    for review in ("legal_review", "ethics_review", "dpia", "iama"):
+        texts[f"{review}.notes"] = getattr(card, review).notes
+    texts |= {f"{spec.id}.description": spec.description for spec in config.indicators}
+    register = config.register
+    texts |= {f"[register] {k}": getattr(register, k) for k in ("name", "lawful_basis")}
+    return texts
+
+
+@pytest.mark.parametrize(
+    "path",
+    [DEMO_CONFIG_PATH, *sorted((ROOT / "examples").glob("*/config.toml"))],
+    ids=lambda p: p.parent.name,
+)
+def test_the_shipped_configs_write_dutch_into_the_reports(path):
+    config = load_years_config(path)[0] if path.parent.name == "years" else load_config(path)
+    found = {k: english_in(v) for k, v in _reported_texts(config).items() if english_in(v)}
+    assert found == {}, found
+
+
+def test_the_maps_composite_titles_write_numbers_the_dutch_way():
+    """The map said "ondergrens van het 90%-interval" beside "Hotspot, 95 % betrouwbaar"."""
+    from zicht.maps._words import local_title
+
+    titles = [
+        "Index: rank, 90% interval low (5th pct)",
+        "Index: rank, 95% interval high (97.5th pct)",
+        "Index: rank unstable (1 = interval wider than 25% of areas)",
+    ]
+    dutch = [local_title(t, "nl") for t in titles]
+    assert dutch[0] == "Index: rang, ondergrens van het 90\u00a0%-interval (5e percentiel)"
+    assert "(97,5e percentiel)" in dutch[1]
+    assert [dutch_style_problems(t) for t in dutch] == [[], [], []]
+    assert local_title(titles[0], "en") == titles[0]

@@ -289,6 +289,17 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+def _forget_workers() -> None:
+    """In a forked child: the parent's workers, pipes and pool threads are the parent's."""
+    global _IDLE, _SENDERS, _STARTED, _POOL, _POOL_LOCK
+    _IDLE, _SENDERS, _STARTED = queue.SimpleQueue(), None, False
+    _POOL, _POOL_LOCK = None, threading.Lock()  # a forked pool has no threads left
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
 @atexit.register
 def stop_workers() -> list[int]:
     """End zicht's idle H3 worker processes (they start again when needed).

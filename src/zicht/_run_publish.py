@@ -79,8 +79,17 @@ def _unit_table(config: RunConfig, joined: gpd.GeoDataFrame) -> UnitTable:
     level = config.inputs.units.level
     id_column = UNIT_SCHEMAS[level].id_column
     unit_id = id_column if id_column in joined else None
+    frame = joined.assign(**columns)
+    if not config.magnitudes:
+        # Only what publication and the units file read: the keys, the 0/1 columns, the
+        # id and the location (the attribute columns were read by the filters above).
+        keep = [f"h3_r{config.resolution}", *_UNIT_LEVELS.values(), *extra.values()]
+        keep += [*numerators.values(), id_column, "_x", "_y"]
+        if isinstance(joined, gpd.GeoDataFrame):
+            keep.append(joined.geometry.name)
+        frame = frame[[c for c in dict.fromkeys(keep) if c in frame]]
     table = UnitTable(
-        frame=joined.assign(**columns),
+        frame=frame,
         cell=f"h3_r{config.resolution}",
         areas=dict(_UNIT_LEVELS),
         extra=extra,

@@ -177,6 +177,8 @@ def run(
         unit_table = _unit_table(config, joined)
         # Counted per cell and area once; the layers' indicators come from these counts.
         atoms = _atoms(config, unit_table)
+        if atoms is not None:
+            joined = unit_table.frame  # nothing later reads the other unit columns
         stats = {
             name: _compute_layer(name, config, joined, layers, atoms) for name in config.map.layers
         }

@@ -220,9 +220,17 @@ def _refresh(attrs: list[tuple[str, str | None]]) -> bool:
 
 def _styles(page: _Page, where: str, report: CheckReport) -> None:
     for body in page.styles:
-        if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
-            found = (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+        found = _style_loads(body)
+        if found is not None:
             report.add(CHECK, where, f"a style that loads or runs something: {found!r}")
+
+
+@functools.lru_cache(maxsize=32)
+def _style_loads(body: str) -> str | None:
+    """Return what a style body loads or runs, or ``None`` (pages repeat the same styles)."""
+    if "@import" in body.lower() or _CSS_URL.search(body) or _BAD_VALUE.search(body):
+        return (re.search(r"@import|url\([^)]{0,60}|expression\(", body, re.I) or [""])[0]
+    return None
 
 
 # ----------------------------------------------------------------------------- scripts
@@ -473,6 +481,25 @@ def _feature_ids(data: dict[str, Any], config: dict[str, Any], key: str) -> list
     return out
 
 
+class _Columns:
+    """Each published layer's columns as dicts by area, made once for all pages of a release.
+
+    The ~400 gemeente pages of a national run each show a part of the same layers: a dict
+    per page and theme of the country's 255,000 cells made the check take hours.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str, str], dict[Any, Any] | None] = {}
+
+    def get(self, layer: Any, column: str) -> dict[Any, Any] | None:
+        """Return ``column`` of ``layer`` keyed by ``area_id``; ``None`` if it has none."""
+        key = (layer.release, layer.name, column)
+        if key not in self._made:
+            frame = layer.frame.set_index("area_id")
+            self._made[key] = frame[column].to_dict() if column in frame else None
+        return self._made[key]
+
+
 def _values(
     data: dict[str, Any],
     config: dict[str, Any],
@@ -480,8 +507,10 @@ def _values(
     language: str,
     where: str,
     report: CheckReport,
+    columns: _Columns | None = None,
 ) -> int:
     """Compare every shown value with the published CSV; return how many were compared."""
+    columns = columns or _Columns()
     layers = {f"a:{layer.name}": layer for layer in release.layers}
     for key in data:
         if key.startswith("a:") and key not in layers:
@@ -497,12 +526,14 @@ def _values(
         if layer is None or ids is None:
             report.add(CHECK, f"{where}: theme {theme_key}", "shows no published layer")
             continue
-        frame = layer.frame.set_index("area_id")
-        compared += _theme(theme, frame, ids, language, f"{where}: {layer.name}", report)
+        statuses = columns.get(layer, "status") or {}
+        shown = columns.get(layer, str(theme.get("col", "")))
+        at = f"{where}: {layer.name}"
+        compared += _theme(theme, statuses, shown, ids, language, at, report)
     for key, layer in layers.items():
         ids = _feature_ids(data, config, key)
         features = data.get(key, {}).get("features") or []
-        statuses = layer.frame.set_index("area_id")["status"].to_dict()  # one look-up each
+        statuses = columns.get(layer, "status") or {}  # one look-up each
         for i, area in enumerate(ids or []):
             status = (features[i].get("properties") or {}).get("s")
             if area not in statuses:
@@ -516,7 +547,8 @@ def _values(
 
 def _theme(
     theme: dict[str, Any],
-    frame: pd.DataFrame,
+    statuses: dict[Any, Any],
+    shown: dict[Any, Any] | None,
     ids: list[str],
     language: str,
     where: str,
@@ -529,9 +561,8 @@ def _theme(
         report.add(CHECK, f"{where} {column}", "value lists do not match the areas")
         return 0
     compared = 0
-    # plain dicts: a scalar look-up in the frame per area cost a second per demo map
-    statuses = frame["status"].to_dict()
-    shown = frame[column].to_dict() if column in frame else None
+    # plain dicts (made once, _Columns): a scalar look-up in the frame per area cost a
+    # second per demo map
     for area, value, text, cls in zip(ids, values, texts, classes, strict=True):
         at = f"{where} {area} {column}"
         if area not in statuses:
@@ -598,14 +629,18 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
     # the overview and the gemeente pages (gemeenten/<code>.html) of a national run
     pages = sorted(release.path.rglob("*.html"))
     vocabulary: set[str] | None = None
+    columns = _Columns()
     names: frozenset[str] | None = None
+    seen_from: dict[Path, frozenset[str]] = {}  # every page's link, from each folder
     for file in pages:
         where = file.relative_to(release.path).as_posix()
         text = file.read_text(encoding="utf-8", errors="replace")
         page = _parse(text)
-        others = frozenset(
-            Path(os.path.relpath(other, file.parent)).as_posix() for other in pages if other != file
-        )
+        if file.parent not in seen_from:
+            seen_from[file.parent] = frozenset(
+                Path(os.path.relpath(other, file.parent)).as_posix() for other in pages
+            )
+        others = seen_from[file.parent] - {file.name}  # the page itself is no link
         _markup(page, where, report, pages=others)
         _styles(page, where, report)
         payloads = _scripts(page, where, report)
@@ -621,7 +656,7 @@ def check_maps(release: ReleaseFiles, report: CheckReport) -> None:
             _tiles(p.get("tiles_json"), where, report)
             data, config = p.get("data_json"), p.get("config_json")
             if isinstance(data, dict) and isinstance(config, dict):
-                compared += _values(data, config, release, language, where, report)
+                compared += _values(data, config, release, language, where, report, columns)
         report.tried.append(
             f"{where}: every script against the writer's assets, every element and link, "
             f"every word against the published files, {compared:,} shown values against the CSVs"

@@ -40,17 +40,30 @@ _NESTED = ("region", "buurt", "wijk", "gemeente")
 
 
 def _signatures(membership: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
-    """One row per published feature: its layer, id, units and a key of its unit set."""
+    """One row per published feature: its layer, id, units and a key of its unit set.
+
+    Per layer, the features in sorted order of their ids; the key is the number of units
+    and two sums over their row numbers (exact: integers far below 2**53).
+    """
     idx = np.arange(len(membership), dtype=np.float64)
+    idx2 = (idx * 7919.0) % 104729.0
     rows = []
     for label in labels:
-        member = membership[label].to_numpy()
+        member = membership[label].to_numpy(dtype=object)
         keep = member != ""
-        frame = pd.DataFrame({"area_id": member[keep], "i": idx[keep]})
-        frame["i2"] = (frame["i"] * 7919.0) % 104729.0
-        grouped = frame.groupby("area_id").agg(n=("i", "size"), s=("i", "sum"), s2=("i2", "sum"))
-        grouped["layer"] = label
-        rows.append(grouped.reset_index())
+        codes, ids = pd.factorize(member[keep], sort=True)
+        size = len(ids)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "area_id": np.asarray(ids, dtype=object),
+                    "n": np.bincount(codes, minlength=size).astype(np.int64),
+                    "s": np.bincount(codes, weights=idx[keep], minlength=size),
+                    "s2": np.bincount(codes, weights=idx2[keep], minlength=size),
+                    "layer": label,
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(out):
         out["set"] = pd.factorize(
@@ -62,21 +75,39 @@ def _signatures(membership: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame
 def _containers(
     membership: pd.DataFrame, labels: Sequence[str], sets: pd.DataFrame
 ) -> dict[int, set[int]]:
-    """For every set, the sets of published features that strictly contain it."""
-    set_of = {(r.layer, r.area_id): r.set for r in sets.itertuples(index=False)}
-    size = sets.drop_duplicates("set").set_index("set")["n"]
+    """For every set, the sets of published features that strictly contain it.
+
+    A feature of layer ``a`` lies in a feature of layer ``b`` when all its units share one
+    feature of ``b`` (not none); its set is contained when that feature has more units.
+    """
     out: dict[int, set[int]] = {int(s): set() for s in sets["set"].unique()}
+    lookup = {
+        label: pd.Series(part["set"].to_numpy(), index=part["area_id"].to_numpy())
+        for label, part in sets.groupby("layer", sort=False)
+    }
+    size = sets.drop_duplicates("set").set_index("set")["n"]
+    columns = {label: membership[label].to_numpy(dtype=object) for label in labels}
     for a in labels:
+        keep = columns[a] != ""
+        if not keep.any():
+            continue
+        ca, a_ids = pd.factorize(columns[a][keep])
         for b in labels:
             if a == b:
                 continue
-            pair = membership.loc[membership[a] != "", [a, b]]
-            spread = pair.groupby(a)[b].agg(["nunique", "first"])
-            inside = spread[(spread["nunique"] == 1) & (spread["first"] != "")]
-            for feature, outer in zip(inside.index, inside["first"], strict=True):
-                small, big = set_of[(a, feature)], set_of[(b, outer)]
-                if size[big] > size[small]:
-                    out[int(small)].add(int(big))
+            cb, b_ids = pd.factorize(columns[b][keep])
+            lo = np.full(len(a_ids), np.iinfo(np.int64).max)
+            hi = np.full(len(a_ids), -1)
+            np.minimum.at(lo, ca, cb)
+            np.maximum.at(hi, ca, cb)
+            one = np.flatnonzero(lo == hi)
+            outer = np.asarray(b_ids, dtype=object)[lo[one]]
+            real = outer != ""
+            small = lookup[a].reindex(np.asarray(a_ids, dtype=object)[one[real]]).to_numpy()
+            big = lookup[b].reindex(outer[real]).to_numpy()
+            grows = size.reindex(big).to_numpy() > size.reindex(small).to_numpy()
+            for sm, bg in zip(small[grows], big[grows], strict=True):
+                out[int(sm)].add(int(bg))
     return out
 
 
@@ -205,9 +236,12 @@ def check_reasons(
         return 0
     multi = _multi_region(membership, labels)
     layers_of: dict[int, set[str]] = {}
-    for r in sets.itertuples(index=False):
-        layers_of.setdefault(int(r.set), set()).add(str(r.layer))
-    set_of = {(r.layer, r.area_id): int(r.set) for r in sets.itertuples(index=False)}
+    set_ids = sets["set"].to_numpy().tolist()
+    layer_names = sets["layer"].astype(str).tolist()
+    for set_id, layer_name in zip(set_ids, layer_names, strict=True):
+        layers_of.setdefault(set_id, set()).add(layer_name)
+    keys = zip(layer_names, sets["area_id"].tolist(), strict=True)
+    set_of = dict(zip(keys, set_ids, strict=True))
     counts = [x for x in indicators if x.get("role") == "count"]
     found = {ind["column"]: _hidden_sets(main, ind["column"], set_of, multi) for ind in counts}
     examined = sum(len(h.hidden) for h in found.values())

@@ -87,14 +87,17 @@ def validate(
     """Check a configuration and every input it names, without running the pipeline.
 
     The config keys, every path (by key), the schema, CRS and codes of every layer, the
-    unit table's columns and flags, and the join coverage on a sample of the units.
+    unit table's columns and flags, and the join coverage on a sample of the units; for an
+    area table its keys, both files and the table's columns.
     """
-    from zicht.config import load_config
+    from zicht.config import check_area_inputs, load_area_config, load_config
 
     try:
         with _translated_warnings():
-            settings = load_config(config)
-            _preflight(settings, out)
+            if _is_area_config(config):  # an area table: its keys, files and columns
+                check_area_inputs(load_area_config(config))
+            else:
+                _preflight(load_config(config), out)
     except ZichtError as exc:
         _fail(exc)
         return

@@ -289,11 +289,11 @@ def _methods(record: RunRecord, say: Say) -> str:
                 permutations=hs.get("permutations"),
                 seed=hs.get("seed"),
                 correction=hs.get("correction"),
-                alpha=hs.get("alpha"),
+                alpha=say.number(float(hs.get("alpha", 0.05)), "g"),
             )
         )
     if config.composite.enabled:
-        parts.append(say("methods_composite", **config.composite.method_fields()))
+        parts.append(say("methods_composite", **config.composite.method_fields(say.language)))
     rules = record.release.rules
     parts.append(say("methods_rules", min_units=rules.min_units, base=rules.rounding_base))
     sha = f", SHA-256 {config.source_sha256}" if config.source_sha256 else ""

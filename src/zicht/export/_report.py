@@ -116,7 +116,11 @@ def _composite_intro(record: RunRecord, say: Say) -> list[str]:
     lines = [
         f"## {markdown_text(comp.title)}",
         "",
-        say("composite_intro", **comp.method_fields(), width=say.percent(unc.unstable_width)),
+        say(
+            "composite_intro",
+            **comp.method_fields(say.language),
+            width=say.percent(unc.unstable_width),
+        ),
         "",
         say("composite_table"),
         "|---|---|---|",
@@ -223,7 +227,7 @@ def _hotspots(record: RunRecord, say: Say) -> list[str]:
         permutations=hs.get("permutations"),
         seed=hs.get("seed"),
         correction=hs.get("correction"),
-        alpha=hs.get("alpha"),
+        alpha=say.number(float(hs.get("alpha", 0.05)), "g"),
     )
     return [
         f"## {say('h_hotspots')}",

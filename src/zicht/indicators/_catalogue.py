@@ -70,11 +70,12 @@ def _composite_section(composite: CompositeSpec, say: _Say) -> list[str]:
         f"{unc.unstable_width:.0%}" if say.language == "en" else f"{unc.unstable_width * 100:.0f} %"
     )
     lines = [say("composite_heading", title=markdown_text(composite.title)), ""]
-    lines.append(say("composite", **composite.method_fields(), width=width))
+    lines.append(say("composite", **composite.method_fields(say.language), width=width))
     lines += ["", say("composite_table"), "|---|---|---|"]
     for comp, weight in zip(composite.components, composite.nominal_weights(), strict=True):
         direction = say("lower_riskier" if comp.invert else "higher_riskier")
-        lines.append(f"| `{comp.indicator}` | {weight:.3f} | {direction} |")
+        shown = f"{weight:.3f}" if say.language == "en" else f"{weight:.3f}".replace(".", ",")
+        lines.append(f"| `{comp.indicator}` | {shown} | {direction} |")
     lines.append("")
     return lines
 

@@ -206,8 +206,13 @@ class CompositeSpec:
         """True when components are declared."""
         return bool(self.components)
 
-    def method_fields(self) -> dict[str, object]:
+    def method_fields(self, language: str = "en") -> dict[str, object]:
         """Fields that describe the method in the report, catalogue and register strings.
+
+        Parameters
+        ----------
+        language
+            ``"nl"`` writes the numbers with a decimal comma (``0,5``), ``"en"`` with a point.
 
         Returns
         -------
@@ -218,6 +223,7 @@ class CompositeSpec:
         """
         unc = self.uncertainty
         lo, hi = unc.percentiles
+        comma = str.maketrans(".", ",") if language == "nl" else {}
         return {
             "normalisation": self.normalisation,
             "weighting": self.weighting,
@@ -226,10 +232,10 @@ class CompositeSpec:
             "seed": unc.seed,
             "normalisations": list(unc.normalisations),
             "aggregations": list(unc.aggregations),
-            "low": f"{1 - unc.weight_spread:g}",
-            "high": f"{1 + unc.weight_spread:g}",
-            "lo": f"{lo:g}",
-            "hi": f"{hi:g}",
+            "low": f"{1 - unc.weight_spread:g}".translate(comma),
+            "high": f"{1 + unc.weight_spread:g}".translate(comma),
+            "lo": f"{lo:g}".translate(comma),
+            "hi": f"{hi:g}".translate(comma),
         }
 
     def nominal_weights(self) -> np.ndarray:
@@ -420,20 +426,46 @@ class CompositeResult:
         }
 
 
-def _first_order(ranks: np.ndarray, labels: np.ndarray) -> float:
-    """Share of rank variance explained by one discrete factor, pooled over areas."""
+def _variance_parts(ranks: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Return the rank variance summed over areas, and its part between the ``labels``."""
     import numpy as np
 
-    total = ranks.var(axis=1).sum()
-    if total <= 0:
-        return 0.0
+    total = float(ranks.var(axis=1).sum())
     between = 0.0
     mean = ranks.mean(axis=1)
     for value in np.unique(labels):
         sel = labels == value
         share = sel.mean()
-        between += share * ((ranks[:, sel].mean(axis=1) - mean) ** 2).sum()
-    return float(between / total)
+        between += float(share * ((ranks[:, sel].mean(axis=1) - mean) ** 2).sum())
+    return total, between
+
+
+#: Areas summarised at a time: the percentiles and variances of all areas at once copy the
+#: ranks (areas x draws) to float64 several times, which a national run cannot hold.
+_SUMMARY_ROWS = 8192
+
+
+def _rank_summary(
+    ranks: np.ndarray, percentiles: tuple[float, float], norm_pick: np.ndarray, agg_pick: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Per area the lower, median and upper rank; the first-order shares of both factors.
+
+    Computed a block of areas at a time, with the same values as at once.
+    """
+    import numpy as np
+
+    n = len(ranks)
+    lo, median, hi = np.empty(n), np.empty(n), np.empty(n)
+    parts = np.zeros((2, 2))
+    for start in range(0, n, _SUMMARY_ROWS):
+        block = ranks[start : start + _SUMMARY_ROWS]
+        q = np.percentile(block, [percentiles[0], 50.0, percentiles[1]], axis=1)
+        rows = slice(start, start + len(block))
+        lo[rows], median[rows], hi[rows] = np.floor(q[0]), q[1], np.ceil(q[2])
+        parts[0] += _variance_parts(block, norm_pick)
+        parts[1] += _variance_parts(block, agg_pick)
+    shares = [float(b / t) if t > 0 else 0.0 for t, b in parts]
+    return lo, median, hi, shares[0], shares[1]
 
 
 def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResult:
@@ -497,8 +529,7 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
 
     ranks, norm_pick, agg_pick = _draw_ranks(x, weights, unc)
     lo_pct, hi_pct = unc.percentiles
-    lo = np.floor(np.percentile(ranks, lo_pct, axis=1))
-    hi = np.ceil(np.percentile(ranks, hi_pct, axis=1))
+    lo, median, hi, s_norm, s_agg = _rank_summary(ranks, (lo_pct, hi_pct), norm_pick, agg_pick)
     width = hi - lo
     unstable = width > unc.unstable_width * n
 
@@ -507,10 +538,7 @@ def composite_index(values: pd.DataFrame, spec: CompositeSpec) -> CompositeResul
     frame.loc[ok, "composite_rank_lo"] = lo
     frame.loc[ok, "composite_rank_hi"] = hi
     frame.loc[ok, "composite_rank_unstable"] = unstable.astype("float64")
-    frame.loc[ok, "composite_rank_median"] = np.median(ranks, axis=1)
-
-    s_norm = _first_order(ranks, norm_pick)
-    s_agg = _first_order(ranks, agg_pick)
+    frame.loc[ok, "composite_rank_median"] = median
     leave_one_out = _leave_one_out(x, weights, spec, nominal_rank)
     n_unstable = int(unstable.sum())
     share_unstable = n_unstable / n

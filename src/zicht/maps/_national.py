@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +30,7 @@ import shapely
 
 from zicht._errors import InputError
 from zicht.maps._assets import script_json
-from zicht.maps._layers import PageShare, share_release
+from zicht.maps._layers import PageShare, SharedRelease, share_release
 from zicht.maps._options import MapOptions
 from zicht.maps._words import say
 from zicht.maps._write import write_page
@@ -175,24 +178,92 @@ def write_gemeente_pages(
             share=overview,
         )
     }
-    back = _back_html(options.language)
-    for code, name in names.items():
-        rows = {n: owners[n].get(code, _NONE) for n in release.layers}
+    pages = _Pages(
+        release=release,
+        shared=shared,
+        owners=owners,
+        regions=regions,
+        context_owner=context_owner,
+        folder=out / "gemeenten",
+        tiles=tiles,
+        options=options,
+        back=_back_html(options.language),
+    )
+    for code, path in _write_all(pages, list(names.items())):
+        paths[f"map_{code}"] = path
+    return paths
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pages:
+    """Everything a gemeente page is written from: the release, the shared work, the parts."""
+
+    release: Release
+    shared: SharedRelease
+    owners: dict[str, dict[str, np.ndarray]]
+    regions: dict[str, np.ndarray]
+    context_owner: dict[str, dict[str, np.ndarray]]
+    folder: Path
+    tiles: str | None
+    options: MapOptions
+    back: str
+
+    def write(self, code: str, name: str) -> Path:
+        """Write the page of gemeente ``code`` (named ``name``)."""
+        release = self.release
+        rows = {n: self.owners[n].get(code, _NONE) for n in release.layers}
         if "region" in rows:
-            rows["region"] = np.union1d(rows["region"], regions.get(code, _NONE))
-        page_meta = dict(release.metadata)
-        page_meta["title"] = f"{release.metadata.get('title') or ''} — {name}".strip(" —")
+            rows["region"] = np.union1d(rows["region"], self.regions.get(code, _NONE))
+        metadata = dict(release.metadata)
+        metadata["title"] = f"{release.metadata.get('title') or ''} — {name}".strip(" —")
         share = PageShare(
-            shared,
+            self.shared,
             rows={n: r for n, r in rows.items() if len(r)},
-            context_rows={n: g.get(code, _NONE) for n, g in context_owner.items()},
+            context_rows={n: g.get(code, _NONE) for n, g in self.context_owner.items()},
         )
-        paths[f"map_{code}"] = write_page(
-            _part(release, rows, page_meta),
-            out / "gemeenten" / f"{code}.html",
-            tiles=tiles,
-            options=options,
-            extra_html=back,
+        return write_page(
+            _part(release, rows, metadata),
+            self.folder / f"{code}.html",
+            tiles=self.tiles,
+            options=self.options,
+            extra_html=self.back,
             share=share,
         )
-    return paths
+
+
+#: From this many pages on they are written by worker processes, one per core (at most
+#: _MAX_WORKERS); below it starting the workers costs more than it saves.
+_MIN_PAGES_FOR_WORKERS = 16
+_MAX_WORKERS = 2
+#: The pages being written, for the worker processes (forked: they share it, not copy it).
+_CURRENT: _Pages | None = None
+
+
+def _write_current(job: tuple[str, str]) -> tuple[str, Path]:
+    assert _CURRENT is not None  # set before the workers were forked
+    return job[0], _CURRENT.write(*job)
+
+
+def _workers(n_pages: int) -> int:
+    """Return how many worker processes write ``n_pages`` pages (``0``: this process)."""
+    if n_pages < _MIN_PAGES_FOR_WORKERS or "fork" not in mp.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(_MAX_WORKERS, cores or 1) if (cores or 1) > 1 else 0
+
+
+def _write_all(pages: _Pages, jobs: list[tuple[str, str]]) -> list[tuple[str, Path]]:
+    """Write every page, in worker processes when it pays; in the order of ``jobs``."""
+    global _CURRENT  # read by the forked workers
+    workers = _workers(len(jobs))
+    if not workers:
+        return [(code, pages.write(code, name)) for code, name in jobs]
+    _CURRENT = pages
+    try:
+        # fork: the workers start with the release and the shared work in memory (copy on
+        # write); each returns a path only
+        context = mp.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(_write_current, jobs, chunksize=4))
+    finally:
+        _CURRENT = None

@@ -113,12 +113,14 @@ def _covering(geography: Geography, targets: Any) -> tuple[list[int], list[int]]
     The count is the number of targets it lies in: 1 when the first holds
     ``_REGION_WITHIN`` of its area, else those holding ``_REGION_SHARE`` of it.
     """
-    geoms = geography.frame.geometry.to_numpy()
+    # Shares need no survey precision: a 10 m simplification makes the overlay cheap.
+    geoms = shapely.simplify(geography.frame.geometry.to_numpy(), 10.0)
+    targets = shapely.simplify(np.asarray(targets), 10.0)
     main = np.full(len(geoms), -1, dtype=np.int64)
     many = np.zeros(len(geoms), dtype=np.int64)
-    where, which = shapely.STRtree(np.asarray(targets)).query(geoms, predicate="intersects")
+    where, which = shapely.STRtree(targets).query(geoms, predicate="intersects")
     if len(where):
-        share = shapely.area(shapely.intersection(geoms[where], np.asarray(targets)[which]))
+        share = shapely.area(shapely.intersection(geoms[where], targets[which]))
         share = share / np.maximum(shapely.area(geoms[where]), 1e-9)
         order = np.lexsort((-share, where))  # per feature, the largest share first
         first = np.unique(where[order], return_index=True)[1]

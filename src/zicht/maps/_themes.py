@@ -106,7 +106,7 @@ class Theme:
 
 
 def format_value(value: float, kind: str, unit: str, language: str = "nl") -> str:
-    """Format a published value with its unit for tooltips and legends.
+    r"""Format a published value with its unit for tooltips and legends.
 
     Parameters
     ----------
@@ -115,19 +115,22 @@ def format_value(value: float, kind: str, unit: str, language: str = "nl") -> st
     kind
         ``"count"`` (whole numbers with a thin thousands separator) or ``"rate"``.
     unit
-        Unit text; ``%`` and ``‰`` follow the number without a space.
+        Unit text; in Dutch ``%`` and ``‰`` follow the number after a no-break space, as
+        everywhere in zicht's Dutch (``12,3 %``), in English without one (``12.3%``).
     language
         ``"nl"`` (default: decimal comma, Dutch unit words) or ``"en"``.
 
     Returns
     -------
     str
-        For example ``"1 250 adressen"`` (thin space) or ``"12,3%"``.
+        For example ``"1 250 adressen"`` (thin space) or ``"12,3 %"``.
 
     Examples
     --------
     >>> format_value(12.345, "rate", "%")
-    '12,3%'
+    '12,3\xa0%'
+    >>> format_value(12.345, "rate", "%", "en")
+    '12.3%'
     >>> format_value(25, "count", "addresses", "en")
     '25 addresses'
     """
@@ -137,7 +140,9 @@ def format_value(value: float, kind: str, unit: str, language: str = "nl") -> st
     unit = local_unit(unit, language)
     if not unit:
         return number
-    return f"{number}{unit}" if unit in ("%", "‰") else f"{number} {unit}"
+    if unit in ("%", "‰"):
+        return f"{number}{unit}" if language == "en" else f"{number}\u00a0{unit}"
+    return f"{number} {unit}"
 
 
 def _format_number(value: float, kind: str, language: str) -> str:
@@ -208,7 +213,7 @@ def choropleth_theme(
             low = format_value(in_class.min(), meta.kind, "", language)
             high = format_value(in_class.max(), meta.kind, "", language)
             text = low if low == high else f"{low} – {high}"
-            text += _unit_suffix(unit)
+            text += _unit_suffix(unit, language)
             entries.append(
                 LegendEntry(colours[c], f"{text} ({outlier_word})" if found.outlier[c] else text)
             )
@@ -285,10 +290,12 @@ def title_with_unit(meta: IndicatorMeta, language: str = "nl") -> str:
     return f"{title} ({unit})"
 
 
-def _unit_suffix(unit: str) -> str:
+def _unit_suffix(unit: str, language: str) -> str:
     if not unit:
         return ""
-    return unit if unit in ("%", "‰") else f" {unit}"
+    if unit in ("%", "‰"):
+        return unit if language == "en" else f"\u00a0{unit}"  # as format_value writes it
+    return f" {unit}"
 
 
 # label -> (colour, catalogue key of the legend text). Red/blue ColorBrewer RdBu: hot/cold stay

@@ -412,15 +412,20 @@ def _restore_rd(
         if len(stored) != len(wgs):
             stored = [None] * len(wgs)
         known = np.array([v is not None for v in stored])
+        # a ring's closing position repeats its first vertex: count each vertex once
+        vertex = np.ones(len(wgs), dtype=bool)
+        rings = shapely.get_rings(shapely.get_parts(geom))
+        vertex[np.cumsum(shapely.get_num_coordinates(rings)) - 1] = False
         rd = converted.copy()
         if known.any():
             given = np.array([v for v in stored if v is not None], dtype="float64")
             near = np.hypot(*(given - converted[known]).T) <= RD_CONSISTENCY_M
             rows = np.flatnonzero(known)[near]
             rd[rows] = given[near]
-            counts["kept"] += int(near.sum())
-            counts["changed_outside_editor"] += int((~near).sum())
-        counts["converted"] += int((~known).sum())
+            far = np.flatnonzero(known)[~near]
+            counts["kept"] += int(vertex[rows].sum())
+            counts["changed_outside_editor"] += int(vertex[far].sum())
+        counts["converted"] += int((vertex & ~known).sum())
         geoms.append(shapely.set_coordinates(geom, rd))
     out = frame.drop(columns=frame.geometry.name)
     return gpd.GeoDataFrame(out, geometry=geoms, crs=RD_NEW), counts

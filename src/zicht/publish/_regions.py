@@ -279,16 +279,15 @@ def _merge_stranded(
     region_group[state.labels] = group
     # A region spans one group at this level (groups only coarsen as levels rise).
     small = np.flatnonzero((size > 0) & (size < min_units))
-    frame = pd.DataFrame({"group": region_group, "x": cx, "y": cy, "size": size})
-    occupied = frame[frame["size"] > 0]
-    by_group = {
-        g: idx.to_numpy() for g, idx in occupied.groupby("group", sort=False).groups.items()
-    }
+    # the occupied regions of every group, ascending (sorted once, not grouped per pass)
+    occupied = np.flatnonzero(size > 0)
+    occupied = occupied[np.argsort(region_group[occupied], kind="stable")]
+    occupied_groups = region_group[occupied]
+    lo = np.searchsorted(occupied_groups, region_group[small], side="left")
+    hi = np.searchsorted(occupied_groups, region_group[small], side="right")
     pairs_a, pairs_b = [], []
-    for r in small:
-        others = by_group.get(region_group[r])
-        if others is None:
-            continue
+    for r, a, b in zip(small, lo, hi, strict=True):
+        others = occupied[a:b]
         others = others[others != r]
         if len(others) == 0:
             continue
@@ -687,18 +686,26 @@ def cover_areas_with_cells(areas: gpd.GeoSeries, resolution: int) -> pd.DataFram
     pandas.DataFrame
         Columns ``cell`` (64-bit H3 id) and ``code``.
     """
+    import pyarrow as pa
+    from h3ronpy import ContainmentMode
+    from h3ronpy.vector import wkb_to_cells
+
     require_rd(areas, "area polygons", DisclosureError)
     wgs = areas.to_crs(4326)
-    cells: list[int] = []
-    codes: list[str] = []
-    for code, geom in zip(wgs.index, wgs.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        shape = h3i.geo_to_h3shape(geom.__geo_interface__)
-        found = h3i.h3shape_to_cells_experimental(shape, resolution, contain="overlap")
-        cells.extend(found)
-        codes.extend([code] * len(found))
-    out = pd.DataFrame({"cell": np.asarray(cells, dtype=np.uint64).astype(np.int64)})
+    geoms = wgs.to_numpy()
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    # every polygon at once (h3o): the cells h3's contain="overlap" gives, area by area
+    found = pa.array(
+        wkb_to_cells(
+            pa.array(shapely.to_wkb(geoms[has])),
+            resolution,
+            containment_mode=ContainmentMode.IntersectsBoundary,
+            flatten=False,
+        )
+    )
+    cells = np.asarray(found.flatten(), dtype=np.uint64).astype(np.int64)
+    codes = np.repeat(wgs.index.to_numpy()[has], np.diff(np.asarray(found.offsets)))
+    out = pd.DataFrame({"cell": cells})
     out["code"] = pd.array(codes, dtype="str")
     return out.drop_duplicates().reset_index(drop=True)
 

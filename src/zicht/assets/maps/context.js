@@ -128,12 +128,21 @@ function zichtPhone(z, settings) {
     }
     if (legend) { legend.open = false; }
   }
-  // An area's panel (a tap or a search hit) is a sheet over the lower part of a phone: the
-  // controls and the legend fold, so the area it zoomed to lies free between them.
+  // An area chosen on a phone (a tap, a search hit, also a public outline without a panel):
+  // the controls and the legend fold, so the area zoomed to lies free under the bar and above
+  // the panel's sheet. The chosen area is the one outlined "zicht-chosen".
   const panel = document.getElementById("zicht-panel");
   if (panel) {
     new MutationObserver(() => { if (!panel.hidden && phone.matches) { fold(); } })
       .observe(panel, {attributes: true, attributeFilter: ["hidden"]});
+  }
+  const outlines = z.map.getPane("zichtOutlines");
+  if (outlines) {
+    const chosen = (node) => node.nodeType === 1 && (node.classList.contains("zicht-chosen") ||
+      node.querySelector(".zicht-chosen") !== null);
+    new MutationObserver((records) => {
+      if (phone.matches && records.some((r) => [...r.addedNodes].some(chosen))) { fold(); }
+    }).observe(outlines, {childList: true, subtree: true});
   }
   zichtFooterSpace();
   if (phone.matches) {

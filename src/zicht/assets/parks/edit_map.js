@@ -50,7 +50,14 @@ function rdOf(coords, counter) {
     counter.converted += 1;
     return null;
   }
-  return coords.map(c => rdOf(c, counter));
+  const out = coords.map(c => rdOf(c, counter));
+  const n = coords.length;
+  if (typeof coords[0][0] === "number" && n > 1 && coords[0][0] === coords[n - 1][0] &&
+      coords[0][1] === coords[n - 1][1]) {
+    // a ring's closing position repeats its first vertex: one vertex, counted once
+    if (out[n - 1]) { counter.kept -= 1; } else { counter.converted -= 1; }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- the parks
@@ -390,7 +397,9 @@ function select(layer, zoom) {
       DATA.language, {maximumFractionDigits: 2})}));
     el("split").disabled = partsOf(layer).length < 2;
     text("edit-one", T.button_edit_shape);
-    if (zoom) { map.fitBounds(layer.getBounds().pad(0.3)); }
+    if (zoom) {  // clear of the labelled tools on the left
+      map.fitBounds(layer.getBounds().pad(0.3), {paddingTopLeft: [padding().paddingTopLeft[0], 0]});
+    }
   }
   renderList();
 }
