@@ -252,3 +252,23 @@ def test_the_reasons_sets_and_containers_equal_the_groupby_code(seed):
     got = _containers(membership[rows], labels, sets)
     assert got == _containers_by_groupby(membership[rows], labels, sets)
     assert any(got.values())  # some sets lie inside others: the comparison is not empty
+
+
+def test_the_feature_sums_equal_the_groupby_of_the_units():
+    from zicht.check._features import FeatureSums
+
+    rng = np.random.default_rng(11)
+    member = pd.Series(rng.choice(["", "a", "b", "c", "d"], 500))
+    ids = pd.Series(["d", "b", "x", "a"], name="area_id")  # x has no unit, c is not listed
+    sums = FeatureSums(member, ids)
+    want_n = member[member != ""].value_counts().reindex(ids, fill_value=0).to_numpy()
+    assert (sums.counts() == want_n).all()
+    for values in (
+        pd.Series(rng.integers(0, 3, 500)),
+        pd.Series(rng.random(500) < 0.3),
+        pd.Series(rng.integers(0, 3, 500).astype(float)),
+    ):
+        want = values.groupby(member).sum().reindex(ids, fill_value=0).to_numpy()
+        got = sums.total(values)
+        assert got.dtype == want.dtype
+        assert (got == want).all()

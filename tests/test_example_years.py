@@ -123,6 +123,25 @@ def test_the_trend_files_hold_values_at_their_published_precision(years_run):
             assert len(cells) > 0 and too_long.empty, (layer, indicator, too_long.head().tolist())
 
 
+def test_the_years_reports_are_dutch_with_dutch_numbers(years_run):
+    """What a reader of the years run gets: no English sentence, "95 %" and decimal commas."""
+    from test_report_words import READER_FILES, english_in
+    from test_strings import dutch_style_problems
+    from zicht.export import STANDARD_VERSION
+
+    out = years_run["out"]
+    files = [out / "2024" / name for name in READER_FILES] + [out / "trends" / "years_report.md"]
+    found = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8").replace(STANDARD_VERSION, "")
+        hits = english_in(text) + [
+            (p, line[:120]) for line in text.splitlines() for p in dutch_style_problems(line)
+        ]
+        if hits:
+            found[path.relative_to(out).as_posix()] = hits
+    assert found == {}, found
+
+
 def test_the_split_buurt_is_apportioned_by_its_addresses_and_reported(years_run):
     info, out = years_run["info"], years_run["out"]
     split = info["split"]

@@ -159,3 +159,24 @@ def test_a_forked_child_starts_its_own_workers(worker_processes):
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert np.array_equal(h3_plumbing.submit_rd_cells(x, y, 9).result(), expected)
+
+
+def test_stop_workers_ends_a_worker_whose_input_a_fork_holds_open(worker_processes, monkeypatch):
+    import subprocess
+
+    h3_plumbing.submit_rd_cells(*_near_cell_edges(9, 2, seed=4), 9).result()
+    worker = h3_plumbing._IDLE.get_nowait()
+    h3_plumbing._IDLE.put(worker)
+    waits = []
+    real_wait = type(worker.proc).wait
+
+    def wait(self, timeout=None):
+        waits.append(timeout)
+        if timeout is not None:  # as if a forked child kept the pipe open
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        return real_wait(self)
+
+    monkeypatch.setattr(type(worker.proc), "wait", wait)
+    h3_plumbing.stop_workers()
+    assert worker.proc.poll() is not None  # killed, not left running
+    assert None in waits

@@ -175,3 +175,33 @@ def test_a_cell_without_its_tested_value_shows_no_hot_or_cold_class(page, demo_r
     shown = words.split("Alle h3-cellen")[0]  # the panel's own figures, not the ranking below
     for word in ("Coldspot", "Hotspot,", "Niet opvallend"):
         assert word not in shown, word
+
+
+def test_a_merged_cell_names_its_region_by_place_and_opens_it(page, demo_release):
+    h3 = _csv(demo_release, "h3")
+    merged = h3[h3["status"] == "merged"].iloc[0]
+    at = page.evaluate(
+        """(code) => { const k = zicht.config.panel.areas["a:h3"].i.indexOf(code);
+          let found = null;
+          zicht.layer().eachLayer((l) => { if (l.feature.properties.k === k) { found = l; } });
+          zicht.map.setView(found.getBounds().getCenter(), 16, {animate: false});
+          const pt = zicht.map.latLngToContainerPoint(found.getBounds().getCenter());
+          const box = zicht.map.getContainer().getBoundingClientRect();
+          return [box.left + pt.x, box.top + pt.y]; }""",
+        merged["area_id"],
+    )
+    page.mouse.move(*at)
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for(state="visible", timeout=3_000)
+    assert re.search(r"Valt in gebied: Gebied van \d+ cel(len)? in [^\n]+, Ede", tip.inner_text())
+    assert merged["region_id"] not in tip.inner_text()
+    page.mouse.click(*at)
+    panel = page.get_by_test_id("area-panel")
+    assert "Samengevoegd tot een groter gebied" in panel.inner_text()
+    panel.get_by_role("button", name="Toon dit samengevoegde gebied").click()
+    # the region's own panel: headed by its place, its code in small print
+    kind = panel.locator(".zicht-panel-kind").inner_text()
+    assert merged["region_id"] in kind
+    assert re.fullmatch(
+        r"Gebied van \d+ cel(len)? in [^\n]+, Ede", panel.locator("h2").inner_text()
+    )

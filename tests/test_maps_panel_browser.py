@@ -367,7 +367,7 @@ def test_a_merged_cell_leads_to_its_region_and_the_regions_value(browser, tmp_pa
         panel = p.get_by_test_id("area-panel")
         assert "Samengevoegd tot een groter gebied" in panel.inner_text()
         assert panel.locator("table").count() == 0  # no value of its own
-        panel.get_by_role("button", name="Toon het samengevoegde gebied R1").click()
+        panel.get_by_role("button", name="Toon dit samengevoegde gebied").click()
         assert panel.locator("h2").inner_text() == "Samengevoegd gebied R1"
         rate = release.layers["region"]["pct_vacant"].iloc[0]
         row = panel.locator("tr", has_text="Vacancy rate (%)").inner_text()

@@ -174,3 +174,18 @@ def test_the_national_config_runs_every_stage_and_passes_its_own_check(national_
     assert pages and "gemeenten/" + pages[0].name in (
         tmp_path / "out" / "run_manifest.json"
     ).read_text(encoding="utf-8")
+
+
+def test_a_region_outline_left_invalid_still_finds_its_buurt():
+    """Zeeland's run failed in the panel: GEOS refused to intersect an invalid outline."""
+    from types import SimpleNamespace
+
+    from zicht.maps._panel import _covering
+
+    bow = shapely.Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000), (0, 0)])  # self-crossing
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.intersection(bow, shapely.box(200, -100, 800, 1100))
+    geography = SimpleNamespace(frame=gpd.GeoDataFrame(geometry=[bow], crs=28992))
+    buurten = np.array([shapely.box(-50, -50, 1050, 1050), shapely.box(5000, 0, 6000, 1000)])
+    main, count = _covering(geography, buurten)
+    assert list(main) == [0] and list(count) == [1]

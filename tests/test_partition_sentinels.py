@@ -65,6 +65,20 @@ def test_the_dask_path_replaces_counts_and_says_so(folder):
     assert int(frame["status"].isna().sum()) == 1
 
 
+def test_the_dask_join_report_carries_the_counts_of_the_read(folder, buurt):
+    pytest.importorskip("dask_geopandas")
+    from zicht.index import JoinReport, join_dask
+
+    report = LayerReport(layer="addresses", source=str(folder), rows_read=7)
+    with pytest.warns(UserWarning, match="sentinel values replaced"):
+        lazy = read_addresses_dask(folder, columns=["address_id", "bouwjaar"], report=report)
+    layers = prepare_join(buurt)
+    joined = join_dask(lazy, layers).compute()
+    rebuilt = JoinReport.from_frame(joined, layers.nesting, report.sentinels)
+    assert rebuilt.rows_in == 7 and rebuilt.balanced
+    assert rebuilt.to_dict()["sentinels"] == {"bouwjaar": 3}
+
+
 @pytest.fixture
 def buurt():
     """One buurt around the partitions' points."""

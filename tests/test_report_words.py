@@ -163,3 +163,19 @@ def test_the_shipped_configs_write_dutch_into_the_reports(path):
     config = load_years_config(path)[0] if path.parent.name == "years" else load_config(path)
     found = {k: english_in(v) for k, v in _reported_texts(config).items() if english_in(v)}
     assert found == {}, found
+
+
+def test_the_maps_composite_titles_write_numbers_the_dutch_way():
+    """The map said "ondergrens van het 90%-interval" beside "Hotspot, 95 % betrouwbaar"."""
+    from zicht.maps._words import local_title
+
+    titles = [
+        "Index: rank, 90% interval low (5th pct)",
+        "Index: rank, 95% interval high (97.5th pct)",
+        "Index: rank unstable (1 = interval wider than 25% of areas)",
+    ]
+    dutch = [local_title(t, "nl") for t in titles]
+    assert dutch[0] == "Index: rang, ondergrens van het 90\u00a0%-interval (5e percentiel)"
+    assert "(97,5e percentiel)" in dutch[1]
+    assert [dutch_style_problems(t) for t in dutch] == [[], [], []]
+    assert local_title(titles[0], "en") == titles[0]

@@ -83,8 +83,8 @@ def test_the_composite_rank_interval_is_published_and_on_the_map(demo_run):
         n = len(ranked)
         assert ranked["composite_rank"].between(1, n).all()
     html = (out / "risk_map.html").read_text(encoding="utf-8")
-    assert "ondergrens van het 90%-interval (5e percentiel)" in html
-    assert "bovengrens van het 90%-interval (95e percentiel)" in html
+    assert "ondergrens van het 90\u00a0%-interval (5e percentiel)" in html
+    assert "bovengrens van het 90\u00a0%-interval (95e percentiel)" in html
     composite = result.release.metadata["composite"]
     assert set(composite["layers"]) == {"h3", "buurt"}
     assert "verdict" in composite["layers"]["buurt"]["summary"]

@@ -7,6 +7,7 @@ big buurten around a tiny one (and, in the second case, two tiny ones side by si
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -196,3 +197,32 @@ def test_two_wijken_with_a_tiny_buurt_each_are_withheld_and_every_big_buurt_publ
     assert (release.layers["gemeente"]["status"] == "published").all()
     found = attack({"": _write(frame, release, tmp_path)})
     assert found.findings == [], found.findings[:5]
+
+
+def test_a_wijk_above_a_buurt_hidden_by_group_disclosure_gives_up_its_value(tmp_path):
+    """Group disclosure under a published wijk: the wijk's count goes, not a big buurt's.
+
+    The centre buurt has 12 addresses, all vacant: its count is hidden. The wijk minus its
+    six big buurten would give the share back, and the hidden count needs a partner
+    (17.3); both are served by hiding the wijk's count (nearly the sum of its buurten),
+    where before the two largest big buurten lost theirs. Every big buurt keeps its values.
+    """
+    from disclosure_fixtures import make_town
+    from ilp_attacker import attack
+    from zicht.check import check_release
+
+    frame, release = _with_upper_levels(*make_town(((0, 12),), 12, (0,)), levels=("wijk",))
+    buurt = release.layers["buurt"].set_index("area_id")
+    assert np.isnan(buurt.loc["BU022800T0", "n_vacant"])
+    big = buurt.drop(index="BU022800T0")
+    assert big["n_vacant"].notna().all(), big["n_vacant"]
+    wijk = release.layers["wijk"].set_index("area_id").loc["WK022800"]
+    assert wijk["status"] == "published" and np.isnan(wijk["n_vacant"])
+    audit = release.audit
+    reasons = set(audit.loc[audit["area_id"] == "WK022800", "reason"])
+    assert any(r.startswith("secondary") for r in reasons), reasons
+    bundle = _write(frame, release, tmp_path)
+    report = check_release(*bundle)
+    assert report.ok, report.to_text(limit=10)
+    found = attack({"": bundle})
+    assert found.findings == [] and found.misled == 0, found.findings[:5]

@@ -322,7 +322,11 @@ def stop_workers() -> list[int]:
         peaks.append(_peak_rss(worker.proc.pid))
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()  # the worker ends at end of input
-        worker.proc.wait(timeout=5)
+        try:
+            worker.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # a forked child still holds its input open
+            worker.proc.kill()
+            worker.proc.wait()
         if worker.proc.stdout is not None:
             worker.proc.stdout.close()
 

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from zicht.check._cellkey import read_perturbation, record_keys
-from zicht.check._features import check_classes, check_hotspots, check_layer
+from zicht.check._features import FeatureSums, check_classes, check_hotspots, check_layer
 from zicht.check._files import (
     PublishedLayer,
     ReleaseFiles,
@@ -294,7 +294,8 @@ def _check_one_layer(
         manifest.get("company_column"),
         report,
     )
-    truth_n = member[member != ""].value_counts().reindex(layer.frame["area_id"], fill_value=0)
+    sums = FeatureSums(member, layer.frame["area_id"])
+    truth_n = pd.Series(sums.counts(), index=pd.Index(layer.frame["area_id"]), name="count")
     pub_ids = layer.frame.loc[layer.published, "area_id"]
     known.known_n[layer.label] = set(pub_ids)
     n_pub = pd.to_numeric(layer.frame["n_units"], errors="coerce").to_numpy(dtype=float)
@@ -323,12 +324,7 @@ def _check_one_layer(
         )
     hotspot_k = int((manifest.get("metadata", {}).get("hotspot") or {}).get("k", 1) or 1)
     truth = {"n_units": truth_n.to_numpy()} | {
-        col: pd.to_numeric(units[u], errors="coerce")
-        .fillna(0)
-        .groupby(member)
-        .sum()
-        .reindex(layer.frame["area_id"], fill_value=0)
-        .to_numpy()
+        col: sums.total(pd.to_numeric(units[u], errors="coerce").fillna(0))
         for col, u in known.numerators.items()
     }
     windowed = check_windows(

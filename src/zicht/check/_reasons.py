@@ -89,11 +89,11 @@ def _containers(
     columns = {label: membership[label].to_numpy(dtype=object) for label in labels}
     for a in labels:
         keep = columns[a] != ""
-        if not keep.any():
+        if not keep.any() or a not in lookup:
             continue
         ca, a_ids = pd.factorize(columns[a][keep])
         for b in labels:
-            if a == b:
+            if a == b or b not in lookup:  # a layer without a published feature
                 continue
             cb, b_ids = pd.factorize(columns[b][keep])
             lo = np.full(len(a_ids), np.iinfo(np.int64).max)

@@ -464,7 +464,8 @@ def join_dask(
     -------
     dask_geopandas.GeoDataFrame
         Lazy frame with the columns :func:`join_units` adds; rebuild the report from it
-        with ``JoinReport.from_frame(result.compute(), layers.nesting)``.
+        with ``JoinReport.from_frame(result.compute(), layers.nesting, report.sentinels)``
+        (``report`` as given to :func:`zicht.ingest.read_addresses_dask`).
     """
     _check_resolution(resolution)
     require_rd(units, "units")

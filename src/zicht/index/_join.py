@@ -8,6 +8,7 @@ codes); codes become strings (or categoricals) only when the output is built.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,12 @@ class JoinReport:
         )
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, nesting: NestingReport | None = None) -> JoinReport:
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        nesting: NestingReport | None = None,
+        sentinels: Mapping[str, int] | None = None,
+    ) -> JoinReport:
         """Rebuild the report from a joined frame's ``not_joined_reason``/``levels_nest``.
 
         Parameters
@@ -129,6 +135,9 @@ class JoinReport:
             Output of a join (any of the in-memory, partitioned or dask paths).
         nesting
             The nesting report of the layers, if any.
+        sentinels
+            The CBS sentinels the reader set to missing (e.g. the ``report=`` of
+            :func:`zicht.ingest.read_addresses_dask`), which the frame no longer shows.
         """
         counts = frame["not_joined_reason"].value_counts()
         not_joined = {str(k): int(v) for k, v in counts.items() if v}
@@ -138,6 +147,7 @@ class JoinReport:
             joined=int(frame["joined"].sum()),
             not_joined=not_joined,
             nesting=nesting,
+            sentinels=dict(sentinels or {}),
         )
         if "levels_nest" in frame:
             joined = frame["joined"].astype(bool)

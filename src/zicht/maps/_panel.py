@@ -107,6 +107,15 @@ _REGION_WITHIN = 0.8
 _REGION_SHARE = 0.2
 
 
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    """Repair the outlines a simplification left invalid (GEOS refuses to intersect them)."""
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return geoms
+
+
 def _covering(geography: Geography, targets: Any) -> tuple[list[int], list[int]]:
     """Return per feature the target holding most of its area (``-1``: none) and a count.
 
@@ -114,8 +123,8 @@ def _covering(geography: Geography, targets: Any) -> tuple[list[int], list[int]]
     ``_REGION_WITHIN`` of its area, else those holding ``_REGION_SHARE`` of it.
     """
     # Shares need no survey precision: a 10 m simplification makes the overlay cheap.
-    geoms = shapely.simplify(geography.frame.geometry.to_numpy(), 10.0)
-    targets = shapely.simplify(np.asarray(targets), 10.0)
+    geoms = _valid(shapely.simplify(geography.frame.geometry.to_numpy(), 10.0))
+    targets = _valid(shapely.simplify(np.asarray(targets), 10.0))
     main = np.full(len(geoms), -1, dtype=np.int64)
     many = np.zeros(len(geoms), dtype=np.int64)
     where, which = shapely.STRtree(targets).query(geoms, predicate="intersects")

@@ -78,14 +78,29 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], str
         re.compile(r"(.+): rank, (\S+) interval (low|high) \(([\d.]+)th pct\)"),
         lambda m, lang: (
             f"{m.group(1)}: "
-            + say(lang, f"suffix_rank_{m.group(3)}", share=m.group(2), p=m.group(4))
+            + say(
+                lang,
+                f"suffix_rank_{m.group(3)}",
+                share=_number_style(m.group(2), lang),
+                p=_number_style(m.group(4), lang),
+            )
         ),
     ),
     (
         re.compile(r"(.+): rank unstable \(1 = interval wider than (\S+) of areas\)"),
-        lambda m, lang: f"{m.group(1)}: " + say(lang, "suffix_rank_unstable", width=m.group(2)),
+        lambda m, lang: (
+            f"{m.group(1)}: "
+            + say(lang, "suffix_rank_unstable", width=_number_style(m.group(2), lang))
+        ),
     ),
 )
+
+
+def _number_style(number: str, language: str) -> str:
+    """Write ``"90%"`` or ``"2.5"`` of an English title the Dutch way: ``"90 %"``, ``"2,5"``."""
+    if language != "nl":
+        return number
+    return re.sub(r"(?<=\d)%", "\u00a0%", number.replace(".", ","))
 
 
 def local_title(title: str, language: str) -> str:

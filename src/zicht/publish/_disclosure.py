@@ -217,11 +217,14 @@ def protect_population(
             }
         )
         cand = cand[known & np.isin(lka, failing)]
-        # An area whose regions are all published adds nothing at once (its regions then
-        # join the residual one by one): what it costs is its own units, so the smallest
-        # such sibling goes, not the first in node order (a 110-unit buurt beside 35).
+        # An area whose regions are all published adds nothing at once (its parts then
+        # join the residual one level at a time): what it costs is its own units and those
+        # of the cheapest chain of parts down to a region, so the cheapest such sibling goes
+        # (not the first in node order: a 110-unit buurt beside 35; nor a small wijk whose
+        # smallest buurt holds 4,000 addresses).
         cand = cand.assign(useless=cand["adds"] == 0)
-        cost = np.where(cand["useless"], tree.n_units[cand["node"].to_numpy()], cand["adds"])
+        chain = _chain_costs(tree, known, lka)
+        cost = np.where(cand["useless"], chain[cand["node"].to_numpy()], cand["adds"])
         cand = cand.assign(cost=cost)
         cand = cand.sort_values(["parent", "useless", "is_area", "cost", "node"])
         pick = cand.drop_duplicates("parent")
@@ -240,6 +243,24 @@ def protect_population(
             tree.published[node] = False
             actions.append((int(node), "secondary: residual could not be protected otherwise"))
     raise RuntimeError("population protection did not converge")  # pragma: no cover
+
+
+def _chain_costs(tree: Tree, known: np.ndarray, lka: np.ndarray) -> np.ndarray:
+    """Per node, its units plus those of its cheapest chain of known parts to a region.
+
+    What withholding a known area finally costs when each level below must give up one
+    part before a region joins the residual.
+    """
+    cost = tree.n_units.astype(np.float64)
+    best = np.full(tree.n_nodes, np.inf)
+    regions = np.flatnonzero(known[: tree.n_leaves] & (lka[: tree.n_leaves] >= 0))
+    np.minimum.at(best, lka[regions], cost[regions])
+    for lv in range(tree.anc.shape[1]):
+        nodes = np.flatnonzero(known & (tree.level == lv))
+        cost[nodes] += np.where(np.isfinite(best[nodes]), best[nodes], 0.0)
+        up = nodes[lka[nodes] >= 0]
+        np.minimum.at(best, lka[up], cost[up])
+    return cost
 
 
 def _totals_to_hide(
@@ -362,8 +383,12 @@ def protect_indicator(
         if not np.array_equal(lo[pinned], total_k[pinned]):  # pragma: no cover
             raise RuntimeError("interval propagation excluded a true value")
         changed = False
+        shielded: set[int] = set()  # totals whose group leaks were repaired this round
         for x in leaks:
             kind = "small" if pinned_small[x] else "group"
+            owner = system.extra_of[x][0] if x >= tree.n_nodes else int(structure.parent[x])
+            if kind == "group" and owner in shielded:
+                continue  # the same share through another set: seen again next round
             fix = _choose_fix(int(x), kind, tree, structure, state, k, system, n)
             if fix is None:
                 continue
@@ -373,6 +398,8 @@ def protect_indicator(
             state[node] = new_state
             actions.append((node, int(new_state), why))
             changed = True
+            if kind == "group" and owner >= 0:
+                shielded.add(owner)
         if not changed:  # pragma: no cover - the fallback always finds a value to give up
             raise RuntimeError("indicator protection could not repair a leak")
     raise RuntimeError("indicator protection did not converge")  # pragma: no cover
@@ -525,6 +552,11 @@ def _choose_fix(
                 why = "secondary: published sums would reveal a group share"
             return x, HIDDEN, why
     exact_sib = siblings[state[siblings] == EXACT]
+    upper = parent >= 0 and tree.level[parent] >= 1 and not tree.exact_layer[parent]
+    if kind == "group" and upper and state[parent] != HIDDEN:
+        # a wijk minus its buurten gives a buurt's share away: the wijk's value goes (it
+        # is nearly the sum of its buurten), not the value of the largest sibling buurt
+        return parent, HIDDEN, "secondary: the total is hidden to protect a part's group share"
     if kind == "small":
         useful = exact_sib[k[exact_sib] > 0]
         if len(useful):

@@ -9,7 +9,7 @@ do); plus the audit rows of the region building.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,30 +155,65 @@ def _members(
     return per
 
 
+def _cell_members(
+    codes: np.ndarray,
+    hexes: np.ndarray,
+    regions: np.ndarray,
+    index: NodeIndex,
+    tree: Tree,
+    whole: np.ndarray,
+) -> pd.DataFrame:
+    """:func:`_members` of the H3 layer from the units' cell codes (``hexes[codes]``).
+
+    The same rows in the same order (by cell id text, then region), counted on integer
+    codes instead of a text per unit.
+    """
+    region_codes, region_ids = pd.factorize(regions)
+    keep = region_codes >= 0  # as groupby, which leaves out units without a region
+    pair = codes[keep].astype(np.int64) * len(region_ids) + region_codes[keep]
+    values, units = np.unique(pair, return_counts=True)
+    per = pd.DataFrame(
+        {
+            "key": hexes[values // len(region_ids)],
+            "region": np.asarray(region_ids, dtype=object)[values % len(region_ids)],
+            "units": units.astype(np.int64),
+        }
+    )
+    per = per.sort_values(["key", "region"]).reset_index(drop=True)
+    per["node"] = index.region_nodes(per["region"].to_numpy())
+    per["whole"] = whole[per["node"].to_numpy()] if len(per) else np.zeros(0, dtype=bool)
+    per["published"] = tree.published[per["node"].to_numpy()]
+    return per
+
+
 def _inherited(
-    ctx: LayerContext, ids: pd.Index, per: pd.DataFrame, keys: np.ndarray, n: np.ndarray
+    ctx: LayerContext,
+    ids: pd.Index,
+    per: pd.DataFrame,
+    keys: np.ndarray | None,
+    n: np.ndarray,
+    sums: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return counts and states of features that are unions of whole regions.
 
-    ``keys`` holds the feature of every unit row of ``ctx.table``. One region: the feature
-    is that region. Several: exact only if all are exact, else hidden (a rounded sum of
-    regions would be a second, differently rounded view of them).
+    ``keys`` holds the feature of every unit row of ``ctx.table`` (or ``sums`` gives a unit
+    column's sum per feature of ``ids``). One region: the feature is that region. Several:
+    exact only if all are exact, else hidden (a rounded sum of regions would be a second,
+    differently rounded view of them).
     """
     table = ctx.table
+
+    def total(col: str) -> np.ndarray:
+        if sums is not None:
+            return sums(table[col].to_numpy())
+        return table.groupby(keys)[col].sum().reindex(ids, fill_value=0).to_numpy()
+
     grouped = per.groupby("key")
     n_members = grouped.size().reindex(ids, fill_value=0).to_numpy()
     counts = {}
     for column, base_col in ctx.bases.items():
-        k = table.groupby(keys)[ctx.numerators[column]].sum().reindex(ids, fill_value=0).to_numpy()
-        if base_col == "n_units":
-            base = n
-        else:
-            base = (
-                table.groupby(keys)[ctx.numerators[base_col]]
-                .sum()
-                .reindex(ids, fill_value=0)
-                .to_numpy()
-            )
+        k = total(ctx.numerators[column])
+        base = n if base_col == "n_units" else total(ctx.numerators[base_col])
         region_state = ctx.nodes[column][2][per["node"].to_numpy()]
         worst = per.assign(state=region_state).groupby("key")["state"].max()
         worst = worst.reindex(ids, fill_value=HIDDEN).to_numpy()
@@ -220,24 +255,25 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
     """Publish the H3 layer: a cell carries values only as a union of whole regions."""
     layer, table, index, tree, rules = ctx.layers["h3"], ctx.table, ctx.index, ctx.tree, ctx.rules
     source = layer.frame.assign(area_id=layer.frame["area_id"].astype("str"))
-    cells = table["cell"]
-    hex_of = {c: h3i.int_to_str(int(c)) for c in pd.unique(cells)}
-    cell_hex = cells.map(hex_of).to_numpy()
-    ids = pd.Index(
-        pd.unique(
-            np.r_[
-                source["area_id"].to_numpy(dtype=object),
-                np.array(list(hex_of.values()), dtype=object),
-            ]
-        )
-    )
-    n = pd.Series(cell_hex).value_counts().reindex(ids, fill_value=0).to_numpy()
+    # every unit's cell as a code (no text per unit); the hex ids of the distinct cells
+    codes, cells = pd.factorize(table["cell"].to_numpy(dtype=np.int64))
+    hexes = np.array([h3i.int_to_str(int(c)) for c in cells], dtype=object)
+    ids = pd.Index(pd.unique(np.r_[source["area_id"].to_numpy(dtype=object), hexes]))
+    at = ids.get_indexer(hexes)
+
+    def per_cell(values: np.ndarray | None = None) -> np.ndarray:
+        """Units (or a unit column's sum) per feature of ``ids``."""
+        out = np.zeros(len(ids), dtype=np.int64)
+        out[at] = np.bincount(codes, weights=values, minlength=len(cells)).astype(np.int64)
+        return out
+
+    n = per_cell()
     # A cell is published only as a union of whole regions: every region holding one of
     # its units must lie inside the cell.
     region_cells = table.groupby("region_id")["cell"].nunique()
     single_cell = np.zeros(tree.n_leaves, dtype=bool)
     single_cell[index.region_nodes(region_cells.index.to_numpy())] = region_cells.to_numpy() == 1
-    per = _members(cell_hex, table["region_id"].to_numpy(), index, tree, single_cell)
+    per = _cell_members(codes, hexes, table["region_id"].to_numpy(), index, tree, single_cell)
     grouped = per.groupby("key")
     whole = grouped["whole"].all().reindex(ids, fill_value=False).to_numpy()
     members_ok = grouped["published"].all().reindex(ids, fill_value=False).to_numpy()
@@ -253,7 +289,7 @@ def h3_layer(ctx: LayerContext) -> BuiltLayer:
     empty_region = _empty_cell_regions(ctx.plan.pieces, ids, n)
     merged = (~whole & (n > 0)) | empty_region.notna().to_numpy()
     main_region = main_region.fillna(empty_region)
-    counts = _inherited(ctx, ids, per, cell_hex, n)
+    counts = _inherited(ctx, ids, per, None, n, sums=per_cell)
     _check_against_units(
         layer.name, source, ids, {"n_units": n, **{c: v[0] for c, v in counts.items()}}
     )

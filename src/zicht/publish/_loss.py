@@ -248,9 +248,6 @@ def true_figures(ctx: LayerContext) -> dict[str, pd.DataFrame]:
 
     table = ctx.table
     keys: dict[str, pd.Series] = {"region": table["region_id"].astype("str")}
-    if "h3" in ctx.layers:
-        hex_of = {c: h3i.int_to_str(int(c)) for c in pd.unique(table["cell"])}
-        keys["h3"] = table["cell"].map(hex_of).astype("str")
     for name, col in {**ctx.units.areas, **ctx.units.extra}.items():
         if name in ctx.layers and col in table:
             keys[name] = table[col].astype("str")
@@ -259,4 +256,12 @@ def true_figures(ctx: LayerContext) -> dict[str, pd.DataFrame]:
         values[count] = pd.to_numeric(table[ctx.numerators[count]]).to_numpy()
         if base != "n_units":
             values[f"{count}__base"] = pd.to_numeric(table[ctx.numerators[base]]).to_numpy()
-    return {name: values.groupby(key.to_numpy()).sum() for name, key in keys.items()}
+    out = {name: values.groupby(key.to_numpy()).sum() for name, key in keys.items()}
+    if "h3" in ctx.layers:
+        # summed per 64-bit cell, then named by hex id in the order of the ids (no text per unit)
+        per_cell = values.groupby(table["cell"].to_numpy(dtype=np.int64)).sum()
+        per_cell.index = pd.Index(
+            [h3i.int_to_str(int(c)) for c in per_cell.index], dtype=keys["region"].dtype
+        )
+        out = {"region": out["region"], "h3": per_cell.sort_index(), **out}
+    return out

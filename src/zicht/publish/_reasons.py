@@ -30,6 +30,9 @@ __all__ = ["PARTNER_REASON", "protect_reasons"]
 
 PARTNER_REASON = "secondary: hidden with another hidden value, so neither says why"
 
+#: A buurt's partner is its wijk (a rounded total above it) where that is shown.
+PARTNER_UP = True
+
 
 def _effective(tree: Tree) -> tuple[np.ndarray, np.ndarray]:
     """Per node: its highest published ancestor with the same units, and the container.
@@ -91,6 +94,15 @@ def protect_reasons(
         if _has_partner(tree, state, same, container, visible, e):
             continue
         shown = visible & (state != HIDDEN) & (same != e)
+        up = container[e]
+        if PARTNER_UP and up >= 0 and shown[up] and level[up] >= 1 and not tree.exact_layer[up]:
+            # the wijk around a buurt: its value is nearly the sum of its buurten, so it
+            # costs less than the smallest sibling buurt (often hundreds of units)
+            for node in np.flatnonzero(same == same[up]):
+                if state[node] != HIDDEN:
+                    state[node] = HIDDEN
+                    actions.append((int(node), int(HIDDEN), PARTNER_REASON))
+            continue
         cand = np.flatnonzero(shown & (container == container[e]) & (level == level[e]))
         if len(cand) == 0:  # a child or the container instead
             cand = np.flatnonzero(

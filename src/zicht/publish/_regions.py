@@ -279,16 +279,15 @@ def _merge_stranded(
     region_group[state.labels] = group
     # A region spans one group at this level (groups only coarsen as levels rise).
     small = np.flatnonzero((size > 0) & (size < min_units))
-    frame = pd.DataFrame({"group": region_group, "x": cx, "y": cy, "size": size})
-    occupied = frame[frame["size"] > 0]
-    by_group = {
-        g: idx.to_numpy() for g, idx in occupied.groupby("group", sort=False).groups.items()
-    }
+    # the occupied regions of every group, ascending (sorted once, not grouped per pass)
+    occupied = np.flatnonzero(size > 0)
+    occupied = occupied[np.argsort(region_group[occupied], kind="stable")]
+    occupied_groups = region_group[occupied]
+    lo = np.searchsorted(occupied_groups, region_group[small], side="left")
+    hi = np.searchsorted(occupied_groups, region_group[small], side="right")
     pairs_a, pairs_b = [], []
-    for r in small:
-        others = by_group.get(region_group[r])
-        if others is None:
-            continue
+    for r, a, b in zip(small, lo, hi, strict=True):
+        others = occupied[a:b]
         others = others[others != r]
         if len(others) == 0:
             continue

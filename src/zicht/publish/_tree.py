@@ -94,7 +94,12 @@ def build_tree(
     published[:n_regions] = regions["n_units"].to_numpy() >= rules.min_units
     for lv, (_name, col, _codes) in enumerate(levels):
         anc[:n_regions, lv] = index.nodes(lv, regions[col].to_numpy())
-    region_codes = {col: regions[col].reindex(table["region_id"]).to_numpy() for col in area_cols}
+    # per unit, whether its region crosses the areas of a level (no code there): found
+    # from one lookup of the units' regions, not one text reindex per level
+    unit_region = regions.index.get_indexer(pd.Index(table["region_id"].to_numpy()))
+    crossing = {
+        col: np.r_[pd.isna(regions[col]).to_numpy(), True][unit_region] for col in area_cols
+    }
     cut_all = np.zeros(index.size, dtype=bool)
     for lv, (name, col, codes) in enumerate(levels):
         sl = slice(index.offset[lv], index.offset[lv] + len(codes))
@@ -103,7 +108,7 @@ def build_tree(
         counts = table.groupby(col).size().reindex(codes, fill_value=0).to_numpy()
         n_units[sl] = counts
         # An area is cut when one of its units lies in a region that crosses it.
-        cut_codes = pd.unique(table.loc[pd.isna(region_codes[col]), col])
+        cut_codes = pd.unique(table.loc[crossing[col], col])
         cut = codes.isin(cut_codes)
         cut_all[sl] = cut
         published[sl] = (name in by_name) & ~cut & (counts >= rules.min_units)

@@ -37,6 +37,13 @@ function zichtMap(map, data, config) {
     return style;
   }
 
+  // A merged cell's region as a person reads it ("Gebied van 23 cellen in …"), else its code.
+  function regionName(code) {
+    const regions = config.panel && config.panel.areas["a:region"];
+    const at = regions && regions.t ? regions.i.indexOf(code) : -1;
+    return at >= 0 ? regions.t[at] : code;
+  }
+
   function areaTooltip(p) {
     const t = theme();
     let text = p.h;
@@ -46,7 +53,7 @@ function zichtMap(map, data, config) {
       if (p.x) { text += "<br>" + p.x; }
     } else {
       text += "<br><i>" + (config.statusText[p.s] || config.statusText.suppressed) + "</i>";
-      if (p.r) { text += "<br>" + config.regionLabel + ": " + p.r; }
+      if (p.r) { text += "<br>" + config.regionLabel + ": " + regionName(p.r); }
     }
     return text + "<br>" + config.bandLabel + ": " + p.b;
   }

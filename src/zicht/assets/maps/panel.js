@@ -147,12 +147,20 @@ function zichtPanel(z) {
   }
 
   // A merged area's value is its region's: a button opens the region's panel.
-  function regionButton(region) {
+  function regionAt(region) {
     const regions = P.areas["a:region"];
-    const at = regions ? regions.i.indexOf(region) : -1;
+    return regions ? regions.i.indexOf(region) : -1;
+  }
+  // A merged cell names its region as a person reads it ("Gebied van 23 cellen in …").
+  function regionName(region) {
+    const at = regionAt(region);
+    return at >= 0 && P.areas["a:region"].t ? P.areas["a:region"].t[at] : region;
+  }
+  function regionButton(region) {
+    const at = regionAt(region);
     if (at < 0 || !themesOf("a:region").length) { return ""; }
     return `<button type="button" class="zicht-go-region" data-k="${at}">`
-      + `${fill(W.panel_open_region, {name: region})}</button>`;
+      + `${fill(W.panel_open_region, {name: regionName(region)})}</button>`;
   }
 
   function render() {
@@ -169,7 +177,7 @@ function zichtPanel(z) {
       + (buurt ? `<p>${fill(W.panel_inside, {kind: P.areas[P.buurt].kind, name: buurt})}</p>` : "");
     if (p.s !== "published") {
       out += `<p class="zicht-panel-status">${cfg.statusText[p.s] || cfg.statusText.suppressed}</p>`
-        + (p.r ? `<p>${cfg.regionLabel}: ${p.r}</p>` + regionButton(p.r) : "")
+        + (p.r ? `<p>${cfg.regionLabel}: ${regionName(p.r)}</p>` + regionButton(p.r) : "")
         + `<p>${W.panel_not_published}</p>`;
     } else {
       out += place(key, k) + (p.x ? `<p class="zicht-panel-rank">${p.x}</p>` : "")
