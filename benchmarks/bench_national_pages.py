@@ -9,9 +9,10 @@ done once for the whole release (``share_release``: web geometry, where texts, G
 labels), the overview, and the gemeente pages (written by worker processes when there are
 many). The run stops there (the release check and the rest are ``bench_national.py``'s).
 
-The overview, the largest and the median gemeente page are then opened offline in headless
-Chromium as ``bench_maps.py`` opens the shipped maps (``ready``: the page's own clock when the
-first theme's areas are painted after ``load``; issue 15's target is under 1 s).
+The overview, the largest and the median gemeente page (of those with a value to show) are
+then opened offline in headless Chromium as ``bench_maps.py`` opens the shipped maps
+(``ready``: the page's own clock when the first theme's areas are painted after ``load``;
+issue 15's target is under 1 s).
 
 Ends with::
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -100,6 +102,10 @@ def write_pages(size: str, data: Path, tmp: Path) -> dict:
         figures["seconds"] = time.perf_counter() - started
         figures["cpu_s"] = _cpu() - cpu
         figures["load"] = (load, os.getloadavg()[0])
+        # the run's staging folder goes when the run stops: keep the pages
+        kept = tmp / "pages"
+        shutil.copytree(Path(out), kept)
+        figures["paths"] = {k: kept / p.relative_to(out) for k, p in figures["paths"].items()}
         raise _PagesWrittenError
 
     # The pipeline's own binding of write_gemeente_pages, wherever its modules keep it.
@@ -149,7 +155,11 @@ def main() -> int:
             f"overview {got['overview_s']:.2f} s, the pages {pages_s:.1f} s "
             f"({pages_s / n:.3f} s a page); {got['cpu_s']:.1f} CPU s in all processes"
         )
-        shown = {"overview": overview, "largest": pages[-1], "median": pages[n // 2]}
+        # a gemeente without units in a subset of the country has no value to show (every
+        # area suppressed): the median is that of the pages with a value
+        valued = [p for p in pages if '"themes":{}' not in p.read_text(encoding="utf-8")]
+        print(f"{len(valued)} of the pages show a value (the others: gemeenten without units)")
+        shown = {"overview": overview, "largest": valued[-1], "median": valued[len(valued) // 2]}
         ready: dict[str, float] = {}
         print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         with launch_chromium() as browser:

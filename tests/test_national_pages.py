@@ -237,3 +237,19 @@ def test_pages_written_by_worker_processes_are_the_same_bytes(country, tmp_path,
     assert list(again) == list(paths)  # the same pages, in the same order
     for key, path in paths.items():
         assert again[key].read_bytes() == path.read_bytes(), key
+
+
+def test_an_error_on_a_page_names_the_gemeente(country, tmp_path, monkeypatch):
+    import zicht.maps._national as national
+
+    release, *_ = country
+
+    def broken(part, path, **kwargs):
+        if path.stem == "GM0002":
+            raise ValueError("a broken outline")
+        return path
+
+    monkeypatch.setattr(national, "write_page", broken)
+    with pytest.raises(ValueError, match="a broken outline") as caught:
+        write_gemeente_pages(release, tmp_path)
+    assert caught.value.__notes__ == ["while writing the map page of gemeente GM0002 (Gemeente 02)"]

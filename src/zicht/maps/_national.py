@@ -221,14 +221,18 @@ class _Pages:
             rows={n: r for n, r in rows.items() if len(r)},
             context_rows={n: g.get(code, _NONE) for n, g in self.context_owner.items()},
         )
-        return write_page(
-            _part(release, rows, metadata),
-            self.folder / f"{code}.html",
-            tiles=self.tiles,
-            options=self.options,
-            extra_html=self.back,
-            share=share,
-        )
+        try:
+            return write_page(
+                _part(release, rows, metadata),
+                self.folder / f"{code}.html",
+                tiles=self.tiles,
+                options=self.options,
+                extra_html=self.back,
+                share=share,
+            )
+        except Exception as exc:  # the same error, saying which of 400 pages it stopped
+            exc.add_note(f"while writing the map page of gemeente {code} ({name})")
+            raise
 
 
 #: From this many pages on they are written by worker processes, one per core (at most
