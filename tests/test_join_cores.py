@@ -180,3 +180,35 @@ def test_stop_workers_ends_a_worker_whose_input_a_fork_holds_open(worker_process
     h3_plumbing.stop_workers()
     assert worker.proc.poll() is not None  # killed, not left running
     assert None in waits
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_live_forked_child_does_not_keep_the_parents_workers_running(worker_processes):
+    import os
+
+    h3_plumbing.submit_rd_cells(*_near_cell_edges(9, 2, seed=5), 9).result()
+    worker = h3_plumbing._IDLE.get_nowait()
+    h3_plumbing._IDLE.put(worker)
+    fds = (worker.proc.stdin.fileno(), worker.proc.stdout.fileno())
+    read, write = os.pipe()
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child lives on while the parent stops its workers
+        closed = []
+        for fd in fds:
+            try:
+                os.fstat(fd)
+                closed.append(False)
+            except OSError:
+                closed.append(True)
+        os.write(write, b"1" if all(closed) else b"0")
+        os.read(go_read, 1)
+        os._exit(0)
+    try:
+        assert os.read(read, 1) == b"1"  # the child let go of its copies of the pipes
+        worker.proc.stdin.close()  # the parent ends its input: the worker must end
+        assert worker.proc.wait(timeout=10) is not None
+    finally:
+        os.write(go_write, b"x")
+        os.waitpid(pid, 0)
+        h3_plumbing.stop_workers()

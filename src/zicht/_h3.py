@@ -290,10 +290,34 @@ def _peak_rss(pid: int) -> int:
 
 
 def _forget_workers() -> None:
-    """In a forked child: the parent's workers, pipes and pool threads are the parent's."""
+    """In a forked child: the parent's workers, pipes and pool threads are the parent's.
+
+    The child lets go of its copies of the idle workers' pipes, so that a worker still
+    ends when the parent closes its input, and the copies are not left unclosed at exit.
+    Each copy is pointed at ``/dev/null`` before it is closed: a half-written chunk in the
+    copied buffer then goes nowhere instead of into the parent's worker.
+    """
     global _IDLE, _SENDERS, _STARTED, _POOL, _POOL_LOCK
+    while True:
+        try:
+            worker = _IDLE.get_nowait()
+        except queue.Empty:
+            break
+        _let_go(worker.proc.stdin, worker.proc.stdout)
     _IDLE, _SENDERS, _STARTED = queue.SimpleQueue(), None, False
     _POOL, _POOL_LOCK = None, threading.Lock()  # a forked pool has no threads left
+
+
+def _let_go(*streams: Any) -> None:
+    """Close this process's copies of pipe streams without writing to the pipe."""
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for stream in streams:
+            if stream is not None and not stream.closed:
+                os.dup2(null, stream.fileno())
+                stream.close()
+    finally:
+        os.close(null)
 
 
 if hasattr(os, "register_at_fork"):
