@@ -30,9 +30,6 @@ __all__ = ["PARTNER_REASON", "protect_reasons"]
 
 PARTNER_REASON = "secondary: hidden with another hidden value, so neither says why"
 
-#: A buurt's partner is its wijk (a rounded total above it) where that is shown.
-PARTNER_UP = True
-
 
 def _effective(tree: Tree) -> tuple[np.ndarray, np.ndarray]:
     """Per node: its highest published ancestor with the same units, and the container.
@@ -95,7 +92,7 @@ def protect_reasons(
             continue
         shown = visible & (state != HIDDEN) & (same != e)
         up = container[e]
-        if PARTNER_UP and up >= 0 and shown[up] and level[up] >= 1 and not tree.exact_layer[up]:
+        if up >= 0 and shown[up] and level[up] >= 1 and not tree.exact_layer[up]:
             # the wijk around a buurt: its value is nearly the sum of its buurten, so it
             # costs less than the smallest sibling buurt (often hundreds of units)
             for node in np.flatnonzero(same == same[up]):
