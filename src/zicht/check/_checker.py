@@ -145,7 +145,12 @@ def check_release(
         _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
     check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
     check_reasons(
-        main.layers, known.membership, list(main.manifest.get("indicators", [])), rules, report
+        main.layers,
+        known.membership,
+        list(main.manifest.get("indicators", [])),
+        rules,
+        report,
+        piece_keys=list(main.manifest.get("piece_keys", [])),
     )
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
