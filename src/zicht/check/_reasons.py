@@ -227,10 +227,9 @@ def _hidden_sets(
 def check_reasons(
     layers: Sequence[PublishedLayer],
     membership: pd.DataFrame,
-    indicators: Sequence[dict[str, Any]],
+    manifest: dict[str, Any],
     rules: dict[str, Any],
     report: CheckReport,
-    piece_keys: Sequence[str] = (),
 ) -> int:
     """Fail every hidden value that only a rule naming the hidden fact could have hidden.
 
@@ -240,15 +239,14 @@ def check_reasons(
         The published layers of the release (not those of ``--against``).
     membership
         Per unit and layer label, the published feature it lies in (``""`` for none).
-    indicators
-        The manifest's indicators (``column``, ``role``, ``basis``).
+    manifest
+        The release's manifest: its ``indicators`` (``column``, ``role``, ``basis``) and
+        ``piece_keys`` (the keys of the regions' pieces: ``h3_cell``, the finest area, then
+        the keys of the layers outside the nested family).
     rules
         The rules the release is judged by.
     report
         Where violations go.
-    piece_keys
-        The manifest's keys of the regions' pieces (``h3_cell``, the finest area, then the
-        keys of the layers outside the nested family).
 
     Returns
     -------
@@ -256,6 +254,8 @@ def check_reasons(
         The hidden values examined.
     """
     main = [x for x in layers if x.release == "" and x.label in membership]
+    indicators = list(manifest.get("indicators", []))
+    piece_keys = list(manifest.get("piece_keys", []))
     labels = [x.label for x in main]
     sets = _signatures(membership, labels)
     if not len(sets):
