@@ -43,6 +43,10 @@ rules = st.builds(
 @settings(
     max_examples=12,
     deadline=None,
+    # the same 12 examples on every run and machine (seeded from the test itself, no example
+    # database replaying an earlier failure): CI cannot flake; a new case is a code change
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(area_args=areas, rules=rules, method=st.sampled_from(["grow", "parent"]))
@@ -97,7 +101,7 @@ def test_the_publisher_never_leaks(area_args, rules, method):
         assert report.ok, report.to_text()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
 @given(
     sizes=st.lists(st.integers(0, 60), min_size=3, max_size=25),
     share=st.floats(0, 1),

@@ -29,17 +29,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zicht._errors import InputError
+from zicht._errors import InputError, ZichtError
 from zicht._strings import text
 from zicht.check import HistoryEntry, ReleaseHistory, ReleaseRefusedError
-from zicht.config import CodeChanges, RunConfig, YearsConfig, read_code_changes
+from zicht.config import (
+    CodeChanges,
+    Preflight,
+    RunConfig,
+    YearsConfig,
+    preflight,
+    read_code_changes,
+)
 from zicht.export import write_run_manifest
 from zicht.maps import write_map, years_payload
 from zicht.pipeline import RunResult, read_study_area, run
 from zicht.publish import AreaMapping, onto_latest, trend_table
 from zicht.stats import emerging_hotspot_analysis, h3_graph, smooth_rates
 
-__all__ = ["YearsResult", "run_checked", "run_years"]
+__all__ = ["YearsResult", "preflight_years", "run_checked", "run_years"]
 
 #: Runs of one release: as computed, then with the small changes withheld (twice at most).
 _ATTEMPTS = 3
@@ -360,7 +367,8 @@ def _trends(
             yearly[year] = onto_latest(frame, mapping, columns)
         table = trend_table(yearly, columns, min_years=years.trend_min_years,
                             alpha=config.stats.alpha,
-                            value_decimals=_value_decimals(config, columns))  # fmt: skip
+                            value_decimals=_value_decimals(config, columns),
+                            language=config.map.language)  # fmt: skip
         names = runs[max(runs)].release.layers[layer].set_index("area_id")["area_name"]
         table.insert(1, "area_name", table["area_id"].map(names.astype(str).to_dict()))
         out[layer] = table
@@ -423,7 +431,12 @@ def _emerging(config: RunConfig, years: YearsConfig, runs: Mapping[int, RunResul
     )
     shown = ~hidden_in.any(axis=1).to_numpy()
     why = [
-        "hot-spot label not published in " + ", ".join(str(y) for y in row.index[row])
+        text(
+            "years",
+            "note_label_hidden",
+            config.map.language,
+            years=", ".join(str(y) for y in row.index[row]),
+        )
         for _, row in hidden_in.iterrows()
     ]
     out = pd.DataFrame(
@@ -536,15 +549,9 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    problems = _table_problems(config, years)
-    if problems:
-        listing = "\n".join(f"  - {p}" for p in problems)
-        raise InputError(f"{years.source or '[years]'}: the unit tables per year:\n{listing}")
+    _, changes = _checked_inputs(config, years)
     split = _split_by_year(config, years, out / "units_by_year_internal")
     configs = _year_configs(config, years, split)
-    changes = None
-    if str(years.code_changes) not in ("", "."):
-        changes = read_code_changes(config.inputs.resolve(years.code_changes))
     buurten = _boundaries(configs)
     mappings, boundary_changes = _code_mapping(years, configs, buurten, changes)
     history_dir = out / "history" if str(years.history) in ("", ".") else Path(years.history)
@@ -575,6 +582,58 @@ def run_years(config: RunConfig, years: YearsConfig, out_dir: str | Path) -> Yea
     result.paths = _write(result, config, years, out, time.perf_counter() - started)
     result.paths["history"] = history_dir
     return result
+
+
+def _checked_inputs(
+    config: RunConfig, years: YearsConfig
+) -> tuple[dict[int, RunConfig], CodeChanges | None]:
+    """Make the checks every multi-year run makes before its first year: tables, changes."""
+    problems = _table_problems(config, years)
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise InputError(f"{years.source or '[years]'}: the unit tables per year:\n{listing}")
+    changes = None
+    if str(years.code_changes) not in ("", "."):
+        changes = read_code_changes(config.inputs.resolve(years.code_changes))
+    return _year_configs(config, years), changes
+
+
+def preflight_years(
+    config: RunConfig, years: YearsConfig, out: Path | None = None
+) -> dict[int, Preflight]:
+    """Check a multi-year run's inputs without running it (``zicht validate`` on ``[years]``).
+
+    The checks :func:`run_years` makes before its first year (each year's unit table, the
+    code-change table, every old buurt code onto the latest vintage), then
+    :func:`zicht.config.preflight` on each year's inputs as that year's run reads them.
+
+    Parameters
+    ----------
+    config, years
+        From :func:`zicht.config.load_years_config`.
+    out
+        The output folder the run would write, which no input may lie in.
+
+    Returns
+    -------
+    dict of int to Preflight
+        Per year, what the checks found.
+
+    Raises
+    ------
+    ConfigError, InputError, SchemaError, CRSError, GeometryError
+        Naming the year, key or file at fault.
+    """
+    configs, changes = _checked_inputs(config, years)
+    _code_mapping(years, configs, _boundaries(configs), changes)
+    found = {}
+    for year, year_config in configs.items():
+        try:
+            found[year] = preflight(year_config, out)
+        except ZichtError as exc:  # which year's inputs: the message alone does not say
+            units = year_config.inputs.units.path
+            raise type(exc)(f"year {year} ({units}): {exc}") from exc
+    return found
 
 
 def _year_maps(config: RunConfig, result: YearsResult, out: Path) -> None:

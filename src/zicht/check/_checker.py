@@ -144,9 +144,7 @@ def check_release(
         own = sets.rows[0 if layer.release == "" else int(layer.release[1:])]
         _check_one_layer(layer, source.pieces, main.manifest, own, rules, known, report)
     check_magnitudes(main.layers, known.membership, units, main.manifest, rules, report)
-    check_reasons(
-        main.layers, known.membership, list(main.manifest.get("indicators", [])), rules, report
-    )
+    check_reasons(main.layers, known.membership, main.manifest, rules, report)
     report.tried.append(
         f"per feature: threshold {thr}, values against the units, small counts read from "
         "count + rate + population, group disclosure, company rules"

@@ -11,8 +11,9 @@ have hidden it:
   units, shares a published sum with it: one contains the other, both lie in a common
   published feature, or both are top-level features of one geography (no published
   feature contains either);
-* **a union of regions**: a feature outside the nested family (an H3 cell, a park) made of
-  several regions is hidden when one of them is not exact;
+* **a union of regions**: a feature outside the nested family (an H3 cell, a park, a wijk
+  by location whose buurten do not nest in it) made of several regions is hidden when one
+  of them is not exact;
 * **small counts**, when the rules suppress them (``small_count = "suppress"``): a count of
   1 to ``min_units − 1`` is the ordinary reason, and names no share.
 
@@ -111,14 +112,35 @@ def _containers(
     return out
 
 
-def _multi_region(membership: pd.DataFrame, labels: Sequence[str]) -> set[tuple[str, str]]:
-    """Features outside the nested family whose units lie in several regions."""
+def _union_layers(
+    main: Sequence[PublishedLayer], membership: pd.DataFrame, piece_keys: Sequence[str]
+) -> set[str]:
+    """Labels of the layers outside the nested family: unions of whole regions.
+
+    A layer named outside :data:`_NESTED` (the H3 layer, parks), and a layer with a nested
+    name whose unit key is one the regions' pieces carry besides the cell and the finest
+    area (the 2022 wijken by location of the national run, ``wijk_area_code``), provided
+    the units show it: no region has units in two of its features (or in one and none).
+    """
+    extra = set(piece_keys[2:])
+    out = {x.label for x in main if x.label not in _NESTED}
+    if "region" not in membership:
+        return out
+    for x in main:
+        if x.label in _NESTED and x.label != "region" and x.unit_key in extra:
+            pair = membership[["region", x.label]]
+            pair = pair[pair["region"] != ""]
+            if len(pair) and (pair.groupby("region")[x.label].nunique() <= 1).all():
+                out.add(x.label)
+    return out
+
+
+def _multi_region(membership: pd.DataFrame, unions: set[str]) -> set[tuple[str, str]]:
+    """Features of the union layers whose units lie in several regions."""
     if "region" not in membership:
         return set()
     out = set()
-    for label in labels:
-        if label in _NESTED:
-            continue
+    for label in sorted(unions):
         pair = membership.loc[membership[label] != "", [label, "region"]]
         spread = pair.groupby(label)["region"].nunique()
         out |= {(label, str(a)) for a in spread.index[spread > 1]}
@@ -205,7 +227,7 @@ def _hidden_sets(
 def check_reasons(
     layers: Sequence[PublishedLayer],
     membership: pd.DataFrame,
-    indicators: Sequence[dict[str, Any]],
+    manifest: dict[str, Any],
     rules: dict[str, Any],
     report: CheckReport,
 ) -> int:
@@ -217,8 +239,10 @@ def check_reasons(
         The published layers of the release (not those of ``--against``).
     membership
         Per unit and layer label, the published feature it lies in (``""`` for none).
-    indicators
-        The manifest's indicators (``column``, ``role``, ``basis``).
+    manifest
+        The release's manifest: its ``indicators`` (``column``, ``role``, ``basis``) and
+        ``piece_keys`` (the keys of the regions' pieces: ``h3_cell``, the finest area, then
+        the keys of the layers outside the nested family).
     rules
         The rules the release is judged by.
     report
@@ -230,11 +254,13 @@ def check_reasons(
         The hidden values examined.
     """
     main = [x for x in layers if x.release == "" and x.label in membership]
+    indicators = list(manifest.get("indicators", []))
+    piece_keys = list(manifest.get("piece_keys", []))
     labels = [x.label for x in main]
     sets = _signatures(membership, labels)
     if not len(sets):
         return 0
-    multi = _multi_region(membership, labels)
+    multi = _multi_region(membership, _union_layers(main, membership, piece_keys))
     layers_of: dict[int, set[str]] = {}
     set_ids = sets["set"].to_numpy().tolist()
     layer_names = sets["layer"].astype(str).tolist()

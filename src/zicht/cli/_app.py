@@ -77,6 +77,21 @@ def _preflight(settings: RunConfig, out: Path | None) -> None:
     console.print(f"checked in {found.seconds:.1f} s")
 
 
+def _preflight_years(config: Path, out: Path | None) -> None:
+    from zicht.config import load_years_config
+
+    settings, years = load_years_config(config)
+    from zicht._years import preflight_years  # heavy: after the config
+
+    for year, found in preflight_years(settings, years, out).items():
+        console.print(f"{year}:")
+        for line in found.lines:
+            console.print(f"  {escape(line)}")
+        for note in found.notes:
+            console.print(f"  [yellow]note[/]: {escape(note)}")
+        console.print(f"  checked in {found.seconds:.1f} s")
+
+
 @app.command()
 def validate(
     config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
@@ -88,7 +103,8 @@ def validate(
 
     The config keys, every path (by key), the schema, CRS and codes of every layer, the
     unit table's columns and flags, and the join coverage on a sample of the units; for an
-    area table its keys, both files and the table's columns.
+    area table its keys, both files and the table's columns; for a ``[years]`` table, the
+    checks ``zicht run`` makes before the first year, then each year's inputs.
     """
     from zicht.config import check_area_inputs, load_area_config, load_config
 
@@ -96,6 +112,8 @@ def validate(
         with _translated_warnings():
             if _is_area_config(config):  # an area table: its keys, files and columns
                 check_area_inputs(load_area_config(config))
+            elif _is_years_config(config):
+                _preflight_years(config, out)
             else:
                 _preflight(load_config(config), out)
     except ZichtError as exc:

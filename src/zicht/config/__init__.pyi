@@ -57,28 +57,7 @@ from ._run import (
     DEMO_INDICATORS as DEMO_INDICATORS,
 )
 from ._run import (
-    GuardConfig as GuardConfig,
-)
-from ._run import (
-    Link as Link,
-)
-from ._run import (
-    MapConfig as MapConfig,
-)
-from ._run import (
-    QuestionCard as QuestionCard,
-)
-from ._run import (
-    RegisterConfig as RegisterConfig,
-)
-from ._run import (
-    ReviewStatus as ReviewStatus,
-)
-from ._run import (
     RunConfig as RunConfig,
-)
-from ._run import (
-    StatsConfig as StatsConfig,
 )
 from ._run import (
     load_config as load_config,
@@ -103,6 +82,27 @@ from ._study import (
 )
 from ._study import (
     read_inputs as read_inputs,
+)
+from ._tables import (
+    GuardConfig as GuardConfig,
+)
+from ._tables import (
+    Link as Link,
+)
+from ._tables import (
+    MapConfig as MapConfig,
+)
+from ._tables import (
+    QuestionCard as QuestionCard,
+)
+from ._tables import (
+    RegisterConfig as RegisterConfig,
+)
+from ._tables import (
+    ReviewStatus as ReviewStatus,
+)
+from ._tables import (
+    StatsConfig as StatsConfig,
 )
 from ._toml import (
     is_area_config as is_area_config,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from zicht._errors import ConfigError, InputError
 from zicht.config._inputs import allowed_keys, problems_error
-from zicht.config._run import MapConfig
+from zicht.config._tables import MapConfig
 from zicht.config._toml import MISSING, Collector, build
 from zicht.publish import DisclosureRules
 from zicht.stats import POLYGON_METHODS

@@ -11,20 +11,22 @@ from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from zicht.config._run import (
+from zicht.config._inputs import (
     BoundaryInput,
-    GuardConfig,
     InputsConfig,
-    Link,
-    MapConfig,
     ParkAreasInput,
     ParksInput,
+    UnitsInput,
+)
+from zicht.config._run import RunConfig
+from zicht.config._tables import (
+    GuardConfig,
+    Link,
+    MapConfig,
     QuestionCard,
     RegisterConfig,
     ReviewStatus,
-    RunConfig,
     StatsConfig,
-    UnitsInput,
 )
 from zicht.indicators import Component, CompositeSpec, IndicatorSpec, UncertaintySpec
 from zicht.ingest import default_geodata_dir

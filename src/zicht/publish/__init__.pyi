@@ -56,6 +56,12 @@ from ._presence import (
 from ._presence import (
     with_presence_grid as with_presence_grid,
 )
+from ._region_shapes import (
+    cover_areas_with_cells as cover_areas_with_cells,
+)
+from ._region_shapes import (
+    region_geometries as region_geometries,
+)
 from ._regions import (
     REGION_METHODS as REGION_METHODS,
 )
@@ -67,12 +73,6 @@ from ._regions import (
 )
 from ._regions import (
     build_regions as build_regions,
-)
-from ._regions import (
-    cover_areas_with_cells as cover_areas_with_cells,
-)
-from ._regions import (
-    region_geometries as region_geometries,
 )
 from ._release import (
     publish_derived as publish_derived,

@@ -393,7 +393,7 @@ def _layer_summary(frame: pd.DataFrame, rounded: bool, withheld: int = 0) -> dic
 
 def region_layer(ctx: LayerContext) -> BuiltLayer:
     """Publish the region layer: every region is a node of the tree."""
-    from zicht.publish._regions import region_geometries
+    from zicht.publish._region_shapes import region_geometries
 
     rules = ctx.rules
     regions = ctx.plan.regions

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from zicht.publish._model import UnitTable
-from zicht.publish._regions import cover_areas_with_cells
+from zicht.publish._region_shapes import cover_areas_with_cells
 
 __all__ = ["PRESENCE_LEVELS", "with_empty_cells", "with_presence_grid"]
 

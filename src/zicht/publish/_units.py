@@ -41,7 +41,8 @@ from zicht.publish._layers import (
 from zicht.publish._loss import information_loss, true_figures
 from zicht.publish._model import AUDIT_COLUMNS, LayerInput, UnitTable
 from zicht.publish._reasons import protect_reasons
-from zicht.publish._regions import RegionOptions, RegionPlan, build_regions, cover_areas_with_cells
+from zicht.publish._region_shapes import cover_areas_with_cells
+from zicht.publish._regions import RegionOptions, RegionPlan, build_regions
 from zicht.publish._rules import DisclosureRules
 from zicht.publish._tree import (
     NEST0,
