@@ -1,6 +1,8 @@
 """Make the screenshots of docs/parks.md by doing the park workflow in headless Chromium.
 
-Derives the parks of gemeente Ede (synthetic study, seed 20240) into a temporary store, opens
+Derives the parks of gemeente Ede (synthetic study, seed 20240) into a store in a work folder
+with a fixed, readable name (``WORK``: the editor's header shows the store's path, so a random
+temporary folder would appear in the docs), opens
 ``zicht parks edit-map`` offline in the system Chromium, chooses a park in the list, drags one
 vertex of its MultiPolygon with the mouse, exports it with a name and a reason, imports the file
 (``zicht parks import``, which finds the store, the author and the reason in the file), diffs v1
@@ -13,6 +15,7 @@ Run: ``make screenshot-parks`` (about a minute).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +43,8 @@ from parks_browser_support import (  # noqa: E402
 from zicht.parks import load_park_version  # noqa: E402
 
 OUT = ROOT / "docs" / "img" / "parks"
+#: The work folder, emptied before and removed after: the store is WORK/parkgrenzen/parks.gpkg.
+WORK = Path(tempfile.gettempdir()) / "gemeente-ede"
 ZICHT = str(Path(sys.executable).with_name("zicht"))
 
 
@@ -130,26 +135,34 @@ def _centre_of(store: Path, park_id: str, zoom: float) -> tuple[float, float, fl
 
 
 def main() -> None:
-    """Derive, edit, import, diff and compare in a temporary folder; write the PNGs."""
+    """Derive, edit, import, diff and compare in ``WORK``; write the PNGs."""
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        store = work / "store" / "parks.gpkg"
-        zicht("derive", "--gemeente", "GM0228", "--store", str(store), "--out", str(work / "d"))
-        page_path = work / "edit_map.html"
-        zicht("edit-map", "--store", str(store), "--out", str(page_path))
-        with chromium() as browser:
-            exported = edit_one_vertex(browser, page_path, work)
-            phone(browser, page_path)
-            print(zicht("import", str(exported)))  # the file names author and reason
-            print(zicht("diff", "v1", "v2", "--store", str(store), "--out", str(work)))
-            focus = _centre_of(store, "P0079", 16.5)
-            result_page(browser, work / "diff_v1_v2.html", "diff_map.png", focus)
-            planted = work / "d" / "planted_sites_synthetic.geojson"
-            zicht("compare", str(planted), "--store", str(store), "--version", "v1",
-                  "--out", str(work))  # fmt: skip
-            result_page(browser, work / "compare_v1_planted_sites_synthetic.html",
-                        "compare_map.png", focus)  # fmt: skip
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    try:
+        _workflow(WORK)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def _workflow(work: Path) -> None:
+    """Derive, edit, import, diff and compare in ``work``; write the PNGs."""
+    store = work / "parkgrenzen" / "parks.gpkg"
+    zicht("derive", "--gemeente", "GM0228", "--store", str(store), "--out", str(work / "d"))
+    page_path = work / "edit_map.html"
+    zicht("edit-map", "--store", str(store), "--out", str(page_path))
+    with chromium() as browser:
+        exported = edit_one_vertex(browser, page_path, work)
+        phone(browser, page_path)
+        print(zicht("import", str(exported)))  # the file names author and reason
+        print(zicht("diff", "v1", "v2", "--store", str(store), "--out", str(work)))
+        focus = _centre_of(store, "P0079", 16.5)
+        result_page(browser, work / "diff_v1_v2.html", "diff_map.png", focus)
+        planted = work / "d" / "planted_sites_synthetic.geojson"
+        zicht("compare", str(planted), "--store", str(store), "--version", "v1",
+              "--out", str(work))  # fmt: skip
+        result_page(browser, work / "compare_v1_planted_sites_synthetic.html",
+                    "compare_map.png", focus)  # fmt: skip
 
 
 if __name__ == "__main__":
