@@ -320,9 +320,9 @@ def test_the_release_is_labelled_synthetic(example):
     assert example["config"].inputs.units.synthetic is True
     manifest = json.loads((example["out"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["metadata"]["synthetic"] is True
-    assert "SYNTHETIC" in manifest["metadata"]["synthetic_note"]
+    assert "SYNTHETISCHE GEGEVENS" in manifest["metadata"]["synthetic_note"]
     summary = json.loads((example["out"] / "run_summary.json").read_text(encoding="utf-8"))
-    assert "SYNTHETIC" in summary["synthetic_note"]
+    assert "SYNTHETISCHE GEGEVENS" in summary["synthetic_note"]
     report = (example["out"] / "report.md").read_text(encoding="utf-8")
     units = example["config"].inputs.units
     level = text("report", f"level_{units.level}")

@@ -71,7 +71,7 @@ def test_the_planted_emerging_hot_spots_are_found_where_planted_and_nowhere_far(
     assert set(far["category"]) <= {"no_pattern", ""}, far[far["category"] != "no_pattern"]
     # a category is shown only where every year published the cell's hot-spot label
     hidden = emerging[emerging["category"] == ""]
-    assert hidden["note"].str.startswith("hot-spot label not published in ").all()
+    assert hidden["note"].str.startswith("hotspotlabel niet gepubliceerd in ").all()  # [map] nl
     summary = json.loads((out / "trends" / "years.json").read_text())
     assert summary["emerging"]["categories"]["diminishing_hot"] == 7
 
@@ -103,7 +103,8 @@ def test_every_value_in_the_trend_files_is_a_value_a_yearly_release_published(ye
     # a change exists only where both the first and the last year are published
     has_change = trends["change"].notna()
     assert (trends.loc[has_change, ["value_2020", "value_2024"]].notna().all(axis=1)).all()
-    assert trends.loc[~has_change, "note"].str.contains("no change: not published in").all()
+    no_change = trends.loc[~has_change, "note"]
+    assert no_change.str.contains("geen verandering: niet gepubliceerd in").all()  # Dutch first
     assert np.allclose(
         trends.loc[has_change, "change"],
         trends.loc[has_change, "value_2024"] - trends.loc[has_change, "value_2020"],

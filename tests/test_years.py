@@ -187,13 +187,20 @@ def test_a_change_is_not_published_when_either_year_hides_the_value():
     hidden_first = trend_table(_years({2020: None, 2021: 5.0, 2022: 6.0, 2023: 7.0, 2024: 9.0}),
                                {"rate_x": "rate"}).iloc[0]  # fmt: skip
     assert np.isnan(hidden_first["change"])
-    assert "no change: not published in 2020" in hidden_first["note"]
+    assert hidden_first["note"] == "geen verandering: niet gepubliceerd in 2020"  # Dutch first
     # the other four published years still give a trend (from published values only)
     assert hidden_first["published_years"] == 4 and hidden_first["trend"] in ("rising", "no_trend")
-    hidden_last = trend_table(_years({2020: 1.0, 2021: 5.0, 2022: None}), {"rate_x": "rate"})
-    row = hidden_last.iloc[0]
-    assert np.isnan(row["change"]) and "not published in 2022" in row["note"]
-    assert row["trend"] == "" and "no trend: 2 published year(s), a trend needs 4" in row["note"]
+    yearly = _years({2020: 1.0, 2021: 5.0, 2022: None})
+    row = trend_table(yearly, {"rate_x": "rate"}).iloc[0]
+    assert np.isnan(row["change"]) and row["trend"] == ""
+    assert row["note"] == (
+        "geen verandering: niet gepubliceerd in 2022; "
+        "geen trend: gepubliceerd in 2 jaar, een trend vraagt er 4"
+    )
+    row = trend_table(yearly, {"rate_x": "rate"}, language="en").iloc[0]
+    assert row["note"] == (
+        "no change: not published in 2022; no trend: 2 published year(s), a trend needs 4"
+    )
 
 
 def test_trend_values_and_changes_are_rounded_to_their_published_decimals():

@@ -9,23 +9,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from zicht._strings import catalogue, text
 from zicht.config import RunConfig
 from zicht.export import file_sha256
-from zicht.synthetic import SYNTHETIC_NOTE
 
 __all__ = ["file_date", "file_sha", "synthetic_note"]
 
 
 def synthetic_note(config: RunConfig) -> str:
-    """Return the label every output of a synthetic run carries ("" for real data)."""
+    """Return the label every output of a synthetic run carries ("" for real data).
+
+    In ``[map] language`` (Dutch by default), from the string catalogue (``report.toml``),
+    the same words the run report opens with.
+    """
     units = config.inputs.units
+    language = config.map.language
     if units.source == "synthetic":
-        return SYNTHETIC_NOTE
+        return text("report", "synthetic_generated", language)
     if units.synthetic:
-        return (
-            f"SYNTHETIC DATA: the unit table {Path(units.path).name} is declared synthetic "
-            "([inputs.units] synthetic = true): it was generated, not extracted, and no "
-            f"record describes a real {units.level}."
+        level = catalogue("report", language).get(f"level_{units.level}", units.level)
+        return text(
+            "report", "synthetic_declared", language, file=Path(units.path).name, level=level
         )
     return ""
 

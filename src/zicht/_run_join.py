@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from zicht._errors import ConfigError
+from zicht._h3 import submit_rd_cells
 from zicht.config import RunConfig, check_join
 from zicht.guard import check_names
 from zicht.index import (
@@ -76,6 +77,10 @@ def _join_points(
     :func:`zicht.index.join_arrays` on the same coordinates).
     """
     x, y = units["_x"].to_numpy(), units["_y"].to_numpy()
+    scheduler = config.inputs.units.scheduler or None
+    # The H3 ids start in zicht's worker processes before the boundary layers are
+    # indexed: the second core works meanwhile (the same ids, zicht._h3.submit_rd_cells).
+    cells = None if scheduler else submit_rd_cells(x, y, config.resolution)
     indexed = prepare_join(layers["buurt"], parks=layers.get("park"))
     keys, join_report = join_arrays(
         x,
@@ -83,7 +88,8 @@ def _join_points(
         units["_present"].to_numpy(dtype=bool),
         indexed,
         config.resolution,
-        scheduler=config.inputs.units.scheduler or None,
+        scheduler=scheduler,
+        cells=cells,
     )
     joined_all = units.assign(**key_columns(keys, config.resolution))
     check_join(config, units, joined_all, layers, reports)

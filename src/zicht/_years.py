@@ -367,7 +367,8 @@ def _trends(
             yearly[year] = onto_latest(frame, mapping, columns)
         table = trend_table(yearly, columns, min_years=years.trend_min_years,
                             alpha=config.stats.alpha,
-                            value_decimals=_value_decimals(config, columns))  # fmt: skip
+                            value_decimals=_value_decimals(config, columns),
+                            language=config.map.language)  # fmt: skip
         names = runs[max(runs)].release.layers[layer].set_index("area_id")["area_name"]
         table.insert(1, "area_name", table["area_id"].map(names.astype(str).to_dict()))
         out[layer] = table
@@ -430,7 +431,12 @@ def _emerging(config: RunConfig, years: YearsConfig, runs: Mapping[int, RunResul
     )
     shown = ~hidden_in.any(axis=1).to_numpy()
     why = [
-        "hot-spot label not published in " + ", ".join(str(y) for y in row.index[row])
+        text(
+            "years",
+            "note_label_hidden",
+            config.map.language,
+            years=", ".join(str(y) for y in row.index[row]),
+        )
         for _, row in hidden_in.iterrows()
     ]
     out = pd.DataFrame(

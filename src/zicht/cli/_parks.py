@@ -607,10 +607,10 @@ def indicators(
 ) -> None:
     """Publish park-level indicators for a version (small parks merged per gemeente)."""
     from zicht import parks as zp
+    from zicht._strings import text
     from zicht.export import write_release
     from zicht.maps import write_map
     from zicht.publish import DisclosureRules
-    from zicht.synthetic import SYNTHETIC_NOTE
 
     try:
         data = _geodata(geodata)
@@ -630,7 +630,7 @@ def indicators(
                 "title": f"zicht park indicators — park version {info.version_id}",
                 "park_version": info.to_manifest(),
                 "synthetic": True,
-                "synthetic_note": SYNTHETIC_NOTE,
+                "synthetic_note": text("report", "synthetic_generated"),
                 "data_date": "synthetic units generated at run time; CBS gemeenten 2022",
             },
             context={"parks": study.points[["park_id", "name", "location_trusted", "geometry"]]},

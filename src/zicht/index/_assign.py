@@ -395,6 +395,13 @@ def join_partitioned(  # noqa: PLR0913
     from zicht.ingest import iter_point_partitions
 
     _check_resolution(resolution)
+    # Each file's H3 ids start in the worker processes as soon as it is read; this
+    # process reads the next files meanwhile, then indexes the boundary layers (the
+    # workers busy on the other core) and does the area lookups.
+    pending = [
+        (part, submit_rd_cells(part.x, part.y, resolution))
+        for part in iter_point_partitions(source, columns=columns, repair=repair)
+    ]
     layers = prepare_join(
         buurten,
         wijken=wijken,
@@ -402,12 +409,6 @@ def join_partitioned(  # noqa: PLR0913
         parks=parks,
         allow_mixed_vintages=allow_mixed_vintages,
     )
-    # Each file's H3 ids start in the worker processes as soon as it is read; this
-    # process reads the next files meanwhile, then does the area lookups.
-    pending = [
-        (part, submit_rd_cells(part.x, part.y, resolution))
-        for part in iter_point_partitions(source, columns=columns, repair=repair)
-    ]
     frames: list[pd.DataFrame] = []
     report: JoinReport | None = None
     while pending:

@@ -194,7 +194,8 @@ def _legend_rows(
         notes.append(say(language, "explain_moran"))
     if (theme.class_index[(geography.statuses == "published").to_numpy()] < 0).any():
         rows.append(
-            f'<li><span class="zicht-swatch"></span>{escape(say(language, "legend_no_value"))}</li>'
+            '<li><span class="zicht-swatch zicht-swatch-no-value"></span>'
+            f"{escape(say(language, 'legend_no_value'))}</li>"
         )
     if STATUS_SUPPRESSED in statuses:
         label = status_texts(release, language)[STATUS_SUPPRESSED]
@@ -306,12 +307,19 @@ CSS = """
 .zicht-swatch-suppressed { background: repeating-linear-gradient(45deg, #8c8c8c 0 1.5px,
   #ededed 1.5px 5px); }
 .zicht-swatch-merged { border: 1.5px dashed #6a3d9a; }
+/* No value (published, but no class in this theme): grey cross-hatching on white, as drawn on
+   the map (#zicht-no-value); apart from "niet opvallend" (#f7f7f7), "geen buren" (grey) and
+   the single hatching of a suppressed area. */
+.zicht-swatch-no-value { background:
+  repeating-linear-gradient(45deg, #737373 0 1.2px, transparent 1.2px 5px),
+  repeating-linear-gradient(-45deg, #737373 0 1.2px, transparent 1.2px 5px), #ffffff; }
 .zicht-footer { position: absolute; z-index: 1000; left: 0; bottom: 0;
   max-width: calc(100% - 300px); padding: 2px 8px; background: rgba(255, 255, 255, 0.85);
   font: 11px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: #333333; }
 .zicht-tooltip { font-size: 12px; }
 path.zicht-suppressed { fill: url(#zicht-hatch); }
+path.zicht-no-value { fill: url(#zicht-no-value); }
 """
 
 HATCH_SVG = (
@@ -319,5 +327,10 @@ HATCH_SVG = (
     '<defs><pattern id="zicht-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
     'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ededed"></rect>'
     '<line x1="1" y1="0" x2="1" y2="6" stroke="#8c8c8c" stroke-width="1.6"></line>'
+    "</pattern>"
+    '<pattern id="zicht-no-value" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"></rect>'
+    '<line x1="1" y1="0" x2="1" y2="6" stroke="#737373" stroke-width="1.6"></line>'
+    '<line x1="0" y1="1" x2="6" y2="1" stroke="#737373" stroke-width="1.6"></line>'
     "</pattern></defs></svg>"
 )

@@ -24,6 +24,8 @@ __all__ = ["png_name", "write_theme_pngs"]
 _SUPPRESSED_FACE = "#ededed"
 _SUPPRESSED_EDGE = "#8c8c8c"
 _MERGED_EDGE = "#6a3d9a"
+#: Lines of the cross-hatching of a published area without a class (as the page draws it).
+_NO_VALUE_LINE = "#737373"
 # Hot dotted, cold striped, as on the HTML map: they differ in greyscale too.
 _PATTERN = {"hot": ("..", "#3b0a0a"), "cold": ("---", "#08306b")}
 _CONTEXT_LINES = {
@@ -77,9 +79,14 @@ def _draw_areas(ax: object, geography: Geography, theme: Theme) -> list[Artist]:
                 gpd.GeoSeries([gpd.GeoSeries(shapes[index == c]).union_all()]).plot(
                     ax=ax, facecolor="none", edgecolor=colour, hatch=hatch, lw=0
                 )
-        if (index < 0).any():
+        if (index < 0).any():  # cross-hatched, as on the page (#zicht-no-value)
+            gpd.GeoSeries([gpd.GeoSeries(shapes[index < 0]).union_all()]).plot(
+                ax=ax, facecolor="none", edgecolor=_NO_VALUE_LINE, hatch="xx", lw=0
+            )
             label = say(geography.language, "legend_no_value")
-            handles.append(Patch(facecolor="#ffffff", edgecolor="#6f6f6f", label=label))
+            handles.append(
+                Patch(facecolor="#ffffff", edgecolor=_NO_VALUE_LINE, hatch="xx", label=label)
+            )
     suppressed = statuses == STATUS_SUPPRESSED
     if suppressed.any():
         cells = gpd.GeoSeries(frame.geometry.values[suppressed])

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zicht._strings import DEFAULT_LANGUAGE, text
 from zicht.stats import mann_kendall
 
 __all__ = ["TREND_COLUMNS", "AreaMapping", "onto_latest", "trend_table"]
@@ -122,7 +123,9 @@ def onto_latest(
     return out
 
 
-def _trend_row(values: pd.Series, apportioned: pd.Series, min_years: int, alpha: float) -> dict:
+def _trend_row(
+    values: pd.Series, apportioned: pd.Series, min_years: int, alpha: float, language: str
+) -> dict:
     years = list(values.index)
     shown = values.dropna()
     row: dict = {"published_years": len(shown), "first_year": years[0], "last_year": years[-1]}
@@ -133,14 +136,14 @@ def _trend_row(values: pd.Series, apportioned: pd.Series, min_years: int, alpha:
     else:
         row["change"] = np.nan
         hidden = [str(y) for y in (years[0], years[-1]) if not np.isfinite(values.loc[y])]
-        notes.append(f"no change: not published in {', '.join(hidden)}")
+        notes.append(text("years", "note_no_change", language, years=", ".join(hidden)))
     row.update(trend_s=np.nan, trend_tau=np.nan, trend_p=np.nan, trend="")
     if len(shown) >= min_years:
         s, tau, p = mann_kendall(shown.to_numpy(dtype=float)[None, :])
         row.update(trend_s=float(s[0]), trend_tau=float(tau[0]), trend_p=float(p[0]))
         row["trend"] = ("rising" if s[0] > 0 else "falling") if p[0] < alpha else "no_trend"
     else:
-        notes.append(f"no trend: {len(shown)} published year(s), a trend needs {min_years}")
+        notes.append(text("years", "note_no_trend", language, n=len(shown), needed=min_years))
     row["apportioned_years"] = " ".join(str(y) for y in apportioned[apportioned].index)
     row["note"] = "; ".join(notes)
     return row
@@ -154,6 +157,7 @@ def trend_table(
     alpha: float = 0.05,
     decimals: int = 3,
     value_decimals: Mapping[str, int] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> pd.DataFrame:
     """Change first → last year and the Mann-Kendall trend per area and indicator.
 
@@ -174,6 +178,9 @@ def trend_table(
         ``change`` are rounded to them, the change computed from the rounded values, so
         that a published table holds no float noise (``46.099999999999994``) and its
         change is exactly last minus first. A column not named is not rounded.
+    language
+        Language of the ``note`` column (``"nl"``, the default, or ``"en"``), from the
+        string catalogue (``years.toml``).
 
     Returns
     -------
@@ -204,7 +211,7 @@ def trend_table(
         )
         for area in areas:
             row = {"area_id": area, "indicator": column}
-            row.update(_trend_row(values.loc[area], moved.loc[area], min_years, alpha))
+            row.update(_trend_row(values.loc[area], moved.loc[area], min_years, alpha, language))
             if value_decimals and column in value_decimals:
                 row["change"] = round(row["change"], value_decimals[column])
             row.update({f"value_{y}": values.loc[area, y] for y in years})

@@ -37,6 +37,19 @@ function zichtMap(map, data, config) {
     return style;
   }
 
+  // A published area without a class in the shown theme (no value, or a hot-spot label that
+  // is not shown) is cross-hatched (CSS: path.zicht-no-value), as its legend swatch; the
+  // class follows the theme, so it is set on every switch.
+  function markNoValue(layer) {
+    const t = theme();
+    layer.eachLayer((path) => {
+      const p = path.feature.properties;
+      if (path._path) {
+        path._path.classList.toggle("zicht-no-value", p.s === "published" && !(t.c[p.k] >= 0));
+      }
+    });
+  }
+
   // A merged cell's region as a person reads it ("Gebied van 23 cellen in …"), else its code.
   function regionName(code) {
     const regions = config.panel && config.panel.areas["a:region"];
@@ -125,6 +138,7 @@ function zichtMap(map, data, config) {
     }
     // A geography built before keeps the colours of the theme it showed last: restyle it.
     if (!fresh) { layer.setStyle((feature) => areaStyle(feature.properties)); }
+    markNoValue(layer);
     showLegend(key);
     showChoice(key);
     listeners.forEach((f) => f(key));
