@@ -85,3 +85,57 @@ def test_a_region_hidden_under_a_buurt_that_shows_its_value_is_no_partner(tmp_pa
     report = check_release(*write_bundle(release, area, tmp_path), allow_internal=True)
     assert report.ok, report.to_text(limit=10)
     assert PARTNER_REASON in set(release.audit["reason"])
+
+
+def _gemeente_tree():
+    """Regions r0..r4, buurten B0..B3, wijken W0..W2 and one gemeente G, all published.
+
+    ``r0`` (20) and ``r1`` (15) make B0, ``r2`` (300) is B1, both in W0; ``r3`` (12) is
+    the tiny B2, which is the wijk W1 on its own; ``r4`` (200) is B3, the wijk W2. Only the
+    gemeente is exact. Node numbers: regions 0–4, buurten 5–8, wijken 9–11, G 12.
+    """
+    from zicht.publish._disclosure import Tree
+
+    n = np.array([20, 15, 300, 12, 200, 35, 300, 12, 200, 335, 12, 200, 547])
+    buurt = [5, 5, 6, 7, 8]
+    wijk_of = {5: 9, 6: 9, 7: 10, 8: 11}
+    anc = np.full((13, 3), -1)
+    for r, b in enumerate(buurt):
+        anc[r] = (b, wijk_of[b], 12)
+    for b, w in wijk_of.items():
+        anc[b, 1:] = (w, 12)
+    anc[9:12, 2] = 12
+    level = np.array([-1] * 5 + [0] * 4 + [1] * 3 + [2])
+    exact = level == 2
+    return Tree(5, anc, level, n, np.ones(13, dtype=bool), exact, 5, np.zeros(13, dtype=bool))
+
+
+def test_a_lone_tiny_buurt_in_a_gemeente_is_partnered_by_a_region_not_a_passing_buurt():
+    """Issue 17.2: the tiny buurt B2 (its own wijk W1) hidden alone took the smallest wijk
+    of its gemeente for a partner, W2, and with it the passing buurt B3 of the same units.
+    A region of the two-region buurt B0 lies in the same gemeente and costs no area."""
+    from zicht.publish._disclosure import EXACT, HIDDEN
+    from zicht.publish._reasons import protect_reasons
+
+    tree = _gemeente_tree()
+    state = np.full(13, EXACT, dtype=np.int8)
+    state[[3, 7, 10]] = HIDDEN  # B2 = W1 = r3, hidden by group disclosure
+    final, actions = protect_reasons(tree, state)
+    assert [a[0] for a in actions] == [1]  # r1, the smaller region of B0
+    assert (final[[4, 8, 11]] == EXACT).all()  # B3 = W2 = r4 keep their value
+
+
+def test_a_hidden_buurt_in_another_wijk_of_the_gemeente_is_a_partner():
+    """Both lie in the published gemeente, so each partners the other (as ``zicht check``
+    reads it): nothing more is hidden, where only a sibling under the same lowest container
+    used to count and a passing buurt was hidden besides."""
+    from zicht.publish._disclosure import EXACT, HIDDEN
+    from zicht.publish._reasons import protect_reasons
+
+    tree = _gemeente_tree()
+    state = np.full(13, EXACT, dtype=np.int8)
+    state[[3, 7, 10]] = HIDDEN
+    state[5] = HIDDEN  # B0, under the wijk W0
+    final, actions = protect_reasons(tree, state)
+    assert actions == []
+    assert np.array_equal(final, state)

@@ -9,9 +9,12 @@ value is protected when a non-disclosing reason could equally have hidden it: se
 suppression. So every value hidden by a disclosing rule must have a *partner*: another
 hidden value of the same count on a different set of units that shares a published sum
 with it (one contains the other, or both lie in a common published feature, or both are
-top-level features of the same geography, none of which a published feature contains).
-Where none exists, the partner that costs least is hidden too: the feature of the same
-level with the fewest units under the same published feature whose value is shown. The
+top-level features of the same geography, none of which a published feature contains;
+the published feature may be any one around both, not only the lowest: a gemeente around
+two buurten of different wijken). Where none exists, the partner that costs least is
+hidden too: the wijk around a buurt, else the smallest region inside the same published
+feature that no area shows on its own (one of several regions of a buurt, so no area
+loses its value), else the feature of the same level with the fewest units there. The
 same holds for a value hidden by secondary protection that stands alone: it protects a
 rounded value, which an attacker cannot tell from one hidden by group disclosure.
 
@@ -100,19 +103,44 @@ def protect_reasons(
                     state[node] = HIDDEN
                     actions.append((int(node), int(HIDDEN), PARTNER_REASON))
             continue
-        cand = np.flatnonzero(shown & (container == container[e]) & (level == level[e]))
-        if len(cand) == 0:  # a child or the container instead
-            cand = np.flatnonzero(
-                shown & ((container == e) | (np.arange(len(same)) == container[e]))
-            )
-        if len(cand) == 0:
+        pick = _cheapest_partner(tree, same, container, shown, e)
+        if pick < 0:
             continue  # nothing to pair with: the checker reports it
-        pick = cand[np.lexsort((cand, tree.n_units[cand]))[0]]
         for node in np.flatnonzero(same == same[pick]):
             if state[node] != HIDDEN:
                 state[node] = HIDDEN
                 actions.append((int(node), int(HIDDEN), PARTNER_REASON))
     return state, actions
+
+
+def _cheapest_partner(
+    tree: Tree, same: np.ndarray, container: np.ndarray, shown: np.ndarray, e: int
+) -> int:
+    """Return the shown value to hide as the partner of node ``e`` (``-1`` for none).
+
+    Any shown feature inside the container of ``e`` shares that published sum with it. A
+    region whose units no published area shows on its own (one of several regions of a
+    buurt) goes first, the one with the fewest units: hiding it costs no area a value. Then
+    the feature of the same level with the fewest units (a passing buurt beside a tiny
+    one), then a child or the container. Without a container: the feature of the same
+    level, outside every published feature, with the fewest units.
+    """
+    level, n = tree.level, tree.n_units
+    up = container[e]
+    if up >= 0:
+        inside = shown & (tree.anc[:, level[up]] == up)
+        area_group = np.zeros(tree.n_nodes, dtype=bool)
+        area_group[same[tree.published & (n > 0) & (level >= 0)]] = True
+        cand = np.flatnonzero(inside & (level < 0) & ~area_group[same])
+        if len(cand) == 0:
+            cand = np.flatnonzero(shown & (container == up) & (level == level[e]))
+    else:
+        cand = np.flatnonzero(shown & (container < 0) & (level == level[e]))
+    if len(cand) == 0:  # a child or the container instead
+        cand = np.flatnonzero(shown & ((container == e) | (np.arange(len(same)) == up)))
+    if len(cand) == 0:
+        return -1
+    return int(cand[np.lexsort((cand, n[cand]))[0]])
 
 
 def _hidden_sets(state: np.ndarray, same: np.ndarray, visible: np.ndarray) -> np.ndarray:
@@ -140,13 +168,15 @@ def _has_partner(
     if not hidden.any():
         return False
     nodes = np.flatnonzero(hidden)
-    # siblings: the same container (or none, on the same level)
-    sibling = container[nodes] == container[e]
-    sibling &= (container[e] >= 0) | (tree.level[nodes] == tree.level[e])
-    if sibling.any():
+    # siblings: both in one published feature with more units (the lowest or any above
+    # it: the gemeente around two buurten of different wijken), or none, on the same level
+    up = tree.anc[e][tree.anc[e] >= 0]
+    around = up[tree.published[up] & (tree.n_units[up] > tree.n_units[e])]
+    if len(around) and np.isin(tree.anc[nodes], around).any():
+        return True
+    if container[e] < 0 and (container[nodes] < 0)[tree.level[nodes] == tree.level[e]].any():
         return True
     # containment: a hidden ancestor or descendant with other units
-    up = tree.anc[e][tree.anc[e] >= 0]
     if np.isin(same[up], nodes).any() or np.isin(up, nodes).any():
         return True
     below = (tree.anc[nodes] == e).any(axis=1) | (tree.anc[nodes] == same[e]).any(axis=1)
