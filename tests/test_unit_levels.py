@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -145,9 +146,12 @@ def test_a_person_run_counts_persons(tmp_path):
     units = replace(config.inputs.units, synthetic=True)
     config = replace(config, inputs=replace(config.inputs, units=units))
     result = run(config, tmp_path / "out")
-    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
-    assert '"synthetic": true' in manifest
-    assert "persons.parquet is declared synthetic" in manifest
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metadata"]["synthetic"] is True
+    # the note is the catalogue's (Dutch by default), naming the declared file and its level
+    level = say("report", "level_person")
+    note = say("report", "synthetic_declared", file="persons.parquet", level=level)
+    assert manifest["metadata"]["synthetic_note"] == note
     html = (tmp_path / "out" / "risk_map.html").read_text(encoding="utf-8")
     assert "SYNTHETISCHE GEGEVENS" in html  # the map's synthetic warning, Dutch by default
     buurt = result.release.layers["buurt"]
