@@ -81,7 +81,10 @@ def test_worker_processes_give_the_plain_h3_ids_on_cell_edges(worker_processes, 
 
 
 def test_a_failed_worker_falls_back_to_this_process_and_says_so(worker_processes, monkeypatch):
+    failed = []
+
     def broken(self, x, y, resolution):
+        failed.append(self)
         raise OSError("an H3 worker process ended (exit status -9)")
 
     monkeypatch.setattr(h3_plumbing._Worker, "cells", broken)
@@ -91,6 +94,11 @@ def test_a_failed_worker_falls_back_to_this_process_and_says_so(worker_processes
         got = job.result()
     assert got.tolist() == _reference_cells(x, y, 9)
     assert not h3_plumbing.submit_rd_cells(x, y, 9).in_processes  # off from now on
+    # the failed workers are ended, not left running with open pipes (ResourceWarning at exit)
+    assert failed
+    for worker in failed:
+        assert worker.proc.returncode is not None
+        assert worker.proc.stdin.closed and worker.proc.stdout.closed
 
 
 def test_partitioned_join_in_worker_processes_equals_sjoin_and_h3(

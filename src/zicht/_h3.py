@@ -227,6 +227,13 @@ class _Worker:
             raise OSError(f"an H3 worker process ended (exit status {code})")
         return out
 
+    def discard(self) -> None:
+        """End a worker that failed: kill it and close this process's ends of its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        _let_go(self.proc.stdin, self.proc.stdout)
+
 
 def _read_into(stream: Any, view: memoryview) -> bool:
     """Fill ``view`` from ``stream``; False if the stream ends first."""
@@ -261,7 +268,11 @@ def _on_worker(x: np.ndarray, y: np.ndarray, resolution: int) -> np.ndarray:
         worker = _IDLE.get_nowait()
     except queue.Empty:
         worker = _Worker()
-    result = worker.cells(x, y, resolution)  # a failed worker is not put back
+    try:
+        result = worker.cells(x, y, resolution)
+    except BaseException:
+        worker.discard()  # a failed worker is not put back, nor left with open pipes
+        raise
     _IDLE.put(worker)
     return result
 
