@@ -51,7 +51,8 @@ _PIECES = [
     "<b>", "</b>", "<br>", "<br/>", "<br />", "</br>", "<B>", "<b/>", "<b >", "<span>",
     "</span>", "<strong>", "<em>", "<i>", "<small>", "<sub>", "<sup>", "<img src=x>",
     "<b onclick=\"x\">", "<table>", "<script>alert(1)</script>", "<a href='#x'>", "<",
-    "<!-- c -->", "&amp;", "&lt;img&gt;", "&", "Buurt 12", " ", "<br<b>", "<meta http-equiv=refresh>",
+    "<!-- c -->", "&amp;", "&lt;img&gt;", "&", "Buurt 12", " ", "<br<b>",
+    "<meta http-equiv=refresh>",
     "<span style='x'>", "<iframe>", "</div>", "<style>p{}</style>", "<bdi>", "<brx>",
 ]  # fmt: skip
 
